@@ -1,0 +1,28 @@
+// Module registration: the addon is glue only; every computation lives in native/core.
+#include <napi.h>
+
+#include "backends.hpp"
+#include "debug_api.hpp"
+#include "simulate_worker.hpp"
+
+namespace loradyn_addon {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("simulate", Napi::Function::New(env, Simulate));
+  exports.Set("philox", Napi::Function::New(env, Philox));
+  exports.Set("gaussians", Napi::Function::New(env, Gaussians));
+  exports.Set("evalActivation", Napi::Function::New(env, EvalActivation));
+  exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
+  exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
+  exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  return exports;
+}
+
+}  // namespace loradyn_addon
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return loradyn_addon::Init(env, exports);
+}
+
+NODE_API_MODULE(loradyn, InitModule)

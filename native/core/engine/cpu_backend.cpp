@@ -1,0 +1,59 @@
+#include <stdexcept>
+
+#include "../sgd/sgd_full.hpp"
+#include "../util/parallel.hpp"
+#include "engine.hpp"
+
+namespace loradyn {
+
+Engine parse_engine(const std::string& name) {
+  if (name == "full") return Engine::Full;
+  if (name == "reduced") return Engine::Reduced;
+  if (name == "ode") return Engine::Ode;
+  throw std::invalid_argument("engine must be one of full, reduced, ode (got '" + name + "')");
+}
+
+const char* engine_name(Engine e) {
+  switch (e) {
+    case Engine::Full: return "full";
+    case Engine::Reduced: return "reduced";
+    case Engine::Ode: return "ode";
+  }
+  return "?";
+}
+
+RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
+  switch (e) {
+    case Engine::Full: return simulate_full(cfg, seed, ctl);
+    default: break;
+  }
+  throw std::invalid_argument(std::string("engine '") + engine_name(e) +
+                              "' is not available in this build");
+}
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+  bool supports(Engine e) const override { return e == Engine::Full; }
+  std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
+                             int threads, const RunControl& ctl) override {
+    validate_config(cfg);
+    std::vector<RunRecord> out(seeds.size());
+    // Seeds across threads; each run is single-threaded and deterministic, so the result
+    // does not depend on the thread count.
+    parallel_for(static_cast<int>(seeds.size()), threads,
+                 [&](int i) { out[i] = run_one_cpu(e, cfg, seeds[i], ctl); });
+    return out;
+  }
+};
+
+}  // namespace
+
+Backend& cpu_backend() {
+  static CpuBackend b;
+  return b;
+}
+
+}  // namespace loradyn

@@ -1,0 +1,57 @@
+// The run description shared by every simulator: model, training and recording.
+// Mirrors the validated TypeScript config (lib/config.ts); the addon fills it in.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../activations/activation.hpp"
+
+namespace loradyn {
+
+enum class Pretrained { Aligned, Misaligned, Scratch, Given };
+
+struct ModelConfig {
+  Activation activation;
+  Link teacher;
+  int64_t d = 1000;
+  int rank = 1;
+  int hidden = 1;                    // K
+  Pretrained pretrained = Pretrained::Aligned;
+  std::vector<double> mu;            // per hidden unit, size K
+  std::vector<double> w0;            // Given: K x d, row-major
+  double u0 = -1;                    // < 0: default 1/d^2
+  bool spherical = true;
+  double noise = 0;
+  std::vector<double> init_u;        // optional K x r start for U
+  std::vector<double> init_v;        // optional r x d start for V (rows need not be unit)
+};
+
+struct TrainConfig {
+  int64_t batch = 500;
+  double eta = 0.2;
+  int64_t steps = 10000;
+  bool hermite_rescale = false;
+};
+
+struct RecordConfig {
+  int points = 200;
+  std::vector<double> thresholds{0.5};
+  bool final_state = false;  // also return U, V, the teacher rows and w0 at the end
+};
+
+struct RunConfig {
+  ModelConfig model;
+  TrainConfig train;
+  RecordConfig record;
+};
+
+// Readout of the committee: 1 for K = 1; 1/sqrt(K) for zero-mean s, 1/K otherwise.
+double committee_readout(const ModelConfig& m);
+// eta after the optional Hermite rescale (eta / (k! k) with k the student's top order).
+double effective_eta(const RunConfig& c);
+double effective_u0(const ModelConfig& m);
+// Throws std::invalid_argument naming the field if the config cannot be run.
+void validate_config(const RunConfig& c);
+
+}  // namespace loradyn

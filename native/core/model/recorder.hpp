@@ -1,0 +1,41 @@
+// Fills a RunRecord on the log grid from order parameters; shared by every simulator so
+// that full-d SGD, the reduced chain and the ODE record exactly the same things.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "record.hpp"
+
+namespace loradyn {
+
+class Recorder {
+ public:
+  Recorder(const RunConfig& cfg, uint64_t seed);
+
+  const std::vector<int64_t>& grid() const { return grid_; }
+  // Next grid step still to record (INT64_MAX when done).
+  int64_t next_step() const;
+  // Called after every update (and once at step 0) with max_ij |m_ij|: first passages.
+  void observe(int64_t step, double max_abs_m);
+  // Accumulates one batch loss for the mean reported at the next grid point.
+  void add_batch_loss(double l) { loss_sum_ += l; ++loss_n_; }
+  // Records the state at `step` (m: r x K, u: K x r, M, Q: K x K).
+  void record(int64_t step, double t, const double* m, const double* u, const double* M,
+              const double* Q);
+  RunRecord& result() { return rec_; }
+  RunRecord take() { return std::move(rec_); }
+
+ private:
+  const RunConfig& cfg_;
+  double readout_;
+  std::vector<int64_t> grid_;
+  size_t next_ = 0;
+  double loss_sum_ = 0;
+  int64_t loss_n_ = 0;
+  RunRecord rec_;
+};
+
+// max_ij |m_ij| over an r x K block.
+double max_abs(const double* m, int n);
+
+}  // namespace loradyn

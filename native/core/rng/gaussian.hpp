@@ -1,0 +1,81 @@
+// Gaussian draws as a pure function of (seed, stream, step, sample, coordinate).
+//
+// Layout of one Philox call: key = the 64-bit seed; counter = (coordinate / 4, sample,
+// low 32 bits of step, high 16 bits of step | stream << 16). Its four 32-bit words become
+// four uniforms in (0, 1) and, by Box–Muller on the pairs (w0, w1) and (w2, w3), the
+// Gaussians of coordinates 4c .. 4c + 3. Any coordinate can be drawn alone, so every
+// thread count, block size and backend sees the same numbers.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "philox.hpp"
+
+namespace loradyn {
+
+// Stream identifiers: each kind of randomness in a run has its own, so they never overlap.
+enum Stream : uint32_t {
+  kStreamTeacher = 1,     // rows of the teacher, sample = unit index
+  kStreamMisalign = 2,    // xi_dir of a misaligned w0, sample = unit index
+  kStreamLoraInit = 3,    // rows of V at init, sample = row index
+  kStreamInputs = 4,      // x_b at each step, sample = b
+  kStreamLabelNoise = 5,  // xi_b at each step, sample = b, coordinate 0
+  kStreamReduced = 6,     // reserved for the reduced chain
+  kStreamTest = 15,       // generator tests
+};
+
+struct DrawKey {
+  uint64_t seed;
+  uint32_t stream;
+};
+
+LD_HD double u32_to_open01(uint32_t w) {
+  // (w + 0.5) / 2^32: never 0 or 1, symmetric around 1/2.
+  return (static_cast<double>(w) + 0.5) * 2.3283064365386963e-10;
+}
+
+// Box–Muller on two uniforms; writes two independent standard Gaussians.
+LD_HD void box_muller(uint32_t a, uint32_t b, double& g0, double& g1) {
+  const double r = sqrt(-2.0 * log(u32_to_open01(a)));
+  const double theta = 6.283185307179586 * u32_to_open01(b);
+  g0 = r * cos(theta);
+  g1 = r * sin(theta);
+}
+
+LD_HD Philox4 philox_block(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block) {
+  return philox4x32_10(block, sample, static_cast<uint32_t>(step),
+                       (static_cast<uint32_t>(step >> 32) & 0xFFFFu) | (key.stream << 16),
+                       static_cast<uint32_t>(key.seed), static_cast<uint32_t>(key.seed >> 32));
+}
+
+// The four Gaussians of coordinates 4*block .. 4*block+3.
+LD_HD void gaussian4(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block,
+                     double out[4]) {
+  const Philox4 w = philox_block(key, step, sample, block);
+  box_muller(w.v[0], w.v[1], out[0], out[1]);
+  box_muller(w.v[2], w.v[3], out[2], out[3]);
+}
+
+// One Gaussian, for callers that need a single coordinate.
+LD_HD double gaussian_at(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t coord) {
+  double g[4];
+  gaussian4(key, step, sample, coord >> 2, g);
+  return g[coord & 3u];
+}
+
+// Fills out[0 .. n) with coordinates start .. start + n of (step, sample).
+inline void gaussian_fill(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+                          uint32_t n, double* out) {
+  uint32_t c = start;
+  const uint32_t end = start + n;
+  while (c < end && (c & 3u)) *out++ = gaussian_at(key, step, sample, c++);
+  double g[4];
+  for (; c + 4 <= end; c += 4) {
+    gaussian4(key, step, sample, c >> 2, g);
+    out[0] = g[0]; out[1] = g[1]; out[2] = g[2]; out[3] = g[3];
+    out += 4;
+  }
+  while (c < end) *out++ = gaussian_at(key, step, sample, c++);
+}
+
+}  // namespace loradyn
