@@ -97,13 +97,13 @@ export function muGrid(lo: number, hi: number, n: number): number[] {
 }
 
 /** A(mu), B(mu) and tau(mu) = 1/lambda_+ at each mu. */
-export function tauCurve(pair: TheoryPair, mu: number[]): Promise<TauPoint[]> {
+export async function tauCurve(pair: TheoryPair, mu: number[]): Promise<TauPoint[]> {
   checkMu(mu);
   return wrapAsync('theory', () => native().theoryTau(pair, mu));
 }
 
 /** Zeros of A (critical mu_c) and local minima of tau over a fine grid, refined. */
-export function criticalPoints(pair: TheoryPair, options: CriticalOptions = {}): Promise<CriticalPoints> {
+export async function criticalPoints(pair: TheoryPair, options: CriticalOptions = {}): Promise<CriticalPoints> {
   return wrapAsync('theory', () => native().theoryCritical(pair, options));
 }
 

@@ -21,7 +21,8 @@ LossModel::LossModel(const Activation& student, const Link& teacher, double nois
 double LossModel::loss1(double M, double Q) const {
   const double ss = expect_pair(s0_, s0_, Cov2{Q, Q, Q}, mode_);
   const double st = expect_pair(s0_, t0_, Cov2{Q, M, 1}, mode_);
-  return 0.5 * ss - st + 0.5 * tt_same_ + 0.5 * noise_;
+  // L >= noise/2 exactly; the max removes rounding below it at the global minimum.
+  return std::fmax(0.5 * ss - st + 0.5 * tt_same_, 0.0) + 0.5 * noise_;
 }
 
 void LossModel::grad1(double M, double Q, double* LM, double* LQ) const {
@@ -41,7 +42,7 @@ double LossModel::loss_k(int K, const double* M, const double* Q, double a) cons
   for (int j = 0; j < K; ++j)
     for (int k = 0; k < K; ++k) acc -= expect_pair(s0_, t0_, Cov2{Q[j * K + j], M[j * K + k], 1.0}, mode_);
   acc += 0.5 * (K * tt_same_ + K * (K - 1.0) * tt_cross_);
-  return a * a * acc + 0.5 * noise_;
+  return a * a * std::fmax(acc, 0.0) + 0.5 * noise_;
 }
 
 void LossModel::grad_k(int K, const double* M, const double* Q, double a, double* GM, double* GQ) const {
