@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include "../ode/ode_engine.hpp"
 #include "../sgd/sgd_full.hpp"
 #include "../util/parallel.hpp"
 #include "engine.hpp"
@@ -25,6 +26,7 @@ const char* engine_name(Engine e) {
 RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
   switch (e) {
     case Engine::Full: return simulate_full(cfg, seed, ctl);
+    case Engine::Ode: return simulate_ode(cfg, seed, ctl);
     default: break;
   }
   throw std::invalid_argument(std::string("engine '") + engine_name(e) +
@@ -36,7 +38,7 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
-  bool supports(Engine e) const override { return e == Engine::Full; }
+  bool supports(Engine e) const override { return e == Engine::Full || e == Engine::Ode; }
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
                              int threads, const RunControl& ctl) override {
     validate_config(cfg);
