@@ -46,6 +46,7 @@ class GrowingFrame {
     if (dim_ != 0) throw std::logic_error("reduced init: fixed vectors must come first");
     std::vector<Vec> basis;  // orthonormal, in R^d
     std::vector<Vec> out;
+    if (rows.empty()) return out;
     Vec res(d_);
     for (const double* row : rows) {
       Vec c(cap_, 0.0);
