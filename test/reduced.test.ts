@@ -2,49 +2,42 @@
 // same law at finite d, checked statistically; its two loops agree; it tends to the ODE as
 // d grows; it refuses what it cannot represent.
 import t from 'tap';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { simulate, type ConfigInput, type RunResult } from '../lib/index.js';
+import { parseConfig } from '../lib/config.js';
+import { loadNative, type NativeRunRecord } from '../lib/native.js';
 import {
   ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread,
-} from './stats_two_sample.js';
+} from './support/two_sample.js';
 
-interface Rec {
-  step: Float64Array; m: Float64Array; u: Float64Array; M: Float64Array; Q: Float64Array;
-  popLoss: Float64Array; batchLoss: Float64Array; escape: (number | null)[]; stepsDone: number;
-  divergedStep: number | null;
-}
-interface Addon {
-  simulate(c: object, engine: string, seeds: number[], threads: number, backend: string):
-    { promise: Promise<{ runs: Rec[] }> };
-  reducedRun(c: object, seed: number, forceGeneral: boolean): Rec;
-  chiSquare(seed: number, dof: number, count: number): Float64Array;
-  logGrid(steps: number, points: number): Float64Array;
-}
-const here = dirname(fileURLToPath(import.meta.url));
-const addon = createRequire(import.meta.url)(join(here, '..', '..', 'build', 'Release', 'loradyn.node')) as Addon;
+type Rec = RunResult;
+const native = loadNative();
 
 interface Over {
-  activation?: string; teacher?: string; d?: number; rank?: number; hidden?: number;
-  pretrained?: { kind: string; mu: number | number[]; w0?: number[] }; u0?: number; spherical?: boolean;
-  noise?: number; init?: { u?: number[]; v?: number[] };
-  batch?: number; eta?: number; steps?: number; hermiteRescale?: boolean; points?: number; final?: boolean;
+  activation?: string; d?: number; rank?: number; hidden?: number;
+  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[] }; u0?: number;
+  spherical?: boolean; noise?: number; batch?: number; eta?: number; steps?: number; hermiteRescale?: boolean;
+  points?: number; final?: boolean;
 }
-function config(o: Over): object {
+function config(o: Over): ConfigInput {
   return {
     model: {
-      activation: o.activation ?? 'linear', teacher: o.teacher ?? 'same', d: o.d ?? 200,
-      rank: o.rank ?? 1, hidden: o.hidden ?? 1, pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 },
-      ...(o.u0 !== undefined ? { u0: o.u0 } : {}), spherical: o.spherical ?? true, noise: o.noise ?? 0,
-      ...(o.init ? { init: o.init } : {}),
+      activation: o.activation ?? 'linear', d: o.d ?? 200, rank: o.rank ?? 1, hidden: o.hidden ?? 1,
+      pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 }, u0: o.u0 ?? null,
+      spherical: o.spherical ?? true, noise: o.noise ?? 0,
     },
     train: { batch: o.batch ?? 1, eta: o.eta ?? 0.01, steps: o.steps ?? 1000, hermiteRescale: o.hermiteRescale ?? false },
     record: { points: o.points ?? 12, thresholds: [0.5], ...(o.final ? { final: true } : {}) },
+    backend: 'cpu',
   };
 }
 const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
-async function run(engine: string, cfg: object, s: number[]): Promise<Rec[]> {
-  return (await addon.simulate(cfg, engine, s, 2, 'cpu').promise).runs;
+async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): Promise<Rec[]> {
+  return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
+}
+const firstPassage = (r: Rec) => r.escape['0.5'] ?? Infinity;
+// The reduced chain's test hooks (native/addon/reduced_api.cpp).
+function reducedRun(o: Over, seed: number, forceGeneral: boolean): NativeRunRecord {
+  return native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [seed] }, 1), seed, forceGeneral);
 }
 
 // Sign-invariant observables of one run at grid step S: |m_ij|, |u_ji|, M_jj, Q_jj, loss
@@ -85,13 +78,13 @@ function compare(a: Rec[], b: Rec[], rank: number, K: number, at: number[], alph
       note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
     }
   }
-  const esc = (rs: Rec[]) => rs.map((r) => r.escape[0] ?? Infinity);
+  const esc = (rs: Rec[]) => rs.map(firstPassage);
   return { worstZ, zCrit, ks: ksStatistic(esc(a), esc(b)), ksCrit: ksCritical(a.length, b.length, alpha), where };
 }
 
 // Four grid steps of a config: 0, two inside, the last.
 function checkSteps(o: Over): number[] {
-  const g = Array.from(addon.logGrid(o.steps ?? 1000, o.points ?? 12));
+  const g = Array.from(native.logGrid(o.steps ?? 1000, o.points ?? 12));
   const P = g.length;
   return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
@@ -120,7 +113,7 @@ for (const [name, over, n] of cases) {
     tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${ALPHA})`);
     tt.ok(v.ks < v.ksCrit, `first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)} (alpha ${ALPHA})`);
     // The horizon must make the first-passage comparison informative.
-    const escaped = full.filter((r) => r.escape[0] !== null).length;
+    const escaped = full.filter((r) => r.escape['0.5'] !== null).length;
     tt.ok(escaped >= 0.2 * n, `${escaped}/${n} full-d runs escape within the horizon`);
   });
 }
@@ -141,7 +134,7 @@ t.test('specialised rank-1 loop equals the general chain', async (tt) => {
   ];
   for (const o of settings) {
     for (const seed of [3, 4]) {
-      const fast = addon.reducedRun(config(o), seed, false), gen = addon.reducedRun(config(o), seed, true);
+      const fast = reducedRun(o, seed, false), gen = reducedRun(o, seed, true);
       let worst = 0;
       for (const k of ['m', 'u', 'M', 'Q', 'popLoss'] as const)
         for (let i = 0; i < fast[k].length; i++) worst = Math.max(worst, Math.abs(fast[k][i]! - gen[k][i]!));
@@ -168,13 +161,13 @@ t.test('initial overlaps have their exact law: E[d m0^2] = 1, E[M0] = mu for mis
 
 t.test('chi-square sampler: exact moments for small and huge degrees of freedom', async (tt) => {
   for (const dof of [0.5, 3, 200, 1e9]) {
-    const n = 200000, x = addon.chiSquare(11, dof, n);
+    const n = 200000, x = native.chiSquare(11, dof, n);
     const m = mean(x), v = variance(x);
     // mean dof, variance 2 dof; the sample mean has sd sqrt(2 dof / n).
     tt.ok(Math.abs(m - dof) < 5 * Math.sqrt((2 * dof) / n), `dof ${dof}: mean ${m.toPrecision(8)}`);
     tt.ok(Math.abs(v / (2 * dof) - 1) < 0.05, `dof ${dof}: variance / 2 dof = ${(v / (2 * dof)).toFixed(4)}`);
   }
-  tt.same(Array.from(addon.chiSquare(11, 0, 3)), [0, 0, 0], 'zero degrees of freedom give 0');
+  tt.same(Array.from(native.chiSquare(11, 0, 3)), [0, 0, 0], 'zero degrees of freedom give 0');
 });
 
 // Linear, aligned, rank 1, spherical ODE (SPEC section 3.3), integrated by RK4 from the
@@ -222,6 +215,6 @@ t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', as
 
 t.test('refuses what it cannot represent, with the field named', async (tt) => {
   await tt.rejects(run('reduced', config({ final: true }), [1]), /record\.final .*engine 'full'/);
-  await tt.rejects(run('reduced', config({ d: 3, rank: 1, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d must be >= 4/);
-  tt.throws(() => addon.reducedRun(config({ d: 3, hidden: 2, rank: 1 }), 1, false), /model\.d must be >= 4/);
+  await tt.rejects(run('reduced', config({ d: 3, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d must be >= 4/);
+  tt.throws(() => reducedRun({ d: 3, hidden: 2 }, 1, false), /model\.d must be >= 4/);
 });
