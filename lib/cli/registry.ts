@@ -7,3 +7,6 @@ import { odeCommand } from './ode.js';
 
 export const commands: Command[] = [infoCommand, simulateCommand];
 commands.push(theoryCommand, odeCommand);
+import { sweepCommand } from './sweep.js';
+import { resultsCommand } from './results.js';
+commands.push(sweepCommand, resultsCommand);
