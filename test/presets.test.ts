@@ -11,12 +11,12 @@ import { runCli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-presets-'));
 
-t.test('reproduce --list names a preset for each SPEC 6 item 1-9 but the curriculum', async (t) => {
+t.test('reproduce --list names a preset for each SPEC 6 item 1-9', async (t) => {
   const r = runCli(['reproduce', '--list']);
   t.equal(r.code, 0);
-  for (const name of ['headline', 'dynamics', 'escape-vs-mu', 'hermite', 'squared-teacher', 'mixtures', 'misaligned', 'two-layer', 'scaling']) t.match(r.stdout, new RegExp(`^${name} `, 'm'));
+  for (const name of ['headline', 'dynamics', 'escape-vs-mu', 'hermite', 'squared-teacher', 'mixtures', 'curriculum', 'misaligned', 'two-layer', 'scaling']) t.match(r.stdout, new RegExp(`^${name} `, 'm'));
   const items = new Set(presets.flatMap((p) => p.item.split(/\s*\+\s*/)));
-  for (const i of ['1', '2', '3', '4', '5', '7', '8', '9']) t.ok(items.has(i), `item ${i} has a preset`);
+  for (const i of ['1', '2', '3', '4', '5', '6', '7', '8', '9']) t.ok(items.has(i), `item ${i} has a preset`);
   t.equal(runCli(['reproduce', 'nosuch', '--out', dir]).code, 2);
   const bad = runCli(['reproduce', 'headline', '--out', dir, '--scale', 'huge']);
   t.equal(bad.code, 2);
@@ -52,6 +52,10 @@ t.test('every other preset runs at the tiny scale', async (t) => {
     if (p.name === 'hermite') {
       const muc = r.summary.numbers as { he3_mu_c: number | null };
       t.ok(muc.he3_mu_c !== null && muc.he3_mu_c > 0 && muc.he3_mu_c < 1, `He3 has a critical mu_c = ${muc.he3_mu_c}`);
+    }
+    if (p.name === 'curriculum') {
+      const n = r.summary.numbers as { mu: number; muc: number };
+      t.ok(Math.abs(n.mu - n.muc) < 1e-3, `curriculum runs next to mu_c (${n.mu} vs ${n.muc})`);
     }
     if (p.name === 'scaling') {
       const n = r.summary.numbers as Record<string, { median: number | null }>;

@@ -7,5 +7,6 @@ import { mixtures } from './mixtures.js';
 import { misaligned } from './misaligned.js';
 import { twoLayer } from './two_layer.js';
 import { scaling } from './scaling.js';
+import { curriculum } from './curriculum.js';
 
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, misaligned, twoLayer, scaling];
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling];
