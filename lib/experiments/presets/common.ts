@@ -132,7 +132,9 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
   const rows: EscapeCurveResult['rows'] = [];
   const series: Series[] = [];
   for (const a of o.activations) {
-    const pair: TheoryPair = { activation: a, teacher: o.teacher ?? 'same', hermiteRescale: o.hermiteRescale ?? false };
+    // Time here is steps x eta_eff (eta already divided by k! k), so the matching theory is the
+    // unrescaled tau: the rescaled tau (A, B / k! k) is in units of steps x eta instead.
+    const pair: TheoryPair = { activation: a, teacher: o.teacher ?? 'same', hermiteRescale: false };
     const theory = o.kind === 'misaligned' ? null : await tauCurve(pair, fine);
     const atMu = o.kind === 'misaligned' ? null : await tauCurve(pair, o.mus);
     const label = actLabel(a);
