@@ -12,16 +12,20 @@ import { printTable, writeResults } from './harness.js';
 interface Study { name: string; activation: string; k: number; dims: number[]; batch: (d: number) => number; alpha: number; horizonSamples: (d: number) => number; seeds: number }
 
 const full: Study[] = [
-  { name: 'he3', activation: 'he3', k: 3, dims: [500, 1000, 2000, 4000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 30 * d * d, seeds: 6 },
-  { name: 'he4', activation: 'he4', k: 4, dims: [90, 130, 180, 250], batch: (d) => d, alpha: 0.003, horizonSamples: (d) => 30 * d ** 3, seeds: 6 },
+  { name: 'he3', activation: 'he3', k: 3, dims: [500, 1000, 2000, 3000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 20 * d * d, seeds: 16 },
+  { name: 'he4', activation: 'he4', k: 4, dims: [90, 130, 180], batch: (d) => d, alpha: 0.003, horizonSamples: (d) => 20 * d ** 3, seeds: 16 },
 ];
 
-function median(x: number[]): number | null {
-  // Censored runs are +Infinity: the median exists while fewer than half are censored.
+// Quantile q of samples where censored runs are +Infinity (they are later than every escape):
+// it exists while fewer than a fraction 1 - q are censored. Linear interpolation.
+function quantile(x: number[], q: number): number | null {
   const s = [...x].sort((a, b) => a - b);
-  const m = s.length % 2 ? s[(s.length - 1) / 2]! : 0.5 * (s[s.length / 2 - 1]! + s[s.length / 2]!);
-  return Number.isFinite(m) ? m : null;
+  const pos = q * (s.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+  const v = s[lo]! + (pos - lo) * (s[hi]! - s[lo]!);
+  return Number.isFinite(v) ? v : null;
 }
+
+export interface ScalingRow { d: number; batch: number; eta: number; steps: number; escaped: number; runs: number; q1Samples: number | null; medianSamples: number | null; samples: (number | null)[]; wallSeconds: number }
 
 function fitExponent(ds: number[], ys: number[]): number {
   const lx = ds.map(Math.log), ly = ys.map(Math.log);
@@ -35,7 +39,7 @@ export async function benchScaling(which: string[] = ['he3', 'he4'], quick = fal
   const out = [];
   for (const st of full.filter((s) => which.includes(s.name))) {
     const dims = quick ? st.dims.slice(0, 3) : st.dims;
-    const rows = [];
+    const rows: ScalingRow[] = [];
     for (const d of dims) {
       const B = Math.round(st.batch(d));
       const eta = (st.alpha * B) / d ** (st.k / 2);
@@ -48,18 +52,21 @@ export async function benchScaling(which: string[] = ['he3', 'he4'], quick = fal
       });
       const wall = (performance.now() - t0) / 1000;
       const samples = res.runs.map((r) => (r.escape['0.5'] === null ? Infinity : r.escape['0.5']! * B));
-      const med = median(samples);
+      const q1 = quantile(samples, 0.25), med = quantile(samples, 0.5);
       const escaped = samples.filter(Number.isFinite).length;
-      rows.push({ d, batch: B, eta, escaped, runs: samples.length, medianSamples: med, medianOverDk1: med === null ? null : med / d ** (st.k - 1), wallSeconds: wall });
-      process.stdout.write(`${st.name} d=${d} B=${B} eta=${eta.toExponential(2)}: escaped ${escaped}/${samples.length}, median samples ${med?.toExponential(3) ?? 'censored'} (${wall.toFixed(1)} s)\n`);
+      rows.push({ d, batch: B, eta, steps, escaped, runs: samples.length, q1Samples: q1, medianSamples: med, samples: samples.map((x) => (Number.isFinite(x) ? x : null)), wallSeconds: wall });
+      process.stdout.write(`${st.name} d=${d} B=${B} eta=${eta.toExponential(2)}: escaped ${escaped}/${samples.length}, quartile ${q1?.toExponential(3) ?? 'censored'}, median ${med?.toExponential(3) ?? 'censored'} samples (${wall.toFixed(1)} s)\n`);
     }
-    const ok = rows.filter((r) => r.medianSamples !== null);
-    const exponent = ok.length >= 2 ? fitExponent(ok.map((r) => r.d), ok.map((r) => r.medianSamples!)) : NaN;
-    printTable(`${st.name} from scratch, exact reduced chain: samples to |m| >= 0.5 (median over seeds)`,
-      ['d', 'B', 'eta', 'escaped', 'median samples', `/ d^${st.k - 1}`, 'wall s'],
-      rows.map((r) => [r.d, r.batch, r.eta, `${r.escaped}/${r.runs}`, r.medianSamples ?? NaN, r.medianOverDk1 ?? NaN, r.wallSeconds]));
-    process.stdout.write(`${st.name}: fitted exponent of median samples vs d = ${exponent.toFixed(2)} (theory ${st.k - 1})\n`);
-    out.push({ study: st.name, k: st.k, alpha: st.alpha, rows, exponent });
+    const fit = (key: 'q1Samples' | 'medianSamples') => {
+      const ok = rows.filter((r) => r[key] !== null);
+      return ok.length >= 2 ? fitExponent(ok.map((r) => r.d), ok.map((r) => r[key]!)) : NaN;
+    };
+    const exponentQ1 = fit('q1Samples'), exponentMedian = fit('medianSamples');
+    printTable(`${st.name} from scratch, exact reduced chain: samples to |m| >= 0.5 over ${rows[0]?.runs} seeds (censored runs count as later than all)`,
+      ['d', 'B', 'eta', 'escaped', 'lower quartile', 'median', `median / d^${st.k - 1}`, 'wall s'],
+      rows.map((r) => [r.d, r.batch, r.eta, `${r.escaped}/${r.runs}`, r.q1Samples ?? NaN, r.medianSamples ?? NaN, r.medianSamples === null ? NaN : r.medianSamples / r.d ** (st.k - 1), r.wallSeconds]));
+    process.stdout.write(`${st.name}: fitted exponent of samples vs d: lower quartile ${exponentQ1.toFixed(2)}, median ${exponentMedian.toFixed(2)} (theory ${st.k - 1})\n`);
+    out.push({ study: st.name, k: st.k, alpha: st.alpha, rows, exponentQ1, exponentMedian });
   }
   return out;
 }
