@@ -4,6 +4,7 @@
 #include "backends.hpp"
 #include "debug_api.hpp"
 #include "simulate_worker.hpp"
+#include "speed_api.hpp"
 
 namespace loradyn_addon {
 
@@ -16,6 +17,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
   exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
   exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
+  exports.Set("gaussiansPath", Napi::Function::New(env, GaussiansPath));
+  exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));
+  exports.Set("simulateFullReference", Napi::Function::New(env, SimulateFullReference));
   return exports;
 }
 
