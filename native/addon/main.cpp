@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gaussiansPath", Napi::Function::New(env, GaussiansPath));
   exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));
   exports.Set("simulateFullReference", Napi::Function::New(env, SimulateFullReference));
+  exports.Set("benchGenerator", Napi::Function::New(env, BenchGenerator));
   return exports;
 }
 

@@ -2,6 +2,8 @@
 // the Box–Muller elementary functions, and the full-d reference step.
 #include "speed_api.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -93,6 +95,45 @@ Napi::Value SimulateFullReference(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, e.what());
   }
   return record_to_js(env, std::move(r));
+}
+
+// The generator alone (the roofline of engine full): `repeats` fills of `count` coordinates
+// into one buffer, on the calling thread. Wall and thread CPU seconds.
+Napi::Value BenchGenerator(const Napi::CallbackInfo& info) {
+  const SimdPath path = parse_path(info[0]);
+  const uint64_t n = arg_u64(info, 1, "count");
+  const uint64_t repeats = arg_u64(info, 2, "repeats");
+  if (n == 0 || n > (1ull << 24)) throw Napi::RangeError::New(info.Env(), "count must be in [1, 2^24]");
+  std::vector<double> out(n);
+  double sink = 0;
+  auto cpu_now = [] {
+#if defined(_WIN32)
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#else
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+#endif
+  };
+  try {
+    gaussian_fill_path(path, {1, kStreamTest}, 0, 0, 0, static_cast<uint32_t>(n), out.data());
+  } catch (const std::exception& e) {
+    throw Napi::RangeError::New(info.Env(), e.what());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = cpu_now();
+  for (uint64_t k = 0; k < repeats; ++k) {
+    gaussian_fill_path(path, {1, kStreamTest}, k, 0, 0, static_cast<uint32_t>(n), out.data());
+    sink += out[k % n];
+  }
+  const double cpu = cpu_now() - c0;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("seconds", wall);
+  o.Set("cpuSeconds", cpu);
+  o.Set("gaussians", static_cast<double>(n * repeats));
+  o.Set("checksum", sink);
+  return o;
 }
 
 }  // namespace loradyn_addon

@@ -7,3 +7,6 @@ Napi::Value GaussiansPath(const Napi::CallbackInfo& info);  // (path, seed, stre
 Napi::Value RngAccuracy(const Napi::CallbackInfo& info);    // (samples, seed) -> max ulp errors
 Napi::Value SimulateFullReference(const Napi::CallbackInfo& info);  // (config, seed) -> run (sync)
 }  // namespace loradyn_addon
+namespace loradyn_addon {
+Napi::Value BenchGenerator(const Napi::CallbackInfo& info);  // (path, count, repeats) -> timing
+}  // namespace loradyn_addon
