@@ -55,8 +55,41 @@ LD_CLONES double step_and_norm(double* v, const double* dv, double step, int64_t
   return t;
 }
 
-LD_CLONES void scale(double* v, double s, int64_t n) {
-  for (int64_t k = 0; k < n; ++k) v[k] *= s;
+LD_CLONES double step_sample_and_norm(double* v, const double* x, double c, double step,
+                                      int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double y = v[i + j] - step * (0.0 + c * x[i + j]);
+      v[i + j] = y;
+      s[j] += y * y;
+    }
+  double t = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] -= step * (0.0 + c * x[i]);
+    t += v[i] * v[i];
+  }
+  return t;
+}
+
+LD_CLONES double scale_dot(double* v, double f, const double* t, int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double y = v[i + j] * f;
+      v[i + j] = y;
+      s[j] += y * t[i + j];
+    }
+  double total = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] *= f;
+    total += v[i] * t[i];
+  }
+  return total;
 }
 
 LD_CLONES double dot(const double* a, const double* b, int64_t n) {

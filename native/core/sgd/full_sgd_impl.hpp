@@ -40,8 +40,10 @@ class FullSgd {
   // gU (K x r) and returns the loss; c (r) receives the coefficient of x_b in dV.
   double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU,
                       double* c) const;
-  // V -= step * dV, renormalise, new overlaps m; shared tail of both steps.
-  void apply_v_update(const double* dV, double step_size, bool fast);
+  // V -= step * dV, renormalise, new overlaps m; shared tail of both steps. With x non-null
+  // (fast step, batch of one) dV is 0 + c x, formed on the fly.
+  void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
+                      bool fast);
   static double rescale_huge(double* v, int64_t n);
 
   const RunConfig& cfg_;

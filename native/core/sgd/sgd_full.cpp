@@ -170,6 +170,8 @@ void FullSgd::step_fast(int64_t s) {
   const int nproj = K + (need_w0 ? K : 0) + r;  // pstar[0..K), p0[K..2K), pv after
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
+  // A batch of one needs no dV: the V update forms 0 + c x on the fly from the sample's x.
+  const bool direct = B == 1;
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
     double* x = w.x.data();
@@ -177,7 +179,7 @@ void FullSgd::step_fast(int64_t s) {
     std::vector<double>&acc = w.acc, &proj = w.proj, &c = w.c;
     double* dV = &part_dV_[static_cast<size_t>(p) * r * d];
     double* gU = &part_gU_[static_cast<size_t>(p) * K * r];
-    std::fill(dV, dV + r * d, 0.0);
+    if (!direct) std::fill(dV, dV + r * d, 0.0);
     std::fill(gU, gU + K * r, 0.0);
     double loss = 0;
     for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
@@ -206,7 +208,7 @@ void FullSgd::step_fast(int64_t s) {
       for (int i = 0; i < r; ++i) finish(&st_.V[i * d]);
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
       loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
-      full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
+      if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
     }
     part_loss_[p] = loss;
   };
@@ -231,32 +233,40 @@ void FullSgd::step_fast(int64_t s) {
   rec_.add_batch_loss(last_loss_);
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
-  apply_v_update(dV, step_size, true);
+  const Scratch& w0 = scratch_per_worker_[0];
+  if (direct) apply_v_update(nullptr, w0.x.data(), w0.c.data(), step_size, true);
+  else apply_v_update(dV, nullptr, nullptr, step_size, true);
 }
 
 // V update fused with renormalisation and the new overlaps m_ij.
-void FullSgd::apply_v_update(const double* dV, double step_size, bool fast) {
+void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
+                             double step_size, bool fast) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_;
   for (int i = 0; i < r; ++i) {
     double* v = &st_.V[i * d];
-    const double* dv = &dV[i * d];
     double nn;
     if (fast) {
-      nn = full_kernels::step_and_norm(v, dv, step_size, d);
+      nn = x != nullptr ? full_kernels::step_sample_and_norm(v, x, c[i], step_size, d)
+                        : full_kernels::step_and_norm(v, &dV[i * d], step_size, d);
     } else {
-      for (int64_t x = 0; x < d; ++x) v[x] -= step_size * dv[x];
+      const double* dv = &dV[i * d];
+      for (int64_t k = 0; k < d; ++k) v[k] -= step_size * dv[k];
       nn = canonical_dot(v, v, d);
     }
     if (!std::isfinite(nn)) nn = rescale_huge(v, d);  // |v|^2 overflowed: keep the direction
     if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
+    int j = 0;
     if (cfg_.model.spherical && !row_broken_) {
       const double inv = 1.0 / std::sqrt(nn);
-      if (fast) full_kernels::scale(v, inv, d);
-      else
-        for (int64_t x = 0; x < d; ++x) v[x] *= inv;
+      if (fast) {
+        m_[i * K] = full_kernels::scale_dot(v, inv, &st_.teacher[0], d);  // v *= inv, then m_i0
+        j = 1;
+      } else {
+        for (int64_t k = 0; k < d; ++k) v[k] *= inv;
+      }
     }
-    for (int j = 0; j < K; ++j)
+    for (; j < K; ++j)
       m_[i * K + j] = fast ? full_kernels::dot(v, &st_.teacher[j * d], d)
                            : canonical_dot(v, &st_.teacher[j * d], d);
   }

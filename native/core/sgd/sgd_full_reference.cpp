@@ -45,7 +45,7 @@ void FullSgd::step_reference(int64_t s) {
   rec_.add_batch_loss(last_loss_);
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU[k];
-  apply_v_update(dV.data(), step_size, false);
+  apply_v_update(dV.data(), nullptr, nullptr, step_size, false);
 }
 
 }  // namespace loradyn
