@@ -26,6 +26,17 @@ LD_HD uint64_t bits_of(double x) {
 #endif
 }
 
+// a * b that no compiler may fuse with a following add: nvcc contracts a * b + c into an FMA
+// by default (-fmad=true), which would change the bits; __dmul_rn is never contracted. On the
+// host the builds pass -ffp-contract=off.
+LD_HD double mul(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+
 LD_HD double from_bits(uint64_t u) {
 #if defined(__CUDA_ARCH__)
   return __longlong_as_double(static_cast<long long>(u));
@@ -55,13 +66,13 @@ LD_HD double log_unit(double u) {
       from_bits(0x4330000000000000ull | (((tmp >> 52) + 64u) & 0xFFFull)) - 4503599627370560.0;
   const double f = m - 1.0;  // exact
   const double s = f / (2.0 + f);
-  const double z = s * s;
-  const double w = z * z;
-  const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-  const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  const double z = mul(s, s);
+  const double w = mul(z, z);
+  const double t1 = mul(w, Lg2 + mul(w, Lg4 + mul(w, Lg6)));
+  const double t2 = mul(z, Lg1 + mul(w, Lg3 + mul(w, Lg5 + mul(w, Lg7))));
   const double R = t2 + t1;
-  const double hfsq = 0.5 * f * f;
-  return dk * kLn2Hi - ((hfsq - (s * (hfsq + R) + dk * kLn2Lo)) - f);
+  const double hfsq = mul(mul(0.5, f), f);
+  return mul(dk, kLn2Hi) - ((hfsq - (mul(s, hfsq + R) + mul(dk, kLn2Lo))) - f);
 }
 
 // cos and sin of the turn 2*pi*(w + 0.5) / 2^32. The quadrant comes exactly from the top bits
@@ -77,15 +88,15 @@ LD_HD void sincos_turn(uint32_t w, double& c, double& s) {
   const uint32_t n = w + 0x20000000u;  // shift by 1/8 turn: quadrant q is centred on q*pi/2
   const uint32_t q = n >> 30;
   const int32_t rho = static_cast<int32_t>(n & 0x3FFFFFFFu) - 0x20000000;
-  const double x = (static_cast<double>(rho) + 0.5) * kStep;  // angle - q*pi/2, |x| < pi/4
-  const double z = x * x;
-  const double v = z * x;
-  const double rs = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
-  const double sn = x + v * (S1 + z * rs);
-  const double rc = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
-  const double hz = 0.5 * z;
+  const double x = mul(static_cast<double>(rho) + 0.5, kStep);  // angle - q*pi/2, |x| < pi/4
+  const double z = mul(x, x);
+  const double v = mul(z, x);
+  const double rs = S2 + mul(z, S3 + mul(z, S4 + mul(z, S5 + mul(z, S6))));
+  const double sn = x + mul(v, S1 + mul(z, rs));
+  const double rc = mul(z, C1 + mul(z, C2 + mul(z, C3 + mul(z, C4 + mul(z, C5 + mul(z, C6))))));
+  const double hz = mul(0.5, z);
   const double one_m = 1.0 - hz;
-  const double cs = one_m + (((1.0 - one_m) - hz) + z * rc);
+  const double cs = one_m + (((1.0 - one_m) - hz) + mul(z, rc));
   // Rotate by q quarter turns: (cos, sin) -> (-sin, cos) per quarter.
   const double a = (q & 1u) ? sn : cs;
   const double b = (q & 1u) ? cs : sn;
