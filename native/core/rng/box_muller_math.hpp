@@ -95,8 +95,7 @@ LD_HD void sincos_turn(uint32_t w, double& c, double& s) {
   const double sn = x + mul(v, S1 + mul(z, rs));
   const double rc = mul(z, C1 + mul(z, C2 + mul(z, C3 + mul(z, C4 + mul(z, C5 + mul(z, C6))))));
   const double hz = mul(0.5, z);
-  const double one_m = 1.0 - hz;
-  const double cs = one_m + (((1.0 - one_m) - hz) + mul(z, rc));
+  const double cs = 1.0 - (hz - mul(z, rc));
   // Rotate by q quarter turns: (cos, sin) -> (-sin, cos) per quarter.
   const double a = (q & 1u) ? sn : cs;
   const double b = (q & 1u) ? cs : sn;
