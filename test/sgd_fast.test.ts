@@ -53,3 +53,28 @@ t.test('one run, batch shared by 1, 2 and 3 threads: identical bits', async (t) 
     for (const k of keys) t.equal(bits(many[k]), bits(one[k]), `${threads} threads: ${k} identical`);
   }
 });
+
+t.test('the same trajectory whichever SIMD path draws (LORADYN_SIMD caps it per process)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
+  const speed = fileURLToPath(new URL('../lib/speed_native.js', import.meta.url));
+  const script = `
+    const { simulate } = await import(${JSON.stringify(index)});
+    const { speedNative } = await import(${JSON.stringify(speed)});
+    const r = await simulate({ model: { activation: 'tanh', d: 777, rank: 2 }, train: { batch: 9, steps: 40 },
+      engine: 'full', backend: 'cpu', seeds: [5], record: { points: 8 } }, { threads: 1 });
+    const m = r.runs[0].m;
+    process.stdout.write(speedNative().simdPaths().best + ' ' + Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex'));`;
+  const out: Record<string, string> = {};
+  for (const path of ['scalar', 'avx2', 'avx512']) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LORADYN_SIMD: path } });
+    t.equal(r.status, 0, `LORADYN_SIMD=${path} ran ${r.stderr}`);
+    const [best, hex] = r.stdout.split(' ');
+    if (path === 'scalar') t.equal(best, 'scalar', 'LORADYN_SIMD=scalar selects the scalar path');
+    out[path] = hex!;
+  }
+  t.ok(out.scalar!.length > 0, 'got a trajectory');
+  t.equal(out.avx2, out.scalar, 'avx2 (or the best path below it) = scalar');
+  t.equal(out.avx512, out.scalar, 'avx512 (or the best path below it) = scalar');
+});
