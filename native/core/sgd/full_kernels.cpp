@@ -3,7 +3,9 @@
 #include "canonical_sum.hpp"
 
 // One clone per instruction set, picked by the loader (GNU ifunc); elsewhere the baseline.
-#if defined(__GNUC__) && defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
+// LORADYN_NO_TARGET_CLONES turns them off (sanitizer builds: ifunc resolvers run too early).
+#if defined(__GNUC__) && defined(__linux__) && (defined(__x86_64__) || defined(__i386__)) && \
+    !defined(LORADYN_NO_TARGET_CLONES)
 #define LD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LD_CLONES
