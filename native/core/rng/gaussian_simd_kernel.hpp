@@ -1,7 +1,8 @@
 // Shared body of the SIMD block fills: Philox words for a chunk of blocks in four arrays
 // (one per output word), then the scalar box_muller in a plain loop that the compiler
 // vectorises for the target of the including function. Only IEEE +, -, *, /, sqrt and exact
-// conversions occur, so the vector loop returns the scalar bits.
+// conversions occur, so the vector loop returns the scalar bits. Speed needs -O3 (GCC 12
+// does not vectorise this loop at -O2) and -fno-math-errno; binding.gyp passes both.
 #pragma once
 #include <cstdint>
 
