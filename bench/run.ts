@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark suite in turn; each prints its table and writes
 // bench/results/<suite>.json. Pass suite names to run only those.
 import { benchFullSgd } from './full_sgd.js';
+import { benchReduced } from './reduced.js';
 import { writeResults } from './harness.js';
 import { benchTheory } from './theory.js';
 
@@ -8,6 +9,7 @@ type Suite = () => Promise<unknown>;
 const suites: Record<string, Suite> = {
   full_sgd: () => benchFullSgd(),
   theory: () => benchTheory(),
+  reduced: () => benchReduced(),
 };
 
 const wanted = process.argv.slice(2);

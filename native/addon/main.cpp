@@ -3,6 +3,7 @@
 
 #include "backends.hpp"
 #include "debug_api.hpp"
+#include "reduced_api.hpp"
 #include "simulate_worker.hpp"
 #include "theory_api.hpp"
 
@@ -25,6 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("theoryPotential", Napi::Function::New(env, TheoryPotential));
   exports.Set("theoryExpect", Napi::Function::New(env, TheoryExpect));
   exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
+  exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
+  exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
   return exports;
 }
 
