@@ -8,6 +8,7 @@ import { loadNative, type NativeRunRecord } from '../lib/native.js';
 import {
   ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread,
 } from './support/two_sample.js';
+import { linearOde } from './support/linear_ode.js';
 
 type Rec = RunResult;
 const native = loadNative();
@@ -180,26 +181,6 @@ t.test('chi-square sampler: exact moments for small and huge degrees of freedom'
   tt.same(Array.from(native.chiSquare(11, 0, 3)), [0, 0, 0], 'zero degrees of freedom give 0');
 });
 
-// Linear, aligned, rank 1, spherical ODE (SPEC section 3.3), integrated by RK4 from the
-// run's own (u0, m0): du/dt = (1 - mu) m - u, dm/dt = (1 - mu) u (1 - m^2), t = step * eta.
-function odeAt(u0: number, m0: number, mu: number, times: number[]): number[] {
-  const out: number[] = [];
-  let u = u0, m = m0, tNow = 0;
-  const f = (uu: number, mm: number): [number, number] => [(1 - mu) * mm - uu, (1 - mu) * uu * (1 - mm * mm)];
-  for (const T of times) {
-    while (tNow < T - 1e-12) {
-      const h = Math.min(1e-3, T - tNow);
-      const k1 = f(u, m), k2 = f(u + (h / 2) * k1[0], m + (h / 2) * k1[1]);
-      const k3 = f(u + (h / 2) * k2[0], m + (h / 2) * k2[1]), k4 = f(u + h * k3[0], m + h * k3[1]);
-      u += (h / 6) * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]);
-      m += (h / 6) * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]);
-      tNow += h;
-    }
-    out.push(m);
-  }
-  return out;
-}
-
 // The search phase (m ~ d^-1/2) is noise-dominated at every d when B is proportional to d, so
 // the ODE is started from each run's own state at the first grid point with |m| >= 0.1 and
 // compared from there on: the gap is O(d^-1/2) fluctuations plus O(eta) discretisation.
@@ -214,7 +195,7 @@ t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', as
       const p0 = r.m.findIndex((m) => Math.abs(m) >= 0.1);
       if (p0 < 0) { worst = Infinity; continue; }
       const times = Array.from(r.step.subarray(p0), (s) => (s - r.step[p0]!) * eta);
-      const ode = odeAt(r.u[p0]!, r.m[p0]!, mu, times);
+      const ode = linearOde(mu, r.m[p0]!, r.u[p0]!, times).m;
       for (let k = 0; k < times.length; k++) worst = Math.max(worst, Math.abs(r.m[p0 + k]! - ode[k]!));
     }
     errs.push(worst);
