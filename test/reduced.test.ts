@@ -111,6 +111,8 @@ const cases: [string, Over, number][] = [
   ['erf r2 K2 aligned mu=(0.2,0.5) B=1', { activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: [0.2, 0.5] }, u0: 0.05, eta: 0.05, steps: 1000 }, 150],
   ['he3 r1 K2 misaligned mu=0.6 B=d/2', { activation: 'he3', hidden: 2, pretrained: { kind: 'misaligned', mu: 0.6 }, batch: 100, eta: 0.02, steps: 120 }, 150],
   ['erf scratch K1 B=1', { activation: 'erf', pretrained: { kind: 'scratch', mu: 0 }, eta: 0.02, steps: 1000 }, 300],
+  // Tiny d: the Wishart has only d - q = 2 degrees of freedom, finite-d effects are large.
+  ['erf r2 K1 misaligned mu=0.5 d=8 B=3', { activation: 'erf', d: 8, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, u0: 0.1, batch: 3, eta: 0.05, steps: 60 }, 1000],
   ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
 ];
 const ALPHA = 1e-3;
