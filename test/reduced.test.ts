@@ -211,4 +211,5 @@ t.test('refuses what it cannot represent, with the field named', async (tt) => {
   await tt.rejects(run('reduced', config({ final: true }), [1]), /record\.final .*engine 'full'/);
   await tt.rejects(run('reduced', config({ d: 3, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d must be >= 4/);
   tt.throws(() => reducedRun({ d: 3, hidden: 2 }, 1, false), /model\.d must be >= 4/);
+  await tt.rejects(run('reduced', config({ batch: 2 ** 31, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /train\.batch must be < 1431655765/);
 });

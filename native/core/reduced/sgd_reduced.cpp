@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <vector>
 
 #include "../model/recorder.hpp"
@@ -120,8 +119,6 @@ class ReducedSgd {
     dof_ = static_cast<double>(st_.d - q);
     fast_ = !force_general && K == 1 && r == 1 && st_.f == 1;
     const int64_t coords = cfg.train.batch * nq_;
-    if (coords >= (int64_t{1} << 32))
-      throw std::invalid_argument("train.batch is too large for engine 'reduced' (batch x frame coordinates must be < 2^32)");
     xs_.resize(static_cast<size_t>((coords + 3) / 4 * 4));
     sv_.resize(static_cast<size_t>(r) * q);
     gU_.resize(static_cast<size_t>(K) * r);
