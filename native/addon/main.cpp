@@ -3,7 +3,9 @@
 
 #include "backends.hpp"
 #include "debug_api.hpp"
+#include "reduced_api.hpp"
 #include "simulate_worker.hpp"
+#include "theory_api.hpp"
 
 namespace loradyn_addon {
 
@@ -16,6 +18,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
   exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
   exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  exports.Set("theoryTau", Napi::Function::New(env, TheoryTau));
+  exports.Set("theoryCritical", Napi::Function::New(env, TheoryCritical));
+  exports.Set("theoryLoss", Napi::Function::New(env, TheoryLoss));
+  exports.Set("theoryTopCoefficient", Napi::Function::New(env, TheoryTopCoefficient));
+  exports.Set("theoryPotential", Napi::Function::New(env, TheoryPotential));
+  exports.Set("theoryExpect", Napi::Function::New(env, TheoryExpect));
+  exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
+  exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
+  exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
   return exports;
 }
 

@@ -1,0 +1,113 @@
+// Reading a result store back: runs grouped by setting (the config without its seed), escape
+// statistics per setting, and a flat CSV of runs.
+import { canonicalJson, type Config } from '../config.js';
+import { perLogD, summarizeEscapes, type EscapeSummary, type Passage } from './escape_stats.js';
+import type { ResultStore, StoredRun } from './store.js';
+
+export interface Setting {
+  key: string;
+  config: Config;
+  runs: StoredRun[];
+}
+
+/** The config of a run without its seeds: the setting it belongs to. */
+export function settingKey(c: Config): string {
+  const { seeds: _s, ...rest } = c;
+  return canonicalJson(rest);
+}
+
+export function loadSettings(store: ResultStore, hashes = store.hashes()): Setting[] {
+  const map = new Map<string, Setting>();
+  for (const h of hashes) {
+    const r = store.get(h);
+    if (!r) continue;
+    const k = settingKey(r.config);
+    let s = map.get(k);
+    if (!s) map.set(k, (s = { key: k, config: r.config, runs: [] }));
+    s.runs.push(r);
+  }
+  for (const s of map.values()) s.runs.sort((a, b) => a.run.seed - b.run.seed);
+  const order = (c: Config) => {
+    const d = describe(c);
+    return [d.engine, d.activation, d.teacher, d.kind, String(d.d).padStart(12, '0'), d.rank, d.hidden, d.batch, d.eta, d.steps, String(d.mu)].join('|');
+  };
+  return [...map.values()].sort((a, b) => (order(a.config) < order(b.config) ? -1 : order(a.config) > order(b.config) ? 1 : 0));
+}
+
+export function passages(runs: StoredRun[], threshold = 0.5): Passage[] {
+  return runs.map((r) => ({ step: r.run.escape[String(threshold)] ?? null, horizon: r.run.stepsDone }));
+}
+
+const actName = (a: unknown) => (typeof a === 'string' ? a : JSON.stringify(a));
+
+export function describe(c: Config): Record<string, string | number> {
+  const mu = c.model.pretrained.mu;
+  return {
+    engine: c.engine,
+    activation: actName(c.model.activation),
+    teacher: actName(c.model.teacher),
+    kind: c.model.pretrained.kind,
+    mu: Array.isArray(mu) ? mu.join('/') : mu,
+    d: c.model.d,
+    rank: c.model.rank,
+    hidden: c.model.hidden,
+    batch: c.train.batch,
+    eta: c.train.eta,
+    steps: c.train.steps,
+  };
+}
+
+export interface SettingRow {
+  setting: Record<string, string | number>;
+  summary: EscapeSummary;
+  /** KM median x eta_eff / log d (ODE time per log d). */
+  medianPerLogD: number | null;
+  wallMs: number;
+}
+
+/** Effective eta: the paper's Hermite rescale divides eta by k! k for the top order k. */
+export function effectiveEta(c: Config, maxOrder: number | null): number {
+  if (!c.train.hermiteRescale || maxOrder === null) return c.train.eta;
+  let f = 1;
+  for (let i = 2; i <= maxOrder; i++) f *= i;
+  return c.train.eta / (f * maxOrder);
+}
+
+export function settingRows(settings: Setting[], threshold = 0.5, seed = 1): SettingRow[] {
+  return settings.map((s) => {
+    const summary = summarizeEscapes(passages(s.runs, threshold), { seed });
+    const run0 = s.runs[0]!.run;
+    // t / step gives the effective eta that the engine used.
+    const n = run0.step.length - 1;
+    const eta = n > 0 && run0.step[n]! > 0 ? run0.t[n]! / run0.step[n]! : s.config.train.eta;
+    return {
+      setting: describe(s.config),
+      summary,
+      medianPerLogD: perLogD(summary.median, eta, s.config.model.d),
+      wallMs: s.runs.reduce((a, r) => a + r.wallMs, 0),
+    };
+  });
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** One CSV row per stored run. */
+export function runsCsv(settings: Setting[]): string {
+  const ths = [...new Set(settings.flatMap((s) => s.config.record.thresholds))].sort();
+  const head = ['hash', 'engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps', 'seed', ...ths.map((t) => `escape_${t}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
+  const lines = [head.join(',')];
+  for (const s of settings)
+    for (const r of s.runs) {
+      const d = describe(r.config);
+      const last = r.run.step.length - 1;
+      lines.push(
+        [r.hash, d.engine, d.activation, d.teacher, d.kind, d.mu, d.d, d.rank, d.hidden, d.batch, d.eta, d.steps, r.run.seed, ...ths.map((t) => r.run.escape[String(t)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
+          .map(csvCell)
+          .join(','),
+      );
+    }
+  return lines.join('\n') + '\n';
+}
