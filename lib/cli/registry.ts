@@ -10,3 +10,5 @@ commands.push(theoryCommand, odeCommand);
 import { sweepCommand } from './sweep.js';
 import { resultsCommand } from './results.js';
 commands.push(sweepCommand, resultsCommand);
+import { workerCommand } from './worker.js';
+commands.push(workerCommand);

@@ -1,0 +1,39 @@
+// `loradyn sweep --queue URL`: builds the queue executor for the sweep command, prints cluster
+// progress on stderr, and turns queue errors (unreachable, other schema) into clear CLI errors.
+import type { Executor } from '../experiments/executor.js';
+import { QueueError, queueTarget } from '../queue/connection.js';
+import { formatStatus, QueueExecutor } from '../queue/executor.js';
+import { UsageError } from './args.js';
+
+/** Least time between two status lines. */
+const STATUS_MS = 5000;
+
+export function queueExecutor(url: string, name: string | undefined, quiet: boolean): Executor {
+  let target;
+  try {
+    target = queueTarget(url, name);
+  } catch (e) {
+    if (e instanceof QueueError) throw new UsageError(e.message);
+    throw e;
+  }
+  let last = 0;
+  const inner = new QueueExecutor(target, {
+    onStatus: (s) => {
+      const now = Date.now();
+      if (quiet || (now - last < STATUS_MS && s.done + s.failed < s.total)) return;
+      last = now;
+      process.stderr.write(`queue: ${formatStatus(s)}\n`);
+    },
+  });
+  return {
+    name: inner.name,
+    async run(specs, hooks, signal) {
+      try {
+        await inner.run(specs, hooks, signal);
+      } catch (e) {
+        if (e instanceof QueueError) throw new UsageError(e.message);
+        throw e;
+      }
+    },
+  };
+}
