@@ -203,6 +203,25 @@ async function main() {
     t.same(last.workers, { inproc: { running: 0, done: 2 } }, 'runs done per worker');
   });
 
+  await t.test('a worker that is stopped puts its unfinished run back in the queue without spending an attempt', async (t) => {
+    const target = queueTarget(redis.url, 'stop');
+    const long = expandSweep({ ...sweep, axes: {}, seeds: [3], base: { ...sweep.base, train: { batch: 1, steps: 5_000_000 } } }).runs[0]!;
+    const q = new Queue('stop', { connection: { url: redis.url }, prefix: QUEUE_PREFIX });
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    const w = await startWorker(target, { threads: 1, lockMs: 1000, log: (l) => l.startsWith('start ') && started() });
+    await q.add('run', { hash: long.hash, config: long.config }, { jobId: long.hash, attempts: 3 });
+    await isStarted;
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await w.close();
+    t.ok(Date.now() - t0 < 5000, 'close() cancels the run instead of waiting for it');
+    t.equal(await q.getJobState(long.hash), 'waiting', 'the run is waiting for another worker');
+    t.equal((await q.getJob(long.hash))?.attemptsMade, 0, 'no attempt was spent');
+    await q.obliterate({ force: true });
+    await q.close();
+  });
+
   await t.test('unreachable queue and another schema version: clear errors', async (t) => {
     const port = await freePort();
     const t0 = Date.now();

@@ -24,6 +24,7 @@ export function queueExecutor(url: string, name: string | undefined, quiet: bool
       last = now;
       process.stderr.write(`queue: ${formatStatus(s)}\n`);
     },
+    onWarning: (m) => process.stderr.write(`queue: ${m}\n`),
   });
   return {
     name: inner.name,

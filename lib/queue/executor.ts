@@ -30,6 +30,8 @@ export interface QueueExecutorOptions {
   attempts?: number;
   /** Called after every poll. */
   onStatus?: (s: ClusterStatus) => void;
+  /** Called (at most every 10 s) while Redis cannot be reached; the executor keeps retrying. */
+  onWarning?: (message: string) => void;
 }
 
 type RunJob = Job<RunJobData, RunJobResult>;
@@ -46,7 +48,13 @@ export class QueueExecutor implements Executor {
   async run(specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
     await checkQueue(this.target);
     const queue = new Queue<RunJobData, RunJobResult>(this.target.name, { connection: bullConnection(this.target), prefix: QUEUE_PREFIX });
-    queue.on('error', () => {}); // ioredis reconnects by itself; commands wait for it
+    // ioredis reconnects by itself and commands wait for it; say so, without flooding the log.
+    let warned = 0;
+    queue.on('error', (e: NodeJS.ErrnoException) => {
+      if (Date.now() - warned < 10_000) return;
+      warned = Date.now();
+      this.options.onWarning?.(`lost the connection to ${displayUrl(this.target.url)} (${e.code ?? e.message}); retrying`);
+    });
     try {
       await this.collect(queue, specs, hooks, signal);
     } finally {

@@ -107,8 +107,11 @@ export async function startWorker(target: QueueTarget, o: WorkerOptions = {}): P
   worker.on('failed', (job, err) => {
     if (job && !(err instanceof WaitingError)) log(`failed ${job.id} (attempt ${job.attemptsMade}): ${err.message}`);
   });
-  worker.on('error', (err) => {
-    if (!closing) log(`queue error: ${err.message}`);
+  let warned = 0;
+  worker.on('error', (err: NodeJS.ErrnoException) => {
+    if (closing || Date.now() - warned < 10_000) return; // ioredis keeps reconnecting; one line per 10 s
+    warned = Date.now();
+    log(`queue error: ${err.code ?? err.message}; retrying`);
   });
   void worker.run();
   await worker.waitUntilReady();
