@@ -10,5 +10,7 @@ commands.push(theoryCommand, odeCommand);
 import { sweepCommand } from './sweep.js';
 import { resultsCommand } from './results.js';
 commands.push(sweepCommand, resultsCommand);
+import { reproduceCommand } from './reproduce.js';
+commands.push(reproduceCommand);
 import { workerCommand } from './worker.js';
 commands.push(workerCommand);

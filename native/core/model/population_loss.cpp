@@ -1,5 +1,7 @@
 #include "population_loss.hpp"
 
+#include <cmath>
+
 #include "../theory/loss_model.hpp"
 
 namespace loradyn {
@@ -8,11 +10,15 @@ namespace loradyn {
 // theory/gauss_expect.hpp. The model is rebuilt per call; callers record O(100) points.
 double population_loss_1(const Activation& s, const Link& teacher, double M, double Q,
                          double noise) {
+  // A diverged state is recorded as it is: its loss is NaN, not an exception.
+  if (!std::isfinite(M) || !std::isfinite(Q)) return std::nan("");
   return LossModel(s, teacher, noise).loss1(M, Q);
 }
 
 double population_loss_k(const Activation& s, const Link& teacher, int K, const double* M,
                          const double* Q, double a, double noise) {
+  for (int i = 0; i < K * K; ++i)
+    if (!std::isfinite(M[i]) || !std::isfinite(Q[i])) return std::nan("");
   return LossModel(s, teacher, noise).loss_k(K, M, Q, a);
 }
 

@@ -1,0 +1,12 @@
+// Every preset, in SPEC section 6 order. Add one import and one entry per preset.
+import type { Preset } from './types.js';
+import { headline, dynamics, escapeVsMu } from './headline.js';
+import { hermite } from './hermite.js';
+import { squaredTeacher } from './squared_teacher.js';
+import { mixtures } from './mixtures.js';
+import { misaligned } from './misaligned.js';
+import { twoLayer } from './two_layer.js';
+import { scaling } from './scaling.js';
+import { curriculum } from './curriculum.js';
+
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling];

@@ -1,0 +1,38 @@
+// Headless rendering: vega-lite spec -> vega -> SVG (vega's View.toSVG) -> PNG (resvg).
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+
+export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  const vg = compile(spec).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** PNG from SVG at `scale` x the SVG's size; uses the system fonts (DejaVu on Debian). */
+export function svgToPng(svg: string, scale = 1.5): Buffer {
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return r.render().asPng();
+}
+
+export interface Figure {
+  name: string;
+  title: string;
+  svg: string;
+  png: Buffer;
+}
+
+export async function renderFigure(name: string, title: string, spec: TopLevelSpec, pngScale = 1.5): Promise<Figure> {
+  const svg = await vegaLiteToSvg(spec);
+  return { name, title, svg, png: svgToPng(svg, pngScale) };
+}
