@@ -6,6 +6,7 @@
 #include "reduced_api.hpp"
 #include "simulate_worker.hpp"
 #include "theory_api.hpp"
+#include "speed_api.hpp"
 
 namespace loradyn_addon {
 
@@ -27,6 +28,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
   exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
   exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
+  exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
+  exports.Set("gaussiansPath", Napi::Function::New(env, GaussiansPath));
+  exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));
+  exports.Set("simulateFullReference", Napi::Function::New(env, SimulateFullReference));
+  exports.Set("benchGenerator", Napi::Function::New(env, BenchGenerator));
   return exports;
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "../ode/ode_engine.hpp"
@@ -41,9 +42,7 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
-  bool supports(Engine e) const override {
-    return e == Engine::Full || e == Engine::Ode || e == Engine::Reduced;
-  }
+  bool supports(Engine) const override { return true; }  // full, reduced and ode
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
                              int threads, const RunControl& ctl) override {
     validate_config(cfg);
@@ -51,8 +50,14 @@ class CpuBackend final : public Backend {
     std::vector<RunRecord> out(seeds.size());
     // Seeds across threads; each run is single-threaded and deterministic, so the result
     // does not depend on the thread count.
-    parallel_for(static_cast<int>(seeds.size()), threads,
-                 [&](int i) { out[i] = run_one_cpu(e, cfg, seeds[i], ctl); });
+    // Threads left over when there are fewer seeds than threads share each run's batch
+    // (engine full); that too leaves the bits unchanged.
+    const int n = static_cast<int>(seeds.size());
+    const int inner = std::max(1, threads / std::max(1, n));
+    parallel_for(n, threads, [&](int i) {
+      out[i] = e == Engine::Full ? simulate_full(cfg, seeds[i], ctl, inner)
+                                 : run_one_cpu(e, cfg, seeds[i], ctl);
+    });
     return out;
   }
 };
