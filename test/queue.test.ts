@@ -153,27 +153,39 @@ async function main() {
     await w.waitFor(/ready on queue/);
     const out = join(scratch, 'restart');
     const c1 = launch(['sweep', sweepFile, '--out', out, '--queue', redis.url, '--queue-name', 'restart', '--quiet']);
-    // Wait until the coordinator has collected at least two runs, then crash it.
+    // After the worker's second finished run, stop it (its next run goes back to the queue), let the
+    // coordinator collect what is finished, then crash the coordinator.
+    const tw = Date.now();
+    while (w.out.filter((l) => / completed /.test(l)).length < 2 && Date.now() - tw < 60_000) await new Promise((r) => setTimeout(r, 10));
+    w.child.kill('SIGTERM');
+    t.equal(await w.exit, 0, 'the first worker stops cleanly on SIGTERM');
+    const finished = w.out.filter((l) => / completed /.test(l)).length;
     const t0 = Date.now();
-    while ((existsSync(out) ? ResultStore.open(out, false).hashes().length : 0) < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    while (ResultStore.open(out, false).hashes().length < finished && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
     c1.child.kill('SIGKILL');
     await c1.exit;
     const collected = ResultStore.open(out, false).hashes();
     t.ok(collected.length >= 2 && collected.length < 6, `coordinator killed with ${collected.length} of 6 runs collected`);
+    t.equal(collected.length, finished, 'it had collected every run the worker finished');
     const before = new Map(collected.map((h) => [h, readFileSync(join(out, 'runs', h.slice(0, 2), `${h}.json`), 'utf8')]));
-    // Redis crashes and comes back while the worker is computing.
+    // The coordinator is restarted; Redis crashes and comes back while it waits for the remaining runs.
+    const c2 = launch(['sweep', sweepFile, '--out', out, '--queue', redis.url, '--queue-name', 'restart']);
+    await c2.waitFor(/^queue: \d+\/\d+ done/);
+    const beforeCrash = ResultStore.open(out, false).hashes().length;
     await redis.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     await redis.restart();
-    const c2 = launch(['sweep', sweepFile, '--out', out, '--queue', redis.url, '--queue-name', 'restart', '--quiet']);
+    t.comment(`Redis crashed with ${beforeCrash} of 6 runs collected`);
+    const w2 = worker('restart', 3000);
     t.equal(await c2.exit, 0, 'the restarted coordinator finished');
     t.match(c2.out.join('\n'), new RegExp(`6 run\\(s\\): ${collected.length} already stored, ${6 - collected.length} computed, 0 failed`));
     for (const [h, text] of before) t.equal(readFileSync(join(out, 'runs', h.slice(0, 2), `${h}.json`), 'utf8'), text, `run ${h.slice(0, 8)} collected before the crashes is untouched`);
-    const n = completions([w]);
+    const n = completions([w, w2]);
     t.same([...n.keys()].sort(), hashes, 'every run was completed');
     t.ok([...n.values()].every((c) => c === 1), 'and each exactly once: finished runs were not enqueued again');
     sameAsLocal(t, out);
-    t.equal(await stopped(w), 0, 'the worker survived the Redis restart and stops cleanly on SIGTERM');
+    await w2.waitFor(/ready on queue/);
+    t.equal(await stopped(w2), 0, 'the second worker stops cleanly on SIGTERM');
   });
 
   await t.test('a run failing for a deterministic reason is reported once and not retried; progress per worker', async (t) => {
