@@ -23,6 +23,7 @@ export {
   topCoefficient,
   linearPotential,
   lossDerivatives,
+  committeeLoss,
   gaussExpect,
   odeRhs,
   muGrid,
@@ -33,3 +34,12 @@ export {
   type LossValues,
   type GaussOperand,
 } from './theory.js';
+export { expandSweep, runHash, type SweepSpec, type RunSpec, type ExpandedSweep } from './experiments/sweep.js';
+export { runSweep, type SweepReport } from './experiments/runner.js';
+export { ResultStore, StoreError, STORE_SCHEMA_VERSION, type StoredRun } from './experiments/store.js';
+export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
+export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, perLogD, type Passage, type EscapeSummary } from './experiments/escape_stats.js';
+export { loadSettings, settingRows, runsCsv } from './experiments/results.js';
+export { reproduce } from './experiments/reproduce.js';
+export { presets } from './experiments/presets/index.js';
+export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';

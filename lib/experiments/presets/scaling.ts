@@ -15,11 +15,13 @@ export const scaling: Preset = {
     const s = ctx.scale;
     const dsPre = pick(s, { tiny: [250, 1000], quick: [250, 1000, 10000, 100000, 1000000], paper: [250, 1000, 10000, 100000, 1000000] });
     const dsScratch = pick(s, { tiny: [50], quick: [50, 100, 200], paper: [50, 100, 200, 400, 800] });
-    const seeds = (d: number) => pick(s, { tiny: 2, quick: d >= 1e6 ? 2 : d >= 1e5 ? 3 : 6, paper: 16 });
-    const pre = ['linear', 'erf'].flatMap((a) =>
+    const seeds = (d: number) => pick(s, { tiny: 2, quick: d >= 1e6 ? 2 : d >= 1e5 ? 4 : 8, paper: 16 });
+    // Step budgets ~2.5x the expected escape (linear mu = 0.5: about 12 log d steps, erf: 95 log d).
+    const budget = (a: string, d: number) => Math.ceil((a === 'linear' ? 30 : 240) * Math.log(d));
+    const pre = pick(s, { tiny: ['linear'], quick: ['linear'], paper: ['linear', 'erf'] }).flatMap((a) =>
       dsPre.map((d) => ({
         name: `${a} mu=0.5 d=${d}`,
-        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: 0.2, steps: a === 'linear' ? 200 : 900 }, record: { points: 40 } }, axes: {}, seeds: { count: seeds(d) } },
+        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: 0.2, steps: budget(a, d) }, record: { points: 40 } }, axes: {}, seeds: { count: seeds(d) } },
       })),
     );
     const scratch = dsScratch.map((d) => ({
