@@ -2,8 +2,7 @@
 // is computing back in the queue).
 import { intOption, parseArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
-import { queueTarget, QueueError, displayUrl } from '../queue/connection.js';
-import { startWorker } from '../queue/worker.js';
+import { queueTarget, QueueError, displayUrl } from '../queue/target.js';
 
 const BACKENDS = ['cpu', 'cuda', 'auto'] as const;
 
@@ -30,6 +29,8 @@ export const workerCommand: Command = {
     const log = (line: string) => {
       if (!quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     };
+    // BullMQ and ioredis are loaded only by the commands that use them.
+    const { startWorker } = await import('../queue/worker.js');
     let worker;
     try {
       worker = await startWorker(target, { threads, backend: backend as (typeof BACKENDS)[number] | undefined, lockMs, log });

@@ -1,48 +1,10 @@
 // Connecting to the queue's Redis: parse and check the URL, fail fast with a clear message when the
 // server cannot be reached, and refuse a queue written with another schema version.
 import { Redis } from 'ioredis';
-import { DEFAULT_QUEUE_NAME, QUEUE_PREFIX, QUEUE_SCHEMA_VERSION } from './protocol.js';
+import { QUEUE_PREFIX, QUEUE_SCHEMA_VERSION } from './protocol.js';
+import { displayUrl, QueueError, type QueueTarget } from './target.js';
 
-/** The queue is unreachable, not Redis, or speaks another schema version. */
-export class QueueError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueueError';
-  }
-}
-
-export interface QueueTarget {
-  /** redis://[user:password@]host:port[/db] */
-  url: string;
-  /** BullMQ queue name under the loradyn prefix (default "runs"). */
-  name: string;
-}
-
-/** Checks a --queue URL and a queue name; throws QueueError naming what is wrong. */
-export function queueTarget(url: string, name = DEFAULT_QUEUE_NAME): QueueTarget {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new QueueError(`--queue must be a URL like redis://HOST:PORT (got ${JSON.stringify(url)})`);
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
-    throw new QueueError(`--queue must use redis:// or rediss:// (got ${JSON.stringify(u.protocol)})`);
-  if (!u.hostname) throw new QueueError(`--queue has no host (got ${JSON.stringify(url)})`);
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new QueueError(`--queue-name must be 1-100 letters, digits, "_", "." or "-" (got ${JSON.stringify(name)})`);
-  return { url, name };
-}
-
-/** Where the shown URL hides a password. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+export { displayUrl, QueueError, queueTarget, type QueueTarget } from './target.js';
 
 /** BullMQ connection options: reconnect forever, keep commands queued while Redis restarts. */
 export function bullConnection(t: QueueTarget) {
