@@ -110,8 +110,8 @@ t.test('SIGKILL in the middle of a sweep loses at most runs in flight; the rerun
   const dir = tmp();
   const sw = join(dir, 'sweep.json');
   const out = join(dir, 'store');
-  // 48 runs of about 0.1 s each on one core.
-  writeFileSync(sw, JSON.stringify({ base: { ...base, train: { batch: 200, steps: 3000 } }, axes: { 'model.pretrained.mu': [0.1, 0.3, 0.5, 0.7], 'model.activation': ['linear', 'erf', 'relu'] }, seeds: { count: 4 } }));
+  // 48 runs of 10 000 steps (tens of ms each), so the kill lands mid-sweep.
+  writeFileSync(sw, JSON.stringify({ base: { ...base, train: { batch: 200, steps: 10000 } }, axes: { 'model.pretrained.mu': [0.1, 0.3, 0.5, 0.7], 'model.activation': ['linear', 'erf', 'relu'] }, seeds: { count: 4 } }));
   const child = spawn(process.execPath, [cliPath, 'sweep', sw, '--out', out, '--jobs', '2', '--quiet'], { stdio: 'ignore' });
   const count = () => {
     const root = join(out, 'runs');

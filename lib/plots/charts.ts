@@ -77,7 +77,7 @@ export function panelsSpec(panels: Panel[], o: ChartOptions = {}): TopLevelSpec 
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(o.title ? { title: { text: o.title, fontSize: 14 } } : {}),
     background: 'white',
-    config: { font: FONT, view: { stroke: '#ccc' }, axis: { grid: true, gridOpacity: 0.4 }, legend: { orient: 'right', symbolOpacity: 1 } },
+    config: { font: FONT, view: { stroke: '#ccc' }, axis: { grid: true, gridOpacity: 0.4 }, legend: { orient: 'right', symbolOpacity: 1, titleLimit: 420, labelLimit: 300 } },
     ...body,
   } as unknown as TopLevelSpec;
 }
