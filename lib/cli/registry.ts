@@ -12,3 +12,5 @@ import { resultsCommand } from './results.js';
 commands.push(sweepCommand, resultsCommand);
 import { reproduceCommand } from './reproduce.js';
 commands.push(reproduceCommand);
+import { workerCommand } from './worker.js';
+commands.push(workerCommand);

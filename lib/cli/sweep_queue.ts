@@ -1,0 +1,41 @@
+// `loradyn sweep --queue URL`: builds the queue executor for the sweep command, prints cluster
+// progress on stderr, and turns queue errors (unreachable, other schema) into clear CLI errors.
+import type { Executor } from '../experiments/executor.js';
+import { QueueError, queueTarget } from '../queue/target.js';
+import { UsageError } from './args.js';
+
+/** Least time between two status lines. */
+const STATUS_MS = 5000;
+
+export function queueExecutor(url: string, name: string | undefined, quiet: boolean): Executor {
+  let target: ReturnType<typeof queueTarget>;
+  try {
+    target = queueTarget(url, name);
+  } catch (e) {
+    if (e instanceof QueueError) throw new UsageError(e.message);
+    throw e;
+  }
+  return {
+    name: 'queue',
+    async run(specs, hooks, signal) {
+      // BullMQ and ioredis are loaded only when a sweep really uses the queue.
+      const { formatStatus, QueueExecutor } = await import('../queue/executor.js');
+      let last = 0;
+      const inner = new QueueExecutor(target, {
+        onStatus: (s) => {
+          const now = Date.now();
+          if (quiet || (now - last < STATUS_MS && s.done + s.failed < s.total)) return;
+          last = now;
+          process.stderr.write(`queue: ${formatStatus(s)}\n`);
+        },
+        onWarning: (m) => process.stderr.write(`queue: ${m}\n`),
+      });
+      try {
+        await inner.run(specs, hooks, signal);
+      } catch (e) {
+        if (e instanceof QueueError) throw new UsageError(e.message);
+        throw e;
+      }
+    },
+  };
+}

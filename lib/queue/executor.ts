@@ -1,0 +1,184 @@
+// The queue executor: the coordinator side of a sweep on several machines. It enqueues one BullMQ
+// job per pending run (jobId = the run's hash, so a run is never enqueued twice, even by a restarted
+// coordinator), then polls the queue and hands each finished run to the sweep runner, which stores
+// it exactly as it stores a local run. Collected jobs are removed from Redis: from then on the
+// result lives in the store on disk, whatever happens to Redis.
+import { Queue, type Job } from 'bullmq';
+import { AbortError } from '../errors.js';
+import type { Executor, ExecutorHooks } from '../experiments/executor.js';
+import type { RunSpec } from '../experiments/sweep.js';
+import { bullConnection, checkQueue, displayUrl, type QueueTarget } from './connection.js';
+import { isRunJobResult, QUEUE_PREFIX, runFromJson, type RunJobData, type RunJobProgress, type RunJobResult } from './protocol.js';
+
+/** The state of this sweep's runs across the cluster. */
+export interface ClusterStatus {
+  total: number;
+  done: number;
+  running: number;
+  queued: number;
+  failed: number;
+  /** Per worker name: runs of this sweep it is running now and has finished. */
+  workers: Record<string, { running: number; done: number }>;
+  /** Workers connected to the queue (all sweeps). */
+  connectedWorkers: number;
+}
+
+export interface QueueExecutorOptions {
+  /** How often the queue is polled (ms, default 1000). */
+  pollMs?: number;
+  /** Attempts per job for failures that may be transient (default 3); a refused config fails at once. */
+  attempts?: number;
+  /** Called after every poll. */
+  onStatus?: (s: ClusterStatus) => void;
+  /** Called (at most every 10 s) while Redis cannot be reached; the executor keeps retrying. */
+  onWarning?: (message: string) => void;
+}
+
+type RunJob = Job<RunJobData, RunJobResult>;
+const WAITING_STATES = ['waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
+const CHUNK = 500;
+
+export class QueueExecutor implements Executor {
+  readonly name = 'queue';
+  constructor(
+    readonly target: QueueTarget,
+    readonly options: QueueExecutorOptions = {},
+  ) {}
+
+  async run(specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
+    await checkQueue(this.target);
+    const queue = new Queue<RunJobData, RunJobResult>(this.target.name, { connection: bullConnection(this.target), prefix: QUEUE_PREFIX });
+    // ioredis reconnects by itself and commands wait for it; say so, without flooding the log.
+    let warned = 0;
+    queue.on('error', (e: NodeJS.ErrnoException) => {
+      if (Date.now() - warned < 10_000) return;
+      warned = Date.now();
+      this.options.onWarning?.(`lost the connection to ${displayUrl(this.target.url)} (${e.code ?? e.message}); retrying`);
+    });
+    try {
+      await this.collect(queue, specs, hooks, signal);
+    } finally {
+      await queue.close().catch(() => {});
+    }
+  }
+
+  private jobOptions(hash: string) {
+    return { jobId: hash, attempts: this.options.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false };
+  }
+
+  private async enqueue(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[]): Promise<void> {
+    for (let i = 0; i < specs.length; i += CHUNK)
+      await queue.addBulk(specs.slice(i, i + CHUNK).map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config }, opts: this.jobOptions(s.hash) })));
+  }
+
+  private async collect(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
+    const pending = new Map(specs.map((s) => [s.hash, s]));
+    const until = <T>(p: Promise<T>) => abortable(p, signal);
+    // Runs that failed in an earlier sweep invocation get one new set of attempts, as the local
+    // runner recomputes runs that failed before; within one invocation a failure is final.
+    const failedBefore = (await until(queue.getRanges(['failed'], 0, -1))).filter((id) => pending.has(id));
+    for (const id of failedBefore) await until((queue.getJob(id) as Promise<RunJob | undefined>).then((j) => j?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })));
+    // Jobs that already exist (waiting, running or finished) are left as they are by addBulk.
+    await until(this.enqueue(queue, specs));
+
+    const total = specs.length;
+    let done = 0;
+    let failed = 0;
+    let finishedSteps = 0;
+    const doneBy: Record<string, number> = {};
+    const pollMs = this.options.pollMs ?? 1000;
+    let lastStatus = '';
+    let connectedWorkers = 0;
+    while (pending.size > 0) {
+      if (signal?.aborted) throw new AbortError('sweep interrupted (its jobs stay in the queue; run the same command again to collect them)');
+      const ids = async (types: Parameters<typeof queue.getRanges>[0]) => new Set((await until(queue.getRanges(types, 0, -1))).filter((id) => pending.has(id)));
+      const completed = await ids(['completed']);
+      for (const id of completed) {
+        const job = (await until(queue.getJob(id))) as RunJob | undefined;
+        const spec = pending.get(id)!;
+        if (!job) continue; // removed meanwhile; re-added below if still missing
+        const rv: unknown = job.returnvalue;
+        pending.delete(id);
+        if (isRunJobResult(rv)) {
+          await hooks.onDone({ spec, result: runFromJson(rv.run), backend: rv.backend, wallMs: rv.wallMs });
+          doneBy[rv.worker] = (doneBy[rv.worker] ?? 0) + 1;
+          done++;
+        } else {
+          await hooks.onDone({ spec, wallMs: 0, error: new Error(`job ${id} finished with a result this loradyn cannot read`) });
+          failed++;
+        }
+        finishedSteps += spec.config.train.steps;
+        // Stored on disk by onDone: the job is no longer needed in Redis.
+        await until(job.remove().catch(() => {}));
+      }
+      for (const id of await ids(['failed'])) {
+        const job = (await until(queue.getJob(id))) as RunJob | undefined;
+        const spec = pending.get(id)!;
+        pending.delete(id);
+        await hooks.onDone({ spec, wallMs: 0, error: new Error(job?.failedReason || 'failed in the queue') });
+        finishedSteps += spec.config.train.steps;
+        failed++;
+      }
+      if (pending.size === 0) break;
+      const active = await ids(['active']);
+      const waiting = await ids([...WAITING_STATES]);
+      // A pending run in no state at all was lost (e.g. Redis restarted without persistence): enqueue it again.
+      const lost = [...pending.keys()].filter((id) => !active.has(id) && !waiting.has(id) && !completed.has(id));
+      if (lost.length) {
+        const again: RunSpec[] = [];
+        for (const id of lost) if ((await until(queue.getJobState(id))) === 'unknown') again.push(pending.get(id)!);
+        if (again.length) await until(this.enqueue(queue, again));
+      }
+      const workers: ClusterStatus['workers'] = {};
+      for (const [w, n] of Object.entries(doneBy)) workers[w] = { running: 0, done: n };
+      let inflightSteps = 0;
+      for (const id of active) {
+        const job = (await until(queue.getJob(id))) as RunJob | undefined;
+        const p = job?.progress as Partial<RunJobProgress> | undefined;
+        const w = typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : job?.processedBy ?? '?';
+        (workers[w] ??= { running: 0, done: 0 }).running++;
+        if (typeof p === 'object' && p && typeof p.stepsDone === 'number') inflightSteps += p.stepsDone;
+      }
+      hooks.onSteps?.(finishedSteps + inflightSteps);
+      if (this.options.onStatus) {
+        connectedWorkers = await until(queue.getWorkersCount().catch(() => connectedWorkers));
+        const s: ClusterStatus = { total, done, running: active.size, queued: waiting.size, failed, workers, connectedWorkers };
+        const key = JSON.stringify(s);
+        if (key !== lastStatus) this.options.onStatus(s);
+        lastStatus = key;
+      }
+      await until(sleep(pollMs));
+    }
+    hooks.onSteps?.(finishedSteps);
+    this.options.onStatus?.({ total, done, running: 0, queued: 0, failed, workers: Object.fromEntries(Object.entries(doneBy).map(([w, n]) => [w, { running: 0, done: n }])), connectedWorkers });
+  }
+
+  toString(): string {
+    return `queue "${this.target.name}" at ${displayUrl(this.target.url)}`;
+  }
+}
+
+/** One line for logs: "12/40 done, 3 running, 25 queued, 0 failed; host:1 2 running 5 done, ...". */
+export function formatStatus(s: ClusterStatus): string {
+  const per = Object.entries(s.workers)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([w, v]) => `${w} ${v.running} running ${v.done} done`)
+    .join(', ');
+  return `${s.done}/${s.total} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed; ${s.connectedWorkers} worker(s) connected${per ? '; ' + per : ''}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves or rejects with p, or rejects with AbortError as soon as `signal` aborts. */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new AbortError('sweep interrupted (its jobs stay in the queue; run the same command again to collect them)'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError('sweep interrupted (its jobs stay in the queue; run the same command again to collect them)'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
