@@ -4,6 +4,7 @@
 // so a RunRecord from CUDA has exactly the shape and meaning of one from the CPU.
 #include <cuda_runtime.h>
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,8 @@ namespace {
 // Work (runs x batch x d coordinate-samples) per launch: tens of milliseconds on an H100,
 // short enough for progress and cancel, long enough that launch overhead is negligible.
 constexpr double kLaunchWork = 4e9;
+
+thread_local double g_last_kernel_seconds = 0;
 
 __global__ void probe_kernel(int* out) { *out = 42; }
 
@@ -206,6 +209,8 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
     const double per_step = static_cast<double>(S) * static_cast<double>(a.B) * d;
     const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kLaunchWork / per_step));
     bool cancelled = false;
+    LD_CUDA(cudaDeviceSynchronize());
+    const auto k0 = std::chrono::steady_clock::now();
     for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
       if (ctl.cancelled()) {
         cancelled = true;
@@ -217,6 +222,7 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
       LD_CUDA(cudaDeviceSynchronize());
       ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
     }
+    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
 
     const auto pts = dev.download(a.points_done, S);
     const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
@@ -290,6 +296,35 @@ bool cuda_probe(std::string* why, std::string* device) {
   if (why != nullptr) *why = p.why;
   if (device != nullptr) *device = p.device;
   return p.ok;
+}
+
+double cuda_last_kernel_seconds() { return g_last_kernel_seconds; }
+
+double cuda_time_generator(double gaussians, double* count) {
+  const ProbeResult& p = probe();
+  if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
+  const int threads = 256;
+  int dev = 0, sms = 0;
+  LD_CUDA(cudaGetDevice(&dev));
+  LD_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  const int blocks = sms * 16;  // enough resident warps to hide latency
+  const int per_thread = std::max(1, static_cast<int>(gaussians / (4.0 * blocks * threads)));
+  DeviceArena dev_mem;
+  double* sink = dev_mem.alloc<double>(static_cast<size_t>(blocks) * threads);
+  launch_generator_only(1, blocks, threads, 1, sink);  // warm-up
+  LD_CUDA(cudaDeviceSynchronize());
+  cudaEvent_t e0, e1;
+  LD_CUDA(cudaEventCreate(&e0));
+  LD_CUDA(cudaEventCreate(&e1));
+  LD_CUDA(cudaEventRecord(e0));
+  *count = launch_generator_only(2, blocks, threads, per_thread, sink);
+  LD_CUDA(cudaEventRecord(e1));
+  LD_CUDA(cudaEventSynchronize(e1));
+  float ms = 0;
+  LD_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms / 1000.0;
 }
 
 Backend& cuda_backend() {

@@ -1,4 +1,4 @@
-// Arguments of the full-d SGD kernel and its host launcher (sgd_full_kernel.cu). All arrays
+// Arguments of the full-d SGD kernel and its host launcher (sgd_full_launch.cu; the kernel itself is in sgd_full_kernel.cuh). All arrays
 // are device pointers, indexed by run (one run = one seed) first.
 #pragma once
 #include <cstdint>
