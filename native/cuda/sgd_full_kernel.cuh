@@ -97,9 +97,13 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
     }
 
   // Scalars, held (identically) by every thread.
-  double U[MK * MR], m[MR * MK];
+  double U[MK * MR], m[MR * MK] = {};
+  // Registers hold U with row stride MR (compile time); global memory with stride r.
 #pragma unroll
-  for (int k = 0; k < MK * MR; ++k) U[k] = k < K * R ? a.U[static_cast<size_t>(run) * K * R + k] : 0.0;
+  for (int j = 0; j < MK; ++j)
+#pragma unroll
+    for (int i = 0; i < MR; ++i)
+      U[j * MR + i] = j < K && i < R ? a.U[static_cast<size_t>(run) * K * R + j * R + i] : 0.0;
   int next = a.next_point[run];
   int pts = a.points_done[run];
   double lsum = a.loss_sum[run];
