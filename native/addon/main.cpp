@@ -3,6 +3,7 @@
 
 #include "backends.hpp"
 #include "debug_api.hpp"
+#include "reduced_api.hpp"
 #include "simulate_worker.hpp"
 
 namespace loradyn_addon {
@@ -16,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
   exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
   exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
+  exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
   return exports;
 }
 

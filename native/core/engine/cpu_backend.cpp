@@ -1,5 +1,7 @@
 #include <stdexcept>
 
+#include "../reduced/reduced_state.hpp"
+#include "../reduced/sgd_reduced.hpp"
 #include "../sgd/sgd_full.hpp"
 #include "../util/parallel.hpp"
 #include "engine.hpp"
@@ -25,6 +27,7 @@ const char* engine_name(Engine e) {
 RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
   switch (e) {
     case Engine::Full: return simulate_full(cfg, seed, ctl);
+    case Engine::Reduced: return simulate_reduced(cfg, seed, ctl);
     default: break;
   }
   throw std::invalid_argument(std::string("engine '") + engine_name(e) +
@@ -36,10 +39,11 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
-  bool supports(Engine e) const override { return e == Engine::Full; }
+  bool supports(Engine e) const override { return e == Engine::Full || e == Engine::Reduced; }
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
                              int threads, const RunControl& ctl) override {
     validate_config(cfg);
+    if (e == Engine::Reduced) check_reduced_config(cfg);  // refuse before starting threads
     std::vector<RunRecord> out(seeds.size());
     // Seeds across threads; each run is single-threaded and deterministic, so the result
     // does not depend on the thread count.

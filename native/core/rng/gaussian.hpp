@@ -20,7 +20,11 @@ enum Stream : uint32_t {
   kStreamLoraInit = 3,    // rows of V at init, sample = row index
   kStreamInputs = 4,      // x_b at each step, sample = b
   kStreamLabelNoise = 5,  // xi_b at each step, sample = b, coordinate 0
-  kStreamReduced = 6,     // reserved for the reduced chain
+  kStreamReduced = 6,     // reduced chain: frame coordinates of x_b (+ label noise), sample = b
+  kStreamReducedGamma = 32,    // reduced chain: Bartlett chi-squares, sample = diagonal index
+  kStreamReducedWishart = 33,  // reduced chain: Bartlett off-diagonal Gaussians, coord = index
+  kStreamReducedInit = 34,     // reduced chain init: frame coordinates of Gaussian vectors
+  kStreamReducedInitGamma = 35,  // reduced chain init: chi-square norms of their new parts
   kStreamTest = 15,       // generator tests
 };
 
