@@ -103,7 +103,7 @@ summary = {"gpu": open(os.path.join(out, "gpu.txt")).read().strip().splitlines()
 c, t = summary["check"], summary["torch"]
 if isinstance(c, dict) and isinstance(t, list):
     ratios = {}
-    for row in c.get("timing", []):
+    for row in [r for r in c.get("timing", []) if r.get("engine", "full") == "full"]:
         peers = [p for p in t if p.get("batch") == row["batch"] and p.get("seeds") == row["seeds"] and "steps_per_s" in p]
         if peers:
             best = max(p["steps_per_s"] for p in peers)

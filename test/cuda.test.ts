@@ -154,3 +154,39 @@ t.test('GPU: cancel stops between launches and reports a cancelled result', { sk
   await t.rejects(simulate(cfg, { signal: ac.signal }));
   t.ok(Date.now() - t0 < 20000, 'stopped within seconds');
 });
+
+t.test('GPU and CPU run the same reduced chain: rank 1, B = 1 and B = 50 with label noise', { skip: noDevice }, async (t) => {
+  const one: ConfigInput = {
+    model: { activation: 'relu', d: 100, pretrained: { kind: 'aligned', mu: 0.5 } },
+    train: { batch: 1, eta: 0.01, steps: 5000 },
+    engine: 'reduced',
+    seeds: { count: 24 },
+    record: { points: 60, thresholds: [0.3, 0.5, 0.9] },
+  };
+  compare(t, await simulate({ ...one, backend: 'cuda' }), await simulate({ ...one, backend: 'cpu' }), 0.9);
+  const noisy: ConfigInput = {
+    model: { activation: 'he3+0.5*he5', teacher: 'same', d: 2000, pretrained: { kind: 'aligned', mu: 0.3 }, noise: 0.05 },
+    train: { batch: 50, eta: 0.05, steps: 3000, hermiteRescale: true },
+    engine: 'reduced',
+    seeds: { count: 16 },
+    record: { points: 40, thresholds: [0.5] },
+  };
+  const g = await simulate({ ...noisy, backend: 'cuda' });
+  const c = await simulate({ ...noisy, backend: 'cpu' });
+  for (let i = 0; i < c.runs.length; i++)
+    t.ok(worst(g.runs[i]!.m, c.runs[i]!.m, 1e-7, 1e-6) <= 1, `seed ${c.runs[i]!.seed}: m agrees`);
+});
+
+t.test('GPU: reduced configs beyond the rank-1 kernel fail clearly on "cuda" and run on the CPU with "auto"', { skip: noDevice }, async (t) => {
+  const wide: ConfigInput = {
+    model: { activation: 'erf', d: 100, rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: 0.5 } },
+    train: { batch: 4, eta: 0.1, steps: 50 },
+    engine: 'reduced',
+    seeds: [1],
+  };
+  await t.rejects(simulate({ ...wide, backend: 'cuda' }), /model\.hidden = 1/);
+  const auto = await simulate({ ...wide, backend: 'auto' });
+  t.equal(auto.backend, 'cpu');
+  const big: ConfigInput = { ...wide, engine: 'full', model: { ...wide.model!, hidden: 5, rank: 1 } };
+  t.equal((await simulate({ ...big, backend: 'auto' })).backend, 'cpu', 'hidden = 5 exceeds the full-d kernel (K <= 4): auto uses the CPU');
+});

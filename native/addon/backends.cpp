@@ -29,12 +29,15 @@ CudaStatus cuda_status() {
 
 int default_threads() { return hardware_threads(); }
 
-Backend& select_backend(const std::string& want, Engine engine) {
+Backend& select_backend(const std::string& want, Engine engine, const RunConfig* cfg) {
+  (void)cfg;  // only consulted when CUDA is compiled in
   if (want == "cpu") return cpu_backend();
   if (want == "cuda" || want == "auto") {
     const CudaStatus s = cuda_status();
 #ifdef LORADYN_WITH_CUDA
-    if (s.available && cuda_backend().supports(engine)) return cuda_backend();
+    if (s.available && cuda_backend().supports(engine) &&
+        (want == "cuda" || cfg == nullptr || cuda_backend().supports_config(engine, *cfg)))
+      return cuda_backend();  // "cuda" with an unsupported shape: run() names the field
 #endif
     if (want == "auto") return cpu_backend();
     if (!s.available) throw std::invalid_argument("backend 'cuda' is unavailable: " + s.reason);

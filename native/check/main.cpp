@@ -71,11 +71,12 @@ struct Json {
   }
 };
 
-bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_same, Json& out, bool first) {
+bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_same, Json& out, bool first,
+               Engine engine = Engine::Full) {
   const auto seeds = seed_list(nseeds);
   RunControl ctl;
-  std::vector<RunRecord> cpu = cpu_backend().run(Engine::Full, cfg, seeds, hardware_threads(), ctl);
-  std::vector<RunRecord> gpu = cuda_backend().run(Engine::Full, cfg, seeds, hardware_threads(), ctl);
+  std::vector<RunRecord> cpu = cpu_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
+  std::vector<RunRecord> gpu = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
   double wm = 0, wM = 0, wQ = 0, wu = 0, wl = 0, wb = 0;
   int same = 0, total = 0, escaped = 0, shape_ok = 1;
   for (int i = 0; i < nseeds; ++i) {
@@ -111,26 +112,31 @@ bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_sa
   return ok;
 }
 
-void timing(const char* name, const RunConfig& cfg, int nseeds, double gen_rate, Json& out, bool first) {
+void timing(const char* name, const RunConfig& cfg, int nseeds, double gen_rate, Json& out, bool first,
+            Engine engine = Engine::Full) {
   const auto seeds = seed_list(nseeds);
   RunControl ctl;
   const auto t0 = std::chrono::steady_clock::now();
-  auto res = cuda_backend().run(Engine::Full, cfg, seeds, hardware_threads(), ctl);
+  auto res = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
   const double wall = seconds_since(t0);
   const double ks = cuda_last_kernel_seconds();
   const double traj_steps = static_cast<double>(nseeds) * cfg.train.steps;
-  const double coords = traj_steps * cfg.train.batch * cfg.model.d;
-  out.raw(std::string(first ? "" : ",\n") + "    {\"case\": \"" + name + "\", \"d\": " + std::to_string(cfg.model.d) +
+  // Full-d: coordinate-samples (one Gaussian each). Reduced: samples (no d-dimensional work),
+  // and no share of the generator (it draws a few numbers per sample).
+  const bool full = engine == Engine::Full;
+  const double coords = traj_steps * cfg.train.batch * (full ? cfg.model.d : 1);
+  out.raw(std::string(first ? "" : ",\n") + "    {\"case\": \"" + name + "\", \"engine\": \"" + engine_name(engine) +
+          "\", \"d\": " + std::to_string(cfg.model.d) +
           ", \"batch\": " + std::to_string(cfg.train.batch) + ", \"seeds\": " + std::to_string(nseeds) +
           ", \"steps\": " + std::to_string(cfg.train.steps) + ", \"kernel_s\": ");
   out.num(ks);
   out.raw(", \"wall_s\": "); out.num(wall);
   out.raw(", \"steps_per_s\": "); out.num(traj_steps / ks);
   out.raw(", \"coord_samples_per_s\": "); out.num(coords / ks);
-  out.raw(", \"fraction_of_generator\": "); out.num(coords / ks / gen_rate);
+  out.raw(", \"fraction_of_generator\": "); out.num(full ? coords / ks / gen_rate : NAN);
   out.raw("}");
-  std::fprintf(stderr, "timing %-30s %.3g steps/s, %.3g coord-samples/s (%.0f%% of generator), kernel %.3fs\n", name,
-               traj_steps / ks, coords / ks, 100 * coords / ks / gen_rate, ks);
+  std::fprintf(stderr, "timing %-30s %.3g steps/s, %.3g %s/s (%.0f%% of generator), kernel %.3fs\n", name,
+               traj_steps / ks, coords / ks, full ? "coord-samples" : "samples", full ? 100 * coords / ks / gen_rate : 0.0, ks);
 }
 
 }  // namespace
@@ -182,6 +188,10 @@ int main(int argc, char** argv) {
   all &= agreement("erf d=4096 K=4 r=4 B=8 misaligned (spilled state)",
                    make_cfg("erf", 4096, 4, 4, Pretrained::Misaligned, {0.2, 0.4, 0.6, 0.8}, 8, 0.2, 100), 2, 0, j,
                    false);
+  all &= agreement("reduced relu d=100 B=1 rank1", make_cfg("relu", 100, 1, 1, Pretrained::Aligned, {0.5}, 1, 0.01, 5000 / q),
+                   32 / q, 0.9, j, false, Engine::Reduced);
+  all &= agreement("reduced relu d=1000 B=500 noise", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 500, 0.2, 2000 / q, 0.05),
+                   16, 0.75, j, false, Engine::Reduced);
   }
   j.raw("\n  ],\n");
 
@@ -205,6 +215,10 @@ int main(int argc, char** argv) {
   timing("d=100 B=5000 K=4 r=2 64 seeds",
          make_cfg("erf", 100, 4, 2, Pretrained::Aligned, {0.1, 0.5, 0.9, 0.5}, 5000, 0.5, 200 / q), 64, gen_rate, j,
          false);
+  timing("reduced B=1 65536 seeds", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 1, 0.02, 20000 / q), 65536,
+         gen_rate, j, false, Engine::Reduced);
+  timing("reduced B=500 4096 seeds", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 500, 0.2, 400 / q), 4096,
+         gen_rate, j, false, Engine::Reduced);
   j.raw("\n  ],\n");
 
   // One CPU core for scale: the reference simulator on the same d = 1000, B = 1 update.

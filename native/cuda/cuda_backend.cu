@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "../core/model/recorder.hpp"
+#include "../core/reduced/reduced_state.hpp"
 #include "../core/sgd/full_state.hpp"
 #include "../core/util/parallel.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "full_kernel.hpp"
+#include "reduced_kernel.hpp"
 
 namespace loradyn {
 namespace {
@@ -274,10 +276,178 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
   return out;
 }
 
+// Which reduced configs the rank-1 kernel runs: K = r = 1 with w0 on the teacher axis
+// (aligned or scratch), i.e. the chain's fast loop; everything else stays on the CPU.
+bool reduced_supported(const RunConfig& cfg, std::string* why) {
+  const auto& m = cfg.model;
+  if (m.hidden != 1 || m.rank != 1 ||
+      !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
+    if (why)
+      *why = "backend 'cuda' runs engine 'reduced' only with model.hidden = 1, model.rank = 1, "
+             "model.pretrained.kind aligned or scratch and no model.init.v (use backend 'cpu' or 'auto')";
+    return false;
+  }
+  if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) {
+    if (why) *why = "backend 'cuda': record.thresholds may hold at most 8 values";
+    return false;
+  }
+  return true;
+}
+
+std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
+                                   const RunControl& ctl) {
+  check_reduced_config(cfg);
+  std::string why;
+  if (!reduced_supported(cfg, &why)) throw std::invalid_argument(why);
+  const int S = static_cast<int>(seeds.size());
+  if (S == 0) return {};
+  ReducedKernelArgs a{};
+  a.S = S;
+  a.B = cfg.train.batch;
+  const double eta = effective_eta(cfg);
+  a.step_size = eta / static_cast<double>(cfg.train.batch);
+  a.sqrt_noise = std::sqrt(cfg.model.noise);
+  a.scratch = cfg.model.pretrained == Pretrained::Scratch ? 1 : 0;
+  a.spherical = cfg.model.spherical ? 1 : 0;
+  a.act = to_device_activation(cfg.model.activation, false);
+  a.teacher = to_device_activation(cfg.model.teacher.act, cfg.model.teacher.squared);
+  a.nthr = static_cast<int>(cfg.record.thresholds.size());
+  for (int h = 0; h < a.nthr; ++h) a.thresholds[h] = cfg.record.thresholds[h];
+
+  // Host: the chain's initial states and point 0, as simulate_reduced records them.
+  std::vector<ReducedState> states(S);
+  std::vector<std::unique_ptr<Recorder>> recs(S);
+  std::vector<double> m0(S), l0(S), u0(S), mu0(S), w0r(S);
+  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
+  // M and Q of the frame state (m, l, u) with w0 = (w0r, 0): record_point's arithmetic.
+  auto order = [](double w0, double m, double l, double u, double* M, double* Q) {
+    double W0 = w0;
+    W0 += u * m;
+    double W1 = 0.0;
+    W1 += u * l;
+    *M = W0;
+    double qq = 0;
+    qq += W0 * W0;
+    qq += W1 * W1;
+    *Q = qq;
+  };
+  parallel_for(S, threads, [&](int i) {
+    states[i] = init_reduced_state(cfg, seeds[i]);
+    const ReducedState& st = states[i];
+    if (st.f != 1 || st.q != 2)
+      throw std::invalid_argument("backend 'cuda': this reduced config needs the general chain (use backend 'cpu')");
+    m0[i] = st.V[0];
+    l0[i] = st.V[1];
+    u0[i] = st.U[0];
+    w0r[i] = st.w0[0];
+    mu0[i] = st.w0_zero ? 0.0 : st.w0[0];
+    recs[i] = std::make_unique<Recorder>(cfg, seeds[i]);
+    double M, Q;
+    order(w0r[i], m0[i], l0[i], u0[i], &M, &Q);
+    recs[i]->record(0, 0.0, &m0[i], &u0[i], &M, &Q);
+    recs[i]->observe(0, std::fabs(m0[i]));
+    for (int h = 0; h < a.nthr; ++h) escape0[static_cast<size_t>(i) * a.nthr + h] = recs[i]->result().escape[h];
+  });
+  const std::vector<int64_t>& grid = recs[0]->grid();
+  const int P = static_cast<int>(grid.size());
+  const int64_t steps = cfg.train.steps;
+  std::vector<RunRecord> out(S);
+  if (steps > 0) {
+    DeviceArena dev;
+    a.grid = dev.upload(grid);
+    a.P = P;
+    a.seeds = dev.upload(seeds);
+    a.mu0 = dev.upload(mu0);
+    a.m = dev.upload(m0);
+    a.l = dev.upload(l0);
+    a.u = dev.upload(u0);
+    a.dof = static_cast<double>(states[0].d - states[0].q);
+    a.next_point = dev.upload(std::vector<int>(S, 1));
+    a.points_done = dev.upload(std::vector<int>(S, 0));
+    a.escape = dev.upload(escape0);
+    a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
+    a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
+    a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+    a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+    const size_t SP = static_cast<size_t>(S) * P;
+    a.out_step = dev.alloc<double>(SP);
+    a.out_m = dev.alloc<double>(SP);
+    a.out_l = dev.alloc<double>(SP);
+    a.out_u = dev.alloc<double>(SP);
+    a.out_bl = dev.alloc<double>(SP);
+    // About 4e9 samples per launch, as for the full kernel (each sample is a handful of draws).
+    const double per_step = static_cast<double>(S) * static_cast<double>(a.B);
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(4e9 / 50 / per_step));
+    bool cancelled = false;
+    LD_CUDA(cudaDeviceSynchronize());
+    const auto k0 = std::chrono::steady_clock::now();
+    for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
+      if (ctl.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      a.step_begin = s0;
+      a.step_end = std::min(steps, s0 + chunk);
+      launch_reduced_rank1(a);
+      LD_CUDA(cudaDeviceSynchronize());
+      ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
+    }
+    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+    const auto pts = dev.download(a.points_done, S);
+    const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
+    const auto div = dev.download(a.diverged, S);
+    const auto done = dev.download(a.steps_done, S);
+    const auto ostep = dev.download(a.out_step, SP);
+    const auto om = dev.download(a.out_m, SP);
+    const auto ol = dev.download(a.out_l, SP);
+    const auto ou = dev.download(a.out_u, SP);
+    const auto obl = dev.download(a.out_bl, SP);
+    parallel_for(S, threads, [&](int i) {
+      Recorder& rec = *recs[i];
+      for (int p = 0; p < pts[i]; ++p) {
+        const size_t q = static_cast<size_t>(i) * P + p;
+        if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
+        const int64_t st = static_cast<int64_t>(ostep[q]);
+        double M, Q;
+        order(w0r[i], om[q], ol[q], ou[q], &M, &Q);
+        rec.record(st, static_cast<double>(st) * eta, &om[q], &ou[q], &M, &Q);
+      }
+      RunRecord& res = rec.result();
+      for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
+      res.diverged_step = div[i];
+      res.cancelled = cancelled;
+      out[i] = rec.take();
+      out[i].steps_done = done[i];
+    });
+  } else {
+    for (int i = 0; i < S; ++i) out[i] = recs[i]->take();
+  }
+  return out;
+}
+
+// Shapes the full-d kernel runs (the same checks run() makes, without throwing).
+bool full_supported(const RunConfig& cfg) {
+  const auto& m = cfg.model;
+  if (m.d > kCudaMaxD || m.hidden > kCudaMaxHidden || m.rank > kCudaMaxRank) return false;
+  if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) return false;
+  try {
+    to_device_activation(m.activation, false);
+    to_device_activation(m.teacher.act, m.teacher.squared);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
 class CudaBackend final : public Backend {
  public:
   const char* name() const override { return "cuda"; }
-  bool supports(Engine e) const override { return e == Engine::Full; }
+  bool supports(Engine e) const override { return e == Engine::Full || e == Engine::Reduced; }
+  bool supports_config(Engine e, const RunConfig& cfg) const override {
+    if (e == Engine::Full) return full_supported(cfg);
+    if (e == Engine::Reduced) return reduced_supported(cfg, nullptr);
+    return false;
+  }
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
                              const RunControl& ctl) override {
     validate_config(cfg);
@@ -285,6 +455,7 @@ class CudaBackend final : public Backend {
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();
     if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
+    if (e == Engine::Reduced) return run_reduced(cfg, seeds, std::max(1, threads), ctl);
     return run_full(cfg, seeds, std::max(1, threads), ctl);
   }
 };
