@@ -14,7 +14,8 @@ const native = loadNative();
 
 interface Over {
   activation?: string; d?: number; rank?: number; hidden?: number;
-  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[] }; u0?: number;
+  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[]; w0?: number[] }; u0?: number;
+  init?: { u?: number[]; v?: number[] };
   spherical?: boolean; noise?: number; batch?: number; eta?: number; steps?: number; hermiteRescale?: boolean;
   points?: number; final?: boolean;
 }
@@ -23,7 +24,7 @@ function config(o: Over): ConfigInput {
     model: {
       activation: o.activation ?? 'linear', d: o.d ?? 200, rank: o.rank ?? 1, hidden: o.hidden ?? 1,
       pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 }, u0: o.u0 ?? null,
-      spherical: o.spherical ?? true, noise: o.noise ?? 0,
+      spherical: o.spherical ?? true, noise: o.noise ?? 0, ...(o.init ? { init: o.init } : {}),
     },
     train: { batch: o.batch ?? 1, eta: o.eta ?? 0.01, steps: o.steps ?? 1000, hermiteRescale: o.hermiteRescale ?? false },
     record: { points: o.points ?? 12, thresholds: [0.5], ...(o.final ? { final: true } : {}) },
@@ -89,6 +90,14 @@ function checkSteps(o: Over): number[] {
   return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
 
+// Fixed vectors for the "given" case (deterministic, independent of the seed): |w0| = 0.6,
+// and a start for V with overlap 0.3 with w0's direction; the teacher stays random.
+const givenW0 = Array.from({ length: 200 }, (_, i) => (0.6 * Math.sin(1 + 3 * i)) / Math.sqrt(100));
+const givenV = (() => {
+  const other = Array.from({ length: 200 }, (_, i) => Math.cos(2 + 5 * i));
+  return givenW0.map((w, i) => 0.3 * (w / 0.6) + other[i]! / Math.sqrt(100));
+})();
+
 // Settings: name, config, seeds per engine. d = 200; B = 1 with eta = 0.01 (ODE-like per-step
 // noise) and B = d/2 = 100 with the paper's eta = 0.2; horizons cover the escape.
 const cases: [string, Over, number][] = [
@@ -101,6 +110,7 @@ const cases: [string, Over, number][] = [
   ['erf r2 K2 aligned mu=(0.2,0.5) B=1', { activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: [0.2, 0.5] }, u0: 0.05, eta: 0.05, steps: 1000 }, 150],
   ['he3 r1 K2 misaligned mu=0.6 B=d/2', { activation: 'he3', hidden: 2, pretrained: { kind: 'misaligned', mu: 0.6 }, batch: 100, eta: 0.02, steps: 120 }, 150],
   ['erf scratch K1 B=1', { activation: 'erf', pretrained: { kind: 'scratch', mu: 0 }, eta: 0.02, steps: 1000 }, 300],
+  ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
 ];
 const ALPHA = 1e-3;
 

@@ -5,7 +5,7 @@ State (m, l, u): m = v.w*, l = |part of v outside w*|. Per step: the B inputs' f
 coordinates (x.w*, x.e) are iid N(0, 1); the inputs' parts outside the frame enter only
 through sum_b c_b x_b^perp, whose squared norm is (sum_b c_b^2) chi2(d - 2).
 
-Usage: python3 reduced_numpy.py D B STEPS ETA [SEED]  ->  one JSON line {"stepsPerSec": ...}
+Usage: python3 reduced_numpy.py D B STEPS ETA [SEED]  ->  one JSON line {"steps_per_s": ..., "seconds": ...}
 """
 import json
 import sys
@@ -44,7 +44,7 @@ def run(d, batch, steps, seed, mu=0.5, eta=0.2):
         m = mn * inv
         l = np.sqrt(p0 * p0 + p1 * p1) * inv
     wall = time.perf_counter() - t0
-    return {"stepsPerSec": steps / wall, "m": float(m), "u": float(u), "wallSec": wall}
+    return {"steps_per_s": steps / wall, "seconds": wall, "m": float(m), "u": float(u)}
 
 
 if __name__ == "__main__":

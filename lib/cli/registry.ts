@@ -2,5 +2,8 @@
 import type { Command } from './command.js';
 import { infoCommand } from './info.js';
 import { simulateCommand } from './simulate.js';
+import { theoryCommand } from './theory.js';
+import { odeCommand } from './ode.js';
 
 export const commands: Command[] = [infoCommand, simulateCommand];
+commands.push(theoryCommand, odeCommand);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "../model/recorder.hpp"
@@ -17,13 +18,15 @@ namespace {
 // Work (B * q coordinate draws) between two progress reports and cancel checks.
 constexpr double kReportWork = 4e6;
 
-// The frame coordinates of x_b at step s: coordinates 0..n of sample b of kStreamReduced,
-// whole Philox blocks at a time (the same numbers gaussian_fill gives).
-inline void draw_coords(const DrawKey& key, uint64_t s, uint32_t b, int n, double* out) {
-  double g[4];
-  for (int blk = 0; 4 * blk < n; ++blk) {
-    gaussian4(key, s, b, static_cast<uint32_t>(blk), g);
-    for (int k = 0; k < 4 && 4 * blk + k < n; ++k) out[4 * blk + k] = g[k];
+// All frame coordinates of one step's batch: x_b's coordinate k (k = q: its label noise) is
+// coordinate b*nq + k of (kStreamReduced, step s, sample 0) -- the numbers gaussian_fill
+// gives, drawn a Philox block (four Gaussians) at a time, so B = 500, q = 2 costs 250 blocks.
+// `out` has room for n rounded up to a multiple of 4.
+inline void draw_batch(const DrawKey& key, uint64_t s, int64_t n, double* out) {
+  for (int64_t c = 0; c < n; c += 4) {
+    const Philox4 w = philox_block(key, s, 0, static_cast<uint32_t>(c >> 2));
+    box_muller(w.v[0], w.v[1], out[c], out[c + 1]);
+    if (n - c > 2) box_muller(w.v[2], w.v[3], out[c + 2], out[c + 3]);
   }
 }
 
@@ -34,6 +37,44 @@ bool pure_linear(const Activation& a, double& coef) {
   coef = a.terms()[0].coef;
   return true;
 }
+
+// A link that is exactly c He_k(z) (k <= 8): the from-scratch Hermite runs of the scaling
+// study spend their time here, so the recurrence is inlined.
+bool pure_hermite(const Activation& a, double& coef, int& k) {
+  if (a.terms().size() != 1 || a.terms()[0].kind != BaseKind::Hermite) return false;
+  coef = a.terms()[0].coef;
+  k = a.terms()[0].k;
+  return k >= 1 && k <= 8;
+}
+inline void hermite_pair(int k, double z, double& hk, double& hk1) {
+  double prev = 1.0, cur = z;  // He_0, He_1
+  for (int n = 1; n < k; ++n) {
+    const double next = z * cur - n * prev;
+    prev = cur;
+    cur = next;
+  }
+  hk = cur;
+  hk1 = prev;
+}
+struct HermiteStudent {
+  double c;
+  int k;
+  void operator()(double z, double& s, double& ds) const {
+    double hk, hk1;
+    hermite_pair(k, z, hk, hk1);
+    s = c * hk;
+    ds = c * k * hk1;
+  }
+};
+struct HermiteTeacher {
+  double c;
+  int k;
+  double operator()(double z) const {
+    double hk, hk1;
+    hermite_pair(k, z, hk, hk1);
+    return c * hk;
+  }
+};
 
 struct GeneralStudent {
   const Activation* act;
@@ -72,7 +113,10 @@ class ReducedSgd {
     nq_ = q + (sqrt_noise_ > 0 ? 1 : 0);
     dof_ = static_cast<double>(st_.d - q);
     fast_ = !force_general && K == 1 && r == 1 && st_.f == 1;
-    xi_.resize(nq_);
+    const int64_t coords = cfg.train.batch * nq_;
+    if (coords > (int64_t{1} << 33))
+      throw std::invalid_argument("train.batch is too large for engine 'reduced' (batch x coordinates must be <= 2^33)");
+    xs_.resize(static_cast<size_t>((coords + 3) / 4 * 4));
     sv_.resize(static_cast<size_t>(r) * q);
     gU_.resize(static_cast<size_t>(K) * r);
     cc_.resize(static_cast<size_t>(r) * r);
@@ -196,10 +240,9 @@ class ReducedSgd {
     std::fill(gU_.begin(), gU_.end(), 0.0);
     std::fill(cc_.begin(), cc_.end(), 0.0);
     double loss = 0;
-    const DrawKey key{seed_, kStreamReduced};
-    double* xi = xi_.data();
+    draw_batch({seed_, kStreamReduced}, static_cast<uint64_t>(s), B * nq_, xs_.data());
     for (int64_t b = 0; b < B; ++b) {
-      draw_coords(key, static_cast<uint64_t>(s), static_cast<uint32_t>(b), nq_, xi);
+      const double* xi = &xs_[b * nq_];
       // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F+E.
       for (int j = 0; j < K; ++j) {
         double p = 0;
@@ -289,6 +332,11 @@ class ReducedSgd {
     const bool ls = pure_linear(cfg_.model.activation, lin_s);
     const bool lt = !cfg_.model.teacher.squared && pure_linear(cfg_.model.teacher.act, lin_t);
     if (ls && lt) return fast_loop(s, stop, LinearStudent{lin_s}, LinearTeacher{lin_t});
+    double hs = 0, ht = 0;
+    int ks = 0, kt = 0;
+    if (pure_hermite(cfg_.model.activation, hs, ks) && !cfg_.model.teacher.squared &&
+        pure_hermite(cfg_.model.teacher.act, ht, kt))
+      return fast_loop(s, stop, HermiteStudent{hs, ks}, HermiteTeacher{ht, kt});
     if (ls) return fast_loop(s, stop, LinearStudent{lin_s}, GeneralTeacher{&cfg_.model.teacher});
     return fast_loop(s, stop, GeneralStudent{&cfg_.model.activation},
                      GeneralTeacher{&cfg_.model.teacher});
@@ -301,26 +349,22 @@ class ReducedSgd {
     const int64_t B = cfg_.train.batch;
     const double step_size = eta_ / static_cast<double>(B);
     const bool noisy = sqrt_noise_ > 0;
+    const int nq = nq_;
     const DrawKey key{seed_, kStreamReduced};
     const DrawKey gkey{seed_, kStreamReducedGamma};
     double th = pending_threshold();
     for (; s < stop; ++s) {
       double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+      draw_batch(key, static_cast<uint64_t>(s), B * nq, xs_.data());
+      const double* xs = xs_.data();
       for (int64_t b = 0; b < B; ++b) {
-        // Coordinates 0, 1 (and 2, the label noise) of block 0: as draw_coords gives them.
-        const Philox4 w = philox_block(key, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0);
-        const double rr = std::sqrt(-2.0 * std::log(u32_to_open01(w.v[0])));
-        const double theta = 6.283185307179586 * u32_to_open01(w.v[1]);
-        const double x0 = rr * std::cos(theta), x1 = rr * std::sin(theta);
+        const double x0 = xs[b * nq], x1 = xs[b * nq + 1];
         const double pv = m * x0 + l * x1;
         const double lam = mu0 * x0 + u * pv;
         double sv, ds;
         student(lam, sv, ds);
         double y = teacher(x0);
-        if (noisy) {
-          const double r2 = std::sqrt(-2.0 * std::log(u32_to_open01(w.v[2])));
-          y += sqrt_noise_ * (r2 * std::cos(6.283185307179586 * u32_to_open01(w.v[3])));
-        }
+        if (noisy) y += sqrt_noise_ * xs[b * nq + 2];
         const double err = sv - y;
         loss += 0.5 * err * err;
         const double g = ds * err;
@@ -331,8 +375,8 @@ class ReducedSgd {
         cc += c * c;
       }
       if (!scratch_) u -= step_size * gU;
-      const double z = (cc > 0 ? std::sqrt(cc) : 0.0) *
-                       std::sqrt(chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
+      // |Z| = sqrt(cc chi2(d - 2)): the general loop's Lc T for r = 1 (one square root fewer).
+      const double z = std::sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
       double mn = m - step_size * s0;
       double p0 = l - step_size * s1;
       double p1 = -step_size * z;
@@ -372,7 +416,7 @@ class ReducedSgd {
   bool scratch_, spherical_, fast_;
   bool diverged_ = false;
   int nq_;
-  std::vector<double> xi_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
+  std::vector<double> xs_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
       M_, Q_, W_;
 };
 
