@@ -284,6 +284,9 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
 #pragma unroll
     for (int i = 0; i < MR; ++i) {
       if (i >= R) continue;
+      // A zero or overflowing row ends the run, as the CPU's row_broken does (the CPU first
+      // tries rescaling an overflowed row; such runs have diverged in all but name).
+      finite = finite && acc2[i] > 0 && isfinite(acc2[i]);
       // m_ij of the renormalised row: (v_i . w*_j) / |v_i|, from the same reduction.
       const double inv = a.spherical ? 1.0 / sqrt(acc2[i]) : 1.0;
       if (a.spherical)

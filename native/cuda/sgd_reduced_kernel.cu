@@ -1,6 +1,6 @@
 // The reduced chain on the GPU, one thread per run: the rank-1, K = 1 loop of
 // core/reduced/sgd_reduced.cpp (fast_loop), step for step, with the same Philox counters
-// (frame coordinates from kStreamReduced block 0, the chi-square from kStreamReducedGamma).
+// (the batch's frame coordinates from kStreamReduced, the chi-square from kStreamReducedGamma).
 // The state is three doubles, so it lives in registers for a whole launch of many steps;
 // record points and first passages are written sparsely.
 #include <cuda_runtime.h>
@@ -26,6 +26,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
   const DrawKey key{seed, kStreamReduced};
   const DrawKey gkey{seed, kStreamReducedGamma};
   const bool noisy = a.sqrt_noise > 0;
+  const int64_t nq = noisy ? 3 : 2;
   int next = a.next_point[run], pts = a.points_done[run];
   double lsum = a.loss_sum[run];
   int64_t ln = a.loss_n[run];
@@ -48,20 +49,27 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
 
   for (int64_t s = a.step_begin; s < a.step_end; ++s) {
     double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+    // The batch's frame coordinates, as the CPU's draw_batch lays them out: x_b's coordinate
+    // k (k = 2: its label noise) is coordinate b * nq + k of (kStreamReduced, step s, sample 0).
+    // They are read in increasing order, so each Philox block is drawn once.
+    uint32_t blk = 0xFFFFFFFFu;
+    double g4[4];
+    auto coord = [&](int64_t n) {
+      const uint32_t want = static_cast<uint32_t>(n >> 2);
+      if (want != blk) {
+        gaussian4(key, static_cast<uint64_t>(s), 0, want, g4);
+        blk = want;
+      }
+      return g4[n & 3];
+    };
     for (int64_t b = 0; b < a.B; ++b) {
-      const Philox4 w = philox_block(key, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0);
-      const double rr = sqrt(-2.0 * log(u32_to_open01(w.v[0])));
-      const double theta = 6.283185307179586 * u32_to_open01(w.v[1]);
-      const double x0 = rr * cos(theta), x1 = rr * sin(theta);
+      const double x0 = coord(b * nq), x1 = coord(b * nq + 1);
       const double pv = m * x0 + l * x1;
       const double lam = mu0 * x0 + u * pv;
       double sv, ds;
       dev_activation_eval(a.act, lam, sv, ds);
       double y = dev_link_value(a.teacher, x0);
-      if (noisy) {
-        const double r2 = sqrt(-2.0 * log(u32_to_open01(w.v[2])));
-        y += a.sqrt_noise * (r2 * cos(6.283185307179586 * u32_to_open01(w.v[3])));
-      }
+      if (noisy) y += a.sqrt_noise * coord(b * nq + 2);
       const double err = sv - y;
       loss += 0.5 * err * err;
       const double g = ds * err;
@@ -72,7 +80,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
       cc += c * c;
     }
     if (!a.scratch) u -= a.step_size * gU;
-    const double z = (cc > 0 ? sqrt(cc) : 0.0) * sqrt(chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
+    const double z = sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
     double mn = m - a.step_size * s0;
     double p0 = l - a.step_size * s1;
     double p1 = -a.step_size * z;
