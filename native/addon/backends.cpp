@@ -76,6 +76,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   cuda.Set("available", Napi::Boolean::New(env, cs.available));
   if (!cs.available) cuda.Set("reason", Napi::String::New(env, cs.reason));
   if (!cs.device.empty()) cuda.Set("device", Napi::String::New(env, cs.device));
+#ifdef LORADYN_WITH_CUDA
+  Napi::Array cuda_engines = Napi::Array::New(env);
+  uint32_t nc = 0;
+  for (Engine e : {Engine::Full, Engine::Reduced, Engine::Ode})
+    if (cuda_backend().supports(e)) cuda_engines.Set(nc++, Napi::String::New(env, engine_name(e)));
+  cuda.Set("engines", cuda_engines);
+  cuda.Set("precision", Napi::String::New(env, "float64"));
+#endif
   Napi::Object backends = Napi::Object::New(env);
   backends.Set("cpu", cpu);
   backends.Set("cuda", cuda);
