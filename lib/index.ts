@@ -23,6 +23,7 @@ export {
   topCoefficient,
   linearPotential,
   lossDerivatives,
+  committeeLoss,
   gaussExpect,
   odeRhs,
   muGrid,

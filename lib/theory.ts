@@ -54,6 +54,7 @@ interface TheoryNative {
   theoryTau(pair: TheoryPair, mu: number[]): Promise<TauPoint[]>;
   theoryCritical(pair: TheoryPair, o: CriticalOptions): Promise<CriticalPoints>;
   theoryLoss(pair: TheoryPair & { noise?: number }, M: number[], Q: number[]): LossValues;
+  theoryLossK(pair: TheoryPair & { noise?: number }, K: number, a: number, M: number[], Q: number[]): { L: number; GM: Float64Array; GQ: Float64Array };
   theoryTopCoefficient(k: number, mu: number[], rescaled: boolean): TauPoint[];
   theoryPotential(mu: number, g: number[]): Float64Array;
   theoryExpect(f: GaussOperand, g: GaussOperand, cov: number[], mode: string): number;
@@ -137,6 +138,14 @@ export function linearPotential(mu: number, g: number[]): Float64Array {
 /** Population loss L(M, Q) (label noise included) and L_M, L_Q at each (M[i], Q[i]). */
 export function lossDerivatives(pair: TheoryPair & { noise?: number }, M: number[], Q: number[]): LossValues {
   return wrap('theory', () => native().theoryLoss(pair, M, Q));
+}
+
+/**
+ * Committee of K units (readout a): L and its gradient in each ordered entry of M and Q
+ * (K x K row-major; dL = sum GM_jk dM_jk + sum GQ_jl dQ_jl).
+ */
+export function committeeLoss(pair: TheoryPair & { noise?: number }, K: number, readout: number, M: number[], Q: number[]) {
+  return wrap('theory', () => native().theoryLossK(pair, K, readout, M, Q));
 }
 
 /**

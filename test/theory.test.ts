@@ -10,6 +10,7 @@ import {
   topCoefficient,
   linearPotential,
   lossDerivatives,
+  committeeLoss,
   populationLoss,
   ConfigError,
   type GaussOperand,
@@ -97,6 +98,34 @@ t.test('L_M and L_Q are the derivatives of L (label noise included)', async (t) 
   const L = lossDerivatives({ activation: 'erf', noise: 0.2 }, [0.4], [0.9]).L[0]!;
   t.ok(Math.abs(populationLoss(cfg, [0.4], [0.9]) - L) < 1e-15, 'populationLoss uses the theory engine');
   t.ok(Math.abs(lossDerivatives({ activation: 'linear' }, [1], [1]).L[0]!) < 1e-15, 'L = 0 at the global minimum');
+});
+
+t.test('committee gradient matches finite differences of the committee loss', async (t) => {
+  const K = 3, h = 1e-5;
+  // W rows in a 5-dim space give a valid (M, Q); teacher rows are the first K unit vectors.
+  const W = [[0.6, 0.2, -0.1, 0.3, 0.1], [0.1, 0.7, 0.2, -0.2, 0.3], [-0.2, 0.1, 0.5, 0.4, -0.3]];
+  const M = W.flatMap((w) => [w[0]!, w[1]!, w[2]!]);
+  const Q = W.flatMap((w) => W.map((v) => w.reduce((s, x, i) => s + x * v[i]!, 0)));
+  for (const pair of [{ activation: 'erf' }, { activation: 'relu' }, { activation: 'he3', teacher: 'square' as const }, { activation: 'tanh', teacher: 'erf' as const }]) {
+    // The readout the simulators use: 1/sqrt(K) for zero-mean s, 1/K for relu.
+    const a = pair.activation === 'relu' ? 1 / K : 1 / Math.sqrt(K);
+    const g = committeeLoss(pair, K, a, M, Q);
+    let worst = 0;
+    for (let e = 0; e < K * K; e++) {
+      const Mp = [...M], Mm = [...M];
+      Mp[e]! += h;
+      Mm[e]! -= h;
+      const fdM = (committeeLoss(pair, K, a, Mp, Q).L - committeeLoss(pair, K, a, Mm, Q).L) / (2 * h);
+      const Qp = [...Q], Qm = [...Q];
+      Qp[e]! += h;
+      Qm[e]! -= h;
+      const fdQ = (committeeLoss(pair, K, a, M, Qp).L - committeeLoss(pair, K, a, M, Qm).L) / (2 * h);
+      worst = Math.max(worst, Math.abs(fdM - g.GM[e]!), Math.abs(fdQ - g.GQ[e]!));
+    }
+    t.ok(worst < 1e-6 * Math.max(1, g.L), `${JSON.stringify(pair)}: worst |grad - finite difference| = ${worst.toExponential(2)}`);
+    const pl = populationLoss({ model: { ...pair, hidden: K, d: 100, pretrained: { mu: 0.5 } } }, M, Q);
+    t.ok(Math.abs(pl - g.L) < 1e-12 * Math.max(1, g.L), 'the recorded committee loss is the same function');
+  }
 });
 
 t.test('escape coefficients', async (t) => {

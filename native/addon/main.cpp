@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("theoryTau", Napi::Function::New(env, TheoryTau));
   exports.Set("theoryCritical", Napi::Function::New(env, TheoryCritical));
   exports.Set("theoryLoss", Napi::Function::New(env, TheoryLoss));
+  exports.Set("theoryLossK", Napi::Function::New(env, TheoryLossK));
   exports.Set("theoryTopCoefficient", Napi::Function::New(env, TheoryTopCoefficient));
   exports.Set("theoryPotential", Napi::Function::New(env, TheoryPotential));
   exports.Set("theoryExpect", Napi::Function::New(env, TheoryExpect));

@@ -198,6 +198,28 @@ Napi::Value TheoryLoss(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value TheoryLossK(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const Pair p = to_pair(info[0]);
+    if (!info[1].IsNumber() || !info[2].IsNumber()) throw std::invalid_argument("K and readout must be numbers");
+    const int K = info[1].As<Napi::Number>().Int32Value();
+    const double a = info[2].As<Napi::Number>().DoubleValue();
+    const auto M = to_doubles(info[3], "M"), Q = to_doubles(info[4], "Q");
+    if (K < 1 || M.size() != static_cast<size_t>(K) * K || Q.size() != M.size())
+      throw std::invalid_argument("M and Q must hold K x K values");
+    const LossModel model(p.student, p.teacher, p.noise);
+    std::vector<double> GM(K * K), GQ(K * K);
+    const double L = model.loss_k(K, M.data(), Q.data(), a);
+    model.grad_k(K, M.data(), Q.data(), a, GM.data(), GQ.data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("L", L);
+    o.Set("GM", adopt(env, std::move(GM)));
+    o.Set("GQ", adopt(env, std::move(GQ)));
+    return o;
+  });
+}
+
 Napi::Value TheoryTopCoefficient(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
