@@ -29,12 +29,15 @@ CudaStatus cuda_status() {
 
 int default_threads() { return hardware_threads(); }
 
-Backend& select_backend(const std::string& want, Engine engine) {
+Backend& select_backend(const std::string& want, Engine engine, const RunConfig* cfg) {
+  (void)cfg;  // only consulted when CUDA is compiled in
   if (want == "cpu") return cpu_backend();
   if (want == "cuda" || want == "auto") {
     const CudaStatus s = cuda_status();
 #ifdef LORADYN_WITH_CUDA
-    if (s.available && cuda_backend().supports(engine)) return cuda_backend();
+    if (s.available && cuda_backend().supports(engine) &&
+        (want == "cuda" || cfg == nullptr || cuda_backend().supports_config(engine, *cfg)))
+      return cuda_backend();  // "cuda" with an unsupported shape: run() names the field
 #endif
     if (want == "auto") return cpu_backend();
     if (!s.available) throw std::invalid_argument("backend 'cuda' is unavailable: " + s.reason);
@@ -73,6 +76,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   cuda.Set("available", Napi::Boolean::New(env, cs.available));
   if (!cs.available) cuda.Set("reason", Napi::String::New(env, cs.reason));
   if (!cs.device.empty()) cuda.Set("device", Napi::String::New(env, cs.device));
+#ifdef LORADYN_WITH_CUDA
+  Napi::Array cuda_engines = Napi::Array::New(env);
+  uint32_t nc = 0;
+  for (Engine e : {Engine::Full, Engine::Reduced, Engine::Ode})
+    if (cuda_backend().supports(e)) cuda_engines.Set(nc++, Napi::String::New(env, engine_name(e)));
+  cuda.Set("engines", cuda_engines);
+  cuda.Set("precision", Napi::String::New(env, "float64"));
+#endif
   Napi::Object backends = Napi::Object::New(env);
   backends.Set("cpu", cpu);
   backends.Set("cuda", cuda);

@@ -18,7 +18,9 @@ CudaStatus cuda_status();
 
 int default_threads();
 // "cpu" | "cuda" | "auto"; throws std::invalid_argument with the reason when impossible.
-loradyn::Backend& select_backend(const std::string& want, loradyn::Engine engine);
+// With cfg, "auto" also requires the CUDA backend to support that config (else the CPU runs it).
+loradyn::Backend& select_backend(const std::string& want, loradyn::Engine engine,
+                                 const loradyn::RunConfig* cfg = nullptr);
 
 Napi::Value Info(const Napi::CallbackInfo& info);
 

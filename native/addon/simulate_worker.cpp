@@ -133,7 +133,7 @@ Napi::Value Simulate(const Napi::CallbackInfo& info) {
     validate_config(cfg);
     engine = parse_engine(info[1].As<Napi::String>().Utf8Value());
     seeds = to_seeds(info[2]);
-    backend = &select_backend(info[4].As<Napi::String>().Utf8Value(), engine);
+    backend = &select_backend(info[4].As<Napi::String>().Utf8Value(), engine, &cfg);
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(env, e.what());
   }

@@ -21,6 +21,12 @@ class Backend {
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
   virtual bool supports(Engine e) const = 0;
+  // Whether it runs this particular config (shape limits of a GPU kernel, say): "auto" picks
+  // a backend only when this holds. Defaults to supports(e).
+  virtual bool supports_config(Engine e, const RunConfig& cfg) const {
+    (void)cfg;
+    return supports(e);
+  }
   virtual std::vector<RunRecord> run(Engine e, const RunConfig& cfg,
                                      const std::vector<uint64_t>& seeds, int threads,
                                      const RunControl& ctl) = 0;

@@ -12,7 +12,7 @@ namespace loradyn {
 // Attempt k reads Philox block k of (key, step, sample): words 0 and 1 give the normal
 // (Box–Muller, cosine branch), word 2 the acceptance uniform, word 3 the U^(1/a) boost for
 // a < 1. Acceptance depends on words 0..2 only, so word 3 is still uniform given acceptance.
-inline double gamma_mt(const DrawKey& key, uint64_t step, uint32_t sample, double a) {
+LD_HD double gamma_mt(const DrawKey& key, uint64_t step, uint32_t sample, double a) {
   if (!(a > 0)) return 0.0;
   const bool boost = a < 1.0;
   const double s = boost ? a + 1.0 : a;
@@ -42,7 +42,7 @@ inline double gamma_mt(const DrawKey& key, uint64_t step, uint32_t sample, doubl
 }
 
 // Chi-square with n degrees of freedom (n may be any real >= 0; 0 gives 0).
-inline double chi_square(const DrawKey& key, uint64_t step, uint32_t sample, double n) {
+LD_HD double chi_square(const DrawKey& key, uint64_t step, uint32_t sample, double n) {
   return 2.0 * gamma_mt(key, step, sample, 0.5 * n);
 }
 

@@ -1,0 +1,506 @@
+// The CUDA backend: probes the device, prepares the runs on the host (the same initial state
+// as the CPU: init_full_state), runs the full-d kernel in chunks of many steps (progress and
+// cancellation between chunks), then replays the recorded points through the shared Recorder
+// so a RunRecord from CUDA has exactly the shape and meaning of one from the CPU.
+#include <cuda_runtime.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../core/model/recorder.hpp"
+#include "../core/reduced/reduced_state.hpp"
+#include "../core/sgd/full_state.hpp"
+#include "../core/util/parallel.hpp"
+#include "cuda_backend.hpp"
+#include "cuda_check.hpp"
+#include "full_kernel.hpp"
+#include "reduced_kernel.hpp"
+
+namespace loradyn {
+namespace {
+
+// Work (runs x batch x d coordinate-samples) per launch: tens of milliseconds on an H100,
+// short enough for progress and cancel, long enough that launch overhead is negligible.
+constexpr double kLaunchWork = 4e9;
+
+thread_local double g_last_kernel_seconds = 0;
+
+__global__ void probe_kernel(int* out) { *out = 42; }
+
+struct ProbeResult {
+  bool ok = false;
+  std::string why, device;
+};
+
+ProbeResult probe_once() {
+  ProbeResult r;
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    r.why = std::string("no usable CUDA device: ") + cudaGetErrorString(e);
+    cudaGetLastError();
+    return r;
+  }
+  if (n == 0) {
+    r.why = "no CUDA device found";
+    return r;
+  }
+  cudaDeviceProp p{};
+  if ((e = cudaGetDeviceProperties(&p, 0)) != cudaSuccess) {
+    r.why = std::string("cannot query CUDA device 0: ") + cudaGetErrorString(e);
+    return r;
+  }
+  r.device = std::string(p.name) + " (sm_" + std::to_string(p.major) + std::to_string(p.minor) + ", " +
+             std::to_string(p.totalGlobalMem >> 20) + " MiB)";
+  // A real launch: catches a binary built for other architectures (no kernel image).
+  int* d = nullptr;
+  if ((e = cudaMalloc(reinterpret_cast<void**>(&d), sizeof(int))) == cudaSuccess) {
+    probe_kernel<<<1, 1>>>(d);
+    e = cudaGetLastError();
+    int h = 0;
+    if (e == cudaSuccess) e = cudaMemcpy(&h, d, sizeof(int), cudaMemcpyDeviceToHost);
+    cudaFree(d);
+    if (e == cudaSuccess && h != 42) {
+      r.why = "test kernel on " + r.device + " returned a wrong value";
+      return r;
+    }
+  }
+  if (e != cudaSuccess) {
+    r.why = "cannot run kernels on " + r.device + ": " + cudaGetErrorString(e) +
+            " (this binary holds code for CMAKE_CUDA_ARCHITECTURES only)";
+    cudaGetLastError();
+    return r;
+  }
+  r.ok = true;
+  return r;
+}
+
+const ProbeResult& probe() {
+  static std::once_flag once;
+  static ProbeResult result;
+  std::call_once(once, [] { result = probe_once(); });
+  return result;
+}
+
+// Owns device allocations for one call.
+class DeviceArena {
+ public:
+  ~DeviceArena() {
+    for (void* p : ptrs_) cudaFree(p);
+    if (spill != nullptr) cudaFree(spill);
+  }
+  template <typename X>
+  X* alloc(size_t n) {
+    void* p = nullptr;
+    LD_CUDA(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(X)));
+    ptrs_.push_back(p);
+    return static_cast<X*>(p);
+  }
+  template <typename X>
+  X* upload(const std::vector<X>& h) {
+    X* p = alloc<X>(h.size());
+    if (!h.empty()) LD_CUDA(cudaMemcpy(p, h.data(), h.size() * sizeof(X), cudaMemcpyHostToDevice));
+    return p;
+  }
+  template <typename X>
+  std::vector<X> download(const X* p, size_t n) {
+    std::vector<X> h(n);
+    if (n > 0) LD_CUDA(cudaMemcpy(h.data(), p, n * sizeof(X), cudaMemcpyDeviceToHost));
+    return h;
+  }
+  double* spill = nullptr;
+  size_t spill_bytes = 0;
+
+ private:
+  std::vector<void*> ptrs_;
+};
+
+W0Mode w0_mode(Pretrained p) {
+  switch (p) {
+    case Pretrained::Aligned: return W0Mode::Aligned;
+    case Pretrained::Scratch: return W0Mode::Scratch;
+    default: return W0Mode::Stored;
+  }
+}
+
+std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
+                                const RunControl& ctl) {
+  const auto& mc = cfg.model;
+  const int S = static_cast<int>(seeds.size());
+  const int K = mc.hidden, r = mc.rank;
+  const int64_t d64 = mc.d;
+  FullKernelArgs a{};
+  a.S = S;
+  a.d = static_cast<int>(std::min<int64_t>(d64, kCudaMaxD + 1));
+  a.K = K;
+  a.r = r;
+  a.B = cfg.train.batch;
+  a.w0mode = w0_mode(mc.pretrained);
+  a.spherical = mc.spherical ? 1 : 0;
+  for (int j = 0; j < K && j < kCudaMaxHidden; ++j) a.mu[j] = mc.mu[j];
+  a.eta = effective_eta(cfg);
+  a.step_size = a.eta / static_cast<double>(cfg.train.batch);
+  a.readout = committee_readout(mc);
+  a.sqrt_noise = std::sqrt(mc.noise);
+  a.act = to_device_activation(mc.activation, false);
+  a.teacher = to_device_activation(mc.teacher.act, mc.teacher.squared);
+  a.nthr = static_cast<int>(cfg.record.thresholds.size());
+  for (int h = 0; h < a.nthr && h < kCudaMaxThresholds; ++h) a.thresholds[h] = cfg.record.thresholds[h];
+  if (d64 > kCudaMaxD)
+    throw std::invalid_argument("backend 'cuda': model.d must be in [1, " + std::to_string(kCudaMaxD) + "]");
+  full_kernel_shape(a);  // throws for unsupported shapes before any work is done
+  if (S == 0) return {};
+  const int d = a.d;
+
+  // Host: the CPU's initial states and point 0 of every record.
+  std::vector<FullState> states(S);
+  std::vector<std::unique_ptr<Recorder>> recs(S);
+  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
+  parallel_for(S, threads, [&](int i) {
+    states[i] = init_full_state(cfg, seeds[i]);
+    recs[i] = std::make_unique<Recorder>(cfg, seeds[i]);
+    std::vector<double> m(r * K), M(K * K), Q(K * K);
+    full_order_parameters(states[i], m.data(), M.data(), Q.data());
+    recs[i]->record(0, 0.0, m.data(), states[i].U.data(), M.data(), Q.data());
+    recs[i]->observe(0, max_abs(m.data(), r * K));
+    for (int h = 0; h < a.nthr; ++h) escape0[static_cast<size_t>(i) * a.nthr + h] = recs[i]->result().escape[h];
+  });
+  const std::vector<int64_t>& grid = recs[0]->grid();
+  const int P = static_cast<int>(grid.size());
+  const int64_t steps = cfg.train.steps;
+
+  std::vector<RunRecord> out(S);
+  if (steps > 0) {
+    DeviceArena dev;
+    std::vector<double> teacher(static_cast<size_t>(S) * K * d), V(static_cast<size_t>(S) * r * d),
+        U(static_cast<size_t>(S) * K * r), w0;
+    if (a.w0mode == W0Mode::Stored) w0.resize(static_cast<size_t>(S) * K * d);
+    for (int i = 0; i < S; ++i) {
+      std::copy(states[i].teacher.begin(), states[i].teacher.end(), teacher.begin() + static_cast<size_t>(i) * K * d);
+      std::copy(states[i].V.begin(), states[i].V.end(), V.begin() + static_cast<size_t>(i) * r * d);
+      std::copy(states[i].U.begin(), states[i].U.end(), U.begin() + static_cast<size_t>(i) * K * r);
+      if (!w0.empty()) std::copy(states[i].w0.begin(), states[i].w0.end(), w0.begin() + static_cast<size_t>(i) * K * d);
+    }
+    a.grid = dev.upload(grid);
+    a.P = P;
+    a.seeds = dev.upload(seeds);
+    a.teacher_rows = dev.upload(teacher);
+    a.w0_rows = w0.empty() ? nullptr : dev.upload(w0);
+    a.V = dev.upload(V);
+    a.U = dev.upload(U);
+    a.next_point = dev.upload(std::vector<int>(S, 1));
+    a.points_done = dev.upload(std::vector<int>(S, 0));
+    a.escape = dev.upload(escape0);
+    a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
+    a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
+    a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+    a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+    const size_t SP = static_cast<size_t>(S) * P;
+    a.out_step = dev.alloc<double>(SP);
+    a.out_m = dev.alloc<double>(SP * r * K);
+    a.out_u = dev.alloc<double>(SP * K * r);
+    a.out_M = dev.alloc<double>(SP * K * K);
+    a.out_Q = dev.alloc<double>(SP * K * K);
+    a.out_bl = dev.alloc<double>(SP);
+
+    const double per_step = static_cast<double>(S) * static_cast<double>(a.B) * d;
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kLaunchWork / per_step));
+    bool cancelled = false;
+    LD_CUDA(cudaDeviceSynchronize());
+    const auto k0 = std::chrono::steady_clock::now();
+    for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
+      if (ctl.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      a.step_begin = s0;
+      a.step_end = std::min(steps, s0 + chunk);
+      launch_full_sgd(a, &dev.spill, &dev.spill_bytes);
+      LD_CUDA(cudaDeviceSynchronize());
+      ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
+    }
+    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+
+    const auto pts = dev.download(a.points_done, S);
+    const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
+    const auto div = dev.download(a.diverged, S);
+    const auto done = dev.download(a.steps_done, S);
+    const auto ostep = dev.download(a.out_step, SP);
+    const auto om = dev.download(a.out_m, SP * r * K);
+    const auto ou = dev.download(a.out_u, SP * K * r);
+    const auto oM = dev.download(a.out_M, SP * K * K);
+    const auto oQ = dev.download(a.out_Q, SP * K * K);
+    const auto obl = dev.download(a.out_bl, SP);
+    const auto Vend = dev.download(a.V, static_cast<size_t>(S) * r * d);
+    const auto Uend = dev.download(a.U, static_cast<size_t>(S) * K * r);
+    parallel_for(S, threads, [&](int i) {
+      Recorder& rec = *recs[i];
+      for (int p = 0; p < pts[i]; ++p) {
+        const size_t q = static_cast<size_t>(i) * P + p;
+        // The kernel stores the interval's mean batch loss; one add makes Recorder report it.
+        if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
+        const int64_t st = static_cast<int64_t>(ostep[q]);
+        rec.record(st, static_cast<double>(st) * a.eta, &om[q * r * K], &ou[q * K * r], &oM[q * K * K],
+                   &oQ[q * K * K]);
+      }
+      RunRecord& res = rec.result();
+      for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
+      res.diverged_step = div[i];
+      res.cancelled = cancelled;
+      out[i] = rec.take();
+      out[i].steps_done = done[i];
+      if (cfg.record.final_state) {
+        out[i].final_u.assign(Uend.begin() + static_cast<size_t>(i) * K * r, Uend.begin() + static_cast<size_t>(i + 1) * K * r);
+        out[i].final_v.assign(Vend.begin() + static_cast<size_t>(i) * r * d, Vend.begin() + static_cast<size_t>(i + 1) * r * d);
+      }
+    });
+  } else {
+    for (int i = 0; i < S; ++i) {
+      out[i] = recs[i]->take();
+      if (cfg.record.final_state) {
+        out[i].final_u = states[i].U;
+        out[i].final_v = states[i].V;
+      }
+    }
+  }
+  if (cfg.record.final_state)
+    for (int i = 0; i < S; ++i) {
+      out[i].teacher = std::move(states[i].teacher);
+      out[i].w0 = std::move(states[i].w0);
+    }
+  return out;
+}
+
+// Which reduced configs the rank-1 kernel runs: K = r = 1 with w0 on the teacher axis
+// (aligned or scratch), i.e. the chain's fast loop; everything else stays on the CPU.
+bool reduced_supported(const RunConfig& cfg, std::string* why) {
+  const auto& m = cfg.model;
+  if (m.hidden != 1 || m.rank != 1 ||
+      !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
+    if (why)
+      *why = "backend 'cuda' runs engine 'reduced' only with model.hidden = 1, model.rank = 1, "
+             "model.pretrained.kind aligned or scratch and no model.init.v (use backend 'cpu' or 'auto')";
+    return false;
+  }
+  if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) {
+    if (why) *why = "backend 'cuda': record.thresholds may hold at most 8 values";
+    return false;
+  }
+  return true;
+}
+
+std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
+                                   const RunControl& ctl) {
+  check_reduced_config(cfg);
+  std::string why;
+  if (!reduced_supported(cfg, &why)) throw std::invalid_argument(why);
+  const int S = static_cast<int>(seeds.size());
+  if (S == 0) return {};
+  ReducedKernelArgs a{};
+  a.S = S;
+  a.B = cfg.train.batch;
+  const double eta = effective_eta(cfg);
+  a.step_size = eta / static_cast<double>(cfg.train.batch);
+  a.sqrt_noise = std::sqrt(cfg.model.noise);
+  a.scratch = cfg.model.pretrained == Pretrained::Scratch ? 1 : 0;
+  a.spherical = cfg.model.spherical ? 1 : 0;
+  a.act = to_device_activation(cfg.model.activation, false);
+  a.teacher = to_device_activation(cfg.model.teacher.act, cfg.model.teacher.squared);
+  a.nthr = static_cast<int>(cfg.record.thresholds.size());
+  for (int h = 0; h < a.nthr; ++h) a.thresholds[h] = cfg.record.thresholds[h];
+
+  // Host: the chain's initial states and point 0, as simulate_reduced records them.
+  std::vector<ReducedState> states(S);
+  std::vector<std::unique_ptr<Recorder>> recs(S);
+  std::vector<double> m0(S), l0(S), u0(S), mu0(S), w0r(S);
+  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
+  // M and Q of the frame state (m, l, u) with w0 = (w0r, 0): record_point's arithmetic.
+  auto order = [](double w0, double m, double l, double u, double* M, double* Q) {
+    double W0 = w0;
+    W0 += u * m;
+    double W1 = 0.0;
+    W1 += u * l;
+    *M = W0;
+    double qq = 0;
+    qq += W0 * W0;
+    qq += W1 * W1;
+    *Q = qq;
+  };
+  parallel_for(S, threads, [&](int i) {
+    states[i] = init_reduced_state(cfg, seeds[i]);
+    const ReducedState& st = states[i];
+    if (st.f != 1 || st.q != 2)
+      throw std::invalid_argument("backend 'cuda': this reduced config needs the general chain (use backend 'cpu')");
+    m0[i] = st.V[0];
+    l0[i] = st.V[1];
+    u0[i] = st.U[0];
+    w0r[i] = st.w0[0];
+    mu0[i] = st.w0_zero ? 0.0 : st.w0[0];
+    recs[i] = std::make_unique<Recorder>(cfg, seeds[i]);
+    double M, Q;
+    order(w0r[i], m0[i], l0[i], u0[i], &M, &Q);
+    recs[i]->record(0, 0.0, &m0[i], &u0[i], &M, &Q);
+    recs[i]->observe(0, std::fabs(m0[i]));
+    for (int h = 0; h < a.nthr; ++h) escape0[static_cast<size_t>(i) * a.nthr + h] = recs[i]->result().escape[h];
+  });
+  const std::vector<int64_t>& grid = recs[0]->grid();
+  const int P = static_cast<int>(grid.size());
+  const int64_t steps = cfg.train.steps;
+  std::vector<RunRecord> out(S);
+  if (steps > 0) {
+    DeviceArena dev;
+    a.grid = dev.upload(grid);
+    a.P = P;
+    a.seeds = dev.upload(seeds);
+    a.mu0 = dev.upload(mu0);
+    a.m = dev.upload(m0);
+    a.l = dev.upload(l0);
+    a.u = dev.upload(u0);
+    a.dof = static_cast<double>(states[0].d - states[0].q);
+    a.next_point = dev.upload(std::vector<int>(S, 1));
+    a.points_done = dev.upload(std::vector<int>(S, 0));
+    a.escape = dev.upload(escape0);
+    a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
+    a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
+    a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+    a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+    const size_t SP = static_cast<size_t>(S) * P;
+    a.out_step = dev.alloc<double>(SP);
+    a.out_m = dev.alloc<double>(SP);
+    a.out_l = dev.alloc<double>(SP);
+    a.out_u = dev.alloc<double>(SP);
+    a.out_bl = dev.alloc<double>(SP);
+    // About 4e9 samples per launch, as for the full kernel (each sample is a handful of draws).
+    const double per_step = static_cast<double>(S) * static_cast<double>(a.B);
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(4e9 / 50 / per_step));
+    bool cancelled = false;
+    LD_CUDA(cudaDeviceSynchronize());
+    const auto k0 = std::chrono::steady_clock::now();
+    for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
+      if (ctl.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      a.step_begin = s0;
+      a.step_end = std::min(steps, s0 + chunk);
+      launch_reduced_rank1(a);
+      LD_CUDA(cudaDeviceSynchronize());
+      ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
+    }
+    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+    const auto pts = dev.download(a.points_done, S);
+    const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
+    const auto div = dev.download(a.diverged, S);
+    const auto done = dev.download(a.steps_done, S);
+    const auto ostep = dev.download(a.out_step, SP);
+    const auto om = dev.download(a.out_m, SP);
+    const auto ol = dev.download(a.out_l, SP);
+    const auto ou = dev.download(a.out_u, SP);
+    const auto obl = dev.download(a.out_bl, SP);
+    parallel_for(S, threads, [&](int i) {
+      Recorder& rec = *recs[i];
+      for (int p = 0; p < pts[i]; ++p) {
+        const size_t q = static_cast<size_t>(i) * P + p;
+        if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
+        const int64_t st = static_cast<int64_t>(ostep[q]);
+        double M, Q;
+        order(w0r[i], om[q], ol[q], ou[q], &M, &Q);
+        rec.record(st, static_cast<double>(st) * eta, &om[q], &ou[q], &M, &Q);
+      }
+      RunRecord& res = rec.result();
+      for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
+      res.diverged_step = div[i];
+      res.cancelled = cancelled;
+      out[i] = rec.take();
+      out[i].steps_done = done[i];
+    });
+  } else {
+    for (int i = 0; i < S; ++i) out[i] = recs[i]->take();
+  }
+  return out;
+}
+
+// Shapes the full-d kernel runs (the same checks run() makes, without throwing).
+bool full_supported(const RunConfig& cfg) {
+  const auto& m = cfg.model;
+  if (m.d > kCudaMaxD || m.hidden > kCudaMaxHidden || m.rank > kCudaMaxRank) return false;
+  if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) return false;
+  try {
+    to_device_activation(m.activation, false);
+    to_device_activation(m.teacher.act, m.teacher.squared);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+class CudaBackend final : public Backend {
+ public:
+  const char* name() const override { return "cuda"; }
+  bool supports(Engine e) const override { return e == Engine::Full || e == Engine::Reduced; }
+  bool supports_config(Engine e, const RunConfig& cfg) const override {
+    if (e == Engine::Full) return full_supported(cfg);
+    if (e == Engine::Reduced) return reduced_supported(cfg, nullptr);
+    return false;
+  }
+  std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
+                             const RunControl& ctl) override {
+    validate_config(cfg);
+    if (!supports(e))
+      throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
+    const ProbeResult& p = probe();
+    if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
+    if (e == Engine::Reduced) return run_reduced(cfg, seeds, std::max(1, threads), ctl);
+    return run_full(cfg, seeds, std::max(1, threads), ctl);
+  }
+};
+
+}  // namespace
+
+bool cuda_probe(std::string* why, std::string* device) {
+  const ProbeResult& p = probe();
+  if (why != nullptr) *why = p.why;
+  if (device != nullptr) *device = p.device;
+  return p.ok;
+}
+
+double cuda_last_kernel_seconds() { return g_last_kernel_seconds; }
+
+double cuda_time_generator(double gaussians, double* count) {
+  const ProbeResult& p = probe();
+  if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
+  const int threads = 256;
+  int dev = 0, sms = 0;
+  LD_CUDA(cudaGetDevice(&dev));
+  LD_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  const int blocks = sms * 16;  // enough resident warps to hide latency
+  const int per_thread = std::max(1, static_cast<int>(gaussians / (4.0 * blocks * threads)));
+  DeviceArena dev_mem;
+  double* sink = dev_mem.alloc<double>(static_cast<size_t>(blocks) * threads);
+  launch_generator_only(1, blocks, threads, 1, sink);  // warm-up
+  LD_CUDA(cudaDeviceSynchronize());
+  cudaEvent_t e0, e1;
+  LD_CUDA(cudaEventCreate(&e0));
+  LD_CUDA(cudaEventCreate(&e1));
+  LD_CUDA(cudaEventRecord(e0));
+  *count = launch_generator_only(2, blocks, threads, per_thread, sink);
+  LD_CUDA(cudaEventRecord(e1));
+  LD_CUDA(cudaEventSynchronize(e1));
+  float ms = 0;
+  LD_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms / 1000.0;
+}
+
+Backend& cuda_backend() {
+  static CudaBackend b;
+  return b;
+}
+
+}  // namespace loradyn

@@ -1,0 +1,131 @@
+// The reduced chain on the GPU, one thread per run: the rank-1, K = 1 loop of
+// core/reduced/sgd_reduced.cpp (fast_loop), step for step, with the same Philox counters
+// (the batch's frame coordinates from kStreamReduced, the chi-square from kStreamReducedGamma).
+// The state is three doubles, so it lives in registers for a whole launch of many steps;
+// record points and first passages are written sparsely.
+#include <cuda_runtime.h>
+
+#include <cmath>
+
+#include "../core/reduced/gamma.hpp"
+#include "../core/rng/gaussian.hpp"
+#include "cuda_check.hpp"
+#include "reduced_kernel.hpp"
+
+namespace loradyn {
+namespace {
+
+constexpr int kThreads = 128;
+
+__global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKernelArgs a) {
+  const int run = blockIdx.x * blockDim.x + threadIdx.x;
+  if (run >= a.S || a.diverged[run] >= 0) return;
+  double m = a.m[run], l = a.l[run], u = a.u[run];
+  const double mu0 = a.mu0[run];
+  const uint64_t seed = a.seeds[run];
+  const DrawKey key{seed, kStreamReduced};
+  const DrawKey gkey{seed, kStreamReducedGamma};
+  const bool noisy = a.sqrt_noise > 0;
+  const int64_t nq = noisy ? 3 : 2;
+  int next = a.next_point[run], pts = a.points_done[run];
+  double lsum = a.loss_sum[run];
+  int64_t ln = a.loss_n[run];
+  int64_t esc[kCudaMaxThresholds];
+  for (int h = 0; h < a.nthr; ++h) esc[h] = a.escape[run * a.nthr + h];
+  int64_t done = a.step_begin;
+  bool diverged = false;
+
+  auto record = [&](int64_t step) {
+    const size_t p = static_cast<size_t>(run) * a.P + pts;
+    a.out_step[p] = static_cast<double>(step);
+    a.out_m[p] = m;
+    a.out_l[p] = l;
+    a.out_u[p] = u;
+    a.out_bl[p] = ln > 0 ? lsum / static_cast<double>(ln) : nan("");
+    lsum = 0;
+    ln = 0;
+    ++pts;
+  };
+
+  for (int64_t s = a.step_begin; s < a.step_end; ++s) {
+    double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+    // The batch's frame coordinates, as the CPU's draw_batch lays them out: x_b's coordinate
+    // k (k = 2: its label noise) is coordinate b * nq + k of (kStreamReduced, step s, sample 0).
+    // They are read in increasing order, so each Philox block is drawn once.
+    uint32_t blk = 0xFFFFFFFFu;
+    double g4[4];
+    auto coord = [&](int64_t n) {
+      const uint32_t want = static_cast<uint32_t>(n >> 2);
+      if (want != blk) {
+        gaussian4(key, static_cast<uint64_t>(s), 0, want, g4);
+        blk = want;
+      }
+      return g4[n & 3];
+    };
+    for (int64_t b = 0; b < a.B; ++b) {
+      const double x0 = coord(b * nq), x1 = coord(b * nq + 1);
+      const double pv = m * x0 + l * x1;
+      const double lam = mu0 * x0 + u * pv;
+      double sv, ds;
+      dev_activation_eval(a.act, lam, sv, ds);
+      double y = dev_link_value(a.teacher, x0);
+      if (noisy) y += a.sqrt_noise * coord(b * nq + 2);
+      const double err = sv - y;
+      loss += 0.5 * err * err;
+      const double g = ds * err;
+      gU += g * pv;
+      const double c = u * g;
+      s0 += c * x0;
+      s1 += c * x1;
+      cc += c * c;
+    }
+    if (!a.scratch) u -= a.step_size * gU;
+    const double z = sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
+    double mn = m - a.step_size * s0;
+    double p0 = l - a.step_size * s1;
+    double p1 = -a.step_size * z;
+    if (a.spherical) {
+      const double inv = 1.0 / sqrt((mn * mn + p0 * p0) + p1 * p1);
+      mn *= inv;
+      p0 *= inv;
+      p1 *= inv;
+    }
+    m = mn;
+    l = sqrt(p0 * p0 + p1 * p1);
+    const double bl = loss / static_cast<double>(a.B);
+    lsum += bl;
+    ++ln;
+    done = s + 1;
+    if (!(isfinite(u) && isfinite(m) && isfinite(bl))) {
+      diverged = true;
+      record(done);
+      break;
+    }
+    const double am = fabs(m);
+    for (int h = 0; h < a.nthr; ++h)
+      if (esc[h] < 0 && am >= a.thresholds[h]) esc[h] = done;
+    if (next < a.P && done == a.grid[next]) {
+      record(done);
+      while (next < a.P && a.grid[next] <= done) ++next;
+    }
+  }
+  a.m[run] = m;
+  a.l[run] = l;
+  a.u[run] = u;
+  a.next_point[run] = next;
+  a.points_done[run] = pts;
+  a.loss_sum[run] = lsum;
+  a.loss_n[run] = ln;
+  for (int h = 0; h < a.nthr; ++h) a.escape[run * a.nthr + h] = esc[h];
+  a.steps_done[run] = done;
+  if (diverged) a.diverged[run] = done;
+}
+
+}  // namespace
+
+void launch_reduced_rank1(const ReducedKernelArgs& a) {
+  reduced_rank1_kernel<<<(a.S + kThreads - 1) / kThreads, kThreads>>>(a);
+  LD_CUDA(cudaGetLastError());
+}
+
+}  // namespace loradyn
