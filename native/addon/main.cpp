@@ -4,6 +4,7 @@
 #include "backends.hpp"
 #include "debug_api.hpp"
 #include "simulate_worker.hpp"
+#include "vit_api.hpp"
 
 namespace loradyn_addon {
 
@@ -16,6 +17,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
   exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
   exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  exports.Set("vitLayout", Napi::Function::New(env, VitLayout));
+  exports.Set("vitInit", Napi::Function::New(env, VitInit));
+  exports.Set("vitForward", Napi::Function::New(env, VitForward));
+  exports.Set("vitMerge", Napi::Function::New(env, VitMerge));
+  exports.Set("vitGradCheck", Napi::Function::New(env, VitGradCheck));
+  exports.Set("vitEvaluate", Napi::Function::New(env, VitEvaluate));
+  exports.Set("vitFeatures", Napi::Function::New(env, VitFeatures));
+  exports.Set("vitTrain", Napi::Function::New(env, VitTrain));
   return exports;
 }
 

@@ -22,6 +22,10 @@ enum Stream : uint32_t {
   kStreamLabelNoise = 5,  // xi_b at each step, sample = b, coordinate 0
   kStreamReduced = 6,     // reserved for the reduced chain
   kStreamTest = 15,       // generator tests
+  kStreamVitInit = 16,    // ViT weight init, sample = tensor index
+  kStreamVitShuffle = 17, // ViT batch order, step = epoch, sample = position
+  kStreamVitLora = 18,    // ViT LoRA A matrices at init, sample = adapter index
+  kStreamVitHead = 19,    // fresh ViT classifier head, sample = tensor index
 };
 
 struct DrawKey {
