@@ -1,0 +1,6 @@
+// Every CLI command, in the order `loradyn --help` lists them. Add one line per command.
+import type { Command } from './command.js';
+import { infoCommand } from './info.js';
+import { simulateCommand } from './simulate.js';
+
+export const commands: Command[] = [infoCommand, simulateCommand];

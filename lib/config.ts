@@ -1,0 +1,200 @@
+// The run config: one zod schema with defaults. Every run is described by a filled-in
+// config; its canonical JSON names the run's results.
+import os from 'node:os';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.js';
+
+const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
+
+const int = (_what: string, min: number, max: number) =>
+  z
+    .number({ error: `must be a number (an integer in [${min}, ${max}])` })
+    .int(`must be an integer in [${min}, ${max}]`)
+    .min(min, `must be in [${min}, ${max}]`)
+    .max(max, `must be in [${min}, ${max}]`);
+
+/** An activation: a name such as "erf", "he3", "he3+0.5*he5", or Hermite coefficients. */
+export const activationSchema = z.union(
+  [
+    z.string().min(1, 'activation must not be empty'),
+    z.object({ hermite: z.array(finite('Hermite coefficient')).min(1, 'Hermite coefficient list must not be empty') }).strict(),
+  ],
+  { error: 'activation must be a name (e.g. "erf", "he3+he5") or { hermite: [c0, c1, ...] }' },
+);
+export type ActivationSpec = z.infer<typeof activationSchema>;
+
+const mu01 = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
+
+export const pretrainedSchema = z
+  .object({
+    kind: z.enum(['aligned', 'misaligned', 'scratch', 'given'], {
+      error: 'kind must be one of aligned, misaligned, scratch, given',
+    }).default('aligned'),
+    /** Strength mu in [0, 1], one value for all hidden units or one per unit. */
+    mu: z.union([mu01, z.array(mu01).min(1)]).default(0.5),
+    /** kind "given": w0 as hidden x d numbers, row-major. */
+    w0: z.array(finite('w0 entry')).optional(),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    activation: activationSchema.default('linear'),
+    /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
+    teacher: z.union([z.literal('same'), z.literal('square'), activationSchema]).default('same'),
+    d: int('d', 1, 2 ** 31).default(1000),
+    rank: int('rank', 1, 4096).default(1),
+    hidden: int('hidden', 1, 4096).default(1),
+    pretrained: pretrainedSchema.prefault({}),
+    /** Initial value of every u_i; null means 1/d^2. */
+    u0: z.number().min(0, 'must be a finite number >= 0 (or null for 1/d^2)').refine(Number.isFinite, 'must be finite').nullable().default(null),
+    spherical: z.boolean().default(true),
+    noise: z.number().min(0, 'must be a finite number >= 0').refine(Number.isFinite, 'must be finite').default(0),
+    /** Optional start: U (hidden x rank) and V (rank x d), row-major. */
+    init: z
+      .object({ u: z.array(finite('init.u entry')).optional(), v: z.array(finite('init.v entry')).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const trainSchema = z
+  .object({
+    batch: int('batch', 1, 2 ** 31).default(500),
+    eta: z
+      .number({ error: 'must be a finite number > 0' })
+      .refine(Number.isFinite, 'must be a finite number > 0')
+      .refine((x) => x > 0, 'must be a finite number > 0')
+      .default(0.2),
+    steps: int('steps', 0, 2 ** 52).default(10000),
+    hermiteRescale: z.boolean().default(false),
+  })
+  .strict();
+
+export const recordSchema = z
+  .object({
+    points: int('points', 2, 1_000_000).default(200),
+    thresholds: z
+      .array(z.number().gt(0, 'thresholds must be in (0, 1]').max(1, 'thresholds must be in (0, 1]'))
+      .default([0.5]),
+    /** Also return the final U, V, teacher rows and w0 of each run. */
+    final: z.boolean().default(false),
+  })
+  .strict();
+
+export const seedsSchema = z.union([
+  z.array(int('seed', 0, Number.MAX_SAFE_INTEGER)).min(1, 'seeds must not be empty').max(1_000_000),
+  z.object({ count: int('seeds.count', 1, 1_000_000), base: int('seeds.base', 0, Number.MAX_SAFE_INTEGER).default(0) }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    model: modelSchema.prefault({}),
+    train: trainSchema.prefault({}),
+    engine: z.enum(['full', 'reduced', 'ode'], { error: 'engine must be one of full, reduced, ode' }).default('full'),
+    backend: z.enum(['cpu', 'cuda', 'auto'], { error: 'backend must be one of cpu, cuda, auto' }).default('auto'),
+    seeds: seedsSchema.default({ count: 1, base: 0 }),
+    record: recordSchema.prefault({}),
+  })
+  .strict();
+
+/** A config as a user writes it: every field optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A config with every default filled in. */
+export type Config = z.output<typeof configSchema>;
+
+/** The seeds of a config as a list. */
+export function seedList(c: Config): number[] {
+  const s = c.seeds;
+  if (Array.isArray(s)) return s;
+  return Array.from({ length: s.count }, (_, i) => s.base + i);
+}
+
+/** mu per hidden unit. */
+export function muList(c: Config): number[] {
+  const mu = c.model.pretrained.mu;
+  return Array.isArray(mu) ? mu : Array.from({ length: c.model.hidden }, () => mu);
+}
+
+/** Bytes one full-d run holds at once (teacher, w0, V, its update, one input). */
+export function fullRunBytes(c: Config): number {
+  const { d, rank, hidden } = c.model;
+  return 8 * d * (2 * rank + 2 * hidden + 2);
+}
+
+/** Bytes of the recorded trajectories of all runs. */
+export function recordBytes(c: Config): number {
+  const { rank, hidden } = c.model;
+  return 8 * c.record.points * (2 * rank * hidden + 2 * hidden * hidden + 4) * seedList(c).length;
+}
+
+/** Memory a call may use: three quarters of this machine's RAM (override with LORADYN_MAX_BYTES). */
+export function memoryLimit(): number {
+  const env = Number(process.env.LORADYN_MAX_BYTES);
+  return Number.isFinite(env) && env > 0 ? env : 0.75 * os.totalmem();
+}
+
+function crossChecks(c: Config, threads: number): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const m = c.model;
+  if (m.rank > m.d) out.push({ path: 'model.rank', message: `must be in [1, model.d = ${m.d}] (got ${m.rank})` });
+  if (m.hidden > m.d) out.push({ path: 'model.hidden', message: `must be in [1, model.d = ${m.d}] (teacher rows are orthonormal)` });
+  const mu = m.pretrained.mu;
+  if (Array.isArray(mu) && mu.length !== m.hidden)
+    out.push({ path: 'model.pretrained.mu', message: `needs one value per hidden unit (${m.hidden}), got ${mu.length}` });
+  if (m.pretrained.kind === 'scratch' && m.rank !== m.hidden)
+    out.push({ path: 'model.rank', message: `scratch trains W = V directly, so rank must equal hidden (${m.hidden})` });
+  if (m.pretrained.kind === 'given') {
+    if (!m.pretrained.w0) out.push({ path: 'model.pretrained.w0', message: 'is required when kind is "given"' });
+    else if (m.pretrained.w0.length !== m.hidden * m.d)
+      out.push({ path: 'model.pretrained.w0', message: `must hold hidden x d = ${m.hidden * m.d} numbers (got ${m.pretrained.w0.length})` });
+  } else if (m.pretrained.w0) {
+    out.push({ path: 'model.pretrained.w0', message: 'is only allowed when kind is "given"' });
+  }
+  if (m.init?.u && m.init.u.length !== m.hidden * m.rank)
+    out.push({ path: 'model.init.u', message: `must hold hidden x rank = ${m.hidden * m.rank} numbers` });
+  if (m.init?.v && m.init.v.length !== m.rank * m.d)
+    out.push({ path: 'model.init.v', message: `must hold rank x d = ${m.rank * m.d} numbers` });
+  for (const th of c.record.thresholds) if (!Number.isFinite(th)) out.push({ path: 'record.thresholds', message: 'must be finite' });
+  const limit = memoryLimit();
+  const concurrent = Math.max(1, Math.min(threads, seedList(c).length));
+  const need = (c.engine === 'full' ? fullRunBytes(c) * concurrent : 0) + recordBytes(c);
+  if (need > limit)
+    out.push({
+      path: c.engine === 'full' ? 'model.d' : 'record.points',
+      message: `this run needs about ${(need / 2 ** 30).toFixed(1)} GiB, more than the ${(limit / 2 ** 30).toFixed(1)} GiB allowed (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run, plus record.points x seeds); lower model.d, record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
+    });
+  return out;
+}
+
+function zodIssues(err: z.ZodError): ConfigIssue[] {
+  return err.issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    return { path: i.path.map(String).join('.'), message };
+  });
+}
+
+/**
+ * Validates a config and fills in its defaults. Throws ConfigError naming each bad field
+ * and its allowed range. `threads` sizes the memory check.
+ */
+export function parseConfig(input: unknown, threads = os.availableParallelism()): Config {
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
+  const r = configSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(zodIssues(r.error));
+  const issues = crossChecks(r.data, threads);
+  if (issues.length) throw new ConfigError(issues);
+  return r.data;
+}
+
+/** Canonical JSON: keys sorted at every level, so equal configs give equal strings. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,34 @@
+// Error types the public API throws; each says what was wrong and where.
+
+export interface ConfigIssue {
+  /** Dotted path of the offending field, e.g. "model.d". */
+  path: string;
+  message: string;
+}
+
+/** A config (or CLI argument) that cannot be run. The CLI exits 2 on it. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[], context?: string) {
+    const lines = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+    super(`${context ? context + ': ' : ''}invalid config: ${lines.join('; ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** The native addon could not be loaded; the message lists what was tried. */
+export class NativeLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NativeLoadError';
+  }
+}
+
+/** A call stopped by its AbortSignal. */
+export class AbortError extends Error {
+  constructor(message = 'the operation was aborted') {
+    super(message);
+    this.name = 'AbortError';
+  }
+}

@@ -1,0 +1,60 @@
+// Typed results of the simulators.
+import type { Config } from './config.js';
+
+/** One run (one seed). Arrays are per record point; matrices are flattened row-major. */
+export interface RunResult {
+  seed: number;
+  rank: number;
+  hidden: number;
+  /** Record points: step index (log-spaced, plus 0 and the last step). */
+  step: Float64Array;
+  /** t = step x eta (effective eta, after any Hermite rescale). */
+  t: Float64Array;
+  /** m[p, i, j] = v_i . w*_j: length points x rank x hidden. */
+  m: Float64Array;
+  /** u[p, j, i] = U_ji: length points x hidden x rank. */
+  u: Float64Array;
+  /** M[p, j, k] = W_j . w*_k: length points x hidden^2. */
+  M: Float64Array;
+  /** Q[p, j, k] = W_j . W_k: length points x hidden^2. */
+  Q: Float64Array;
+  /** Exact population loss at each point. */
+  popLoss: Float64Array;
+  /** Mean batch loss over the updates since the previous point (NaN at step 0). */
+  batchLoss: Float64Array;
+  /** First step at which max_ij |m_ij| >= threshold, keyed by the threshold ("0.5"); null if never (censored). */
+  escape: Record<string, number | null>;
+  stepsDone: number;
+  /** The step at which the state became NaN or Inf; null if it never did. */
+  divergedStep: number | null;
+  cancelled: boolean;
+  /** With record.final: final U (hidden x rank), V (rank x d), teacher rows and w0 (hidden x d). */
+  final?: { u: Float64Array; v: Float64Array; teacher: Float64Array; w0: Float64Array };
+}
+
+export interface SimulationResult {
+  /** The filled-in config that produced these runs. */
+  config: Config;
+  engine: Config['engine'];
+  /** The backend that ran it ("cpu" or "cuda"). */
+  backend: string;
+  runs: RunResult[];
+  wallMs: number;
+  version: string;
+}
+
+export interface Progress {
+  stepsDone: number;
+  totalSteps: number;
+  fraction: number;
+  elapsedMs: number;
+  /** Estimated milliseconds left; null until there is something to extrapolate from. */
+  etaMs: number | null;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Worker threads (default: all cores). */
+  threads?: number;
+}
