@@ -380,6 +380,11 @@ Napi::Value VitTrain(const Napi::CallbackInfo& info) {
       const auto a = snaps.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) spec->snapshot_steps.push_back(a.Get(i).As<Napi::Number>().Int64Value());
     }
+    const Napi::Value evs = o.Get("evalSteps");
+    if (evs.IsArray()) {
+      const auto a = evs.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) spec->eval_steps.push_back(a.Get(i).As<Napi::Number>().Int64Value());
+    }
     spec->seed = static_cast<uint64_t>(get_int(o, "seed", "spec"));
     spec->threads = to_threads(o.Get("threads"));
     auto params = std::make_shared<std::vector<float>>(to_f32(o.Get("params"), "spec.params"));

@@ -68,6 +68,19 @@ void gemm_tn(int M, int N, int K, const R* A, int lda, const R* B, int ldb, R* C
   }
 }
 
+// Float32 kernels with register tiles and AVX2/baseline clones (gemm_f32.cpp); same contracts.
+void gemm_nn_f32(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
+void gemm_tn_f32(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
+
+template <>
+inline void gemm_nn<float>(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
+  gemm_nn_f32(M, N, K, A, lda, B, ldb, C, ldc);
+}
+template <>
+inline void gemm_tn<float>(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
+  gemm_tn_f32(M, N, K, A, lda, B, ldb, C, ldc);
+}
+
 // out[cols x rows] = in[rows x cols]^T
 template <class R>
 void transpose(int rows, int cols, const R* in, R* out) {

@@ -144,6 +144,8 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
     return e.accuracy;
   };
 
+  std::vector<int64_t> eval_steps = spec.eval_steps;
+  std::sort(eval_steps.begin(), eval_steps.end());
   snapshot(0);
   double acc = eval(0);
   int64_t step = 0;
@@ -187,7 +189,9 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
     ++interval_steps;
     if (ctl.steps_done) ctl.steps_done->fetch_add(1);
     snapshot(step);
-    if ((spec.eval_every > 0 && step % spec.eval_every == 0) || step == spec.steps) acc = eval(step);
+    if ((spec.eval_every > 0 && step % spec.eval_every == 0) || step == spec.steps ||
+        std::binary_search(eval_steps.begin(), eval_steps.end(), step))
+      acc = eval(step);
   }
   if (res.eval_step.back() != step) eval(step);
   res.steps_done = step;

@@ -27,7 +27,8 @@ struct TrainSpec {
   OptimConfig optim;
   int batch = 64;
   int64_t steps = 0;
-  int eval_every = 0;           // 0: evaluate only at step 0 and at the end
+  int eval_every = 0;           // 0: evaluate only at step 0, at eval_steps and at the end
+  std::vector<int64_t> eval_steps;  // extra evaluation steps (any order)
   double stop_accuracy = 0.0;   // > 0: stop at the first evaluation reaching it
   std::vector<int64_t> snapshot_steps;  // copies of the base parameters at these steps
   uint64_t seed = 0;            // batch order
