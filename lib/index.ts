@@ -16,3 +16,4 @@ export type { RunResult, SimulationResult, Progress, RunOptions } from './types.
 export { evalActivation, gaussians, philox, logGrid, populationLoss } from './primitives.js';
 export { resultToJson, type RunJson, type SimulationJson } from './result_json.js';
 export { version } from './version.js';
+export * as vit from './vit/index.js';

@@ -2,5 +2,7 @@
 import type { Command } from './command.js';
 import { infoCommand } from './info.js';
 import { simulateCommand } from './simulate.js';
+import { vitCommand } from './vit.js';
 
 export const commands: Command[] = [infoCommand, simulateCommand];
+commands.push(vitCommand);
