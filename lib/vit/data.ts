@@ -90,6 +90,8 @@ export interface TaskOptions {
 
 /** Images of `classes` relabelled 0..k-1, normalised, split into train and test. */
 export function loadTask(dataset: DatasetName, classes: number[], options: TaskOptions = {}): Task {
+  if (!datasetNames.includes(dataset))
+    throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
   if (classes.length < 2) throw new ConfigError([{ path: 'classes', message: 'a task needs at least two classes' }]);
   if (new Set(classes).size !== classes.length) throw new ConfigError([{ path: 'classes', message: 'class ids must be distinct' }]);
   const max = options.maxPerClass ?? Infinity;
