@@ -158,11 +158,18 @@ function crossChecks(c: Config, threads: number): ConfigIssue[] {
   for (const th of c.record.thresholds) if (!Number.isFinite(th)) out.push({ path: 'record.thresholds', message: 'must be finite' });
   const limit = memoryLimit();
   const concurrent = Math.max(1, Math.min(threads, seedList(c).length));
-  const need = (c.engine === 'full' ? fullRunBytes(c) * concurrent : 0) + recordBytes(c);
-  if (need > limit)
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  const state = c.engine === 'full' ? fullRunBytes(c) * concurrent : 0;
+  const rec = recordBytes(c);
+  if (state > limit)
     out.push({
-      path: c.engine === 'full' ? 'model.d' : 'record.points',
-      message: `this run needs about ${(need / 2 ** 30).toFixed(1)} GiB, more than the ${(limit / 2 ** 30).toFixed(1)} GiB allowed (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run, plus record.points x seeds); lower model.d, record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
+      path: 'model.d',
+      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
+    });
+  else if (state + rec > limit)
+    out.push({
+      path: 'record.points',
+      message: `the recorded trajectories need about ${gib(rec)} GiB (record.points x seeds), more than the ${gib(limit)} GiB allowed; lower record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
     });
   return out;
 }

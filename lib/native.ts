@@ -5,25 +5,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLoadError } from './errors.js';
+import type { RunResult } from './types.js';
 
-export interface NativeRunRecord {
-  seed: number;
-  rank: number;
-  hidden: number;
-  step: Float64Array;
-  t: Float64Array;
-  m: Float64Array;
-  u: Float64Array;
-  M: Float64Array;
-  Q: Float64Array;
-  popLoss: Float64Array;
-  batchLoss: Float64Array;
-  escape: (number | null)[];
-  stepsDone: number;
-  divergedStep: number | null;
-  cancelled: boolean;
-  final?: { u: Float64Array; v: Float64Array; teacher: Float64Array; w0: Float64Array };
-}
+/** A run as the addon returns it: escapes by threshold index rather than by name. */
+export type NativeRunRecord = Omit<RunResult, 'escape'> & { escape: (number | null)[] };
 
 export interface NativeSimulation {
   runs: NativeRunRecord[];

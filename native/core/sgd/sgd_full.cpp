@@ -87,6 +87,7 @@ class FullSgd {
   }
 
   bool finite_state() const {
+    if (row_broken_) return false;
     for (double u : st_.U)
       if (!std::isfinite(u)) return false;
     for (double m : m_)
@@ -155,12 +156,27 @@ class FullSgd {
         v[x] -= step_size * dv[x];
         nn += v[x] * v[x];
       }
-      const bool renorm = cfg_.model.spherical;
-      const double inv = renorm ? 1.0 / std::sqrt(nn) : 1.0;
-      if (renorm)
+      if (!std::isfinite(nn)) nn = rescale_huge(v, d);  // |v|^2 overflowed: keep the direction
+      if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
+      if (cfg_.model.spherical && !row_broken_) {
+        const double inv = 1.0 / std::sqrt(nn);
         for (int64_t x = 0; x < d; ++x) v[x] *= inv;
+      }
       for (int j = 0; j < K; ++j) m_[i * K + j] = dot(v, &st_.teacher[j * d], d);
     }
+  }
+
+  // Divides v by its largest |entry| and returns the new |v|^2 (inf or NaN if v holds them).
+  static double rescale_huge(double* v, int64_t n) {
+    double big = 0;
+    for (int64_t x = 0; x < n; ++x) big = std::fmax(big, std::fabs(v[x]));
+    if (!std::isfinite(big) || big == 0) return std::isfinite(big) ? 0.0 : big;
+    double nn = 0;
+    for (int64_t x = 0; x < n; ++x) {
+      v[x] /= big;
+      nn += v[x] * v[x];
+    }
+    return nn;
   }
 
   static double dot(const double* a, const double* b, int64_t n) {
@@ -177,6 +193,7 @@ class FullSgd {
   double eta_, a_, sqrt_noise_;
   bool scratch_;
   double last_loss_ = 0;
+  bool row_broken_ = false;  // a row of V became zero, NaN or Inf
   std::vector<double> x_, dV_, gU_, pstar_, p0_, pv_, lam_, g_, cv_, m_, M_, Q_;
 };
 

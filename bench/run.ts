@@ -1,0 +1,17 @@
+// `npm run bench`: every benchmark suite in turn; each prints its table and writes
+// bench/results/<suite>.json. Pass suite names to run only those.
+import { benchFullSgd } from './full_sgd.js';
+import { writeResults } from './harness.js';
+
+type Suite = () => Promise<unknown>;
+const suites: Record<string, Suite> = {
+  full_sgd: () => benchFullSgd(),
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite ${name}; known: ${Object.keys(suites).join(', ')}`);
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  const data = await run();
+  process.stdout.write(`wrote ${writeResults(name, data)}\n`);
+}
