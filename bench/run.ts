@@ -2,10 +2,12 @@
 // bench/results/<suite>.json. Pass suite names to run only those.
 import { benchFullSgd } from './full_sgd.js';
 import { writeResults } from './harness.js';
+import { benchVit } from './vit.js';
 
 type Suite = () => Promise<unknown>;
 const suites: Record<string, Suite> = {
   full_sgd: () => benchFullSgd(),
+  vit: () => benchVit(),
 };
 
 const wanted = process.argv.slice(2);
