@@ -31,6 +31,7 @@ export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSp
     scale: { type: 'symlog' as const, constant: 1 },
   };
   const color = { field: 'target', type: 'nominal' as const, title: 'target test accuracy' };
+  const yTitle = 'LoRA fine-tuning steps to reach it';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -40,12 +41,15 @@ export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSp
       width: 320,
       height: 240,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+        {
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, y2: { field: 'hi' }, color },
+        },
         {
           mark: { type: 'line', point: true },
           encoding: {
             x,
-            y: { field: 'mean', type: 'quantitative', title: 'fine-tuning steps to reach accuracy', scale: { type: 'log' } },
+            y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
             color,
             shape: { field: 'censored', type: 'nominal', title: null },
           },
@@ -53,6 +57,45 @@ export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSp
       ],
     },
     resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+export interface AlignmentPoint {
+  pairing: string;
+  budgetEpochs: number;
+  measure: string;
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/** Source test accuracy and target linear-probe accuracy of each checkpoint against budget. */
+export function alignmentFigureSpec(points: AlignmentPoint[], title: string): TopLevelSpec {
+  const x = {
+    field: 'budgetEpochs',
+    type: 'quantitative' as const,
+    title: 'pre-training budget (epochs on the source task)',
+    scale: { type: 'symlog' as const, constant: 1 },
+  };
+  const color = { field: 'measure', type: 'nominal' as const, title: null };
+  const yTitle = 'accuracy';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    // Accuracies live in [0, 1]; a t-interval from few seeds can overshoot, so the band is clipped.
+    data: { values: points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: Math.max(0, p.lo), hi: Math.min(1, p.hi) })) },
+    facet: { column: { field: 'pairing', type: 'nominal', title: null } },
+    spec: {
+      width: 320,
+      height: 240,
+      layer: [
+        {
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'hi' }, color },
+        },
+        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { zero: false } }, color } },
+      ],
+    },
   } as TopLevelSpec;
 }
 

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointRecord, VitExperimentResult } from './experiment.js';
 import { figurePoints } from './experiment.js';
-import { renderSvg, stepsFigureSpec } from './figure.js';
+import { alignmentFigureSpec, renderSvg, stepsFigureSpec, type AlignmentPoint } from './figure.js';
 
 function atomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -38,6 +38,7 @@ export interface WrittenFiles {
   summaryCsv: string;
   alignmentCsv: string;
   svg: string;
+  alignmentSvg: string;
 }
 
 export async function writeVitResults(dir: string, r: VitExperimentResult): Promise<WrittenFiles> {
@@ -48,6 +49,7 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
     summaryCsv: join(dir, 'vit-summary.csv'),
     alignmentCsv: join(dir, 'vit-alignment.csv'),
     svg: join(dir, 'vit-steps-to-accuracy.svg'),
+    alignmentSvg: join(dir, 'vit-alignment.svg'),
   };
   atomic(files.json, JSON.stringify(r, null, 1) + '\n');
   const ths = [...new Set(r.settings.pairings.flatMap((p) => p.thresholds))].sort();
@@ -77,5 +79,10 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
   );
   const title = `LoRA fine-tuning of a ViT after pre-training (rank ${r.settings.lora.rank} on ${r.settings.lora.targets.join(',')}, ${r.settings.seeds.length} seeds, mean and 95% CI)`;
   atomic(files.svg, await renderSvg(stepsFigureSpec(figurePoints(r), title)));
+  const align: AlignmentPoint[] = r.alignment.flatMap((a) => [
+    { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'source test accuracy (own head)', ...a.sourceAccuracy },
+    { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'target linear-probe accuracy', ...a.probeAccuracy },
+  ]);
+  atomic(files.alignmentSvg, await renderSvg(alignmentFigureSpec(align, `Checkpoints: source accuracy and alignment with the target (${r.settings.seeds.length} seeds, mean and 95% CI)`)));
   return files;
 }
