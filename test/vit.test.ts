@@ -160,6 +160,37 @@ t.test('training lowers the loss; fine-tuning leaves the base untouched; any thr
   t.ok(stop.stepsDone < 200 && stop.testAccuracy[stop.testAccuracy.length - 1]! >= 0.3, `stops at the first evaluation reaching 0.3 (step ${stop.stepsDone})`);
 });
 
+t.test('optimisers: AdamW first step is lr * sign(g); SGD step is linear in lr and lowers the loss', async (t) => {
+  const task = loadTask('mnist', [0, 1, 2, 3, 4], { maxPerClass: 40 });
+  const p0 = initParams(small, null, 4);
+  const one = (optimizer: object, steps = 1) =>
+    train({ config: small, trainable: { base: true, head: true, lora: false }, optimizer, batch: 64, steps, seed: 2, params: p0, train: task.train, test: task.test });
+  const lr = 1e-3;
+  const a = await one({ kind: 'adamw', lr, weightDecay: 0 });
+  let near = 0;
+  let maxStep = 0;
+  for (let i = 0; i < p0.length; i++) {
+    const d = Math.abs(a.params[i]! - p0[i]!);
+    maxStep = Math.max(maxStep, d);
+    if (Math.abs(d - lr) < 2e-5 + 1e-2 * lr) near++;
+  }
+  t.ok(maxStep < lr * 1.01, `no AdamW step exceeds lr (max ${maxStep.toExponential(3)})`);
+  t.ok(near / p0.length > 0.9, `${((100 * near) / p0.length).toFixed(1)} % of parameters moved by lr`);
+  const s1 = await one({ kind: 'sgd', lr: 0.01 });
+  const s2 = await one({ kind: 'sgd', lr: 0.02 });
+  let worst = 0;
+  let moved = 0;
+  for (let i = 0; i < p0.length; i++) {
+    const d1 = s1.params[i]! - p0[i]!;
+    const d2 = s2.params[i]! - p0[i]!;
+    moved = Math.max(moved, Math.abs(d1));
+    worst = Math.max(worst, Math.abs(d2 - 2 * d1));
+  }
+  t.ok(moved > 1e-4 && worst < 1e-6 + 1e-3 * moved, `SGD step doubles with lr (deviation ${worst.toExponential(2)})`);
+  const sgd = await one({ kind: 'sgd', lr: 0.05, momentum: 0.9 }, 30);
+  t.ok(sgd.testLoss[1]! < sgd.testLoss[0]!, `SGD with momentum lowers the loss (${sgd.testLoss[0]!.toFixed(3)} -> ${sgd.testLoss[1]!.toFixed(3)})`);
+});
+
 t.test('bad inputs fail with errors that name the field', async (t) => {
   t.throws(() => initParams({ patch: 5 }, null, 1), /patch/);
   t.throws(() => initParams({ width: 10, heads: 4 }, null, 1), /heads/);
