@@ -29,6 +29,7 @@ const small = { width: 16, depth: 2, heads: 2, mlp: 32, classes: 5 };
 t.test('finite-difference gradient checks (float64) of every layer and the whole model', async (t) => {
   const checks = gradChecks(3);
   const names = checks.map((c) => c.name);
+  t.ok(names.includes('precision.float32_logits'), 'float32 training path compared with float64');
   for (const layer of ['linear.W', 'linear.x', 'lora_linear.A', 'lora_linear.B', 'lora_linear.x', 'layernorm.x', 'layernorm.gamma', 'gelu.x', 'attention.qkv', 'softmax_xent.logits'])
     t.ok(names.includes(layer), `checks ${layer}`);
   // The whole-model check covers every tensor of the tiny model with adapters on all six layers.
@@ -36,6 +37,10 @@ t.test('finite-difference gradient checks (float64) of every layer and the whole
   t.equal(names.filter((n) => n.startsWith('model.')).length, tiny.tensors.length, 'one model check per tensor');
   t.equal(names.filter((n) => n.startsWith('finetune.') && n !== 'finetune.frozen_zero').length, tiny.tensors.filter((x) => x.group !== 'base').length);
   for (const c of checks) {
+    if (c.name === 'precision.float32_logits') {
+      t.ok(c.maxError < 1e-5, `float32 logits agree with float64 to ${c.maxError.toExponential(2)} (relative) at the default size`);
+      continue;
+    }
     if (c.name === 'finetune.frozen_zero') {
       t.equal(c.maxError, 0, 'frozen base tensors receive exactly zero gradient');
       continue;

@@ -180,6 +180,35 @@ void check_model(Rand& rnd, std::vector<GradCheck>& out) {
   }
 }
 
+// Float32 (training precision) against float64 logits of the default-size model with adapters.
+void check_precision(Rand& rnd, std::vector<GradCheck>& out) {
+  VitConfig c;
+  c.classes = 10;
+  LoraConfig lc;
+  lc.rank = 4; lc.alpha = 8.0; lc.targets = kLoraQ | kLoraV;
+  const Layout L = make_layout(c, lc);
+  std::vector<double> P(L.total);
+  init_group(L, Group::Base, rnd.seed, kStreamVitInit, P.data());
+  init_group(L, Group::Head, rnd.seed, kStreamVitInit, P.data());
+  const std::vector<double> lr = rnd.vec(L.total - L.base_size, 0.1);
+  std::copy(lr.begin(), lr.end(), P.begin() + L.base_size);
+  const std::vector<float> Pf(P.begin(), P.end());
+  std::vector<double> Pd(Pf.begin(), Pf.end());  // the same (float-representable) weights
+  const int n = 4;
+  const std::vector<double> img = rnd.vec((size_t)n * c.pixels());
+  const std::vector<float> imgf(img.begin(), img.end());
+  Workspace<double> wd;
+  Workspace<float> wf;
+  forward_backward<double>(L, Pd.data(), n, imgf.data(), nullptr, 1.0, wd, nullptr, Trainable{}, nullptr);
+  forward_backward<float>(L, Pf.data(), n, imgf.data(), nullptr, 1.0f, wf, nullptr, Trainable{}, nullptr);
+  double diff = 0, scale = 0;
+  for (int i = 0; i < n * c.classes; ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(wf.logits[i]) - wd.logits[i]));
+    scale = std::max(scale, std::fabs(wd.logits[i]));
+  }
+  out.push_back({"precision.float32_logits", diff / scale, scale, n * c.classes});
+}
+
 }  // namespace
 
 std::vector<GradCheck> run_grad_checks(uint64_t seed) {
@@ -192,6 +221,7 @@ std::vector<GradCheck> run_grad_checks(uint64_t seed) {
   check_attention(rnd, out);
   check_xent(rnd, out);
   check_model(rnd, out);
+  check_precision(rnd, out);
   return out;
 }
 

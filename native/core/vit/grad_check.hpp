@@ -20,7 +20,8 @@ struct GradCheck {
 // Layer checks: linear, lora_linear, layernorm, gelu, attention, softmax_xent; then the whole
 // model (every tensor, adapters on all six layers with random B) and the fine-tuning mode
 // (only adapters and head trainable: frozen tensors must get exactly zero gradient, reported
-// as name "frozen_zero" with max_error = largest frozen |gradient|).
+// as name "frozen_zero" with max_error = largest frozen |gradient|); last, "precision.float32_logits":
+// the largest |float32 - float64| logit of the default-size model, relative to the largest logit.
 std::vector<GradCheck> run_grad_checks(uint64_t seed);
 
 }  // namespace vit
