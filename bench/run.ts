@@ -1,12 +1,18 @@
 // `npm run bench`: every benchmark suite in turn; each prints its table and writes
 // bench/results/<suite>.json. Pass suite names to run only those.
 import { benchFullSgd } from './full_sgd.js';
+import { benchReduced } from './reduced.js';
+import { benchCpuSpeed } from './cpu_speed.js';
 import { writeResults } from './harness.js';
+import { benchTheory } from './theory.js';
 import { benchVit } from './vit.js';
 
 type Suite = () => Promise<unknown>;
 const suites: Record<string, Suite> = {
   full_sgd: () => benchFullSgd(),
+  theory: () => benchTheory(),
+  reduced: () => benchReduced(),
+  cpu_speed: () => benchCpuSpeed(),
   vit: () => benchVit(),
 };
 

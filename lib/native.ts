@@ -59,6 +59,10 @@ export interface NativeAddon {
   validateConfig(config: object): void;
   populationLoss(config: object, M: number[], Q: number[]): number;
   logGrid(steps: number, points: number): Float64Array;
+  /** Test hook of the reduced chain: one run, synchronously; forceGeneral skips its rank-1 loop. */
+  reducedRun(config: object, seed: number, forceGeneral: boolean): NativeRunRecord;
+  /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
+  chiSquare(seed: number, dof: number, count: number): Float64Array;
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

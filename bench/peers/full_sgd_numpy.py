@@ -3,11 +3,13 @@
 spherical row, matched teacher) written with vectorised numpy, one B x d draw per step.
 
 Usage: full_sgd_numpy.py --d 1000 --batch 500 --steps 200 [--activation linear|erf]
-Prints one JSON object: {"d", "batch", "steps", "seconds", "steps_per_s"}.
+Prints one JSON object: {"d", "batch", "steps", "seconds", "steps_per_s", "cpu_seconds",
+"cpu_steps_per_s", "peak_rss_mib", "m"} (CPU time: this process alone, whatever else the machine runs).
 """
 import argparse
 import json
 import math
+import resource
 import time
 
 import numpy as np
@@ -45,6 +47,7 @@ def main():
         s = erf
         ds = lambda z: (2.0 / math.sqrt(math.pi)) * np.exp(-z * z)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(a.steps):
         x = rng.standard_normal((B, d))
         pstar = x @ wstar
@@ -57,7 +60,9 @@ def main():
         v -= a.eta * gv
         v /= np.linalg.norm(v)
     sec = time.perf_counter() - t0
-    print(json.dumps({"d": d, "batch": B, "steps": a.steps, "seconds": sec, "steps_per_s": a.steps / sec, "m": float(v @ wstar)}))
+    cpu = time.process_time() - c0
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"d": d, "batch": B, "steps": a.steps, "seconds": sec, "steps_per_s": a.steps / sec, "cpu_seconds": cpu, "cpu_steps_per_s": a.steps / cpu, "peak_rss_mib": peak_mib, "m": float(v @ wstar)}))
 
 
 if __name__ == "__main__":

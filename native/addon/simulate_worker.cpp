@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <thread>
 
@@ -40,6 +42,10 @@ class SimulateWorker final : public Napi::AsyncProgressWorker<double> {
     ctl.cancel = cancel_.get();
     ctl.steps_done = &steps_;
     std::atomic<bool> done{false};
+    // Woken at the end of the run, so a short run (an ODE: under a millisecond) does not wait
+    // out the 20 ms progress period.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
     std::string error;
     const auto t0 = std::chrono::steady_clock::now();
     std::thread runner([&] {
@@ -50,11 +56,18 @@ class SimulateWorker final : public Napi::AsyncProgressWorker<double> {
       } catch (...) {
         error = "unknown native error";
       }
-      done.store(true);
+      {
+        std::lock_guard<std::mutex> lock(done_mu);
+        done.store(true);
+      }
+      done_cv.notify_all();
     });
     int64_t last = -1;
     while (!done.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      {
+        std::unique_lock<std::mutex> lock(done_mu);
+        done_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return done.load(); });
+      }
       const int64_t s = steps_.load();
       if (s != last && !on_progress_.IsEmpty()) {
         const double v = static_cast<double>(s);

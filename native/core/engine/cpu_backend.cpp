@@ -1,5 +1,9 @@
+#include <algorithm>
 #include <stdexcept>
 
+#include "../ode/ode_engine.hpp"
+#include "../reduced/reduced_state.hpp"
+#include "../reduced/sgd_reduced.hpp"
 #include "../sgd/sgd_full.hpp"
 #include "../util/parallel.hpp"
 #include "engine.hpp"
@@ -25,6 +29,8 @@ const char* engine_name(Engine e) {
 RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
   switch (e) {
     case Engine::Full: return simulate_full(cfg, seed, ctl);
+    case Engine::Ode: return simulate_ode(cfg, seed, ctl);
+    case Engine::Reduced: return simulate_reduced(cfg, seed, ctl);
     default: break;
   }
   throw std::invalid_argument(std::string("engine '") + engine_name(e) +
@@ -36,15 +42,22 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
-  bool supports(Engine e) const override { return e == Engine::Full; }
+  bool supports(Engine) const override { return true; }  // full, reduced and ode
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
                              int threads, const RunControl& ctl) override {
     validate_config(cfg);
+    if (e == Engine::Reduced) check_reduced_config(cfg);  // refuse before starting threads
     std::vector<RunRecord> out(seeds.size());
     // Seeds across threads; each run is single-threaded and deterministic, so the result
     // does not depend on the thread count.
-    parallel_for(static_cast<int>(seeds.size()), threads,
-                 [&](int i) { out[i] = run_one_cpu(e, cfg, seeds[i], ctl); });
+    // Threads left over when there are fewer seeds than threads share each run's batch
+    // (engine full); that too leaves the bits unchanged.
+    const int n = static_cast<int>(seeds.size());
+    const int inner = std::max(1, threads / std::max(1, n));
+    parallel_for(n, threads, [&](int i) {
+      out[i] = e == Engine::Full ? simulate_full(cfg, seeds[i], ctl, inner)
+                                 : run_one_cpu(e, cfg, seeds[i], ctl);
+    });
     return out;
   }
 };

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "box_muller_math.hpp"
 #include "philox.hpp"
 
 namespace loradyn {
@@ -20,7 +21,11 @@ enum Stream : uint32_t {
   kStreamLoraInit = 3,    // rows of V at init, sample = row index
   kStreamInputs = 4,      // x_b at each step, sample = b
   kStreamLabelNoise = 5,  // xi_b at each step, sample = b, coordinate 0
-  kStreamReduced = 6,     // reserved for the reduced chain
+  kStreamReduced = 6,     // reduced chain: sample 0, coordinate b*nq + k = frame coordinate k of x_b
+  kStreamReducedGamma = 32,    // reduced chain: Bartlett chi-squares, sample = diagonal index
+  kStreamReducedWishart = 33,  // reduced chain: Bartlett off-diagonal Gaussians, coord = index
+  kStreamReducedInit = 34,     // reduced chain init: frame coordinates of Gaussian vectors
+  kStreamReducedInitGamma = 35,  // reduced chain init: chi-square norms of their new parts
   kStreamTest = 15,       // generator tests
   kStreamVitInit = 16,    // ViT weight init, sample = tensor index
   kStreamVitShuffle = 17, // ViT batch order, step = epoch, sample = position
@@ -34,16 +39,21 @@ struct DrawKey {
 };
 
 LD_HD double u32_to_open01(uint32_t w) {
-  // (w + 0.5) / 2^32: never 0 or 1, symmetric around 1/2.
-  return (static_cast<double>(w) + 0.5) * 2.3283064365386963e-10;
+  // (w + 0.5) / 2^32: never 0 or 1, symmetric around 1/2. Exact; converted through int32
+  // because AVX2 has no unsigned conversion.
+  return bm::mul(static_cast<double>(static_cast<int32_t>(w ^ 0x80000000u)) + 2147483648.5,
+                 2.3283064365386963e-10);
 }
 
-// Box–Muller on two uniforms; writes two independent standard Gaussians.
+// Box–Muller on two uniforms; writes two independent standard Gaussians:
+// g0 = R cos(theta), g1 = R sin(theta), R = sqrt(-2 ln u(a)), theta = 2 pi u(b).
+// log/sin/cos are box_muller_math.hpp's, so every backend and SIMD path gets the same bits.
 LD_HD void box_muller(uint32_t a, uint32_t b, double& g0, double& g1) {
-  const double r = sqrt(-2.0 * log(u32_to_open01(a)));
-  const double theta = 6.283185307179586 * u32_to_open01(b);
-  g0 = r * cos(theta);
-  g1 = r * sin(theta);
+  const double r = sqrt(bm::mul(-2.0, bm::log_unit(u32_to_open01(a))));
+  double c, s;
+  bm::sincos_turn(b, c, s);
+  g0 = bm::mul(r, c);  // bm::mul: never fused into a caller's add by nvcc
+  g1 = bm::mul(r, s);
 }
 
 LD_HD Philox4 philox_block(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block) {

@@ -1,207 +1,299 @@
 #include "sgd_full.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
-#include "full_state.hpp"
+#include "../rng/gaussian_simd.hpp"
+#include "canonical_sum.hpp"
+#include "full_kernels.hpp"
+#include "full_sgd_impl.hpp"
 
 namespace loradyn {
 namespace {
 
 // Work (B * d coordinate updates) between two progress reports: a few milliseconds.
 constexpr double kReportWork = 4e6;
-
-class FullSgd {
- public:
-  FullSgd(const RunConfig& cfg, uint64_t seed)
-      : cfg_(cfg), seed_(seed), st_(init_full_state(cfg, seed)), rec_(cfg, seed) {
-    const int K = st_.K, r = st_.r;
-    d_ = st_.d;
-    eta_ = effective_eta(cfg);
-    a_ = committee_readout(cfg.model);
-    sqrt_noise_ = std::sqrt(cfg.model.noise);
-    scratch_ = cfg.model.pretrained == Pretrained::Scratch;
-    x_.resize(d_);
-    dV_.resize(r * d_);
-    gU_.resize(K * r);
-    pstar_.resize(K);
-    p0_.resize(K);
-    pv_.resize(r);
-    lam_.resize(K);
-    g_.resize(K);
-    cv_.resize(r);
-    m_.resize(r * K);
-    M_.resize(K * K);
-    Q_.resize(K * K);
-  }
-
-  RunRecord run(const RunControl& ctl) {
-    const int64_t steps = cfg_.train.steps;
-    record_point(0);
-    rec_.observe(0, max_abs(m_.data(), st_.r * st_.K));
-    const double work_per_step = static_cast<double>(cfg_.train.batch) * d_ * (st_.r + 1);
-    double work = 0;
-    int64_t unreported = 0;
-    int64_t s = 0;
-    for (; s < steps; ++s) {
-      if (ctl.cancelled()) {
-        rec_.result().cancelled = true;
-        break;
-      }
-      step(s);
-      const int64_t done = s + 1;
-      if (!finite_state()) {
-        rec_.result().diverged_step = done;
-        record_point(done);
-        s = done;
-        break;
-      }
-      rec_.observe(done, max_abs(m_.data(), st_.r * st_.K));
-      if (done == rec_.next_step()) record_point(done);
-      work += work_per_step;
-      ++unreported;
-      if (work >= kReportWork) {
-        ctl.report(unreported);
-        unreported = 0;
-        work = 0;
-      }
-    }
-    ctl.report(unreported);
-    RunRecord out = rec_.take();
-    out.steps_done = s;
-    if (cfg_.record.final_state) {
-      out.final_u = st_.U;
-      out.final_v = st_.V;
-      out.teacher = st_.teacher;
-      out.w0 = st_.w0;
-    }
-    return out;
-  }
-
- private:
-  void record_point(int64_t step) {
-    full_order_parameters(st_, m_.data(), M_.data(), Q_.data());
-    rec_.record(step, step * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
-  }
-
-  bool finite_state() const {
-    if (row_broken_) return false;
-    for (double u : st_.U)
-      if (!std::isfinite(u)) return false;
-    for (double m : m_)
-      if (!std::isfinite(m)) return false;
-    return std::isfinite(last_loss_);
-  }
-
-  // One SGD update with the batch of step s; gradients at the old parameters.
-  void step(int64_t s) {
-    const int K = st_.K, r = st_.r;
-    const int64_t d = d_, B = cfg_.train.batch;
-    const auto& act = cfg_.model.activation;
-    const auto& teacher = cfg_.model.teacher;
-    std::fill(dV_.begin(), dV_.end(), 0.0);
-    std::fill(gU_.begin(), gU_.end(), 0.0);
-    double loss = 0;
-    const DrawKey inputs{seed_, kStreamInputs};
-    for (int64_t b = 0; b < B; ++b) {
-      gaussian_fill(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
-                    static_cast<uint32_t>(d), x_.data());
-      // Projections on the teacher rows, w0 rows and LoRA rows.
-      for (int j = 0; j < K; ++j) pstar_[j] = dot(&st_.teacher[j * d], x_.data(), d);
-      for (int j = 0; j < K; ++j)
-        p0_[j] = st_.w0_aligned ? cfg_.model.mu[j] * pstar_[j]
-                                : (scratch_ ? 0.0 : dot(&st_.w0[j * d], x_.data(), d));
-      for (int i = 0; i < r; ++i) pv_[i] = dot(&st_.V[i * d], x_.data(), d);
-      double yhat = 0, y = 0;
-      for (int j = 0; j < K; ++j) {
-        double l = p0_[j];
-        for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv_[i];
-        lam_[j] = l;
-        const ActivationValue v = act.eval(l);
-        yhat += v.s;
-        g_[j] = v.ds;
-        y += teacher.value(pstar_[j]);
-      }
-      yhat *= a_;
-      y *= a_;
-      if (sqrt_noise_ > 0)
-        y += sqrt_noise_ * gaussian_at({seed_, kStreamLabelNoise}, static_cast<uint64_t>(s),
-                                       static_cast<uint32_t>(b), 0);
-      const double err = yhat - y;
-      loss += 0.5 * err * err;
-      for (int j = 0; j < K; ++j) g_[j] *= err * a_;
-      // dL/dU_ji = g_j (v_i . x);  dL/dv_i = (sum_j U_ji g_j) x.
-      for (int j = 0; j < K; ++j)
-        for (int i = 0; i < r; ++i) gU_[j * r + i] += g_[j] * pv_[i];
-      for (int i = 0; i < r; ++i) {
-        double c = 0;
-        for (int j = 0; j < K; ++j) c += st_.U[j * r + i] * g_[j];
-        double* dv = &dV_[i * d];
-        for (int64_t x = 0; x < d; ++x) dv[x] += c * x_[x];
-      }
-    }
-    const double step_size = eta_ / static_cast<double>(B);
-    last_loss_ = loss / static_cast<double>(B);
-    rec_.add_batch_loss(last_loss_);
-    if (!scratch_)
-      for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
-    // V update fused with renormalisation and the new overlaps m_ij.
-    for (int i = 0; i < r; ++i) {
-      double* v = &st_.V[i * d];
-      const double* dv = &dV_[i * d];
-      double nn = 0;
-      for (int64_t x = 0; x < d; ++x) {
-        v[x] -= step_size * dv[x];
-        nn += v[x] * v[x];
-      }
-      if (!std::isfinite(nn)) nn = rescale_huge(v, d);  // |v|^2 overflowed: keep the direction
-      if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
-      if (cfg_.model.spherical && !row_broken_) {
-        const double inv = 1.0 / std::sqrt(nn);
-        for (int64_t x = 0; x < d; ++x) v[x] *= inv;
-      }
-      for (int j = 0; j < K; ++j) m_[i * K + j] = dot(v, &st_.teacher[j * d], d);
-    }
-  }
-
-  // Divides v by its largest |entry| and returns the new |v|^2 (inf or NaN if v holds them).
-  static double rescale_huge(double* v, int64_t n) {
-    double big = 0;
-    for (int64_t x = 0; x < n; ++x) big = std::fmax(big, std::fabs(v[x]));
-    if (!std::isfinite(big) || big == 0) return std::isfinite(big) ? 0.0 : big;
-    double nn = 0;
-    for (int64_t x = 0; x < n; ++x) {
-      v[x] /= big;
-      nn += v[x] * v[x];
-    }
-    return nn;
-  }
-
-  static double dot(const double* a, const double* b, int64_t n) {
-    double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-    return s;
-  }
-
-  const RunConfig& cfg_;
-  uint64_t seed_;
-  FullState st_;
-  Recorder rec_;
-  int64_t d_;
-  double eta_, a_, sqrt_noise_;
-  bool scratch_;
-  double last_loss_ = 0;
-  bool row_broken_ = false;  // a row of V became zero, NaN or Inf
-  std::vector<double> x_, dV_, gU_, pstar_, p0_, pv_, lam_, g_, cv_, m_, M_, Q_;
-};
+// Coordinates drawn and projected at a time: 8 KB of x, which stays in L1 while every
+// projection row passes over it.
+constexpr int64_t kDrawBlock = 1024;
+// Batch parts: at least this many samples each, at most kMaxParts of them.
+constexpr int64_t kMinPartSamples = 32;
+constexpr int kMaxParts = 16;
 
 }  // namespace
 
-RunRecord simulate_full(const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
+BatchParts batch_parts(int64_t B) {
+  const int64_t want = (B + kMinPartSamples - 1) / kMinPartSamples;
+  const int count = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kMaxParts, want)));
+  return BatchParts{count, (B + count - 1) / count};
+}
+
+FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
+    : cfg_(cfg), seed_(seed), path_(path), st_(init_full_state(cfg, seed)), rec_(cfg, seed) {
+  const int K = st_.K, r = st_.r;
+  d_ = st_.d;
+  eta_ = effective_eta(cfg);
+  a_ = committee_readout(cfg.model);
+  sqrt_noise_ = std::sqrt(cfg.model.noise);
+  scratch_ = cfg.model.pretrained == Pretrained::Scratch;
+  parts_ = batch_parts(cfg.train.batch);
+  const int workers = path == Path::Fast ? std::max(1, std::min(threads, parts_.count)) : 1;
+  if (workers > 1) pool_ = std::make_unique<TaskPool>(workers);
+  m_.resize(r * K);
+  M_.resize(K * K);
+  Q_.resize(K * K);
+  part_dV_.resize(static_cast<size_t>(parts_.count) * r * d_);
+  part_gU_.resize(static_cast<size_t>(parts_.count) * K * r);
+  part_loss_.resize(parts_.count);
+  dV_.resize(r * d_);
+  gU_.resize(K * r);
+  const int nproj = 2 * K + r;
+  scratch_per_worker_.resize(workers);
+  for (Scratch& w : scratch_per_worker_) {
+    w.x.resize(d_);
+    w.acc.resize(static_cast<size_t>(nproj) * kSumLanes);
+    w.proj.resize(nproj);
+    w.c.resize(r);
+    w.rows.resize(nproj);
+  }
+}
+
+RunRecord FullSgd::run(const RunControl& ctl) {
+  const int64_t steps = cfg_.train.steps;
+  record_point(0);
+  rec_.observe(0, max_abs(m_.data(), st_.r * st_.K));
+  const double work_per_step = static_cast<double>(cfg_.train.batch) * d_ * (st_.r + 1);
+  double work = 0;
+  int64_t unreported = 0;
+  int64_t s = 0;
+  for (; s < steps; ++s) {
+    if (ctl.cancelled()) {
+      rec_.result().cancelled = true;
+      break;
+    }
+    if (path_ == Path::Fast) step_fast(s);
+    else step_reference(s);
+    const int64_t done = s + 1;
+    if (!finite_state()) {
+      rec_.result().diverged_step = done;
+      record_point(done);
+      s = done;
+      break;
+    }
+    rec_.observe(done, max_abs(m_.data(), st_.r * st_.K));
+    if (done == rec_.next_step()) record_point(done);
+    work += work_per_step;
+    ++unreported;
+    if (work >= kReportWork) {
+      ctl.report(unreported);
+      unreported = 0;
+      work = 0;
+    }
+  }
+  ctl.report(unreported);
+  RunRecord out = rec_.take();
+  out.steps_done = s;
+  if (cfg_.record.final_state) {
+    out.final_u = st_.U;
+    out.final_v = st_.V;
+    out.teacher = st_.teacher;
+    out.w0 = st_.w0;
+  }
+  return out;
+}
+
+void FullSgd::record_point(int64_t step) {
+  full_order_parameters(st_, m_.data(), M_.data(), Q_.data());
+  rec_.record(step, step * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
+}
+
+bool FullSgd::finite_state() const {
+  if (row_broken_) return false;
+  for (double u : st_.U)
+    if (!std::isfinite(u)) return false;
+  for (double m : m_)
+    if (!std::isfinite(m)) return false;
+  return std::isfinite(last_loss_);
+}
+
+double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv,
+                             double* gU, double* c) const {
+  const int K = st_.K, r = st_.r;
+  const auto& act = cfg_.model.activation;
+  const auto& teacher = cfg_.model.teacher;
+  double g[64];
+  std::vector<double> g_heap;
+  double* gp = g;
+  if (K > 64) {
+    g_heap.resize(K);
+    gp = g_heap.data();
+  }
+  double yhat = 0, y = 0;
+  for (int j = 0; j < K; ++j) {
+    const double p0 = st_.w0_aligned ? cfg_.model.mu[j] * pstar[j]
+                                     : (scratch_ ? 0.0 : pstar[K + j]);
+    double l = p0;
+    for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv[i];
+    const ActivationValue v = act.eval(l);
+    yhat += v.s;
+    gp[j] = v.ds;
+    y += teacher.value(pstar[j]);
+  }
+  yhat *= a_;
+  y *= a_;
+  if (sqrt_noise_ > 0)
+    y += sqrt_noise_ * gaussian_at({seed_, kStreamLabelNoise}, static_cast<uint64_t>(s),
+                                   static_cast<uint32_t>(b), 0);
+  const double err = yhat - y;
+  for (int j = 0; j < K; ++j) gp[j] *= err * a_;
+  // dL/dU_ji = g_j (v_i . x);  dL/dv_i = (sum_j U_ji g_j) x.
+  for (int j = 0; j < K; ++j)
+    for (int i = 0; i < r; ++i) gU[j * r + i] += gp[j] * pv[i];
+  for (int i = 0; i < r; ++i) {
+    double ci = 0;
+    for (int j = 0; j < K; ++j) ci += st_.U[j * r + i] * gp[j];
+    c[i] = ci;
+  }
+  return 0.5 * err * err;
+}
+
+// One SGD update with the batch of step s; gradients at the old parameters. Per sample, x is
+// drawn in blocks of kDrawBlock coordinates and every projection (teacher rows, w0 rows when
+// needed, rows of V) advances on the block while it is in L1; then one pass adds c_i x to
+// the part's dV rows.
+void FullSgd::step_fast(int64_t s) {
+  const int K = st_.K, r = st_.r;
+  const int64_t d = d_, B = cfg_.train.batch;
+  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  const int nproj = K + (need_w0 ? K : 0) + r;  // pstar[0..K), p0[K..2K), pv after
+  const int64_t d8 = d - d % kSumLanes;
+  const DrawKey inputs{seed_, kStreamInputs};
+  // A batch of one needs no dV: the V update forms 0 + c x on the fly from the sample's x.
+  const bool direct = B == 1;
+  auto part_task = [&](int p, int worker) {
+    Scratch& w = scratch_per_worker_[worker];
+    double* x = w.x.data();
+    std::vector<const double*>& rows = w.rows;
+    std::vector<double>&acc = w.acc, &proj = w.proj, &c = w.c;
+    double* dV = &part_dV_[static_cast<size_t>(p) * r * d];
+    double* gU = &part_gU_[static_cast<size_t>(p) * K * r];
+    if (!direct) std::fill(dV, dV + r * d, 0.0);
+    std::fill(gU, gU + K * r, 0.0);
+    double loss = 0;
+    for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
+      std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);
+      for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
+        const int64_t len = std::min(kDrawBlock, d - c0);
+        gaussian_fill_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
+                           static_cast<uint32_t>(c0), static_cast<uint32_t>(len), x + c0);
+        int q = 0;
+        for (int j = 0; j < K; ++j) rows[q++] = &st_.teacher[j * d + c0];
+        if (need_w0)
+          for (int j = 0; j < K; ++j) rows[q++] = &st_.w0[j * d + c0];
+        for (int i = 0; i < r; ++i) rows[q++] = &st_.V[i * d + c0];
+        const int64_t n8 = std::min(len, d8 - c0);
+        if (n8 > 0) full_kernels::project(nproj, rows.data(), x + c0, n8, acc.data());
+      }
+      int q = 0;
+      auto finish = [&](const double* row) {
+        double t = lanes_total(&acc[q * kSumLanes]);
+        for (int64_t i = d8; i < d; ++i) t += row[i] * x[i];
+        proj[q++] = t;
+      };
+      for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
+      if (need_w0)
+        for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
+      for (int i = 0; i < r; ++i) finish(&st_.V[i * d]);
+      // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
+      loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
+      if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
+    }
+    part_loss_[p] = loss;
+  };
+  if (pool_) pool_->run(parts_.count, part_task);
+  else
+    for (int p = 0; p < parts_.count; ++p) part_task(p, 0);
+  // Parts in order.
+  const double* dV = part_dV_.data();
+  double loss = part_loss_[0];
+  std::copy(part_gU_.begin(), part_gU_.begin() + K * r, gU_.begin());
+  if (parts_.count > 1) {
+    std::copy(part_dV_.begin(), part_dV_.begin() + r * d, dV_.begin());
+    for (int p = 1; p < parts_.count; ++p) {
+      full_kernels::add_into(dV_.data(), &part_dV_[static_cast<size_t>(p) * r * d], r * d);
+      for (int k = 0; k < K * r; ++k) gU_[k] += part_gU_[static_cast<size_t>(p) * K * r + k];
+      loss += part_loss_[p];
+    }
+    dV = dV_.data();
+  }
+  const double step_size = eta_ / static_cast<double>(B);
+  last_loss_ = loss / static_cast<double>(B);
+  rec_.add_batch_loss(last_loss_);
+  if (!scratch_)
+    for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
+  const Scratch& w0 = scratch_per_worker_[0];
+  if (direct) apply_v_update(nullptr, w0.x.data(), w0.c.data(), step_size, true);
+  else apply_v_update(dV, nullptr, nullptr, step_size, true);
+}
+
+// V update fused with renormalisation and the new overlaps m_ij.
+void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
+                             double step_size, bool fast) {
+  const int K = st_.K, r = st_.r;
+  const int64_t d = d_;
+  for (int i = 0; i < r; ++i) {
+    double* v = &st_.V[i * d];
+    double nn;
+    if (fast) {
+      nn = x != nullptr ? full_kernels::step_sample_and_norm(v, x, c[i], step_size, d)
+                        : full_kernels::step_and_norm(v, &dV[i * d], step_size, d);
+    } else {
+      const double* dv = &dV[i * d];
+      for (int64_t k = 0; k < d; ++k) v[k] -= step_size * dv[k];
+      nn = canonical_dot(v, v, d);
+    }
+    if (!std::isfinite(nn)) nn = rescale_huge(v, d);  // |v|^2 overflowed: keep the direction
+    if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
+    int j = 0;
+    if (cfg_.model.spherical && !row_broken_) {
+      const double inv = 1.0 / std::sqrt(nn);
+      if (fast) {
+        m_[i * K] = full_kernels::scale_dot(v, inv, &st_.teacher[0], d);  // v *= inv, then m_i0
+        j = 1;
+      } else {
+        for (int64_t k = 0; k < d; ++k) v[k] *= inv;
+      }
+    }
+    for (; j < K; ++j)
+      m_[i * K + j] = fast ? full_kernels::dot(v, &st_.teacher[j * d], d)
+                           : canonical_dot(v, &st_.teacher[j * d], d);
+  }
+}
+
+// Divides v by its largest |entry| and returns the new |v|^2 (inf or NaN if v holds them).
+double FullSgd::rescale_huge(double* v, int64_t n) {
+  double big = 0;
+  for (int64_t x = 0; x < n; ++x) big = std::fmax(big, std::fabs(v[x]));
+  if (!std::isfinite(big) || big == 0) return std::isfinite(big) ? 0.0 : big;
+  double nn = 0;
+  for (int64_t x = 0; x < n; ++x) {
+    v[x] /= big;
+    nn += v[x] * v[x];
+  }
+  return nn;
+}
+
+RunRecord simulate_full(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, int threads) {
   validate_config(cfg);
-  FullSgd sim(cfg, seed);
+  FullSgd sim(cfg, seed, FullSgd::Path::Fast, threads);
+  return sim.run(ctl);
+}
+
+RunRecord simulate_full_reference(const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
+  validate_config(cfg);
+  FullSgd sim(cfg, seed, FullSgd::Path::Reference, 1);
   return sim.run(ctl);
 }
 

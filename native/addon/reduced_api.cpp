@@ -1,0 +1,46 @@
+#include "reduced_api.hpp"
+
+#include <stdexcept>
+
+#include "../core/reduced/gamma.hpp"
+#include "../core/reduced/sgd_reduced.hpp"
+#include "convert.hpp"
+
+namespace loradyn_addon {
+using namespace loradyn;
+
+Napi::Value ReducedRun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RunRecord rec;
+  try {
+    if (!info[0].IsObject()) throw std::invalid_argument("config must be an object");
+    const RunConfig cfg = to_run_config(info[0].As<Napi::Object>());
+    if (!info[1].IsNumber()) throw std::invalid_argument("seed must be a number");
+    Napi::Array one = Napi::Array::New(env, 1);
+    one.Set(0u, info[1]);
+    const std::vector<uint64_t> seed = to_seeds(one);
+    const bool force_general = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+    RunControl ctl;
+    rec = simulate_reduced(cfg, seed.at(0), ctl, force_general);
+  } catch (const std::exception& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  return record_to_js(env, std::move(rec));
+}
+
+Napi::Value ChiSquare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    throw Napi::TypeError::New(env, "chiSquare(seed, dof, count)");
+  const double seed = info[0].As<Napi::Number>().DoubleValue();
+  const double dof = info[1].As<Napi::Number>().DoubleValue();
+  const double n = info[2].As<Napi::Number>().DoubleValue();
+  if (!(seed >= 0) || !(dof >= 0) || !(n >= 0) || n > (1 << 26))
+    throw Napi::RangeError::New(env, "seed >= 0, dof >= 0 and 0 <= count <= 2^26 required");
+  std::vector<double> out(static_cast<size_t>(n));
+  const DrawKey key{static_cast<uint64_t>(seed), kStreamTest};
+  for (size_t i = 0; i < out.size(); ++i) out[i] = chi_square(key, i, 0, dof);
+  return adopt(env, std::move(out));
+}
+
+}  // namespace loradyn_addon

@@ -1,0 +1,138 @@
+#include "ode_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+
+#include "../model/recorder.hpp"
+#include "../theory/loss_model.hpp"
+#include "overlap_ode.hpp"
+
+namespace loradyn {
+namespace {
+
+// A system the driver integrates: rank-1 fast path or the general overlap system.
+struct System {
+  int n = 0, K = 1, r = 1;
+  std::vector<double> y0;
+  std::function<void(const double*, double*)> rhs;
+  std::function<void(const double*, double*, double*, double*, double*)> observe;
+};
+
+bool rank1_fast_path(const RunConfig& c) {
+  const auto& m = c.model;
+  return m.hidden == 1 && m.rank == 1 && m.pretrained == Pretrained::Aligned && m.spherical &&
+         m.init_v.empty();
+}
+
+}  // namespace
+
+RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, Dopri5Options opt) {
+  validate_config(cfg);
+  const auto& mc = cfg.model;
+  const double eta = effective_eta(cfg);
+  const LossModel model(mc.activation, mc.teacher, mc.noise);
+  System sys;
+  std::unique_ptr<OverlapOde> general;
+  std::unique_ptr<Rank1Ode> r1;
+  if (rank1_fast_path(cfg)) {
+    r1 = std::make_unique<Rank1Ode>(Rank1Ode{model, mc.mu[0], true});
+    const double mu = mc.mu[0];
+    sys.n = 2;
+    sys.y0 = {mc.init_u.empty() ? effective_u0(mc) : mc.init_u[0], 1.0 / std::sqrt(static_cast<double>(mc.d))};
+    Rank1Ode* p = r1.get();
+    sys.rhs = [p](const double* y, double* dy) { p->rhs(y, dy); };
+    sys.observe = [mu](const double* y, double* m, double* u, double* M, double* Q) {
+      m[0] = y[1];
+      u[0] = y[0];
+      M[0] = mu + y[0] * y[1];
+      Q[0] = mu * mu + y[0] * y[0] + 2 * mu * y[0] * y[1];
+    };
+  } else {
+    general = std::make_unique<OverlapOde>(cfg, model);
+    OverlapOde* p = general.get();
+    sys.n = p->size();
+    sys.K = p->K();
+    sys.r = p->r();
+    sys.y0 = p->initial();
+    sys.rhs = [p](const double* y, double* dy) { p->rhs(y, dy); };
+    sys.observe = [p](const double* y, double* m, double* u, double* M, double* Q) { p->observe(y, m, u, M, Q); };
+  }
+  const int K = mc.hidden, r = mc.rank;
+  Recorder rec(cfg, seed);
+  std::vector<double> m(r * K), u(K * r), M(K * K), Q(K * K), yd(sys.n);
+  auto record_state = [&](int64_t step, const double* y) {
+    sys.observe(y, m.data(), u.data(), M.data(), Q.data());
+    rec.record(step, step * eta, m.data(), u.data(), M.data(), Q.data());
+  };
+  auto max_m = [&](const double* y) {
+    sys.observe(y, m.data(), u.data(), M.data(), Q.data());
+    return max_abs(m.data(), r * K);
+  };
+  std::vector<double> th = cfg.record.thresholds;
+  std::sort(th.begin(), th.end());
+  size_t next_th = 0;
+  const std::vector<int64_t>& grid = rec.grid();
+  size_t gi = 1;
+  record_state(0, sys.y0.data());
+  const double m_start = max_m(sys.y0.data());
+  rec.observe(0, m_start);
+  while (next_th < th.size() && m_start >= th[next_th]) ++next_th;
+  const int64_t steps = cfg.train.steps;
+  const double T = steps * eta;
+  int64_t reported = 0;
+  std::vector<double> y = sys.y0;
+  RunRecord out;
+  if (steps > 0) {
+    Dopri5 dp(sys.n, opt);
+    auto f = [&](double, const double* yy, double* dy) { sys.rhs(yy, dy); };
+    auto on_step = [&](double t0, double t1, const Dopri5& d) {
+      // First passages inside [t0, t1], found on the dense output by bisection.
+      const double m1 = max_abs(d.state().data() + (r1 ? 1 : K * r), r * K);
+      while (next_th < th.size() && m1 >= th[next_th]) {
+        double a = t0, b = t1;
+        for (int it = 0; it < 60 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+          const double c = 0.5 * (a + b);
+          d.dense(c, yd.data());
+          (max_m(yd.data()) >= th[next_th] ? b : a) = c;
+        }
+        const int64_t s = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9)));
+        rec.observe(std::min(s, steps), th[next_th]);
+        ++next_th;
+      }
+      // Grid points inside (t0, t1].
+      while (gi < grid.size() && grid[gi] * eta <= t1 * (1 + 1e-14)) {
+        const double ts = grid[gi] * eta;
+        if (ts >= t1 || grid[gi] == steps) {
+          record_state(grid[gi], d.state().data());
+        } else {
+          d.dense(ts, yd.data());
+          record_state(grid[gi], yd.data());
+        }
+        ++gi;
+      }
+      const int64_t done = std::min<int64_t>(steps, static_cast<int64_t>(t1 / eta));
+      ctl.report(done - reported);
+      reported = done;
+      return !ctl.cancelled();
+    };
+    try {
+      dp.integrate(f, 0.0, T, y, on_step);
+    } catch (const std::runtime_error& e) {
+      RunRecord bad = rec.take();
+      bad.diverged_step = std::max<int64_t>(1, reported);
+      bad.steps_done = reported;
+      return bad;
+    }
+    out = rec.take();
+    out.cancelled = ctl.cancelled() && gi < grid.size();
+    out.steps_done = out.cancelled ? reported : steps;
+  } else {
+    out = rec.take();
+  }
+  return out;
+}
+
+}  // namespace loradyn

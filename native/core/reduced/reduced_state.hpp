@@ -1,0 +1,36 @@
+// State of the exact reduced chain: coordinates of the few vectors that matter in an
+// orthonormal frame of their span (native/core/reduced/README.md has the derivation).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "../model/config.hpp"
+
+namespace loradyn {
+
+// Frame: F (dimension f) spans the teacher rows and w0 rows; its first K directions are the
+// teacher rows themselves. E (dimension r) is orthonormal, orthogonal to F, and contains
+// the parts of the rows of V outside F. One input x has q = f + r frame coordinates, iid
+// N(0, 1); everything else about x is orthogonal to every vector of the model.
+struct ReducedState {
+  int64_t d = 0;
+  int K = 1, r = 1, f = 1, q = 2;
+  std::vector<double> w0;  // K x f: coordinates of the w0 rows in F
+  std::vector<double> V;   // r x q: [F part | E part], the E part lower-triangular
+  std::vector<double> U;   // K x r
+  bool w0_zero = false;    // scratch (or an all-zero given w0): skip its projections
+};
+
+// The largest f a config can produce: K for aligned and scratch, 2K otherwise.
+int reduced_max_fixed_dim(const ModelConfig& m);
+
+// Throws std::invalid_argument, naming the field, for configs the chain cannot represent
+// exactly. Calls validate_config first.
+void check_reduced_config(const RunConfig& cfg);
+
+// Initial state with exactly the law of init_full_state's overlaps for `seed`: teacher rows
+// Gram–Schmidt-orthonormalised Gaussians, misaligned xi independent unit vectors, V rows
+// independent unit vectors (or init.v as given), U = u0, init.u, or the frozen identity.
+ReducedState init_reduced_state(const RunConfig& cfg, uint64_t seed);
+
+}  // namespace loradyn

@@ -1,0 +1,432 @@
+#include "sgd_reduced.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "../model/recorder.hpp"
+#include "../rng/gaussian.hpp"
+#include "gamma.hpp"
+#include "reduced_state.hpp"
+#include "small_linalg.hpp"
+
+namespace loradyn {
+namespace {
+
+// Work (B * q coordinate draws) between two progress reports and cancel checks.
+constexpr double kReportWork = 4e6;
+
+// All frame coordinates of one step's batch: x_b's coordinate k (k = q: its label noise) is
+// coordinate b*nq + k of (kStreamReduced, step s, sample 0) -- the numbers gaussian_fill
+// gives, drawn a Philox block (four Gaussians) at a time, so B = 500, q = 2 costs 250 blocks.
+// `out` has room for n rounded up to a multiple of 4.
+inline void draw_batch(const DrawKey& key, uint64_t s, int64_t n, double* out) {
+  for (int64_t c = 0; c < n; c += 4) {
+    const Philox4 w = philox_block(key, s, 0, static_cast<uint32_t>(c >> 2));
+    box_muller(w.v[0], w.v[1], out[c], out[c + 1]);
+    if (n - c > 2) box_muller(w.v[2], w.v[3], out[c + 2], out[c + 3]);
+  }
+}
+
+// A student or teacher link that is exactly c*z: lets the rank-1 loop skip the general
+// activation evaluator for the linear model.
+bool pure_linear(const Activation& a, double& coef) {
+  if (a.terms().size() != 1 || a.terms()[0].kind != BaseKind::Linear) return false;
+  coef = a.terms()[0].coef;
+  return true;
+}
+
+// A link that is exactly c He_k(z) (k <= 8): the from-scratch Hermite runs of the scaling
+// study spend their time here, so the recurrence is inlined.
+bool pure_hermite(const Activation& a, double& coef, int& k) {
+  if (a.terms().size() != 1 || a.terms()[0].kind != BaseKind::Hermite) return false;
+  coef = a.terms()[0].coef;
+  k = a.terms()[0].k;
+  return k >= 1 && k <= 8;
+}
+inline void hermite_pair(int k, double z, double& hk, double& hk1) {
+  double prev = 1.0, cur = z;  // He_0, He_1
+  for (int n = 1; n < k; ++n) {
+    const double next = z * cur - n * prev;
+    prev = cur;
+    cur = next;
+  }
+  hk = cur;
+  hk1 = prev;
+}
+struct HermiteStudent {
+  double c;
+  int k;
+  void operator()(double z, double& s, double& ds) const {
+    double hk, hk1;
+    hermite_pair(k, z, hk, hk1);
+    s = c * hk;
+    ds = c * k * hk1;
+  }
+};
+struct HermiteTeacher {
+  double c;
+  int k;
+  double operator()(double z) const {
+    double hk, hk1;
+    hermite_pair(k, z, hk, hk1);
+    return c * hk;
+  }
+};
+
+struct GeneralStudent {
+  const Activation* act;
+  void operator()(double z, double& s, double& ds) const {
+    const ActivationValue v = act->eval(z);
+    s = v.s;
+    ds = v.ds;
+  }
+};
+struct LinearStudent {
+  double c;
+  void operator()(double z, double& s, double& ds) const {
+    s = c * z;
+    ds = c;
+  }
+};
+struct GeneralTeacher {
+  const Link* link;
+  double operator()(double z) const { return link->value(z); }
+};
+struct LinearTeacher {
+  double c;
+  double operator()(double z) const { return c * z; }
+};
+
+class ReducedSgd {
+ public:
+  ReducedSgd(const RunConfig& cfg, uint64_t seed, bool force_general)
+      : cfg_(cfg), seed_(seed), st_(init_reduced_state(cfg, seed)), rec_(cfg, seed) {
+    const int K = st_.K, r = st_.r, q = st_.q;
+    eta_ = effective_eta(cfg);
+    a_ = committee_readout(cfg.model);
+    sqrt_noise_ = std::sqrt(cfg.model.noise);
+    scratch_ = cfg.model.pretrained == Pretrained::Scratch;
+    spherical_ = cfg.model.spherical;
+    nq_ = q + (sqrt_noise_ > 0 ? 1 : 0);
+    dof_ = static_cast<double>(st_.d - q);
+    fast_ = !force_general && K == 1 && r == 1 && st_.f == 1;
+    const int64_t coords = cfg.train.batch * nq_;
+    if (coords > (int64_t{1} << 33))
+      throw std::invalid_argument("train.batch is too large for engine 'reduced' (batch x coordinates must be <= 2^33)");
+    xs_.resize(static_cast<size_t>((coords + 3) / 4 * 4));
+    sv_.resize(static_cast<size_t>(r) * q);
+    gU_.resize(static_cast<size_t>(K) * r);
+    cc_.resize(static_cast<size_t>(r) * r);
+    Lc_.resize(static_cast<size_t>(r) * r);
+    T_.resize(static_cast<size_t>(r) * r);
+    Z_.resize(static_cast<size_t>(r) * r);
+    P_.resize(static_cast<size_t>(r) * 2 * r);
+    Lnew_.resize(static_cast<size_t>(r) * r);
+    lq_work_.resize(static_cast<size_t>(r + 1) * 2 * r);
+    p0_.resize(K);
+    pv_.resize(r);
+    g_.resize(K);
+    c_.resize(r);
+    m_.resize(static_cast<size_t>(r) * K);
+    M_.resize(static_cast<size_t>(K) * K);
+    Q_.resize(static_cast<size_t>(K) * K);
+    W_.resize(static_cast<size_t>(K) * q);
+    update_m();
+  }
+
+  RunRecord run(const RunControl& ctl) {
+    const int64_t steps = cfg_.train.steps;
+    record_point(0);
+    rec_.observe(0, max_abs(m_.data(), st_.r * st_.K));
+    const double work_per_step = static_cast<double>(cfg_.train.batch) * nq_ + 16.0;
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kReportWork / work_per_step));
+    int64_t s = 0;
+    while (s < steps) {
+      if (ctl.cancelled()) {
+        rec_.result().cancelled = true;
+        break;
+      }
+      // Run until the next grid point, the end of this progress chunk, or the end.
+      const int64_t stop = std::min({steps, s + chunk, rec_.next_step()});
+      const int64_t before = s;
+      if (fast_) s = run_fast(s, stop);
+      else s = run_general(s, stop);
+      ctl.report(s - before);
+      if (diverged_) {
+        rec_.result().diverged_step = s;
+        record_point(s);
+        break;
+      }
+      if (s == rec_.next_step()) record_point(s);
+    }
+    RunRecord out = rec_.take();
+    out.steps_done = s;
+    return out;
+  }
+
+ private:
+  // Smallest threshold not yet crossed: observe() is called only when it may fire.
+  double pending_threshold() {
+    double th = std::numeric_limits<double>::infinity();
+    const auto& ths = cfg_.record.thresholds;
+    const auto& esc = rec_.result().escape;
+    for (size_t i = 0; i < ths.size(); ++i)
+      if (esc[i] < 0) th = std::fmin(th, ths[i]);
+    return th;
+  }
+
+  void update_m() {
+    const int K = st_.K, r = st_.r, q = st_.q;
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < K; ++j) m_[i * K + j] = st_.V[i * q + j];
+  }
+
+  // m, u, M = W w*^T, Q = W W^T from the frame coordinates (teacher rows = first K axes).
+  void record_point(int64_t step) {
+    const int K = st_.K, r = st_.r, q = st_.q, f = st_.f;
+    update_m();
+    for (int j = 0; j < K; ++j)
+      for (int k = 0; k < q; ++k) {
+        double w = k < f ? st_.w0[j * f + k] : 0.0;
+        for (int i = 0; i < r; ++i) w += st_.U[j * r + i] * st_.V[i * q + k];
+        W_[j * q + k] = w;
+      }
+    for (int j = 0; j < K; ++j)
+      for (int k = 0; k < K; ++k) {
+        M_[j * K + k] = W_[j * q + k];
+        double qq = 0;
+        for (int x = 0; x < q; ++x) qq += W_[j * q + x] * W_[k * q + x];
+        Q_[j * K + k] = qq;
+      }
+    rec_.record(step, static_cast<double>(step) * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
+  }
+
+  bool finite_state(double loss) const {
+    for (double u : st_.U)
+      if (!std::isfinite(u)) return false;
+    for (double m : m_)
+      if (!std::isfinite(m)) return false;
+    return std::isfinite(loss);
+  }
+
+  // ---- General chain: any K, r, f. -------------------------------------------------
+  int64_t run_general(int64_t s, int64_t stop) {
+    double th = pending_threshold();
+    for (; s < stop; ++s) {
+      const double loss = step_general(s);
+      rec_.add_batch_loss(loss);
+      if (!finite_state(loss)) {
+        diverged_ = true;
+        return s + 1;
+      }
+      const double mx = max_abs(m_.data(), st_.r * st_.K);
+      if (mx >= th) {
+        rec_.observe(s + 1, mx);
+        th = pending_threshold();
+      }
+    }
+    return s;
+  }
+
+  double step_general(int64_t s) {
+    const int K = st_.K, r = st_.r, f = st_.f, q = st_.q;
+    const int64_t B = cfg_.train.batch;
+    const auto& act = cfg_.model.activation;
+    const auto& teacher = cfg_.model.teacher;
+    std::fill(sv_.begin(), sv_.end(), 0.0);
+    std::fill(gU_.begin(), gU_.end(), 0.0);
+    std::fill(cc_.begin(), cc_.end(), 0.0);
+    double loss = 0;
+    draw_batch({seed_, kStreamReduced}, static_cast<uint64_t>(s), B * nq_, xs_.data());
+    for (int64_t b = 0; b < B; ++b) {
+      const double* xi = &xs_[b * nq_];
+      // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F+E.
+      for (int j = 0; j < K; ++j) {
+        double p = 0;
+        if (!st_.w0_zero)
+          for (int e = 0; e < f; ++e) p += st_.w0[j * f + e] * xi[e];
+        p0_[j] = p;
+      }
+      for (int i = 0; i < r; ++i) {
+        double p = 0;
+        for (int k = 0; k < q; ++k) p += st_.V[i * q + k] * xi[k];
+        pv_[i] = p;
+      }
+      double yhat = 0, y = 0;
+      for (int j = 0; j < K; ++j) {
+        double l = p0_[j];
+        for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv_[i];
+        const ActivationValue v = act.eval(l);
+        yhat += v.s;
+        g_[j] = v.ds;
+        y += teacher.value(xi[j]);
+      }
+      yhat *= a_;
+      y *= a_;
+      if (sqrt_noise_ > 0) y += sqrt_noise_ * xi[q];
+      const double err = yhat - y;
+      loss += 0.5 * err * err;
+      for (int j = 0; j < K; ++j) g_[j] *= err * a_;
+      for (int j = 0; j < K; ++j)
+        for (int i = 0; i < r; ++i) gU_[j * r + i] += g_[j] * pv_[i];
+      for (int i = 0; i < r; ++i) {
+        double c = 0;
+        for (int j = 0; j < K; ++j) c += st_.U[j * r + i] * g_[j];
+        c_[i] = c;
+        for (int k = 0; k < q; ++k) sv_[i * q + k] += c * xi[k];
+      }
+      for (int i = 0; i < r; ++i)
+        for (int k = 0; k <= i; ++k) cc_[i * r + k] += c_[i] * c_[k];
+    }
+    for (int i = 0; i < r; ++i)
+      for (int k = 0; k < i; ++k) cc_[k * r + i] = cc_[i * r + k];
+    const double step_size = eta_ / static_cast<double>(B);
+    if (!scratch_)
+      for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
+    // The inputs' parts outside the frame enter as Z_i = sum_b c_bi x_b^perp, r Gaussian
+    // vectors of R^(d-q) with covariance (c^T c) (x) I: coordinates Lc T on r new axes.
+    cholesky_psd(cc_.data(), r, Lc_.data());
+    bartlett_factor({seed_, kStreamReducedGamma}, {seed_, kStreamReducedWishart},
+                    static_cast<uint64_t>(s), r, dof_, T_.data());
+    for (int i = 0; i < r; ++i)
+      for (int k = 0; k < r; ++k) {
+        double z = 0;
+        for (int l = k; l <= i; ++l) z += Lc_[i * r + l] * T_[l * r + k];
+        Z_[i * r + k] = z;
+      }
+    // New rows: F part in place, the (E, new axes) part in P (r x 2r); then renormalise
+    // and re-express P on an r-dimensional orthonormal frame (only inner products matter).
+    for (int i = 0; i < r; ++i) {
+      double* v = &st_.V[i * q];
+      const double* sv = &sv_[i * q];
+      double nn = 0;
+      for (int e = 0; e < f; ++e) {
+        v[e] -= step_size * sv[e];
+        nn += v[e] * v[e];
+      }
+      double* p = &P_[i * 2 * r];
+      for (int k = 0; k < r; ++k) {
+        p[k] = v[f + k] - step_size * sv[f + k];
+        p[r + k] = -step_size * Z_[i * r + k];
+      }
+      for (int k = 0; k < 2 * r; ++k) nn += p[k] * p[k];
+      if (spherical_) {
+        const double inv = 1.0 / std::sqrt(nn);
+        for (int e = 0; e < f; ++e) v[e] *= inv;
+        for (int k = 0; k < 2 * r; ++k) p[k] *= inv;
+      }
+    }
+    row_lq(P_.data(), r, 2 * r, Lnew_.data(), lq_work_.data());
+    for (int i = 0; i < r; ++i)
+      for (int k = 0; k < r; ++k) st_.V[i * q + f + k] = Lnew_[i * r + k];
+    update_m();
+    return loss / static_cast<double>(B);
+  }
+
+  // ---- Rank 1, K = 1, f = 1 (aligned or scratch): state (m, l, u), l = |v outside w*|. --
+  int64_t run_fast(int64_t s, int64_t stop) {
+    double lin_s = 0, lin_t = 0;
+    const bool ls = pure_linear(cfg_.model.activation, lin_s);
+    const bool lt = !cfg_.model.teacher.squared && pure_linear(cfg_.model.teacher.act, lin_t);
+    if (ls && lt) return fast_loop(s, stop, LinearStudent{lin_s}, LinearTeacher{lin_t});
+    double hs = 0, ht = 0;
+    int ks = 0, kt = 0;
+    if (pure_hermite(cfg_.model.activation, hs, ks) && !cfg_.model.teacher.squared &&
+        pure_hermite(cfg_.model.teacher.act, ht, kt))
+      return fast_loop(s, stop, HermiteStudent{hs, ks}, HermiteTeacher{ht, kt});
+    if (ls) return fast_loop(s, stop, LinearStudent{lin_s}, GeneralTeacher{&cfg_.model.teacher});
+    return fast_loop(s, stop, GeneralStudent{&cfg_.model.activation},
+                     GeneralTeacher{&cfg_.model.teacher});
+  }
+
+  template <class Student, class Teacher>
+  int64_t fast_loop(int64_t s, int64_t stop, const Student& student, const Teacher& teacher) {
+    double m = st_.V[0], l = st_.V[1], u = st_.U[0];
+    const double mu0 = st_.w0_zero ? 0.0 : st_.w0[0];
+    const int64_t B = cfg_.train.batch;
+    const double step_size = eta_ / static_cast<double>(B);
+    const bool noisy = sqrt_noise_ > 0;
+    const int nq = nq_;
+    const DrawKey key{seed_, kStreamReduced};
+    const DrawKey gkey{seed_, kStreamReducedGamma};
+    double th = pending_threshold();
+    for (; s < stop; ++s) {
+      double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+      draw_batch(key, static_cast<uint64_t>(s), B * nq, xs_.data());
+      const double* xs = xs_.data();
+      for (int64_t b = 0; b < B; ++b) {
+        const double x0 = xs[b * nq], x1 = xs[b * nq + 1];
+        const double pv = m * x0 + l * x1;
+        const double lam = mu0 * x0 + u * pv;
+        double sv, ds;
+        student(lam, sv, ds);
+        double y = teacher(x0);
+        if (noisy) y += sqrt_noise_ * xs[b * nq + 2];
+        const double err = sv - y;
+        loss += 0.5 * err * err;
+        const double g = ds * err;
+        gU += g * pv;
+        const double c = u * g;
+        s0 += c * x0;
+        s1 += c * x1;
+        cc += c * c;
+      }
+      if (!scratch_) u -= step_size * gU;
+      // |Z| = sqrt(cc chi2(d - 2)): the general loop's Lc T for r = 1 (one square root fewer).
+      const double z = std::sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
+      double mn = m - step_size * s0;
+      double p0 = l - step_size * s1;
+      double p1 = -step_size * z;
+      if (spherical_) {
+        const double inv = 1.0 / std::sqrt((mn * mn + p0 * p0) + p1 * p1);
+        mn *= inv;
+        p0 *= inv;
+        p1 *= inv;
+      }
+      m = mn;
+      l = std::sqrt(p0 * p0 + p1 * p1);
+      const double bl = loss / static_cast<double>(B);
+      rec_.add_batch_loss(bl);
+      if (!(std::isfinite(u) && std::isfinite(m) && std::isfinite(bl))) {
+        diverged_ = true;
+        ++s;
+        break;
+      }
+      const double am = std::fabs(m);
+      if (am >= th) {
+        rec_.observe(s + 1, am);
+        th = pending_threshold();
+      }
+    }
+    st_.V[0] = m;
+    st_.V[1] = l;
+    st_.U[0] = u;
+    m_[0] = m;
+    return s;
+  }
+
+  const RunConfig& cfg_;
+  uint64_t seed_;
+  ReducedState st_;
+  Recorder rec_;
+  double eta_, a_, sqrt_noise_, dof_;
+  bool scratch_, spherical_, fast_;
+  bool diverged_ = false;
+  int nq_;
+  std::vector<double> xs_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
+      M_, Q_, W_;
+};
+
+}  // namespace
+
+RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
+                           bool force_general) {
+  check_reduced_config(cfg);
+  ReducedSgd sim(cfg, seed, force_general);
+  return sim.run(ctl);
+}
+
+}  // namespace loradyn

@@ -1,0 +1,16 @@
+// Simulator 2: the exact reduced chain (SPEC section 3.2): the law of full-d one-pass SGD
+// at every finite d, at a cost per step independent of d.
+#pragma once
+#include <cstdint>
+
+#include "../model/record.hpp"
+
+namespace loradyn {
+
+// One run of `cfg` with `seed`; a pure function of (cfg, seed). Throws
+// std::invalid_argument for configs it cannot represent exactly (check_reduced_config).
+// `force_general` skips the specialised rank-1, K = 1 loop (used to test that both agree).
+RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
+                           bool force_general = false);
+
+}  // namespace loradyn

@@ -1,0 +1,109 @@
+#include "full_kernels.hpp"
+
+#include "canonical_sum.hpp"
+
+// One clone per instruction set, picked by the loader (GNU ifunc); elsewhere the baseline.
+// LORADYN_NO_TARGET_CLONES turns them off (sanitizer builds: ifunc resolvers run too early).
+#if defined(__GNUC__) && defined(__linux__) && (defined(__x86_64__) || defined(__i386__)) && \
+    !defined(LORADYN_NO_TARGET_CLONES)
+#define LD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LD_CLONES
+#endif
+
+namespace loradyn {
+namespace full_kernels {
+
+LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n,
+                       double* acc) {
+  for (int q = 0; q < nrows; ++q) {
+    const double* a = rows[q];
+    double s[kSumLanes];
+    for (int j = 0; j < kSumLanes; ++j) s[j] = acc[q * kSumLanes + j];
+    for (int64_t i = 0; i < n; i += kSumLanes)
+      for (int j = 0; j < kSumLanes; ++j) s[j] += a[i + j] * x[i + j];
+    for (int j = 0; j < kSumLanes; ++j) acc[q * kSumLanes + j] = s[j];
+  }
+}
+
+LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv,
+                         int64_t stride) {
+  for (int i = 0; i < nrows; ++i) {
+    double* d = dv + i * stride;
+    const double ci = c[i];
+    for (int64_t k = 0; k < n; ++k) d[k] += ci * x[k];
+  }
+}
+
+LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+LD_CLONES double step_and_norm(double* v, const double* dv, double step, int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double y = v[i + j] - step * dv[i + j];
+      v[i + j] = y;
+      s[j] += y * y;
+    }
+  double t = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] -= step * dv[i];
+    t += v[i] * v[i];
+  }
+  return t;
+}
+
+LD_CLONES double step_sample_and_norm(double* v, const double* x, double c, double step,
+                                      int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double y = v[i + j] - step * (0.0 + c * x[i + j]);
+      v[i + j] = y;
+      s[j] += y * y;
+    }
+  double t = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] -= step * (0.0 + c * x[i]);
+    t += v[i] * v[i];
+  }
+  return t;
+}
+
+LD_CLONES double scale_dot(double* v, double f, const double* t, int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double y = v[i + j] * f;
+      v[i + j] = y;
+      s[j] += y * t[i + j];
+    }
+  double total = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] *= f;
+    total += v[i] * t[i];
+  }
+  return total;
+}
+
+LD_CLONES double dot(const double* a, const double* b, int64_t n) {
+  double s[kSumLanes];
+  lanes_zero(s);
+  const int64_t n8 = n - n % kSumLanes;
+  for (int64_t i = 0; i < n8; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) s[j] += a[i + j] * b[i + j];
+  double t = lanes_total(s);
+  for (int64_t i = n8; i < n; ++i) t += a[i] * b[i];
+  return t;
+}
+
+}  // namespace full_kernels
+}  // namespace loradyn

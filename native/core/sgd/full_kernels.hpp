@@ -1,0 +1,34 @@
+// Vector kernels of the fast full-d step. Each keeps canonical_sum.hpp's order, so the
+// result does not depend on which instruction set runs it (they are compiled for AVX-512,
+// AVX2 and the baseline where the compiler supports target clones).
+#pragma once
+#include <cstdint>
+
+namespace loradyn {
+namespace full_kernels {
+
+// acc[q * kSumLanes + j] += sum over i < n, i = j mod kSumLanes, of rows[q][i] * x[i]; n is a
+// multiple of kSumLanes.
+void project(int nrows, const double* const* rows, const double* x, int64_t n, double* acc);
+
+// dv[i * stride + k] += c[i] * x[k] for i < nrows, k < n.
+void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
+
+// dst[k] += src[k], k < n.
+void add_into(double* dst, const double* src, int64_t n);
+
+// v[k] -= step * dv[k]; returns |v|^2 in the canonical order.
+double step_and_norm(double* v, const double* dv, double step, int64_t n);
+
+// One-sample form of step_and_norm: dv = 0 + c x (as a batch of one sums it), without
+// storing dv.
+double step_sample_and_norm(double* v, const double* x, double c, double step, int64_t n);
+
+// v[k] *= s; returns canonical dot(v, t) of the scaled v.
+double scale_dot(double* v, double s, const double* t, int64_t n);
+
+// canonical_dot with vector lanes.
+double dot(const double* a, const double* b, int64_t n);
+
+}  // namespace full_kernels
+}  // namespace loradyn

@@ -1,0 +1,71 @@
+// The full-d simulator's run loop (recording, progress, divergence) and its two steps: the
+// fast one (sgd_full.cpp: SIMD draws in blocks, fused projections, batch parts on threads)
+// and the plain reference (sgd_full_reference.cpp) that tests hold it to, bit for bit.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "../model/recorder.hpp"
+#include "../util/thread_pool.hpp"
+#include "full_state.hpp"
+
+namespace loradyn {
+
+// The batch is cut into parts that depend on B alone; each part sums its samples in order,
+// then the parts are added in order. This fixes the floating-point order for any number of
+// threads (the parts are what threads share out).
+struct BatchParts {
+  int count;
+  int64_t size;  // samples per part (the last may hold fewer)
+  int64_t begin(int p) const { return p * size; }
+  int64_t end(int p, int64_t B) const { return std::min<int64_t>(B, (p + 1) * size); }
+};
+BatchParts batch_parts(int64_t B);
+
+class FullSgd {
+ public:
+  enum class Path { Fast, Reference };
+  FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads);
+  RunRecord run(const RunControl& ctl);
+
+ private:
+  void record_point(int64_t step);
+  bool finite_state() const;
+  void step_fast(int64_t s);
+  void step_reference(int64_t s);
+  // Gradient bookkeeping of sample b from its projections pstar (K; followed by the K w0
+  // projections when w0 is neither aligned nor zero) and pv (r): adds to
+  // gU (K x r) and returns the loss; c (r) receives the coefficient of x_b in dV.
+  double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU,
+                      double* c) const;
+  // V -= step * dV, renormalise, new overlaps m; shared tail of both steps. With x non-null
+  // (fast step, batch of one) dV is 0 + c x, formed on the fly.
+  void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
+                      bool fast);
+  static double rescale_huge(double* v, int64_t n);
+
+  const RunConfig& cfg_;
+  uint64_t seed_;
+  Path path_;
+  FullState st_;
+  Recorder rec_;
+  int64_t d_;
+  double eta_, a_, sqrt_noise_;
+  bool scratch_;
+  double last_loss_ = 0;
+  bool row_broken_ = false;  // a row of V became zero, NaN or Inf
+  BatchParts parts_;
+  std::unique_ptr<TaskPool> pool_;
+  std::vector<double> m_, M_, Q_;
+  // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
+  std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
+  struct Scratch {  // one per worker, sized once
+    std::vector<double> x, acc, proj, c;
+    std::vector<const double*> rows;
+  };
+  std::vector<Scratch> scratch_per_worker_;
+};
+
+}  // namespace loradyn

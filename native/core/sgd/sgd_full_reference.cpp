@@ -1,0 +1,51 @@
+// The reference step of the full-d simulator: the update of SPEC section 1 in plain loops,
+// with the scalar generator and the whole x of each sample drawn at once. It follows the
+// summation order of canonical_sum.hpp and the batch parts of batch_parts(), which fix the
+// bits; the fast step must reproduce it exactly (test/sgd_fast.test.ts).
+#include <algorithm>
+#include <vector>
+
+#include "../rng/gaussian.hpp"
+#include "canonical_sum.hpp"
+#include "full_sgd_impl.hpp"
+
+namespace loradyn {
+
+void FullSgd::step_reference(int64_t s) {
+  const int K = st_.K, r = st_.r;
+  const int64_t d = d_, B = cfg_.train.batch;
+  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  std::vector<double> x(d), proj(2 * K + r), c(r);
+  std::vector<double> dV(r * d, 0.0), gU(K * r, 0.0), part_dV(r * d), part_gU(K * r);
+  double loss = 0;
+  for (int p = 0; p < parts_.count; ++p) {
+    std::fill(part_dV.begin(), part_dV.end(), 0.0);
+    std::fill(part_gU.begin(), part_gU.end(), 0.0);
+    double part_loss = 0;
+    for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
+      gaussian_fill({seed_, kStreamInputs}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
+                    static_cast<uint32_t>(d), x.data());
+      int q = 0;
+      for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.teacher[j * d], x.data(), d);
+      if (need_w0)
+        for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.w0[j * d], x.data(), d);
+      const int pv = q;
+      for (int i = 0; i < r; ++i) proj[q++] = canonical_dot(&st_.V[i * d], x.data(), d);
+      part_loss += sample_terms(s, b, proj.data(), proj.data() + pv, part_gU.data(), c.data());
+      for (int i = 0; i < r; ++i)
+        for (int64_t k = 0; k < d; ++k) part_dV[i * d + k] += c[i] * x[k];
+    }
+    // Parts in order; the first is copied (0 + y would turn -0 into +0).
+    for (size_t k = 0; k < dV.size(); ++k) dV[k] = p == 0 ? part_dV[k] : dV[k] + part_dV[k];
+    for (size_t k = 0; k < gU.size(); ++k) gU[k] = p == 0 ? part_gU[k] : gU[k] + part_gU[k];
+    loss = p == 0 ? part_loss : loss + part_loss;
+  }
+  const double step_size = eta_ / static_cast<double>(B);
+  last_loss_ = loss / static_cast<double>(B);
+  rec_.add_batch_loss(last_loss_);
+  if (!scratch_)
+    for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU[k];
+  apply_v_update(dV.data(), nullptr, nullptr, step_size, false);
+}
+
+}  // namespace loradyn

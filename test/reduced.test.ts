@@ -1,0 +1,230 @@
+// engine "reduced" (the exact Gram-frame chain) against engine "full" (literal SGD in R^d):
+// same law at finite d, checked statistically; its two loops agree; it tends to the ODE as
+// d grows; it refuses what it cannot represent.
+import t from 'tap';
+import { simulate, type ConfigInput, type RunResult } from '../lib/index.js';
+import { parseConfig } from '../lib/config.js';
+import { loadNative, type NativeRunRecord } from '../lib/native.js';
+import {
+  ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread,
+} from './support/two_sample.js';
+
+type Rec = RunResult;
+const native = loadNative();
+
+interface Over {
+  activation?: string; d?: number; rank?: number; hidden?: number;
+  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[]; w0?: number[] }; u0?: number;
+  init?: { u?: number[]; v?: number[] };
+  spherical?: boolean; noise?: number; batch?: number; eta?: number; steps?: number; hermiteRescale?: boolean;
+  points?: number; final?: boolean;
+}
+function config(o: Over): ConfigInput {
+  return {
+    model: {
+      activation: o.activation ?? 'linear', d: o.d ?? 200, rank: o.rank ?? 1, hidden: o.hidden ?? 1,
+      pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 }, u0: o.u0 ?? null,
+      spherical: o.spherical ?? true, noise: o.noise ?? 0, ...(o.init ? { init: o.init } : {}),
+    },
+    train: { batch: o.batch ?? 1, eta: o.eta ?? 0.01, steps: o.steps ?? 1000, hermiteRescale: o.hermiteRescale ?? false },
+    record: { points: o.points ?? 12, thresholds: [0.5], ...(o.final ? { final: true } : {}) },
+    backend: 'cpu',
+  };
+}
+const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
+async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): Promise<Rec[]> {
+  return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
+}
+const firstPassage = (r: Rec) => r.escape['0.5'] ?? Infinity;
+// The reduced chain's test hooks (native/addon/reduced_api.cpp).
+function reducedRun(o: Over, seed: number, forceGeneral: boolean): NativeRunRecord {
+  return native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [seed] }, 1), seed, forceGeneral);
+}
+
+// Sign-invariant observables of one run at grid step S: |m_ij|, |u_ji|, M_jj, Q_jj, loss
+// (v_i -> -v_i with u_.i -> -u_.i is a symmetry of the law, so signed m and u average to 0).
+// null when the run has blown up by S: diverged (NaN/Inf: it stops recording), or |u| > 1e3.
+// The second clause matters: a blow-up overflows differently in R^d (full-d SGD can overflow
+// |v|^2 to Inf, renormalise v to exactly 0 and sit there with u ~ 1e250 without a NaN) and
+// in the chain (NaN at once), so only "blown up", not "NaN", has the same law in both.
+function observables(r: Rec, S: number, rank: number, K: number): number[] | null {
+  const p = r.step.indexOf(S);
+  if (p < 0 || (r.divergedStep !== null && r.divergedStep <= S)) return null;
+  const out: number[] = [];
+  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.m[p * rank * K + k]!));
+  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.u[p * rank * K + k]!));
+  for (let j = 0; j < K; j++) out.push(r.M[p * K * K + j * K + j]!, r.Q[p * K * K + j * K + j]!);
+  out.push(r.popLoss[p]!);
+  const blown = out.slice(rank * K, 2 * rank * K).some((u) => u > 1e3);
+  return out.every(Number.isFinite) && !blown ? out : null;
+}
+
+interface Verdict { worstZ: number; zCrit: number; ks: number; ksCrit: number; where: string }
+// Compares two ensembles at the grid steps `at`: the fraction of runs still finite, and every
+// observable's mean and spread over those runs, with a Bonferroni-corrected family level
+// alpha; and the first-passage steps (censored = Infinity) by KS at level alpha.
+function compare(a: Rec[], b: Rec[], rank: number, K: number, at: number[], alpha: number): Verdict {
+  const nObs = 2 * rank * K + 2 * K + 1;
+  const zCrit = zCritical(alpha / ((2 * nObs + 1) * at.length));
+  let worstZ = 0, where = '';
+  const note = (z: number, w: string) => { if (!(Math.abs(z) <= worstZ)) { worstZ = Math.abs(z); where = w; } };
+  for (const S of at) {
+    const oa = a.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
+    const ob = b.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
+    note(zProportions(oa.length, a.length, ob.length, b.length), `fraction not blown up at step ${S}`);
+    if (oa.length < 20 || ob.length < 20) continue;
+    for (let k = 0; k < nObs; k++) {
+      const xa = oa.map((o) => o[k]!), xb = ob.map((o) => o[k]!);
+      note(zMeans(xa, xb), `mean of observable ${k} at step ${S}`);
+      note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
+    }
+  }
+  const esc = (rs: Rec[]) => rs.map(firstPassage);
+  return { worstZ, zCrit, ks: ksStatistic(esc(a), esc(b)), ksCrit: ksCritical(a.length, b.length, alpha), where };
+}
+
+// Four grid steps of a config: 0, two inside, the last.
+function checkSteps(o: Over): number[] {
+  const g = Array.from(native.logGrid(o.steps ?? 1000, o.points ?? 12));
+  const P = g.length;
+  return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
+}
+
+// Fixed vectors for the "given" case (deterministic, independent of the seed): |w0| = 0.6,
+// and a start for V with overlap 0.3 with w0's direction; the teacher stays random.
+const givenW0 = Array.from({ length: 200 }, (_, i) => (0.6 * Math.sin(1 + 3 * i)) / Math.sqrt(100));
+const givenV = (() => {
+  const other = Array.from({ length: 200 }, (_, i) => Math.cos(2 + 5 * i));
+  return givenW0.map((w, i) => 0.3 * (w / 0.6) + other[i]! / Math.sqrt(100));
+})();
+
+// Settings: name, config, seeds per engine. d = 200; B = 1 with eta = 0.01 (ODE-like per-step
+// noise) and B = d/2 = 100 with the paper's eta = 0.2; horizons cover the escape.
+const cases: [string, Over, number][] = [
+  ['linear r1 K1 aligned mu=0.5 B=d/2', { batch: 100, eta: 0.2, steps: 100 }, 200],
+  ['linear r1 K1 aligned mu=0.5 B=1 non-spherical', { spherical: false, steps: 2000 }, 300],
+  ['erf r1 K1 misaligned mu=0.6 B=1 noise=0.1', { activation: 'erf', pretrained: { kind: 'misaligned', mu: 0.6 }, noise: 0.1, eta: 0.02, steps: 2000 }, 300],
+  // He3 at B = 1 blows up in about a third of the runs: that fraction is compared too.
+  ['he3 r1 K1 aligned mu=0.6 B=1', { activation: 'he3', pretrained: { kind: 'aligned', mu: 0.6 }, eta: 0.002, steps: 1500 }, 300],
+  ['linear r2 K1 aligned mu=0.5 B=d/2', { rank: 2, batch: 100, eta: 0.2, steps: 100 }, 150],
+  ['erf r2 K2 aligned mu=(0.2,0.5) B=1', { activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: [0.2, 0.5] }, u0: 0.05, eta: 0.05, steps: 1000 }, 150],
+  ['he3 r1 K2 misaligned mu=0.6 B=d/2', { activation: 'he3', hidden: 2, pretrained: { kind: 'misaligned', mu: 0.6 }, batch: 100, eta: 0.02, steps: 120 }, 150],
+  ['erf scratch K1 B=1', { activation: 'erf', pretrained: { kind: 'scratch', mu: 0 }, eta: 0.02, steps: 1000 }, 300],
+  ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
+];
+const ALPHA = 1e-3;
+
+for (const [name, over, n] of cases) {
+  t.test(`same law as engine full: ${name}`, async (tt) => {
+    const cfg = config(over);
+    const full = await run('full', cfg, seeds(n));
+    const red = await run('reduced', cfg, seeds(n, 100001));
+    const v = compare(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over), ALPHA);
+    tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${ALPHA})`);
+    tt.ok(v.ks < v.ksCrit, `first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)} (alpha ${ALPHA})`);
+    // The horizon must make the first-passage comparison informative.
+    const escaped = full.filter((r) => r.escape['0.5'] !== null).length;
+    tt.ok(escaped >= 0.2 * n, `${escaped}/${n} full-d runs escape within the horizon`);
+  });
+}
+
+t.test('the comparison has power: reduced at d = 100 is told apart from full at d = 200', async (tt) => {
+  const over: Over = { batch: 100, eta: 0.2, steps: 100 };
+  const full = await run('full', config(over), seeds(200));
+  const wrong = await run('reduced', config({ ...over, d: 100, batch: 100 }), seeds(200, 100001));
+  const v = compare(full, wrong, 1, 1, checkSteps(over), ALPHA);
+  tt.ok(v.worstZ > v.zCrit || v.ks > v.ksCrit, `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)}, KS ${v.ks.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`);
+});
+
+t.test('specialised rank-1 loop equals the general chain', async (tt) => {
+  const settings: Over[] = [
+    { steps: 3000 },
+    { activation: 'erf', noise: 0.2, batch: 7, eta: 0.05, steps: 500 },
+    { activation: 'he3', pretrained: { kind: 'scratch', mu: 0 }, batch: 3, eta: 0.001, steps: 2000 },
+  ];
+  for (const o of settings) {
+    for (const seed of [3, 4]) {
+      const fast = reducedRun(o, seed, false), gen = reducedRun(o, seed, true);
+      let worst = 0;
+      for (const k of ['m', 'u', 'M', 'Q', 'popLoss'] as const)
+        for (let i = 0; i < fast[k].length; i++) worst = Math.max(worst, Math.abs(fast[k][i]! - gen[k][i]!));
+      tt.ok(worst < 1e-9, `${o.activation ?? 'linear'} seed ${seed}: max difference ${worst.toExponential(2)}`);
+      tt.same(fast.escape, gen.escape, 'same first passage');
+    }
+  }
+});
+
+t.test('initial overlaps have their exact law: E[d m0^2] = 1, E[M0] = mu for misaligned w0', async (tt) => {
+  const d = 50, n = 4000;
+  const cfg = config({ d, pretrained: { kind: 'misaligned', mu: 0.3 }, steps: 0, points: 2 });
+  const runs = await run('reduced', cfg, seeds(n));
+  const dm2 = runs.map((r) => d * r.m[0]! ** 2);
+  // Unit v uniform on the sphere: d m0^2 ~ d Beta(1/2, (d-1)/2), mean 1, var 2(d-1)/(d+2).
+  const se = Math.sqrt((2 * (d - 1)) / (d + 2) / n);
+  tt.ok(Math.abs(mean(dm2) - 1) < 4 * se, `mean d m0^2 = ${mean(dm2).toFixed(4)} (1 +- ${(4 * se).toFixed(4)})`);
+  tt.ok(Math.abs(variance(dm2) / ((2 * (d - 1)) / (d + 2)) - 1) < 0.15, `variance ratio ${(variance(dm2) / ((2 * (d - 1)) / (d + 2))).toFixed(3)}`);
+  // w0 = mu w* + (1 - mu) xi: M0 = w0 . w* + u0 m0 has mean mu (xi . w* has mean 0, sd d^-1/2).
+  const M0 = runs.map((r) => r.M[0]!);
+  const seM = (1 - 0.3) / Math.sqrt(d) / Math.sqrt(n);
+  tt.ok(Math.abs(mean(M0) - 0.3) < 5 * seM, `mean M0 = ${mean(M0).toFixed(5)} (0.3 +- ${(5 * seM).toFixed(5)})`);
+});
+
+t.test('chi-square sampler: exact moments for small and huge degrees of freedom', async (tt) => {
+  for (const dof of [0.5, 3, 200, 1e9]) {
+    const n = 200000, x = native.chiSquare(11, dof, n);
+    const m = mean(x), v = variance(x);
+    // mean dof, variance 2 dof; the sample mean has sd sqrt(2 dof / n).
+    tt.ok(Math.abs(m - dof) < 5 * Math.sqrt((2 * dof) / n), `dof ${dof}: mean ${m.toPrecision(8)}`);
+    tt.ok(Math.abs(v / (2 * dof) - 1) < 0.05, `dof ${dof}: variance / 2 dof = ${(v / (2 * dof)).toFixed(4)}`);
+  }
+  tt.same(Array.from(native.chiSquare(11, 0, 3)), [0, 0, 0], 'zero degrees of freedom give 0');
+});
+
+// Linear, aligned, rank 1, spherical ODE (SPEC section 3.3), integrated by RK4 from the
+// run's own (u0, m0): du/dt = (1 - mu) m - u, dm/dt = (1 - mu) u (1 - m^2), t = step * eta.
+function odeAt(u0: number, m0: number, mu: number, times: number[]): number[] {
+  const out: number[] = [];
+  let u = u0, m = m0, tNow = 0;
+  const f = (uu: number, mm: number): [number, number] => [(1 - mu) * mm - uu, (1 - mu) * uu * (1 - mm * mm)];
+  for (const T of times) {
+    while (tNow < T - 1e-12) {
+      const h = Math.min(1e-3, T - tNow);
+      const k1 = f(u, m), k2 = f(u + (h / 2) * k1[0], m + (h / 2) * k1[1]);
+      const k3 = f(u + (h / 2) * k2[0], m + (h / 2) * k2[1]), k4 = f(u + h * k3[0], m + h * k3[1]);
+      u += (h / 6) * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]);
+      m += (h / 6) * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]);
+      tNow += h;
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+// The search phase (m ~ d^-1/2) is noise-dominated at every d when B is proportional to d, so
+// the ODE is started from each run's own state at the first grid point with |m| >= 0.1 and
+// compared from there on: the gap is O(d^-1/2) fluctuations plus O(eta) discretisation.
+t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', async (tt) => {
+  const mu = 0.5, eta = 0.02;
+  const errs: number[] = [];
+  for (const d of [500, 5000, 50000]) {
+    const cfg = config({ d, batch: d / 2, eta, steps: 2000, points: 150 });
+    const runs = await run('reduced', cfg, seeds(3));
+    let worst = 0;
+    for (const r of runs) {
+      const p0 = r.m.findIndex((m) => Math.abs(m) >= 0.1);
+      if (p0 < 0) { worst = Infinity; continue; }
+      const times = Array.from(r.step.subarray(p0), (s) => (s - r.step[p0]!) * eta);
+      const ode = odeAt(r.u[p0]!, r.m[p0]!, mu, times);
+      for (let k = 0; k < times.length; k++) worst = Math.max(worst, Math.abs(r.m[p0 + k]! - ode[k]!));
+    }
+    errs.push(worst);
+  }
+  tt.ok(errs[2]! < errs[1]! && errs[1]! < errs[0]!, `sup |m - m_ode| falls with d = 500, 5000, 50000: ${errs.map((e) => e.toFixed(4)).join(', ')}`);
+  tt.ok(errs[2]! < 0.01, `at d = 50000 within 0.01: ${errs[2]!.toFixed(4)}`);
+});
+
+t.test('refuses what it cannot represent, with the field named', async (tt) => {
+  await tt.rejects(run('reduced', config({ final: true }), [1]), /record\.final .*engine 'full'/);
+  await tt.rejects(run('reduced', config({ d: 3, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d must be >= 4/);
+  tt.throws(() => reducedRun({ d: 3, hidden: 2 }, 1, false), /model\.d must be >= 4/);
+});

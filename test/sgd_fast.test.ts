@@ -1,0 +1,80 @@
+// The fast full-d step (SIMD draws in blocks, fused projections, batch parts on threads)
+// against the plain reference step: identical trajectories, bit for bit.
+import t from 'tap';
+import { simulate, parseConfig, type ConfigInput } from '../lib/index.js';
+import { speedNative } from '../lib/speed_native.js';
+
+const native = speedNative();
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+const keys = ['step', 'm', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const;
+
+const cases: { name: string; config: ConfigInput }[] = [
+  {
+    name: 'd 2100 (blocks and a tail), B 70 (3 batch parts), erf, K 2, rank 2, misaligned, noise',
+    config: { model: { activation: 'erf', d: 2100, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 }, train: { batch: 70, eta: 0.3, steps: 12 } },
+  },
+  {
+    name: 'd 1000, B 1, linear, aligned',
+    config: { model: { activation: 'linear', d: 1000 }, train: { batch: 1, eta: 0.2, steps: 300 } },
+  },
+  {
+    name: 'd 37, B 5, relu, scratch, not spherical',
+    config: { model: { activation: 'relu', d: 37, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 5, eta: 0.1, steps: 200 } },
+  },
+  {
+    name: 'd 300, B 40, he3, K 3 committee, aligned, rank 1',
+    config: { model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } }, train: { batch: 40, eta: 0.05, steps: 40 } },
+  },
+];
+
+for (const c of cases) {
+  t.test(`fast path = reference path: ${c.name}`, async (t) => {
+    const config: ConfigInput = { ...c.config, engine: 'full', backend: 'cpu', seeds: [21], record: { points: 15, final: true } };
+    const fast = (await simulate(config, { threads: 1 })).runs[0]!;
+    const ref = native.simulateFullReference(parseConfig(config, 1), 21);
+    for (const k of keys) t.equal(bits(fast[k]), bits(ref[k]), `${k} identical`);
+    t.equal(bits(fast.final!.v), bits(ref.final!.v), 'final V identical');
+    t.ok(fast.m.some((x) => x !== 0), 'the overlaps moved');
+  });
+}
+
+t.test('one run, batch shared by 1, 2 and 3 threads: identical bits', async (t) => {
+  const config: ConfigInput = {
+    model: { activation: 'tanh', d: 1500, rank: 2 },
+    train: { batch: 200, eta: 0.3, steps: 15 },
+    engine: 'full',
+    backend: 'cpu',
+    seeds: [8],
+    record: { points: 10 },
+  };
+  const one = (await simulate(config, { threads: 1 })).runs[0]!;
+  for (const threads of [2, 3]) {
+    const many = (await simulate(config, { threads })).runs[0]!;
+    for (const k of keys) t.equal(bits(many[k]), bits(one[k]), `${threads} threads: ${k} identical`);
+  }
+});
+
+t.test('the same trajectory whichever SIMD path draws (LORADYN_SIMD caps it per process)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
+  const speed = fileURLToPath(new URL('../lib/speed_native.js', import.meta.url));
+  const script = `
+    const { simulate } = await import(${JSON.stringify(index)});
+    const { speedNative } = await import(${JSON.stringify(speed)});
+    const r = await simulate({ model: { activation: 'tanh', d: 777, rank: 2 }, train: { batch: 9, steps: 40 },
+      engine: 'full', backend: 'cpu', seeds: [5], record: { points: 8 } }, { threads: 1 });
+    const m = r.runs[0].m;
+    process.stdout.write(speedNative().simdPaths().best + ' ' + Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex'));`;
+  const out: Record<string, string> = {};
+  for (const path of ['scalar', 'avx2', 'avx512']) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LORADYN_SIMD: path } });
+    t.equal(r.status, 0, `LORADYN_SIMD=${path} ran ${r.stderr}`);
+    const [best, hex] = r.stdout.split(' ');
+    if (path === 'scalar') t.equal(best, 'scalar', 'LORADYN_SIMD=scalar selects the scalar path');
+    out[path] = hex!;
+  }
+  t.ok(out.scalar!.length > 0, 'got a trajectory');
+  t.equal(out.avx2, out.scalar, 'avx2 (or the best path below it) = scalar');
+  t.equal(out.avx512, out.scalar, 'avx512 (or the best path below it) = scalar');
+});
