@@ -12,8 +12,8 @@ import { printTable, writeResults } from './harness.js';
 interface Study { name: string; activation: string; k: number; dims: number[]; batch: (d: number) => number; alpha: number; horizonSamples: (d: number) => number; seeds: number }
 
 const full: Study[] = [
-  { name: 'he3', activation: 'he3', k: 3, dims: [500, 1000, 2000, 3000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 20 * d * d, seeds: 16 },
-  { name: 'he4', activation: 'he4', k: 4, dims: [90, 130, 180], batch: (d) => d, alpha: 0.003, horizonSamples: (d) => 20 * d ** 3, seeds: 16 },
+  { name: 'he3', activation: 'he3', k: 3, dims: [500, 1000, 2000, 4000, 8000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 20 * d * d, seeds: 16 },
+  { name: 'he4', activation: 'he4', k: 4, dims: [90, 130, 180, 250], batch: (d) => d, alpha: 0.003, horizonSamples: (d) => 20 * d ** 3, seeds: 16 },
 ];
 
 // Quantile q of samples where censored runs are +Infinity (they are later than every escape):

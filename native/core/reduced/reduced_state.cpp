@@ -105,6 +105,11 @@ void check_reduced_config(const RunConfig& cfg) {
         "model.d must be >= " + std::to_string(need) +
         " for engine 'reduced' (the frame of teacher, w0 and V rows plus the rank new directions "
         "of one step must fit in R^d); use engine 'full' for smaller d");
+  // One Philox counter word indexes all frame coordinates of a step's batch.
+  const int64_t per_sample = reduced_max_fixed_dim(m) + m.rank + (m.noise > 0 ? 1 : 0);
+  if (cfg.train.batch * per_sample >= (int64_t{1} << 32))
+    throw std::invalid_argument("train.batch must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
+                                " for engine 'reduced' (batch x frame coordinates must be < 2^32)");
 }
 
 ReducedState init_reduced_state(const RunConfig& cfg, uint64_t seed) {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <vector>
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
+#include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
 #include "reduced_state.hpp"
 #include "small_linalg.hpp"
@@ -23,6 +23,11 @@ constexpr double kReportWork = 4e6;
 // gives, drawn a Philox block (four Gaussians) at a time, so B = 500, q = 2 costs 250 blocks.
 // `out` has room for n rounded up to a multiple of 4.
 inline void draw_batch(const DrawKey& key, uint64_t s, int64_t n, double* out) {
+  // Large batches: the vectorised filler (bit-identical to gaussian_fill).
+  if (n >= 64) {
+    gaussian_fill_fast(key, s, 0, 0, static_cast<uint32_t>(n), out);
+    return;
+  }
   for (int64_t c = 0; c < n; c += 4) {
     const Philox4 w = philox_block(key, s, 0, static_cast<uint32_t>(c >> 2));
     box_muller(w.v[0], w.v[1], out[c], out[c + 1]);
@@ -114,8 +119,6 @@ class ReducedSgd {
     dof_ = static_cast<double>(st_.d - q);
     fast_ = !force_general && K == 1 && r == 1 && st_.f == 1;
     const int64_t coords = cfg.train.batch * nq_;
-    if (coords > (int64_t{1} << 33))
-      throw std::invalid_argument("train.batch is too large for engine 'reduced' (batch x coordinates must be <= 2^33)");
     xs_.resize(static_cast<size_t>((coords + 3) / 4 * 4));
     sv_.resize(static_cast<size_t>(r) * q);
     gU_.resize(static_cast<size_t>(K) * r);
