@@ -5,6 +5,7 @@ import { benchReduced } from './reduced.js';
 import { benchCpuSpeed } from './cpu_speed.js';
 import { writeResults } from './harness.js';
 import { benchTheory } from './theory.js';
+import { benchVit } from './vit.js';
 
 type Suite = () => Promise<unknown>;
 const suites: Record<string, Suite> = {
@@ -12,6 +13,7 @@ const suites: Record<string, Suite> = {
   theory: () => benchTheory(),
   reduced: () => benchReduced(),
   cpu_speed: () => benchCpuSpeed(),
+  vit: () => benchVit(),
 };
 
 const wanted = process.argv.slice(2);

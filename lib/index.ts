@@ -43,3 +43,4 @@ export { loadSettings, settingRows, runsCsv } from './experiments/results.js';
 export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';
+export * as vit from './vit/index.js';

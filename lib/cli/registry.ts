@@ -4,13 +4,20 @@ import { infoCommand } from './info.js';
 import { simulateCommand } from './simulate.js';
 import { theoryCommand } from './theory.js';
 import { odeCommand } from './ode.js';
-
-export const commands: Command[] = [infoCommand, simulateCommand];
-commands.push(theoryCommand, odeCommand);
 import { sweepCommand } from './sweep.js';
 import { resultsCommand } from './results.js';
-commands.push(sweepCommand, resultsCommand);
 import { reproduceCommand } from './reproduce.js';
-commands.push(reproduceCommand);
 import { workerCommand } from './worker.js';
-commands.push(workerCommand);
+import { vitCommand } from './vit.js';
+
+export const commands: Command[] = [
+  infoCommand,
+  simulateCommand,
+  theoryCommand,
+  odeCommand,
+  sweepCommand,
+  resultsCommand,
+  reproduceCommand,
+  workerCommand,
+  vitCommand,
+];

@@ -7,6 +7,7 @@
 #include "simulate_worker.hpp"
 #include "theory_api.hpp"
 #include "speed_api.hpp"
+#include "vit_api.hpp"
 
 namespace loradyn_addon {
 
@@ -34,6 +35,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));
   exports.Set("simulateFullReference", Napi::Function::New(env, SimulateFullReference));
   exports.Set("benchGenerator", Napi::Function::New(env, BenchGenerator));
+  exports.Set("vitLayout", Napi::Function::New(env, VitLayout));
+  exports.Set("vitInit", Napi::Function::New(env, VitInit));
+  exports.Set("vitForward", Napi::Function::New(env, VitForward));
+  exports.Set("vitMerge", Napi::Function::New(env, VitMerge));
+  exports.Set("vitGradCheck", Napi::Function::New(env, VitGradCheck));
+  exports.Set("vitEvaluate", Napi::Function::New(env, VitEvaluate));
+  exports.Set("vitFeatures", Napi::Function::New(env, VitFeatures));
+  exports.Set("vitTrain", Napi::Function::New(env, VitTrain));
   return exports;
 }
 

@@ -48,7 +48,8 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
       m[0] = y[1];
       u[0] = y[0];
       M[0] = mu + y[0] * y[1];
-      Q[0] = mu * mu + y[0] * y[0] + 2 * mu * y[0] * y[1];
+      const double mc = std::fmin(std::fabs(y[1]), 1.0);
+      Q[0] = M[0] * M[0] + y[0] * y[0] * (1 - mc) * (1 + mc);  // >= 0 (see Rank1Ode::rhs)
     };
   } else {
     general = std::make_unique<OverlapOde>(cfg, model);

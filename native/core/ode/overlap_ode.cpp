@@ -167,7 +167,12 @@ void OverlapOde::rhs(const double* y, double* dy) const {
 void Rank1Ode::rhs(const double* y, double* dy) const {
   const double u = y[0], m = y[1];
   double LM, LQ;
-  model.grad1(mu + u * m, mu * mu + u * u + 2 * mu * u * m, &LM, &LQ);
+  // Q = M^2 + u^2 (1 - m^2) is the same number as mu^2 + u^2 + 2 mu u m, written so that it
+  // stays >= M^2 >= 0 when the student shrinks to w = 0 (squared teachers drive Q to 0 and
+  // rounding would otherwise make it slightly negative); |m| <= 1 on the sphere.
+  const double M = mu + u * m;
+  const double mc = std::fmin(std::fabs(m), 1.0);
+  model.grad1(M, M * M + u * u * (1 - mc) * (1 + mc), &LM, &LQ);
   dy[0] = -(m * LM + 2 * (u + mu * m) * LQ);
   dy[1] = spherical ? -u * (1 - m * m) * (LM + 2 * mu * LQ) : -u * (LM + 2 * LQ * (mu + u * m));
 }

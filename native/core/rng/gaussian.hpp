@@ -27,6 +27,10 @@ enum Stream : uint32_t {
   kStreamReducedInit = 34,     // reduced chain init: frame coordinates of Gaussian vectors
   kStreamReducedInitGamma = 35,  // reduced chain init: chi-square norms of their new parts
   kStreamTest = 15,       // generator tests
+  kStreamVitInit = 16,    // ViT weight init, sample = tensor index
+  kStreamVitShuffle = 17, // ViT batch order, step = epoch, sample = position
+  kStreamVitLora = 18,    // ViT LoRA A matrices at init, sample = adapter index
+  kStreamVitHead = 19,    // fresh ViT classifier head, sample = tensor index
 };
 
 struct DrawKey {

@@ -1,0 +1,110 @@
+// The experiment's figure: steps of LoRA fine-tuning needed to reach each target accuracy,
+// against the pre-training budget, mean over seeds with a 95 % band; one panel per pairing.
+// Written as a Vega-Lite spec, compiled to Vega and rendered to SVG headlessly.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export interface StepsPoint {
+  pairing: string;
+  budgetEpochs: number;
+  threshold: number;
+  mean: number;
+  lo: number;
+  hi: number;
+  reached: number;
+  seeds: number;
+}
+
+export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSpec {
+  const values = points
+    .filter((p) => Number.isFinite(p.mean))
+    .map((p) => ({
+      ...p,
+      target: `acc ≥ ${p.threshold}`,
+      lo: Math.max(1, p.lo),
+      censored: p.reached < p.seeds ? 'some seeds censored' : 'all seeds reached',
+    }));
+  const x = {
+    field: 'budgetEpochs',
+    type: 'quantitative' as const,
+    title: 'pre-training budget (epochs on the source task)',
+    scale: { type: 'symlog' as const, constant: 1 },
+  };
+  const color = { field: 'target', type: 'nominal' as const, title: 'target test accuracy' };
+  const yTitle = 'LoRA fine-tuning steps to reach it';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values },
+    facet: { column: { field: 'pairing', type: 'nominal', title: null } },
+    spec: {
+      width: 320,
+      height: 240,
+      layer: [
+        {
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, y2: { field: 'hi' }, color },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
+            color,
+            shape: { field: 'censored', type: 'nominal', title: null },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+export interface AlignmentPoint {
+  pairing: string;
+  budgetEpochs: number;
+  measure: string;
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/** Source test accuracy and target linear-probe accuracy of each checkpoint against budget. */
+export function alignmentFigureSpec(points: AlignmentPoint[], title: string): TopLevelSpec {
+  const x = {
+    field: 'budgetEpochs',
+    type: 'quantitative' as const,
+    title: 'pre-training budget (epochs on the source task)',
+    scale: { type: 'symlog' as const, constant: 1 },
+  };
+  const color = { field: 'measure', type: 'nominal' as const, title: null };
+  const yTitle = 'accuracy';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    // Accuracies live in [0, 1]; a t-interval from few seeds can overshoot, so the band is clipped.
+    data: { values: points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: Math.max(0, p.lo), hi: Math.min(1, p.hi) })) },
+    facet: { column: { field: 'pairing', type: 'nominal', title: null } },
+    spec: {
+      width: 320,
+      height: 240,
+      layer: [
+        {
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'hi' }, color },
+        },
+        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { zero: false } }, color } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

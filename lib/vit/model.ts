@@ -1,0 +1,185 @@
+// Typed API of the native vision transformer: layout, init, inference, LoRA merge, gradient
+// checks, and Promise-returning evaluation, feature extraction and training (AbortSignal,
+// progress), each running on native threads off the event loop.
+import { AbortError, ConfigError } from '../errors.js';
+import type { Progress } from '../types.js';
+import {
+  defaultThreads,
+  loraSchema,
+  optimizerSchema,
+  parseWith,
+  toNativeLora,
+  vitConfigSchema,
+  type LoraConfig,
+  type LoraInput,
+  type OptimizerInput,
+  type VitConfig,
+  type VitConfigInput,
+} from './config.js';
+import type { ImageSet } from './data.js';
+import { vitNative, type NativeGradCheck, type NativeVitLayout } from './native.js';
+
+const noLora: LoraConfig = { rank: 0, alpha: null, targets: ['q', 'v'] };
+
+function cfg(c: VitConfigInput | undefined): VitConfig {
+  return parseWith(vitConfigSchema, c ?? {}, 'vit');
+}
+function lora(l: LoraInput | null | undefined): LoraConfig {
+  return l ? parseWith(loraSchema, l, 'lora') : noLora;
+}
+
+/** Wraps a native call so that a bad argument surfaces as a ConfigError naming the field. */
+function native<T>(context: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new ConfigError([{ path: context, message: e.message }]);
+    throw e;
+  }
+}
+
+export type VitLayout = NativeVitLayout;
+export type GradCheck = NativeGradCheck;
+
+export function vitLayout(config?: VitConfigInput, adapters?: LoraInput | null): VitLayout {
+  return native('vit', () => vitNative().vitLayout(cfg(config), toNativeLora(lora(adapters))));
+}
+
+/** Fresh parameters: base and head from `seed`, adapters (if any) with random A and zero B. */
+export function initParams(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, seed: number): Float32Array {
+  return native('vit', () => vitNative().vitInit(cfg(config), toNativeLora(lora(adapters)), seed));
+}
+
+/** Logits [n x classes] for images [n x pixels] (synchronous; meant for small n). */
+export function forward(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, params: Float32Array, images: Float32Array): Float32Array {
+  return native('vit', () => vitNative().vitForward(cfg(config), toNativeLora(lora(adapters)), params, images));
+}
+
+/** Base parameters with every adapter folded in: W0 + (alpha / r) A B. */
+export function mergeLora(config: VitConfigInput | undefined, adapters: LoraInput, params: Float32Array): Float32Array {
+  return native('vit', () => vitNative().vitMerge(cfg(config), toNativeLora(lora(adapters)), params));
+}
+
+/** Finite-difference checks (float64) of every layer and of the whole model at a tiny size. */
+export function gradChecks(seed = 1): GradCheck[] {
+  return vitNative().vitGradCheck(seed);
+}
+
+export interface EvalResult {
+  accuracy: number;
+  loss: number;
+  predictions: Int32Array;
+}
+
+export async function evaluate(
+  config: VitConfigInput | undefined,
+  adapters: LoraInput | null | undefined,
+  params: Float32Array,
+  data: ImageSet,
+  threads?: number,
+): Promise<EvalResult> {
+  const c = cfg(config);
+  const p = native('vit', () => vitNative().vitEvaluate(c, toNativeLora(lora(adapters)), params, data.x, data.y, defaultThreads(threads)));
+  return p;
+}
+
+/** Final-norm class-token features [n x width] of a base parameter vector (no adapters). */
+export async function features(config: VitConfigInput | undefined, params: Float32Array, x: Float32Array, threads?: number): Promise<Float32Array> {
+  const c = cfg(config);
+  return native('vit', () => vitNative().vitFeatures(c, params, x, defaultThreads(threads)));
+}
+
+export interface TrainOptions {
+  config?: VitConfigInput;
+  lora?: LoraInput | null;
+  /** Which groups learn. Pre-training: base + head; LoRA fine-tuning: lora + head (base frozen). */
+  trainable: { base: boolean; head: boolean; lora: boolean };
+  optimizer?: OptimizerInput;
+  batch: number;
+  steps: number;
+  /** Evaluate on `test` every this many steps (0: only at the steps listed in evalSteps). */
+  evalEvery?: number;
+  evalSteps?: number[];
+  /** Stop at the first evaluation with test accuracy >= this (0: never). */
+  stopAccuracy?: number;
+  /** Keep copies of the base parameters at these steps (0 = before training). */
+  snapshotSteps?: number[];
+  /** Batch order seed. */
+  seed: number;
+  params: Float32Array;
+  train: ImageSet;
+  test: ImageSet;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface TrainResult {
+  evalStep: number[];
+  testAccuracy: number[];
+  testLoss: number[];
+  /** Mean training batch loss since the previous evaluation (NaN at step 0). */
+  trainLoss: number[];
+  params: Float32Array;
+  snapshots: { step: number; params: Float32Array }[];
+  stepsDone: number;
+  wallMs: number;
+}
+
+function intField(v: number | undefined, name: string, min: number, fallback: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < min) throw new ConfigError([{ path: `train.${name}`, message: `must be an integer >= ${min} (got ${x})` }]);
+  return x;
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const c = cfg(o.config);
+  const l = lora(o.lora);
+  const opt = parseWith(optimizerSchema, o.optimizer ?? {}, 'optimizer');
+  const steps = intField(o.steps, 'steps', 0, 0);
+  const spec = {
+    config: c,
+    lora: toNativeLora(l),
+    trainable: { ...o.trainable },
+    optimizer: opt,
+    batch: intField(o.batch, 'batch', 1, 64),
+    steps,
+    evalEvery: intField(o.evalEvery, 'evalEvery', 0, 0),
+    evalSteps: o.evalSteps ?? [],
+    stopAccuracy: o.stopAccuracy ?? 0,
+    snapshotSteps: o.snapshotSteps ?? [],
+    seed: intField(o.seed, 'seed', 0, 0),
+    threads: defaultThreads(o.threads),
+    params: o.params,
+    train: { x: o.train.x, y: o.train.y },
+    test: { x: o.test.x, y: o.test.y },
+  };
+  if (o.signal?.aborted) throw new AbortError();
+  const t0 = performance.now();
+  const onSteps = o.onProgress
+    ? (done: number) => {
+        const elapsedMs = performance.now() - t0;
+        const fraction = steps > 0 ? Math.min(1, done / steps) : 1;
+        o.onProgress!({ stepsDone: done, totalSteps: steps, fraction, elapsedMs, etaMs: fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : null });
+      }
+    : undefined;
+  const handle = native('train', () => vitNative().vitTrain(spec, onSteps));
+  const abort = () => handle.cancel();
+  o.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const r = await handle.promise;
+    if (o.signal?.aborted || r.cancelled) throw new AbortError();
+    return {
+      evalStep: Array.from(r.evalStep),
+      testAccuracy: Array.from(r.testAccuracy),
+      testLoss: Array.from(r.testLoss),
+      trainLoss: Array.from(r.trainLoss),
+      params: r.params,
+      snapshots: r.snapshots,
+      stepsDone: r.stepsDone,
+      wallMs: performance.now() - t0,
+    };
+  } finally {
+    o.signal?.removeEventListener('abort', abort);
+  }
+}
