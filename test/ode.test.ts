@@ -186,3 +186,22 @@ function mulberry32(seed: number): () => number {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+t.test('a squared teacher that shrinks the student to w = 0 integrates to the end', async (t) => {
+  // erf with s* = erf^2: the best odd student is w = 0, so u m -> -mu and Q -> 0; rounding
+  // used to make Q slightly negative and stop the run with a covariance error.
+  for (const mu of [0.4, 0.8]) {
+    const r = await simulate({
+      model: { activation: 'erf', teacher: 'square', d: 1000, pretrained: { mu } },
+      train: { batch: 500, eta: 0.2, steps: 20000 },
+      engine: 'ode',
+      record: { points: 60 },
+    });
+    const run = r.runs[0]!;
+    t.equal(run.stepsDone, 20000, `mu ${mu}: reached the last step`);
+    t.ok(Array.from(run.Q).every((q) => q >= 0), `mu ${mu}: Q >= 0 throughout`);
+    const last = run.step.length - 1;
+    t.ok(Math.abs(run.M[last]!) < 1e-3, `mu ${mu}: M -> 0 (${run.M[last]})`);
+    t.ok(Number.isFinite(run.popLoss[last]!), `mu ${mu}: finite loss ${run.popLoss[last]}`);
+  }
+});
