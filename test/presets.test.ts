@@ -14,9 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'loradyn-presets-'));
 t.test('reproduce --list names a preset for each SPEC 6 item 1-9', async (t) => {
   const r = runCli(['reproduce', '--list']);
   t.equal(r.code, 0);
-  for (const name of ['headline', 'dynamics', 'escape-vs-mu', 'hermite', 'squared-teacher', 'mixtures', 'curriculum', 'misaligned', 'two-layer', 'scaling']) t.match(r.stdout, new RegExp(`^${name} `, 'm'));
+  for (const name of ['headline', 'dynamics', 'escape-vs-mu', 'hermite', 'squared-teacher', 'mixtures', 'curriculum', 'misaligned', 'two-layer', 'scaling', 'vit']) t.match(r.stdout, new RegExp(`^${name} `, 'm'));
   const items = new Set(presets.flatMap((p) => p.item.split(/\s*\+\s*/)));
-  for (const i of ['1', '2', '3', '4', '5', '6', '7', '8', '9']) t.ok(items.has(i), `item ${i} has a preset`);
+  for (const i of ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']) t.ok(items.has(i), `item ${i} has a preset`);
   t.equal(runCli(['reproduce', 'nosuch', '--out', dir]).code, 2);
   const bad = runCli(['reproduce', 'headline', '--out', dir, '--scale', 'huge']);
   t.equal(bad.code, 2);
@@ -56,6 +56,11 @@ t.test('every other preset runs at the tiny scale', async (t) => {
     if (p.name === 'curriculum') {
       const n = r.summary.numbers as { mu: number; muc: number };
       t.ok(Math.abs(n.mu - n.muc) < 1e-3, `curriculum runs next to mu_c (${n.mu} vs ${n.muc})`);
+    }
+    if (p.name === 'vit') {
+      t.ok(existsSync(join(out, 'vit', 'vit-summary.csv')) && existsSync(join(out, 'vit', 'vit-results.json')), 'vit writes its CSV and JSON');
+      const rows = Object.values(r.summary.numbers as Record<string, { meanSteps: number }>);
+      t.ok(rows.length >= 4 && rows.every((x) => x.meanSteps > 0), `vit: ${rows.length} steps-to-accuracy cells`);
     }
     if (p.name === 'scaling') {
       const n = r.summary.numbers as Record<string, { median: number | null }>;

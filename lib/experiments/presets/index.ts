@@ -8,5 +8,6 @@ import { misaligned } from './misaligned.js';
 import { twoLayer } from './two_layer.js';
 import { scaling } from './scaling.js';
 import { curriculum } from './curriculum.js';
+import { vitPreset } from './vit.js';
 
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling];
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset];
