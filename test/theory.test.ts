@@ -2,6 +2,7 @@
 // against finite differences of L, the escape coefficients (linear exactly), critical
 // points, the potential, bad input, and the CLI contracts.
 import t from 'tap';
+import { erf } from './support/stats.js';
 import {
   gaussExpect,
   tauCurve,
@@ -220,26 +221,6 @@ t.test('CLI: theory tau and critical', async (t) => {
   }
 });
 
-function erf(x: number): number {
-  // Abramowitz-Stegun 7.1.26 is too coarse; integrate by a Taylor/continued-fraction pair.
-  const ax = Math.abs(x);
-  let s: number;
-  if (ax < 3) {
-    let term = ax, sum = ax;
-    for (let n = 1; n < 200; n++) {
-      term *= (-ax * ax) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    s = (2 / Math.sqrt(Math.PI)) * sum;
-  } else {
-    let f = 0;
-    for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
-    s = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
-  }
-  return x < 0 ? -s : s;
-}
 function derf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x);
 }
