@@ -1,6 +1,6 @@
 // From-scratch escape with the exact reduced chain: samples to reach m >= 0.5 against d for
 // He3 and He4 (SPEC section 6 item 9; theory: d^(k-1) samples for information exponent k >= 3),
-// and the fitted exponent. Run: npm run build:ts && node dist/bench/scaling.js [he3|he4] [--quick]
+// and the fitted exponent. Run: npm run build:ts && node dist/bench/scaling.js [he3|he4|he3-1e5] [--quick]
 //
 // Learning rate: eta = alpha B / d^(k/2). The drift of m near m0 ~ d^(-1/2) is ~ eta m^(k-1)
 // and the spherical renormalisation shrinks m by ~ eta^2 (d/B) m per step, so escape needs
@@ -14,6 +14,8 @@ interface Study { name: string; activation: string; k: number; dims: number[]; b
 const full: Study[] = [
   { name: 'he3', activation: 'he3', k: 3, dims: [500, 1000, 2000, 4000, 8000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 20 * d * d, seeds: 16 },
   { name: 'he4', activation: 'he4', k: 4, dims: [90, 130, 180, 250], batch: (d) => d, alpha: 0.003, horizonSamples: (d) => 20 * d ** 3, seeds: 16 },
+  // One point at d = 1e5 (two runs, horizon 15 d^2 samples): about 18 CPU-minutes per run.
+  { name: 'he3-1e5', activation: 'he3', k: 3, dims: [100000], batch: (d) => d / 10, alpha: 0.03, horizonSamples: (d) => 15 * d * d, seeds: 2 },
 ];
 
 // Quantile q of samples where censored runs are +Infinity (they are later than every escape):
@@ -73,7 +75,7 @@ export async function benchScaling(which: string[] = ['he3', 'he4'], quick = fal
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const which = args.filter((a) => a === 'he3' || a === 'he4');
+  const which = args.filter((a) => full.some((s) => s.name === a));
   const res = await benchScaling(which.length ? which : ['he3', 'he4'], args.includes('--quick'));
   process.stdout.write(`wrote ${writeResults('scaling', res)}\n`);
 }
