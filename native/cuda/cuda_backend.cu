@@ -30,6 +30,28 @@ constexpr double kLaunchWork = 4e9;
 
 thread_local double g_last_kernel_seconds = 0;
 
+// Runs steps [0, steps) in launches of `chunk` steps each (launch(begin, end) queues one),
+// polling cancellation and reporting progress for the S runs between launches; times the
+// kernels into g_last_kernel_seconds. Returns false when cancelled.
+template <class Launch>
+bool run_in_launches(int64_t steps, int64_t chunk, int S, const RunControl& ctl, Launch launch) {
+  bool completed = true;
+  LD_CUDA(cudaDeviceSynchronize());
+  const auto k0 = std::chrono::steady_clock::now();
+  for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
+    if (ctl.cancelled()) {
+      completed = false;
+      break;
+    }
+    const int64_t s1 = std::min(steps, s0 + chunk);
+    launch(s0, s1);
+    LD_CUDA(cudaDeviceSynchronize());
+    ctl.report(static_cast<int64_t>(S) * (s1 - s0));
+  }
+  g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+  return completed;
+}
+
 __global__ void probe_kernel(int* out) { *out = 42; }
 
 struct ProbeResult {
@@ -210,21 +232,11 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
 
     const double per_step = static_cast<double>(S) * static_cast<double>(a.B) * d;
     const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kLaunchWork / per_step));
-    bool cancelled = false;
-    LD_CUDA(cudaDeviceSynchronize());
-    const auto k0 = std::chrono::steady_clock::now();
-    for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
-      if (ctl.cancelled()) {
-        cancelled = true;
-        break;
-      }
-      a.step_begin = s0;
-      a.step_end = std::min(steps, s0 + chunk);
+    const bool cancelled = !run_in_launches(steps, chunk, S, ctl, [&](int64_t b, int64_t e) {
+      a.step_begin = b;
+      a.step_end = e;
       launch_full_sgd(a, &dev.spill, &dev.spill_bytes);
-      LD_CUDA(cudaDeviceSynchronize());
-      ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
-    }
-    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+    });
 
     const auto pts = dev.download(a.points_done, S);
     const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
@@ -378,21 +390,11 @@ std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint6
     // About 4e9 samples per launch, as for the full kernel (each sample is a handful of draws).
     const double per_step = static_cast<double>(S) * static_cast<double>(a.B);
     const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(4e9 / 50 / per_step));
-    bool cancelled = false;
-    LD_CUDA(cudaDeviceSynchronize());
-    const auto k0 = std::chrono::steady_clock::now();
-    for (int64_t s0 = 0; s0 < steps; s0 += chunk) {
-      if (ctl.cancelled()) {
-        cancelled = true;
-        break;
-      }
-      a.step_begin = s0;
-      a.step_end = std::min(steps, s0 + chunk);
+    const bool cancelled = !run_in_launches(steps, chunk, S, ctl, [&](int64_t b, int64_t e) {
+      a.step_begin = b;
+      a.step_end = e;
       launch_reduced_rank1(a);
-      LD_CUDA(cudaDeviceSynchronize());
-      ctl.report(static_cast<int64_t>(S) * (a.step_end - a.step_begin));
-    }
-    g_last_kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - k0).count();
+    });
     const auto pts = dev.download(a.points_done, S);
     const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
     const auto div = dev.download(a.diverged, S);
