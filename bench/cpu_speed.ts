@@ -31,20 +31,23 @@ export async function benchCpuSpeed(opts: { seconds?: number } = {}) {
   const native = speedNative();
   const load0 = os.loadavg();
 
-  // 1. Generator alone, 65536 coordinates per fill (512 KB: in L2).
+  // 1. Generator alone, 65536 coordinates per fill (512 KB: in L2), in both precisions: engine
+  // full draws its inputs in single precision, so that one is the roofline.
   const paths = native.simdPaths();
-  const generator = paths.available.map((path) => {
-    const count = 1 << 16;
-    const probe = native.benchGenerator(path, count, 20);
-    const repeats = Math.max(20, Math.round((seconds * 20) / probe.cpuSeconds));
-    const g = native.benchGenerator(path, count, repeats);
-    return { path, gaussians: g.gaussians, perS: g.gaussians / g.seconds, cpuPerS: g.gaussians / g.cpuSeconds };
-  });
-  const roof = generator.find((g) => g.path === paths.best)!;
+  const generator = paths.available.flatMap((path) =>
+    (['single', 'double'] as const).map((precision) => {
+      const count = 1 << 16;
+      const probe = native.benchGenerator(path, count, 20, precision);
+      const repeats = Math.max(20, Math.round((seconds * 20) / probe.cpuSeconds));
+      const g = native.benchGenerator(path, count, repeats, precision);
+      return { path, precision, gaussians: g.gaussians, perS: g.gaussians / g.seconds, cpuPerS: g.gaussians / g.cpuSeconds };
+    }),
+  );
+  const roof = generator.find((g) => g.path === paths.best && g.precision === 'single')!;
   printTable(
-    `Gaussians/s, generator alone, one thread (best path here: ${paths.best})`,
-    ['path', 'wall', 'CPU time'],
-    generator.map((g) => [g.path, g.perS, g.cpuPerS]),
+    `Gaussians/s, generator alone, one thread (best path here: ${paths.best}; engine full's inputs are single precision)`,
+    ['path', 'precision', 'wall', 'CPU time'],
+    generator.map((g) => [g.path, g.precision, g.perS, g.cpuPerS]),
   );
 
   // 2. Full-d SGD against numpy.

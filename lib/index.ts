@@ -14,6 +14,7 @@ export {
 export { ConfigError, NativeLoadError, AbortError, type ConfigIssue } from './errors.js';
 export type { RunResult, SimulationResult, Progress, RunOptions } from './types.js';
 export { evalActivation, gaussians, philox, logGrid, populationLoss } from './primitives.js';
+export type { GaussianPrecision } from './native.js';
 export { resultToJson, type RunJson, type SimulationJson } from './result_json.js';
 export { version } from './version.js';
 export {

@@ -10,6 +10,9 @@ import type { RunResult } from './types.js';
 /** A run as the addon returns it: escapes by threshold index rather than by name. */
 export type NativeRunRecord = Omit<RunResult, 'escape'> & { escape: (number | null)[] };
 
+/** "double": every stream but engine full's inputs; "single": the inputs x of engine full. */
+export type GaussianPrecision = 'double' | 'single';
+
 export interface NativeSimulation {
   runs: NativeRunRecord[];
   wallMs: number;
@@ -54,7 +57,7 @@ export interface NativeAddon {
     onProgress?: (stepsDone: number) => void,
   ): { promise: Promise<NativeSimulation>; cancel: () => void };
   philox(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): Uint32Array;
-  gaussians(seed: number, stream: number, step: number, sample: number, start: number, count: number): Float64Array;
+  gaussians(seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
   evalActivation(spec: string | { hermite: number[] }, z: Float64Array | number[]): NativeActivationValues;
   validateConfig(config: object): void;
   populationLoss(config: object, M: number[], Q: number[]): number;

@@ -1,7 +1,7 @@
 // Low-level access to the generator, activations and the loss: for tests and hand checks.
 import { parseConfig, type ConfigInput, type ActivationSpec } from './config.js';
 import { ConfigError } from './errors.js';
-import { loadNative, type NativeActivationValues } from './native.js';
+import { loadNative, type GaussianPrecision, type NativeActivationValues } from './native.js';
 
 /** Philox4x32-10 of counter (c0..c3) and key (k0, k1). */
 export function philox(counter: [number, number, number, number], key: [number, number]): Uint32Array {
@@ -11,9 +11,16 @@ export function philox(counter: [number, number, number, number], key: [number, 
 /** Stream ids of the generator (native/core/rng/gaussian.hpp). */
 export const streams = { teacher: 1, misalign: 2, loraInit: 3, inputs: 4, labelNoise: 5, reduced: 6, test: 15 } as const;
 
-/** Gaussians of coordinates start .. start+count of (seed, stream, step, sample). */
-export function gaussians(a: { seed: number; stream: number; step: number; sample: number; start?: number; count: number }): Float64Array {
-  return loadNative().gaussians(a.seed, a.stream, a.step, a.sample, a.start ?? 0, a.count);
+/**
+ * Gaussians of coordinates start .. start+count of (seed, stream, step, sample).
+ * precision "double" (default) is the transform of every stream except the inputs x of engine
+ * "full", which are drawn in "single" precision (floats widened to double, in super-blocks of
+ * 256 coordinates; native/core/rng/gaussian.hpp): pass it to reproduce those inputs.
+ */
+export function gaussians(a: {
+  seed: number; stream: number; step: number; sample: number; start?: number; count: number; precision?: GaussianPrecision;
+}): Float64Array {
+  return loadNative().gaussians(a.seed, a.stream, a.step, a.sample, a.start ?? 0, a.count, a.precision ?? 'double');
 }
 
 /** s, s', s'' of an activation at the points z. */

@@ -28,13 +28,14 @@ t.test('every draw is a pure function of (seed, stream, step, sample, coordinate
   for (const o of other) t.not(o[0], all[0], 'changing any index changes the draw');
 });
 
-t.test('Gaussian moments on 4M draws', async (t) => {
+for (const precision of ['double', 'single'] as const) {
+t.test(`Gaussian moments on 4M draws (${precision})`, async (t) => {
   const n = 1 << 22;
   // Many (step, sample) rows, as the simulators draw them.
   const rows = 256;
   let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
   for (let r = 0; r < rows; r++) {
-    const g = gaussians({ seed: 12345, stream: streams.test, step: r, sample: r * 7, count: n / rows });
+    const g = gaussians({ seed: 12345, stream: streams.test, step: r, sample: r * 7, count: n / rows, precision });
     for (const x of g) {
       const x2 = x * x;
       s1 += x; s2 += x2; s3 += x2 * x; s4 += x2 * x2;
@@ -49,10 +50,10 @@ t.test('Gaussian moments on 4M draws', async (t) => {
   t.ok(Math.abs(s4 / n - 3) < 5 * 4.8e-3, `fourth moment (kurtosis) ${s4 / n}`);
 });
 
-t.test('Kolmogorov-Smirnov against N(0, 1) on 1M draws', async (t) => {
+t.test(`Kolmogorov-Smirnov against N(0, 1) on 1M draws (${precision})`, async (t) => {
   const n = 1 << 20;
   const x = new Float64Array(n);
-  for (let r = 0; r < 64; r++) x.set(gaussians({ seed: 99, stream: streams.test, step: 1000 + r, sample: 0, count: n / 64 }), (r * n) / 64);
+  for (let r = 0; r < 64; r++) x.set(gaussians({ seed: 99, stream: streams.test, step: 1000 + r, sample: 0, count: n / 64, precision }), (r * n) / 64);
   x.sort();
   let D = 0;
   for (let i = 0; i < n; i++) {
@@ -63,3 +64,4 @@ t.test('Kolmogorov-Smirnov against N(0, 1) on 1M draws', async (t) => {
   t.ok(D < 1.95 / Math.sqrt(n), `KS statistic ${D} < ${1.95 / Math.sqrt(n)}`);
   t.ok(x[0]! < -4.5 && x[n - 1]! > 4.5, `tails reached: min ${x[0]}, max ${x[n - 1]}`);
 });
+}

@@ -38,8 +38,15 @@ Napi::Value Gaussians(const Napi::CallbackInfo& info) {
   const uint64_t n = to_u64(info[5], "count");
   if (n > (1ull << 28)) throw Napi::RangeError::New(info.Env(), "count must be <= 2^28");
   if (stream > 0xFFFF) throw Napi::RangeError::New(info.Env(), "stream must be < 65536");
+  bool single = false;
+  if (info.Length() > 6 && !info[6].IsUndefined()) {
+    const std::string p = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+    if (p != "double" && p != "single")
+      throw Napi::RangeError::New(info.Env(), "precision must be 'double' or 'single' (got '" + p + "')");
+    single = p == "single";
+  }
   std::vector<double> out(n);
-  gaussian_fill({seed, stream}, step, sample, start, static_cast<uint32_t>(n), out.data());
+  (single ? gaussian_fill_f32 : gaussian_fill)({seed, stream}, step, sample, start, static_cast<uint32_t>(n), out.data());
   return adopt(info.Env(), std::move(out));
 }
 

@@ -26,6 +26,16 @@ uint64_t arg_u64(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return static_cast<uint64_t>(x);
 }
 
+// Optional precision argument: "double" (default: every stream but engine full's inputs) or
+// "single" (the inputs x of engine full, gaussian_fill_f32).
+bool parse_single(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return false;
+  const std::string s = info[i].IsString() ? info[i].As<Napi::String>().Utf8Value() : "";
+  if (s == "double") return false;
+  if (s == "single") return true;
+  throw Napi::RangeError::New(info.Env(), "precision must be 'double' or 'single' (got '" + s + "')");
+}
+
 SimdPath parse_path(const Napi::Value& v) {
   const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
   for (SimdPath p : {SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512})
@@ -56,11 +66,12 @@ Napi::Value GaussiansPath(const Napi::CallbackInfo& info) {
   if (stream > 0xFFFF) throw Napi::RangeError::New(info.Env(), "stream must be < 65536");
   if (sample > 0xFFFFFFFFull || start + n > 0x100000000ull)
     throw Napi::RangeError::New(info.Env(), "sample and start + count must fit in 32 bits");
+  const bool single = parse_single(info, 7);
   std::vector<double> out(n);
   try {
-    gaussian_fill_path(path, {seed, static_cast<uint32_t>(stream)}, step,
-                       static_cast<uint32_t>(sample), static_cast<uint32_t>(start),
-                       static_cast<uint32_t>(n), out.data());
+    (single ? gaussian_fill_f32_path : gaussian_fill_path)(
+        path, {seed, static_cast<uint32_t>(stream)}, step, static_cast<uint32_t>(sample),
+        static_cast<uint32_t>(start), static_cast<uint32_t>(n), out.data());
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(info.Env(), e.what());
   }
@@ -77,6 +88,12 @@ Napi::Value RngAccuracy(const Napi::CallbackInfo& info) {
   o.Set("sinUlp", a.sin_ulp);
   o.Set("gaussianUlp", a.gaussian_ulp);
   o.Set("libmLogUlp", a.libm_log_ulp);
+  Napi::Object single = Napi::Object::New(info.Env());
+  single.Set("logUlp", a.f32_log_ulp);
+  single.Set("cosUlp", a.f32_cos_ulp);
+  single.Set("sinUlp", a.f32_sin_ulp);
+  single.Set("gaussianUlp", a.f32_gaussian_ulp);
+  o.Set("single", single);
   o.Set("referenceDigits", a.reference_digits);
   o.Set("samples", static_cast<double>(a.samples));
   return o;
@@ -97,13 +114,15 @@ Napi::Value SimulateFullReference(const Napi::CallbackInfo& info) {
   return record_to_js(env, std::move(r));
 }
 
-// The generator alone (the roofline of engine full): `repeats` fills of `count` coordinates
-// into one buffer, on the calling thread. Wall and thread CPU seconds.
+// The generator alone (the roofline of engine full, whose inputs are single precision):
+// `repeats` fills of `count` coordinates into one buffer, on the calling thread. Wall and
+// thread CPU seconds. precision: "double" (default) or "single".
 Napi::Value BenchGenerator(const Napi::CallbackInfo& info) {
   const SimdPath path = parse_path(info[0]);
   const uint64_t n = arg_u64(info, 1, "count");
   const uint64_t repeats = arg_u64(info, 2, "repeats");
   if (n == 0 || n > (1ull << 24)) throw Napi::RangeError::New(info.Env(), "count must be in [1, 2^24]");
+  const auto fill = parse_single(info, 3) ? gaussian_fill_f32_path : gaussian_fill_path;
   std::vector<double> out(n);
   double sink = 0;
   auto cpu_now = [] {
@@ -116,14 +135,14 @@ Napi::Value BenchGenerator(const Napi::CallbackInfo& info) {
 #endif
   };
   try {
-    gaussian_fill_path(path, {1, kStreamTest}, 0, 0, 0, static_cast<uint32_t>(n), out.data());
+    fill(path, {1, kStreamTest}, 0, 0, 0, static_cast<uint32_t>(n), out.data());
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(info.Env(), e.what());
   }
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = cpu_now();
   for (uint64_t k = 0; k < repeats; ++k) {
-    gaussian_fill_path(path, {1, kStreamTest}, k, 0, 0, static_cast<uint32_t>(n), out.data());
+    fill(path, {1, kStreamTest}, k, 0, 0, static_cast<uint32_t>(n), out.data());
     sink += out[k % n];
   }
   const double cpu = cpu_now() - c0;

@@ -1,8 +1,8 @@
 // Full-d one-pass SGD on the GPU: one thread block per run, all steps of a chunk in one launch.
 //
-// Thread t of a block owns the 4-coordinate groups g = blk * T + t (blk < NB); it draws the
-// Gaussians of its groups with the same Philox counters as the CPU (gaussian4 of
-// rng/gaussian.hpp), keeps them in registers for the whole sample (projections, then the
+// Thread t of a block owns the Philox blocks g = blk * T + t (blk < NB), each giving the 4
+// coordinates f32_coord(g, 0..3); it draws their Gaussians with the same Philox counters and
+// single-precision transform as the CPU (gaussian4_f32 of rng/gaussian.hpp), keeps them in registers for the whole sample (projections, then the
 // gradient) and never writes them to memory. V, the teacher rows, w0 (when not a multiple of
 // the teacher) and the batch's dV live in shared memory, laid out so that the 32 lanes of a warp
 // touch 32 consecutive doubles; when they do not fit they live in a global "spill" buffer with
@@ -88,7 +88,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
   for (int blk = 0; blk < NB; ++blk)
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
-      const int c = 4 * (blk * T + tid) + q;
+      const int c = static_cast<int>(f32_coord(static_cast<uint32_t>(blk * T + tid), q));
       const bool in = c < d;
       for (int i = 0; i < R; ++i) at(rowsV + i, blk, q) = in ? Vg[i * d + c] : 0.0;
       for (int j = 0; j < K; ++j) at(rowsT + j, blk, q) = in ? Tg[j * d + c] : 0.0;
@@ -113,7 +113,8 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
   const uint64_t seed = a.seeds[run];
   const DrawKey kin{seed, kStreamInputs};
   const DrawKey knoise{seed, kStreamLabelNoise};
-  const int groups = (d + 3) / 4;
+  // Philox blocks that hold coordinates below d (whole super-blocks; T * NB is a multiple of 64).
+  const int groups = ((d + kF32SuperBlock - 1) / kF32SuperBlock) * kF32Lanes;
   int64_t done = a.step_begin;
   bool diverged = false;
 
@@ -181,9 +182,9 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
         const int g = blk * T + tid;
         if (g < groups) {
           double gq[4];
-          gaussian4(kin, static_cast<uint64_t>(s), static_cast<uint32_t>(b), static_cast<uint32_t>(g), gq);
+          gaussian4_f32(kin, static_cast<uint64_t>(s), static_cast<uint32_t>(b), static_cast<uint32_t>(g), gq);
 #pragma unroll
-          for (int q = 0; q < 4; ++q) x[blk][q] = 4 * g + q < d ? gq[q] : 0.0;
+          for (int q = 0; q < 4; ++q) x[blk][q] = f32_coord(static_cast<uint32_t>(g), q) < static_cast<uint32_t>(d) ? gq[q] : 0.0;
         } else {
 #pragma unroll
           for (int q = 0; q < 4; ++q) x[blk][q] = 0.0;
@@ -326,7 +327,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
   for (int blk = 0; blk < NB; ++blk)
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
-      const int c = 4 * (blk * T + tid) + q;
+      const int c = static_cast<int>(f32_coord(static_cast<uint32_t>(blk * T + tid), q));
       if (c < d)
         for (int i = 0; i < R; ++i) a.V[static_cast<size_t>(run) * R * d + i * d + c] = at(rowsV + i, blk, q);
     }

@@ -54,12 +54,13 @@ int max_dynamic_shared() {
   return optin - 20 * 1024;  // leave room for the static reduction buffer
 }
 
+// The roofline of the full-d kernel: its inputs' generator (single-precision transform) alone.
 __global__ void generator_only_kernel(uint64_t seed, int per_thread, double* sink) {
   const DrawKey key{seed, kStreamTest};
   double acc = 0;
   for (int i = 0; i < per_thread; ++i) {
     double g[4];
-    gaussian4(key, static_cast<uint64_t>(i), blockIdx.x, threadIdx.x, g);
+    gaussian4_f32(key, static_cast<uint64_t>(i), blockIdx.x, threadIdx.x, g);
     acc += (g[0] + g[1]) + (g[2] + g[3]);
   }
   sink[static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x] = acc;

@@ -64,7 +64,7 @@ export function refStep(m: RefModel, st: RefState, seed: number, step: number): 
   const gV = st.V.map((row) => row.map(() => 0));
   let loss = 0;
   for (let b = 0; b < m.batch; b++) {
-    const x = Array.from(gaussians({ seed, stream: streams.inputs, step, sample: b, count: m.d }));
+    const x = Array.from(gaussians({ seed, stream: streams.inputs, step, sample: b, count: m.d, precision: 'single' }));
     const W = st.w0.map((w0j, j) => w0j.map((w, k) => w + st.V.reduce((s, v, i) => s + st.U[j]![i]! * v[k]!, 0)));
     const lam = W.map((w) => dot(w, x));
     const yhat = m.readout * lam.reduce((s, l) => s + m.s(l), 0);

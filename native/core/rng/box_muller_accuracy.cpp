@@ -9,11 +9,12 @@
 namespace loradyn {
 namespace {
 
-double ulps(double got, long double exact) {
+// |got - exact| in units of the last place of a `bits`-bit significand at exact's binade.
+double ulps(double got, long double exact, int bits = 53) {
   if (exact == 0) return got == 0 ? 0 : INFINITY;
   int e;
   std::frexp(static_cast<double>(exact), &e);
-  const long double ulp = std::ldexp(1.0L, e - 53);
+  const long double ulp = std::ldexp(1.0L, e - bits);
   return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) / ulp);
 }
 
@@ -67,6 +68,17 @@ BoxMullerAccuracy box_muller_accuracy(uint64_t n, uint64_t seed) {
     box_muller(wa, wb, g0, g1);
     const long double R = std::sqrt(-2.0L * L);
     a.gaussian_ulp = std::fmax(a.gaussian_ulp, std::fmax(ulps(g0, R * ce), ulps(g1, R * se)));
+    // Single precision, against the exact values of the words (not of the rounded double u).
+    const long double Lw = std::log((static_cast<long double>(wa) + 0.5L) / 4294967296.0L);
+    a.f32_log_ulp = std::fmax(a.f32_log_ulp, ulps(bmf::log_word(wa), Lw, 24));
+    float cf, sf;
+    bmf::sincos_turn(wb, cf, sf);
+    a.f32_cos_ulp = std::fmax(a.f32_cos_ulp, ulps(cf, ce, 24));
+    a.f32_sin_ulp = std::fmax(a.f32_sin_ulp, ulps(sf, se, 24));
+    double h0, h1;
+    box_muller_f32(wa, wb, h0, h1);
+    const long double Rw = std::sqrt(-2.0L * Lw);
+    a.f32_gaussian_ulp = std::fmax(a.f32_gaussian_ulp, std::fmax(ulps(h0, Rw * ce, 24), ulps(h1, Rw * se, 24)));
   }
   a.samples = words.size();
   return a;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "box_muller_f32.hpp"
 #include "box_muller_math.hpp"
 #include "philox.hpp"
 
@@ -90,6 +91,69 @@ inline void gaussian_fill(const DrawKey& key, uint64_t step, uint32_t sample, ui
     out += 4;
   }
   while (c < end) *out++ = gaussian_at(key, step, sample, c++);
+}
+
+// ---- Single-precision draws: the inputs x of engine "full" (kStreamInputs) -----------------
+//
+// The hot path draws d * B Gaussians per step, so it uses the float transform of
+// box_muller_f32.hpp (values are floats, widened exactly to double) and a layout that lets a
+// vector unit store what it computes without shuffles: coordinates come in super-blocks of 256
+// made from 64 Philox blocks; block 64 S + l gives coordinates 256 S + 64 q + l, q = 0..3, its
+// four words paired as in gaussian4 (q = 0, 1 from words 0, 1; q = 2, 3 from words 2, 3).
+constexpr uint32_t kF32Lanes = 64;                      // Philox blocks per super-block
+constexpr uint32_t kF32SuperBlock = 4 * kF32Lanes;      // coordinates per super-block
+
+LD_HD void box_muller_f32(uint32_t a, uint32_t b, double& g0, double& g1) {
+  const float r = bmf::sqrt_rn(bmf::mul(-2.0f, bmf::log_word(a)));
+  float c, s;
+  bmf::sincos_turn(b, c, s);
+  g0 = static_cast<double>(bmf::mul(r, c));
+  g1 = static_cast<double>(bmf::mul(r, s));
+}
+
+// Coordinate of output q (0..3) of Philox block g in the single-precision layout.
+LD_HD uint32_t f32_coord(uint32_t g, uint32_t q) {
+  return (g / kF32Lanes) * kF32SuperBlock + q * kF32Lanes + g % kF32Lanes;
+}
+
+// The four single-precision Gaussians of Philox block g, for coordinates f32_coord(g, 0..3).
+LD_HD void gaussian4_f32(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t g,
+                         double out[4]) {
+  const Philox4 w = philox_block(key, step, sample, g);
+  box_muller_f32(w.v[0], w.v[1], out[0], out[1]);
+  box_muller_f32(w.v[2], w.v[3], out[2], out[3]);
+}
+
+LD_HD double gaussian_at_f32(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t coord) {
+  const uint32_t g = (coord / kF32SuperBlock) * kF32Lanes + coord % kF32Lanes;
+  double out[4];
+  gaussian4_f32(key, step, sample, g, out);
+  return out[(coord / kF32Lanes) % 4u];
+}
+
+// The 256 coordinates of super-block S, in order.
+inline void gaussian_superblock_f32(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t S,
+                                    double out[kF32SuperBlock]) {
+  for (uint32_t l = 0; l < kF32Lanes; ++l) {
+    double g[4];
+    gaussian4_f32(key, step, sample, S * kF32Lanes + l, g);
+    for (uint32_t q = 0; q < 4; ++q) out[q * kF32Lanes + l] = g[q];
+  }
+}
+
+// Fills out[0 .. n) with single-precision coordinates start .. start + n (the reference for
+// the SIMD fills of gaussian_simd.hpp).
+inline void gaussian_fill_f32(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+                              uint32_t n, double* out) {
+  const uint64_t end = static_cast<uint64_t>(start) + n;
+  for (uint64_t c = start; c < end;) {
+    const uint32_t S = static_cast<uint32_t>(c / kF32SuperBlock);
+    double sb[kF32SuperBlock];
+    gaussian_superblock_f32(key, step, sample, S, sb);
+    const uint64_t base = static_cast<uint64_t>(S) * kF32SuperBlock;
+    const uint64_t stop = end < base + kF32SuperBlock ? end : base + kF32SuperBlock;
+    for (; c < stop; ++c) *out++ = sb[c - base];
+  }
 }
 
 }  // namespace loradyn

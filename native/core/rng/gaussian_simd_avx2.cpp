@@ -68,9 +68,23 @@ LD_AVX2 void blocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uin
   }
 }
 
+LD_AVX2 void superblocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t first,
+                              uint32_t nsuper, double* out) {
+  static_assert(kF32Lanes % 8 == 0, "a super-block is whole philox8 calls");
+  const Counter k = counter_of(key, step, sample);
+  alignas(32) uint32_t w[4][kF32Lanes];
+  for (uint32_t S = first; S < first + nsuper; ++S) {
+    for (uint32_t c = 0; c < kF32Lanes; c += 8)
+      philox8(k, S * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
+    transform_superblock_f32(w[0], w[1], w[2], w[3], out);
+    out += kF32SuperBlock;
+  }
+}
+
 }  // namespace
 
 BlockFill avx2_blocks() { return &blocks_avx2; }
+SuperFill avx2_superblocks_f32() { return &superblocks_avx2; }
 
 }  // namespace simd_detail
 }  // namespace loradyn
@@ -79,6 +93,7 @@ BlockFill avx2_blocks() { return &blocks_avx2; }
 namespace loradyn {
 namespace simd_detail {
 BlockFill avx2_blocks() { return nullptr; }
+SuperFill avx2_superblocks_f32() { return nullptr; }
 }  // namespace simd_detail
 }  // namespace loradyn
 #endif

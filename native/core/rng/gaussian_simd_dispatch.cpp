@@ -33,7 +33,17 @@ simd_detail::BlockFill blocks_of(SimdPath p) {
   }
 }
 
-bool available(SimdPath p) { return p == SimdPath::Scalar || (blocks_of(p) != nullptr && cpu_has(p)); }
+simd_detail::SuperFill supers_of(SimdPath p) {
+  switch (p) {
+    case SimdPath::Avx2: return simd_detail::avx2_superblocks_f32();
+    case SimdPath::Avx512: return simd_detail::avx512_superblocks_f32();
+    default: return nullptr;
+  }
+}
+
+bool available(SimdPath p) {
+  return p == SimdPath::Scalar || (blocks_of(p) != nullptr && supers_of(p) != nullptr && cpu_has(p));
+}
 
 SimdPath choose_best() {
   SimdPath cap = SimdPath::Avx512;
@@ -59,6 +69,33 @@ void fill_with(simd_detail::BlockFill blocks, const DrawKey& key, uint64_t step,
     c += 4 * nblocks;
   }
   while (c < end) *out++ = gaussian_at(key, step, sample, c++);
+}
+
+// Whole super-blocks go straight to out; a partial one at either end is drawn whole into a
+// temporary by the same vector code and the needed part copied.
+void fill_f32_with(simd_detail::SuperFill fill, const DrawKey& key, uint64_t step, uint32_t sample,
+                   uint32_t start, uint32_t n, double* out) {
+  if (fill == nullptr) return gaussian_fill_f32(key, step, sample, start, n, out);
+  const uint64_t end = static_cast<uint64_t>(start) + n;
+  uint64_t c = start;
+  auto partial = [&](uint64_t stop) {
+    const uint32_t S = static_cast<uint32_t>(c / kF32SuperBlock);
+    double sb[kF32SuperBlock];
+    fill(key, step, sample, S, 1, sb);
+    const uint64_t base = static_cast<uint64_t>(S) * kF32SuperBlock;
+    for (; c < stop; ++c) *out++ = sb[c - base];
+  };
+  if (c % kF32SuperBlock != 0) {
+    const uint64_t next = (c / kF32SuperBlock + 1) * kF32SuperBlock;
+    partial(end < next ? end : next);
+  }
+  const uint64_t whole = (end - c) / kF32SuperBlock;
+  if (whole > 0) {
+    fill(key, step, sample, static_cast<uint32_t>(c / kF32SuperBlock), static_cast<uint32_t>(whole), out);
+    out += whole * kF32SuperBlock;
+    c += whole * kF32SuperBlock;
+  }
+  if (c < end) partial(end);
 }
 
 }  // namespace
@@ -96,6 +133,24 @@ void gaussian_fill_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint
                         uint32_t n, double* out) {
   static const simd_detail::BlockFill blocks = blocks_of(simd_path_best());
   fill_with(blocks, key, step, sample, start, n, out);
+}
+
+}  // namespace loradyn
+
+namespace loradyn {
+
+void gaussian_fill_f32_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
+                            uint32_t start, uint32_t n, double* out) {
+  if (!available(path))
+    throw std::invalid_argument(std::string("SIMD path '") + simd_path_name(path) +
+                                "' is not available on this CPU or build");
+  fill_f32_with(supers_of(path), key, step, sample, start, n, out);
+}
+
+void gaussian_fill_f32_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+                            uint32_t n, double* out) {
+  static const simd_detail::SuperFill fill = supers_of(simd_path_best());
+  fill_f32_with(fill, key, step, sample, start, n, out);
 }
 
 }  // namespace loradyn

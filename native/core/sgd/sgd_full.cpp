@@ -186,8 +186,8 @@ void FullSgd::step_fast(int64_t s) {
       std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);
       for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
         const int64_t len = std::min(kDrawBlock, d - c0);
-        gaussian_fill_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
-                           static_cast<uint32_t>(c0), static_cast<uint32_t>(len), x + c0);
+        gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
+                               static_cast<uint32_t>(c0), static_cast<uint32_t>(len), x + c0);
         int q = 0;
         for (int j = 0; j < K; ++j) rows[q++] = &st_.teacher[j * d + c0];
         if (need_w0)

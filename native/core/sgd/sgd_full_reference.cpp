@@ -1,5 +1,5 @@
 // The reference step of the full-d simulator: the update of SPEC section 1 in plain loops,
-// with the scalar generator and the whole x of each sample drawn at once. It follows the
+// with the scalar generator (single precision for x, as in the fast step) and the whole x of each sample drawn at once. It follows the
 // summation order of canonical_sum.hpp and the batch parts of batch_parts(), which fix the
 // bits; the fast step must reproduce it exactly (test/sgd_fast.test.ts).
 #include <algorithm>
@@ -23,8 +23,8 @@ void FullSgd::step_reference(int64_t s) {
     std::fill(part_gU.begin(), part_gU.end(), 0.0);
     double part_loss = 0;
     for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
-      gaussian_fill({seed_, kStreamInputs}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
-                    static_cast<uint32_t>(d), x.data());
+      gaussian_fill_f32({seed_, kStreamInputs}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
+                        static_cast<uint32_t>(d), x.data());
       int q = 0;
       for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.teacher[j * d], x.data(), d);
       if (need_w0)
