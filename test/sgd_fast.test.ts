@@ -22,6 +22,10 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'relu', d: 37, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 5, eta: 0.1, steps: 200 } },
   },
   {
+    name: 'd 700, B 3, sigmoid, misaligned, rank 1 (three projections per pass)',
+    config: { model: { activation: 'sigmoid', d: 700, pretrained: { kind: 'misaligned', mu: 0.4 } }, train: { batch: 3, eta: 0.2, steps: 60 } },
+  },
+  {
     name: 'd 300, B 40, he3, K 3 committee, aligned, rank 1',
     config: { model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } }, train: { batch: 40, eta: 0.05, steps: 40 } },
   },

@@ -6,11 +6,13 @@
 // 1e9 Gaussians/s per core (bench/cpu_speed.ts).
 //
 // Accuracy (rngAccuracy() in test/rng_simd.test.ts, 2e6 words plus edge words, against long
-// double evaluated at the exact u = (w + 0.5) / 2^32; float ulps): log 1.54, cos 2.63, sin 2.79,
+// double evaluated at the exact u = (w + 0.5) / 2^32; float ulps): log 1.61, cos 2.63, sin 2.79,
 // the Gaussians 3.88 (relative error <= 2.4e-7); the tests bound them by 2, 3 and 4 ulp. The
 // word is rounded to 24 bits before the log, but near u = 1 the log is taken of 1 - u, so the
 // small radii keep their relative accuracy. Tails as in double: |z| <= 6.66 (u = 2^-33).
-// Coefficients: logf and the sin/cos kernels of Cephes (S. Moshier) and musl (float minimax).
+// Coefficients: sin/cos kernels of Cephes (S. Moshier); the log's series Q was fitted for this
+// file (iteratively reweighted least squares on the relative error of 2 atanh(s) / s - 2 over
+// s^2 in [0, (3 - 2 sqrt 2)^2], numpy), then rounded to float.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -78,12 +80,10 @@ LD_HD float select(uint32_t mask, float a, float b) {
 // Upper half: p = 1 - u = (~w + 0.5) / 2^32 and ln(1 - p) is taken without forming 1 - p, so
 // the relative error stays 2^-24 near u = 1: for p <= 1 - sqrt(1/2), k = 0 and f = -p; above
 // it k = -1 and f = 1 - 2p (exact, Sterbenz).
-// Then fdlibm's log1p kernel: ln m = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f).
+// Then ln m = ln(1 + f) from s = f / (2 + f), below.
 LD_HD float log_word(uint32_t w) {
   constexpr float kLn2Hi = 6.9313812256e-01f;  // ln 2 to 16 bits: k * kLn2Hi is exact
   constexpr float kLn2Lo = 9.0580006145e-06f;
-  constexpr float Lg1 = 0.66666662693f, Lg2 = 0.40000972152f, Lg3 = 0.28498786688f,
-                  Lg4 = 0.24279078841f;
   const uint32_t upper = 0u - (w >> 31);  // all ones for w >= 2^31
   const uint32_t t = w ^ upper;            // w or ~w, below 2^31
   const float p = mul(static_cast<float>(static_cast<int32_t>(t)) + 0.5f, 2.3283064365386963e-10f);
@@ -98,14 +98,14 @@ LD_HD float log_word(uint32_t w) {
   const int32_t k = static_cast<int32_t>((big & upper) | (static_cast<uint32_t>(k_low) & ~upper));
   const float f = select(upper, f_up, f_low);
   const float dk = static_cast<float>(k);
+  // ln m = 2 atanh(s) = 2s + s z Q(z), z = s^2, Q a near-minimax fit (relative error of the
+  // series 7e-10 for |s| <= 0.1716); with 2s = f - s f this is f - s (f - z Q), in which f is
+  // exact and the roundings of s only touch a term |f|/2 times smaller.
+  constexpr float Q1 = 0.666668176651001f, Q2 = 0.3997478783130646f, Q3 = 0.29925718903541565f;
   const float s = div(f, 2.0f + f);
   const float z = mul(s, s);
-  const float ww = mul(z, z);
-  const float t1 = mul(ww, Lg2 + mul(ww, Lg4));
-  const float t2 = mul(z, Lg1 + mul(ww, Lg3));
-  const float R = t2 + t1;
-  const float hfsq = mul(mul(0.5f, f), f);
-  return mul(dk, kLn2Hi) - ((hfsq - (mul(s, hfsq + R) + mul(dk, kLn2Lo))) - f);
+  const float zq = mul(z, Q1 + mul(z, Q2 + mul(z, Q3)));
+  return mul(dk, kLn2Hi) + (f - (mul(s, f - zq) - mul(dk, kLn2Lo)));
 }
 
 // cos and sin of the turn 2 pi (w + 0.5) / 2^32; the quadrant comes exactly from the top bits

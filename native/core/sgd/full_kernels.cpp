@@ -14,8 +14,29 @@
 namespace loradyn {
 namespace full_kernels {
 
+namespace {
+// N rows in one pass, so x is loaded once; each row's lanes add in the same order as the
+// one-row loop below.
+template <int N>
+inline __attribute__((always_inline)) void project_rows(const double* const* rows, const double* x,
+                                                        int64_t n, double* acc) {
+  double s[N][kSumLanes];
+  for (int q = 0; q < N; ++q)
+    for (int j = 0; j < kSumLanes; ++j) s[q][j] = acc[q * kSumLanes + j];
+  for (int64_t i = 0; i < n; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double xv = x[i + j];
+      for (int q = 0; q < N; ++q) s[q][j] += rows[q][i + j] * xv;
+    }
+  for (int q = 0; q < N; ++q)
+    for (int j = 0; j < kSumLanes; ++j) acc[q * kSumLanes + j] = s[q][j];
+}
+}  // namespace
+
 LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n,
                        double* acc) {
+  if (nrows == 2) return project_rows<2>(rows, x, n, acc);
+  if (nrows == 3) return project_rows<3>(rows, x, n, acc);
   for (int q = 0; q < nrows; ++q) {
     const double* a = rows[q];
     double s[kSumLanes];

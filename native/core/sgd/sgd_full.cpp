@@ -18,6 +18,7 @@ constexpr double kReportWork = 4e6;
 // Coordinates drawn and projected at a time: 8 KB of x, which stays in L1 while every
 // projection row passes over it.
 constexpr int64_t kDrawBlock = 1024;
+static_assert(kDrawBlock % kF32SuperBlock == 0, "draw blocks start on super-blocks");
 // Batch parts: at least this many samples each, at most kMaxParts of them.
 constexpr int64_t kMinPartSamples = 32;
 constexpr int kMaxParts = 16;
@@ -52,7 +53,8 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   const int nproj = 2 * K + r;
   scratch_per_worker_.resize(workers);
   for (Scratch& w : scratch_per_worker_) {
-    w.x.resize(d_);
+    // Room to the end of the last super-block: the draws fill whole super-blocks (no copy).
+    w.x.resize((d_ + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock);
     w.acc.resize(static_cast<size_t>(nproj) * kSumLanes);
     w.proj.resize(nproj);
     w.c.resize(r);
@@ -186,8 +188,11 @@ void FullSgd::step_fast(int64_t s) {
       std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);
       for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
         const int64_t len = std::min(kDrawBlock, d - c0);
+        // kDrawBlock is a multiple of the super-block: rounding the last block up draws whole
+        // super-blocks straight into x; what lies past d is never read.
+        const int64_t drawn = (len + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
         gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
-                               static_cast<uint32_t>(c0), static_cast<uint32_t>(len), x + c0);
+                               static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn), x + c0);
         int q = 0;
         for (int j = 0; j < K; ++j) rows[q++] = &st_.teacher[j * d + c0];
         if (need_w0)
