@@ -70,6 +70,21 @@ t.test('a diverging run stops and reports the step', async (t) => {
   t.equal(run.stepsDone, run.divergedStep);
 });
 
+t.test('a loss too large for a double is recorded as +Infinity, and the other runs of the batch survive', async (t) => {
+  // Not spherical, He3, a large learning rate: Q grows past 1e103 while still finite, so the
+  // exact population loss (a polynomial of degree 6 in the overlaps) overflows. It used to throw
+  // out of simulate() and lose every run of the call.
+  const config = { model: { activation: 'he3', d: 50, spherical: false, pretrained: { mu: 0.5 } }, train: { batch: 5, eta: 3, steps: 400 }, seeds: [1, 2, 3], record: { points: 400 } };
+  for (const engine of ['full', 'reduced'] as const) {
+    const r = await simulate({ ...config, engine, backend: 'cpu' });
+    t.equal(r.runs.length, 3, `${engine}: every run comes back`);
+    for (const run of r.runs) t.type(run.divergedStep, 'number', `${engine} seed ${run.seed} diverged`);
+    const overflowed = r.runs.flatMap((run) => Array.from(run.popLoss).map((L, i) => ({ L, Q: run.Q[i]! }))).filter((p) => p.L === Infinity);
+    if (engine === 'reduced') t.ok(overflowed.length > 0, 'reduced: some record point with finite Q has loss +Infinity');
+    for (const p of overflowed) t.ok(Number.isFinite(p.Q) && p.Q > 1e100, `loss +Infinity only where Q (${p.Q}) is finite and huge`);
+  }
+});
+
 t.test('backend cuda without a CUDA build or device is a clear error', async (t) => {
   await t.rejects(simulate({ ...base(), backend: 'cuda' }), /backend 'cuda' is unavailable: .+/);
   const r = await simulate({ ...base(), backend: 'auto' });
