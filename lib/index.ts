@@ -1,5 +1,5 @@
 // Public API of loradyn.
-export { simulate } from './simulate.js';
+export { simulate, simulateMany } from './simulate.js';
 export { info, type Info } from './info.js';
 export {
   parseConfig,

@@ -20,6 +20,13 @@ export interface NativeSimulation {
   cancelled: boolean;
 }
 
+/** What simulateMany() resolves to: one { runs, backend } per job, in input order. */
+export interface NativeSimulationMany {
+  results: { runs: NativeRunRecord[]; backend: string }[];
+  wallMs: number;
+  cancelled: boolean;
+}
+
 export interface NativeBackendInfo {
   compiled: boolean;
   available: boolean;
@@ -56,6 +63,13 @@ export interface NativeAddon {
     backend: string,
     onProgress?: (stepsDone: number) => void,
   ): { promise: Promise<NativeSimulation>; cancel: () => void };
+  simulateMany(
+    jobs: { config: object; engine: string; seeds: number[]; backend: string }[],
+    threads: number,
+    onProgress?: (stepsDone: number) => void,
+  ): { promise: Promise<NativeSimulationMany>; cancel: () => void };
+  /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */
+  launchGroups(engine: string, configs: object[]): number[][];
   philox(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): Uint32Array;
   gaussians(seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
   evalActivation(spec: string | { hermite: number[] }, z: Float64Array | number[]): NativeActivationValues;

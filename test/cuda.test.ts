@@ -3,7 +3,7 @@
 // draw the same Philox inputs as the CPU, so the same seeds follow the same trajectories up to
 // floating-point rounding (reduction order, FMA contraction, libm vs CUDA math ulps).
 import t, { type Test } from 'tap';
-import { simulate, info, ConfigError, type ConfigInput, type SimulationResult } from '../lib/index.js';
+import { simulate, simulateMany, info, ConfigError, type ConfigInput, type SimulationResult } from '../lib/index.js';
 
 const cuda = info().backends.cuda;
 const noDevice = cuda.available
@@ -96,6 +96,27 @@ t.test('GPU and CPU follow the same trajectory: rank 1, B = 1, 5000 steps', { sk
   const cpu = await simulate({ ...cfg, backend: 'cpu' });
   const gpu = await simulate({ ...cfg, backend: 'cuda' });
   compare(t, gpu, cpu, 0.9);
+});
+
+t.test('GPU: sweep points sharing one launch (simulateMany) give the bits each gets alone, and agree with the CPU', { skip: noDevice }, async (t) => {
+  // mu, eta and noise vary: one launch; the relu point is a second launch in the same call.
+  const point = (activation: string, mu: number, eta: number, noise: number): ConfigInput => ({
+    model: { activation, d: 400, noise, pretrained: { kind: 'aligned', mu } },
+    train: { batch: 10, eta, steps: 1500 },
+    seeds: { count: 6 },
+    record: { points: 40, thresholds: [0.3, 0.5] },
+    backend: 'cuda',
+  });
+  const points = [point('erf', 0.2, 0.1, 0), point('erf', 0.5, 0.15, 0.05), point('erf', 0.8, 0.2, 0.1), point('relu', 0.5, 0.1, 0)];
+  const many = await simulateMany(points);
+  const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  for (let i = 0; i < points.length; i++) {
+    const alone = await simulate(points[i]!);
+    for (let k = 0; k < alone.runs.length; k++)
+      for (const key of ['m', 'u', 'M', 'Q', 'batchLoss'] as const)
+        t.equal(bits(many[i]!.runs[k]![key]), bits(alone.runs[k]![key]), `point ${i} seed ${alone.runs[k]!.seed}: ${key} identical in a shared launch`);
+    compare(t, many[i]!, await simulate({ ...points[i]!, backend: 'cpu' }), 0.75);
+  }
 });
 
 t.test('GPU and CPU agree at the paper size d = 1000 (two 4-groups per thread)', { skip: noDevice }, async (t) => {

@@ -1,7 +1,8 @@
 // Executors run a list of pending runs and report each completion. The local executor uses this
 // machine's cores; a queue-backed executor (e.g. BullMQ workers) can implement the same interface.
 import os from 'node:os';
-import { simulate } from '../simulate.js';
+import { info } from '../info.js';
+import { simulate, simulateMany } from '../simulate.js';
 import type { RunResult } from '../types.js';
 import type { RunSpec } from './sweep.js';
 
@@ -26,23 +27,95 @@ export interface Executor {
   run(specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void>;
 }
 
-/** Runs specs concurrently on native threads, one run per thread. */
+export interface LocalExecutorOptions {
+  /** Runs at once on the CPU path (default: all cores). */
+  concurrency?: number;
+  /**
+   * Hand runs to simulateMany() in batches, so the CUDA backend gives compatible sweep points
+   * one kernel launch. "auto" (default): the runs that would go to a working CUDA device
+   * (backend "cuda", or "auto" when info() reports one); true: every run; false: none.
+   */
+  batch?: boolean | 'auto';
+  /** Runs per simulateMany() call (default 4096): each batch is stored when it ends. */
+  batchSize?: number;
+}
+
+/**
+ * Runs specs on this machine: one run per native thread, and (see `batch`) batches for the
+ * GPU, which run alongside the CPU runs.
+ */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   readonly concurrency: number;
-  constructor(concurrency = os.availableParallelism()) {
-    this.concurrency = Math.max(1, concurrency);
+  readonly batch: boolean | 'auto';
+  readonly batchSize: number;
+  constructor(opts: number | LocalExecutorOptions = {}) {
+    const o = typeof opts === 'number' ? { concurrency: opts } : opts;
+    this.concurrency = Math.max(1, o.concurrency ?? os.availableParallelism());
+    this.batch = o.batch ?? 'auto';
+    this.batchSize = Math.max(1, o.batchSize ?? 4096);
+  }
+
+  private batched(spec: RunSpec, cudaWorks: boolean): boolean {
+    if (this.batch !== 'auto') return this.batch;
+    const b = spec.config.backend;
+    return b === 'cuda' || (b === 'auto' && cudaWorks);
   }
 
   async run(specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
+    const cudaWorks = this.batch === 'auto' && specs.some((s) => s.config.backend !== 'cpu') ? info().backends.cuda.available : false;
+    const toBatch = specs.filter((s) => this.batched(s, cudaWorks));
+    const single = specs.filter((s) => !this.batched(s, cudaWorks));
+    let batchSteps = 0, singleSteps = 0;
+    const report = () => hooks.onSteps?.(batchSteps + singleSteps);
+    await Promise.all([
+      this.runBatches(toBatch, hooks, (s) => ((batchSteps = s), report()), signal),
+      this.runSingles(single, hooks, (s) => ((singleSteps = s), report()), signal),
+    ]);
+    if (signal?.aborted) {
+      const { AbortError } = await import('../errors.js');
+      throw new AbortError('sweep interrupted');
+    }
+  }
+
+  // simulateMany() over chunks of batchSize runs, one chunk after another.
+  private async runBatches(specs: RunSpec[], hooks: ExecutorHooks, onSteps: (s: number) => void, signal?: AbortSignal): Promise<void> {
+    let finished = 0;
+    for (let i = 0; i < specs.length && !signal?.aborted; i += this.batchSize) {
+      const chunk = specs.slice(i, i + this.batchSize);
+      const t0 = performance.now();
+      let results: Awaited<ReturnType<typeof simulateMany>> | undefined;
+      let error: Error | undefined;
+      try {
+        results = await simulateMany(chunk.map((s) => s.config), { signal, onProgress: (p) => onSteps(finished + p.stepsDone) });
+      } catch (e) {
+        if (signal?.aborted) return;
+        error = e as Error;
+      }
+      const wallMs = performance.now() - t0;
+      if (error && chunk.length > 1) {
+        // One bad run must not sink the others: retry the chunk's runs one by one.
+        await this.runSingles(chunk, hooks, (s) => onSteps(finished + s), signal, 1);
+      } else {
+        for (let k = 0; k < chunk.length; k++) {
+          const r = results?.[k];
+          await hooks.onDone(r ? { spec: chunk[k]!, result: r.runs[0]!, backend: r.backend, wallMs } : { spec: chunk[k]!, wallMs, error });
+        }
+      }
+      finished += chunk.reduce((a, s) => a + s.config.train.steps, 0);
+      onSteps(finished);
+    }
+  }
+
+  // One simulate() per run, `concurrency` at a time, each on one thread.
+  private async runSingles(specs: RunSpec[], hooks: ExecutorHooks, onSteps: (s: number) => void, signal?: AbortSignal, concurrency = this.concurrency): Promise<void> {
     let next = 0;
     let finishedSteps = 0;
     const inflight = new Map<number, number>();
     const report = () => {
-      if (!hooks.onSteps) return;
       let s = finishedSteps;
       for (const v of inflight.values()) s += v;
-      hooks.onSteps(s);
+      onSteps(s);
     };
     const worker = async () => {
       while (next < specs.length) {
@@ -72,10 +145,6 @@ export class LocalExecutor implements Executor {
         report();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, specs.length) }, worker));
-    if (signal?.aborted) {
-      const { AbortError } = await import('../errors.js');
-      throw new AbortError('sweep interrupted');
-    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "../core/engine/launch_groups.hpp"
 #include "../core/model/population_loss.hpp"
 #include "../core/model/record.hpp"
 #include "../core/rng/gaussian.hpp"
@@ -104,6 +105,32 @@ Napi::Value LogGrid(const Napi::CallbackInfo& info) {
   const auto g = log_step_grid(static_cast<int64_t>(to_u64(info[0], "steps")),
                                static_cast<int>(to_u64(info[1], "points")));
   return adopt(info.Env(), std::vector<double>(g.begin(), g.end()));
+}
+
+Napi::Value LaunchGroups(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "launchGroups(engine, configs[])");
+  std::vector<RunJob> jobs;
+  std::vector<std::vector<int>> groups;
+  try {
+    const Engine e = parse_engine(info[0].As<Napi::String>().Utf8Value());
+    const Napi::Array list = info[1].As<Napi::Array>();
+    for (uint32_t j = 0; j < list.Length(); ++j) {
+      if (!list.Get(j).IsObject()) throw std::invalid_argument("configs[" + std::to_string(j) + "] must be an object");
+      jobs.push_back(RunJob{to_run_config(list.Get(j).As<Napi::Object>()), {}});
+    }
+    groups = launch_groups(e, jobs);
+  } catch (const std::exception& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  Napi::Array out = Napi::Array::New(env, groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    Napi::Array a = Napi::Array::New(env, groups[g].size());
+    for (size_t k = 0; k < groups[g].size(); ++k) a.Set(static_cast<uint32_t>(k), groups[g][k]);
+    out.Set(static_cast<uint32_t>(g), a);
+  }
+  return out;
 }
 
 }  // namespace loradyn_addon

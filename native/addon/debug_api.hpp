@@ -9,4 +9,5 @@ Napi::Value EvalActivation(const Napi::CallbackInfo& info);  // (spec, Float64Ar
 Napi::Value ValidateConfig(const Napi::CallbackInfo& info);  // throws RangeError when the core refuses
 Napi::Value PopulationLoss(const Napi::CallbackInfo& info);  // (config, M[], Q[]) -> number
 Napi::Value LogGrid(const Napi::CallbackInfo& info);         // (steps, points) -> Float64Array
+Napi::Value LaunchGroups(const Napi::CallbackInfo& info);    // (engine, configs[]) -> number[][]
 }  // namespace loradyn_addon

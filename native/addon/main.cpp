@@ -14,12 +14,14 @@ namespace loradyn_addon {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("simulate", Napi::Function::New(env, Simulate));
+  exports.Set("simulateMany", Napi::Function::New(env, SimulateMany));
   exports.Set("philox", Napi::Function::New(env, Philox));
   exports.Set("gaussians", Napi::Function::New(env, Gaussians));
   exports.Set("evalActivation", Napi::Function::New(env, EvalActivation));
   exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
   exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
   exports.Set("logGrid", Napi::Function::New(env, LogGrid));
+  exports.Set("launchGroups", Napi::Function::New(env, LaunchGroups));
   exports.Set("theoryTau", Napi::Function::New(env, TheoryTau));
   exports.Set("theoryCritical", Napi::Function::New(env, TheoryCritical));
   exports.Set("theoryLoss", Napi::Function::New(env, TheoryLoss));

@@ -71,12 +71,10 @@ struct Json {
   }
 };
 
-bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_same, Json& out, bool first,
-               Engine engine = Engine::Full) {
-  const auto seeds = seed_list(nseeds);
-  RunControl ctl;
-  std::vector<RunRecord> cpu = cpu_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
-  std::vector<RunRecord> gpu = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
+// Compares CUDA runs with the CPU's, seed by seed, and writes one JSON row.
+bool compare(const char* name, const std::vector<RunRecord>& cpu, const std::vector<RunRecord>& gpu, int64_t steps,
+             double min_same, Json& out, bool first) {
+  const int nseeds = static_cast<int>(cpu.size());
   double wm = 0, wM = 0, wQ = 0, wu = 0, wl = 0, wb = 0;
   int same = 0, total = 0, escaped = 0, shape_ok = 1;
   for (int i = 0; i < nseeds; ++i) {
@@ -97,7 +95,7 @@ bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_sa
   const bool ok = shape_ok && wm <= 1 && wM <= 1 && wQ <= 1 && wu <= 1 && wl <= 1 && wb <= 1 &&
                   same >= min_same * total;
   out.raw(std::string(first ? "" : ",\n") + "    {\"case\": \"" + name + "\", \"seeds\": " +
-          std::to_string(nseeds) + ", \"steps\": " + std::to_string(cfg.train.steps) +
+          std::to_string(nseeds) + ", \"steps\": " + std::to_string(steps) +
           ", \"record_shape_identical\": " + (shape_ok ? "true" : "false") + ", \"worst_m\": ");
   out.num(wm);
   out.raw(", \"worst_M\": "); out.num(wM);
@@ -110,6 +108,32 @@ bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_sa
   std::fprintf(stderr, "agreement %-34s %s (worst m %.3g, escapes %d/%d identical)\n", name, ok ? "ok" : "FAIL", wm,
                same, total);
   return ok;
+}
+
+bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_same, Json& out, bool first,
+               Engine engine = Engine::Full) {
+  const auto seeds = seed_list(nseeds);
+  RunControl ctl;
+  std::vector<RunRecord> cpu = cpu_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
+  std::vector<RunRecord> gpu = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
+  return compare(name, cpu, gpu, cfg.train.steps, min_same, out, first);
+}
+
+// Several sweep points in one CUDA call (run_many: compatible points share a launch) against
+// each point alone on the CPU.
+bool sweep_agreement(const char* name, const std::vector<RunConfig>& cfgs, int nseeds, double min_same, Json& out,
+                     bool first, Engine engine = Engine::Full) {
+  std::vector<RunJob> jobs;
+  for (const RunConfig& c : cfgs) jobs.push_back(RunJob{c, seed_list(nseeds)});
+  RunControl ctl;
+  const auto gpu_many = cuda_backend().run_many(engine, jobs, hardware_threads(), ctl);
+  std::vector<RunRecord> cpu, gpu;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    auto c = cpu_backend().run(engine, jobs[j].cfg, jobs[j].seeds, hardware_threads(), ctl);
+    cpu.insert(cpu.end(), c.begin(), c.end());
+    gpu.insert(gpu.end(), gpu_many[j].begin(), gpu_many[j].end());
+  }
+  return compare(name, cpu, gpu, cfgs.front().train.steps, min_same, out, first);
 }
 
 void timing(const char* name, const RunConfig& cfg, int nseeds, double gen_rate, Json& out, bool first,
@@ -188,6 +212,15 @@ int main(int argc, char** argv) {
   all &= agreement("erf d=4096 K=4 r=4 B=8 misaligned (spilled state)",
                    make_cfg("erf", 4096, 4, 4, Pretrained::Misaligned, {0.2, 0.4, 0.6, 0.8}, 8, 0.2, 100), 2, 0, j,
                    false);
+  {
+    std::vector<RunConfig> sweep;  // mu, eta and noise vary: one launch
+    for (double mu : {0.2, 0.5, 0.8}) sweep.push_back(make_cfg("erf", 500, 1, 1, Pretrained::Aligned, {mu}, 10, 0.1 + mu / 4, 1000 / q, mu / 10));
+    sweep.push_back(make_cfg("relu", 500, 1, 1, Pretrained::Aligned, {0.5}, 10, 0.1, 1000 / q));  // a second launch
+    all &= sweep_agreement("sweep: 3 mu/eta/noise points + 1 relu, run_many", sweep, 8, 0.75, j, false);
+    std::vector<RunConfig> rsweep;
+    for (double mu : {0.3, 0.6}) rsweep.push_back(make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {mu}, 50, 0.2 + mu / 4, 2000 / q, mu / 20));
+    all &= sweep_agreement("reduced sweep: 2 mu/eta/noise points, run_many", rsweep, 16, 0.75, j, false, Engine::Reduced);
+  }
   all &= agreement("reduced relu d=100 B=1 rank1", make_cfg("relu", 100, 1, 1, Pretrained::Aligned, {0.5}, 1, 0.01, 5000 / q),
                    32 / q, 0.9, j, false, Engine::Reduced);
   all &= agreement("reduced relu d=1000 B=500 noise", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 500, 0.2, 2000 / q, 0.05),

@@ -10,8 +10,10 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "../core/engine/launch_groups.hpp"
 #include "../core/model/recorder.hpp"
 #include "../core/reduced/reduced_state.hpp"
 #include "../core/sgd/full_state.hpp"
@@ -150,10 +152,43 @@ W0Mode w0_mode(Pretrained p) {
   }
 }
 
-std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
-                                const RunControl& ctl) {
+// The runs of one launch: every seed of every job (jobs compatible by launch_groups()), in
+// order; run i has config *cfg[i] and seed seed[i].
+struct LaunchRuns {
+  std::vector<const RunConfig*> cfg;
+  std::vector<uint64_t> seed;
+  std::vector<std::pair<int, int>> where;  // (job, seed index) of run i
+  explicit LaunchRuns(const std::vector<const RunJob*>& jobs) {
+    for (int j = 0; j < static_cast<int>(jobs.size()); ++j)
+      for (int k = 0; k < static_cast<int>(jobs[j]->seeds.size()); ++k) {
+        cfg.push_back(&jobs[j]->cfg);
+        seed.push_back(jobs[j]->seeds[k]);
+        where.emplace_back(j, k);
+      }
+  }
+  int size() const { return static_cast<int>(seed.size()); }
+  // Results by job, in each job's seed order.
+  std::vector<std::vector<RunRecord>> split(std::vector<RunRecord> flat, const std::vector<const RunJob*>& jobs) const {
+    std::vector<std::vector<RunRecord>> out(jobs.size());
+    for (size_t j = 0; j < jobs.size(); ++j) out[j].resize(jobs[j]->seeds.size());
+    for (size_t i = 0; i < flat.size(); ++i) out[where[i].first][where[i].second] = std::move(flat[i]);
+    return out;
+  }
+};
+
+void check_group(Engine e, const std::vector<const RunJob*>& jobs) {
+  for (const RunJob* j : jobs)
+    if (!launch_compatible(e, jobs.front()->cfg, j->cfg))
+      throw std::invalid_argument("backend 'cuda': configs in one launch must agree on everything but seeds, mu, eta, "
+                                  "noise and the initial state (launch_groups)");
+}
+
+std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
+  check_group(Engine::Full, jobs);
+  const RunConfig& cfg = jobs.front()->cfg;  // the shared part
+  const LaunchRuns runs(jobs);
   const auto& mc = cfg.model;
-  const int S = static_cast<int>(seeds.size());
+  const int S = runs.size();
   const int K = mc.hidden, r = mc.rank;
   const int64_t d64 = mc.d;
   FullKernelArgs a{};
@@ -164,11 +199,7 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
   a.B = cfg.train.batch;
   a.w0mode = w0_mode(mc.pretrained);
   a.spherical = mc.spherical ? 1 : 0;
-  for (int j = 0; j < K && j < kCudaMaxHidden; ++j) a.mu[j] = mc.mu[j];
-  a.eta = effective_eta(cfg);
-  a.step_size = a.eta / static_cast<double>(cfg.train.batch);
   a.readout = committee_readout(mc);
-  a.sqrt_noise = std::sqrt(mc.noise);
   a.act = to_device_activation(mc.activation, false);
   a.teacher = to_device_activation(mc.teacher.act, mc.teacher.squared);
   a.nthr = static_cast<int>(cfg.record.thresholds.size());
@@ -178,14 +209,23 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
   full_kernel_shape(a);  // throws for unsupported shapes before any work is done
   if (S == 0) return {};
   const int d = a.d;
+  // Per run: its own mu, eta and noise.
+  std::vector<double> mu(static_cast<size_t>(S) * K), step_size(S), sqrt_noise(S), eta(S);
+  for (int i = 0; i < S; ++i) {
+    const RunConfig& c = *runs.cfg[i];
+    for (int j = 0; j < K; ++j) mu[static_cast<size_t>(i) * K + j] = c.model.mu[j];
+    eta[i] = effective_eta(c);
+    step_size[i] = eta[i] / static_cast<double>(c.train.batch);
+    sqrt_noise[i] = std::sqrt(c.model.noise);
+  }
 
   // Host: the CPU's initial states and point 0 of every record.
   std::vector<FullState> states(S);
   std::vector<std::unique_ptr<Recorder>> recs(S);
   std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
   parallel_for(S, threads, [&](int i) {
-    states[i] = init_full_state(cfg, seeds[i]);
-    recs[i] = std::make_unique<Recorder>(cfg, seeds[i]);
+    states[i] = init_full_state(*runs.cfg[i], runs.seed[i]);
+    recs[i] = std::make_unique<Recorder>(*runs.cfg[i], runs.seed[i]);
     std::vector<double> m(r * K), M(K * K), Q(K * K);
     full_order_parameters(states[i], m.data(), M.data(), Q.data());
     recs[i]->record(0, 0.0, m.data(), states[i].U.data(), M.data(), Q.data());
@@ -210,7 +250,10 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
     }
     a.grid = dev.upload(grid);
     a.P = P;
-    a.seeds = dev.upload(seeds);
+    a.mu = dev.upload(mu);
+    a.step_size = dev.upload(step_size);
+    a.sqrt_noise = dev.upload(sqrt_noise);
+    a.seeds = dev.upload(runs.seed);
     a.teacher_rows = dev.upload(teacher);
     a.w0_rows = w0.empty() ? nullptr : dev.upload(w0);
     a.V = dev.upload(V);
@@ -257,7 +300,7 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
         // The kernel stores the interval's mean batch loss; one add makes Recorder report it.
         if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
         const int64_t st = static_cast<int64_t>(ostep[q]);
-        rec.record(st, static_cast<double>(st) * a.eta, &om[q * r * K], &ou[q * K * r], &oM[q * K * K],
+        rec.record(st, static_cast<double>(st) * eta[i], &om[q * r * K], &ou[q * K * r], &oM[q * K * K],
                    &oQ[q * K * K]);
       }
       RunRecord& res = rec.result();
@@ -266,7 +309,7 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
       res.cancelled = cancelled;
       out[i] = rec.take();
       out[i].steps_done = done[i];
-      if (cfg.record.final_state) {
+      if (runs.cfg[i]->record.final_state) {
         out[i].final_u.assign(Uend.begin() + static_cast<size_t>(i) * K * r, Uend.begin() + static_cast<size_t>(i + 1) * K * r);
         out[i].final_v.assign(Vend.begin() + static_cast<size_t>(i) * r * d, Vend.begin() + static_cast<size_t>(i + 1) * r * d);
       }
@@ -274,14 +317,14 @@ std::vector<RunRecord> run_full(const RunConfig& cfg, const std::vector<uint64_t
   } else {
     for (int i = 0; i < S; ++i) {
       out[i] = recs[i]->take();
-      if (cfg.record.final_state) {
+      if (runs.cfg[i]->record.final_state) {
         out[i].final_u = states[i].U;
         out[i].final_v = states[i].V;
       }
     }
   }
-  if (cfg.record.final_state)
-    for (int i = 0; i < S; ++i) {
+  for (int i = 0; i < S; ++i)
+    if (runs.cfg[i]->record.final_state) {
       out[i].teacher = std::move(states[i].teacher);
       out[i].w0 = std::move(states[i].w0);
     }
@@ -306,19 +349,26 @@ bool reduced_supported(const RunConfig& cfg, std::string* why) {
   return true;
 }
 
-std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
-                                   const RunControl& ctl) {
-  check_reduced_config(cfg);
-  std::string why;
-  if (!reduced_supported(cfg, &why)) throw std::invalid_argument(why);
-  const int S = static_cast<int>(seeds.size());
+std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
+  check_group(Engine::Reduced, jobs);
+  for (const RunJob* j : jobs) {
+    check_reduced_config(j->cfg);
+    std::string why;
+    if (!reduced_supported(j->cfg, &why)) throw std::invalid_argument(why);
+  }
+  const RunConfig& cfg = jobs.front()->cfg;  // the shared part
+  const LaunchRuns runs(jobs);
+  const int S = runs.size();
   if (S == 0) return {};
   ReducedKernelArgs a{};
   a.S = S;
   a.B = cfg.train.batch;
-  const double eta = effective_eta(cfg);
-  a.step_size = eta / static_cast<double>(cfg.train.batch);
-  a.sqrt_noise = std::sqrt(cfg.model.noise);
+  std::vector<double> eta(S), step_size(S), sqrt_noise(S);
+  for (int i = 0; i < S; ++i) {
+    eta[i] = effective_eta(*runs.cfg[i]);
+    step_size[i] = eta[i] / static_cast<double>(runs.cfg[i]->train.batch);
+    sqrt_noise[i] = std::sqrt(runs.cfg[i]->model.noise);
+  }
   a.scratch = cfg.model.pretrained == Pretrained::Scratch ? 1 : 0;
   a.spherical = cfg.model.spherical ? 1 : 0;
   a.act = to_device_activation(cfg.model.activation, false);
@@ -344,7 +394,7 @@ std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint6
     *Q = qq;
   };
   parallel_for(S, threads, [&](int i) {
-    states[i] = init_reduced_state(cfg, seeds[i]);
+    states[i] = init_reduced_state(*runs.cfg[i], runs.seed[i]);
     const ReducedState& st = states[i];
     if (st.f != 1 || st.q != 2)
       throw std::invalid_argument("backend 'cuda': this reduced config needs the general chain (use backend 'cpu')");
@@ -353,7 +403,7 @@ std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint6
     u0[i] = st.U[0];
     w0r[i] = st.w0[0];
     mu0[i] = st.w0_zero ? 0.0 : st.w0[0];
-    recs[i] = std::make_unique<Recorder>(cfg, seeds[i]);
+    recs[i] = std::make_unique<Recorder>(*runs.cfg[i], runs.seed[i]);
     double M, Q;
     order(w0r[i], m0[i], l0[i], u0[i], &M, &Q);
     recs[i]->record(0, 0.0, &m0[i], &u0[i], &M, &Q);
@@ -368,8 +418,10 @@ std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint6
     DeviceArena dev;
     a.grid = dev.upload(grid);
     a.P = P;
-    a.seeds = dev.upload(seeds);
+    a.seeds = dev.upload(runs.seed);
     a.mu0 = dev.upload(mu0);
+    a.step_size = dev.upload(step_size);
+    a.sqrt_noise = dev.upload(sqrt_noise);
     a.m = dev.upload(m0);
     a.l = dev.upload(l0);
     a.u = dev.upload(u0);
@@ -412,7 +464,7 @@ std::vector<RunRecord> run_reduced(const RunConfig& cfg, const std::vector<uint6
         const int64_t st = static_cast<int64_t>(ostep[q]);
         double M, Q;
         order(w0r[i], om[q], ol[q], ou[q], &M, &Q);
-        rec.record(st, static_cast<double>(st) * eta, &om[q], &ou[q], &M, &Q);
+        rec.record(st, static_cast<double>(st) * eta[i], &om[q], &ou[q], &M, &Q);
       }
       RunRecord& res = rec.result();
       for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
@@ -457,8 +509,31 @@ class CudaBackend final : public Backend {
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();
     if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
-    if (e == Engine::Reduced) return run_reduced(cfg, seeds, std::max(1, threads), ctl);
-    return run_full(cfg, seeds, std::max(1, threads), ctl);
+    const RunJob job{cfg, seeds};
+    const std::vector<const RunJob*> one{&job};
+    return e == Engine::Reduced ? run_reduced(one, std::max(1, threads), ctl) : run_full(one, std::max(1, threads), ctl);
+  }
+
+  // One launch (in chunks of steps) per launch_groups() group: a sweep over mu or eta with a
+  // few seeds per point fills the device instead of launching a handful of blocks per point.
+  std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
+                                               const RunControl& ctl) override {
+    for (const RunJob& j : jobs) validate_config(j.cfg);
+    if (!supports(e))
+      throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
+    const ProbeResult& p = probe();
+    if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
+    std::vector<std::vector<RunRecord>> out(jobs.size());
+    for (const std::vector<int>& g : launch_groups(e, jobs)) {
+      std::vector<const RunJob*> members;
+      for (int j : g) members.push_back(&jobs[j]);
+      const LaunchRuns runs(members);
+      auto flat = e == Engine::Reduced ? run_reduced(members, std::max(1, threads), ctl)
+                                       : run_full(members, std::max(1, threads), ctl);
+      auto split = runs.split(std::move(flat), members);
+      for (size_t k = 0; k < g.size(); ++k) out[g[k]] = std::move(split[k]);
+    }
+    return out;
   }
 };
 

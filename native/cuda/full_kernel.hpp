@@ -15,17 +15,13 @@ constexpr int64_t kCudaMaxD = 32768;
 enum class W0Mode : int { Aligned = 0, Stored = 1, Scratch = 2 };
 
 struct FullKernelArgs {
-  // Model and training (identical for every run).
+  // Model and training shared by every run of the launch (launch_groups() in core/engine).
   int S;            // runs
   int d, K, r;
   int64_t B;
   W0Mode w0mode;
   int spherical;
-  double mu[kCudaMaxHidden];
-  double eta;        // effective eta (t = step * eta)
-  double step_size;  // eta / B
   double readout;    // a: yhat = a sum_j s(lambda_j)
-  double sqrt_noise;
   DevActivation act;
   DevActivation teacher;
   int nthr;
@@ -36,7 +32,10 @@ struct FullKernelArgs {
   const int64_t* grid;
   int P;
 
-  // Inputs.
+  // Inputs. Per run, what the points of a sweep sharing this launch may vary:
+  const double* mu;             // S x K (Aligned: w0_j = mu_j w*_j)
+  const double* step_size;      // S: effective eta / B
+  const double* sqrt_noise;     // S
   const uint64_t* seeds;        // S
   const double* teacher_rows;   // S x K x d
   const double* w0_rows;        // S x K x d (Stored only)

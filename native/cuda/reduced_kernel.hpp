@@ -11,7 +11,7 @@ namespace loradyn {
 struct ReducedKernelArgs {
   int S;
   int64_t B;
-  double step_size, sqrt_noise, dof;
+  double dof;
   int scratch, spherical;
   DevActivation act, teacher;
   int nthr;
@@ -21,6 +21,8 @@ struct ReducedKernelArgs {
   int P;
   const uint64_t* seeds;  // S
   const double* mu0;      // S: w0 coordinate on the teacher axis (0 for scratch)
+  const double* step_size;   // S: effective eta / B (sweep points sharing a launch may differ)
+  const double* sqrt_noise;  // S
   double *m, *l, *u;      // S: the chain's state, carried between launches
   int* next_point;
   int* points_done;

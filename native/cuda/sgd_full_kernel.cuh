@@ -70,6 +70,9 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
   const int run = blockIdx.x;
   const int tid = threadIdx.x;
   if (a.diverged[run] >= 0) return;  // uniform: the whole block leaves
+  // This run's own parameters (a launch may hold several points of a sweep).
+  const double step_size = a.step_size[run], sqrt_noise = a.sqrt_noise[run];
+  const double* mu = a.mu + static_cast<size_t>(run) * a.K;
 
   const int d = a.d, K = MK == 1 ? 1 : a.K, R = MR == 1 ? 1 : a.r;
   const bool stored = a.w0mode == W0Mode::Stored;
@@ -130,7 +133,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
 #pragma unroll
         for (int q = 0; q < 4; ++q) {
           auto W = [&](int jj) {
-            double w = stored ? at(rowsW + jj, blk, q) : scratch ? 0.0 : a.mu[jj] * at(rowsT + jj, blk, q);
+            double w = stored ? at(rowsW + jj, blk, q) : scratch ? 0.0 : mu[jj] * at(rowsT + jj, blk, q);
             for (int i = 0; i < R; ++i) w += U[jj * MR + i] * at(rowsV + i, blk, q);
             return w;
           };
@@ -204,7 +207,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
         }
       }
       // The label noise rides along in the reduction: only thread 0 adds it (x + 0 = x exactly).
-      if (a.sqrt_noise > 0 && tid == 0)
+      if (sqrt_noise > 0 && tid == 0)
         acc[2 * MK + MR] = gaussian_at(knoise, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0);
       block_sum<T, NR>(acc, N1, red);
 
@@ -215,7 +218,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
       for (int j = 0; j < MK; ++j) {
         if (j >= K) { gj[j] = 0; continue; }
         const double ps = acc[j];
-        double l = stored ? acc[MK + j] : scratch ? 0.0 : a.mu[j] * ps;
+        double l = stored ? acc[MK + j] : scratch ? 0.0 : mu[j] * ps;
 #pragma unroll
         for (int i = 0; i < MR; ++i)
           if (i < R) l += U[j * MR + i] * acc[2 * MK + i];
@@ -227,7 +230,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
       }
       yhat *= a.readout;
       y *= a.readout;
-      if (a.sqrt_noise > 0) y += a.sqrt_noise * acc[2 * MK + MR];
+      if (sqrt_noise > 0) y += sqrt_noise * acc[2 * MK + MR];
       const double err = yhat - y;
       loss += 0.5 * err * err;
       const double ea = err * a.readout;
@@ -260,7 +263,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
     ++ln;
     if (!scratch)
 #pragma unroll
-      for (int k = 0; k < MK * MR; ++k) U[k] -= a.step_size * gU[k];
+      for (int k = 0; k < MK * MR; ++k) U[k] -= step_size * gU[k];
     double acc2[NR];
 #pragma unroll
     for (int k = 0; k < NR; ++k) acc2[k] = 0;
@@ -272,7 +275,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
 #pragma unroll
         for (int q = 0; q < 4; ++q) {
           const double dv = batched ? at(rowsD + i, blk, q) : cB[i] * x[blk][q];
-          const double v = at(rowsV + i, blk, q) - a.step_size * dv;
+          const double v = at(rowsV + i, blk, q) - step_size * dv;
           at(rowsV + i, blk, q) = v;
           acc2[i] += v * v;
 #pragma unroll

@@ -22,10 +22,11 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
   if (run >= a.S || a.diverged[run] >= 0) return;
   double m = a.m[run], l = a.l[run], u = a.u[run];
   const double mu0 = a.mu0[run];
+  const double step_size = a.step_size[run], sqrt_noise = a.sqrt_noise[run];
   const uint64_t seed = a.seeds[run];
   const DrawKey key{seed, kStreamReduced};
   const DrawKey gkey{seed, kStreamReducedGamma};
-  const bool noisy = a.sqrt_noise > 0;
+  const bool noisy = sqrt_noise > 0;
   const int64_t nq = noisy ? 3 : 2;
   int next = a.next_point[run], pts = a.points_done[run];
   double lsum = a.loss_sum[run];
@@ -69,7 +70,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
       double sv, ds;
       dev_activation_eval(a.act, lam, sv, ds);
       double y = dev_link_value(a.teacher, x0);
-      if (noisy) y += a.sqrt_noise * coord(b * nq + 2);
+      if (noisy) y += sqrt_noise * coord(b * nq + 2);
       const double err = sv - y;
       loss += 0.5 * err * err;
       const double g = ds * err;
@@ -79,11 +80,11 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
       s1 += c * x1;
       cc += c * c;
     }
-    if (!a.scratch) u -= a.step_size * gU;
+    if (!a.scratch) u -= step_size * gU;
     const double z = sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
-    double mn = m - a.step_size * s0;
-    double p0 = l - a.step_size * s1;
-    double p1 = -a.step_size * z;
+    double mn = m - step_size * s0;
+    double p0 = l - step_size * s1;
+    double p1 = -step_size * z;
     if (a.spherical) {
       const double inv = 1.0 / sqrt((mn * mn + p0 * p0) + p1 * p1);
       mn *= inv;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <utility>
 #include <stdexcept>
 
 #include "../ode/ode_engine.hpp"
@@ -37,6 +38,14 @@ RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunCo
                               "' is not available in this build");
 }
 
+std::vector<std::vector<RunRecord>> Backend::run_many(Engine e, const std::vector<RunJob>& jobs,
+                                                      int threads, const RunControl& ctl) {
+  std::vector<std::vector<RunRecord>> out;
+  out.reserve(jobs.size());
+  for (const RunJob& j : jobs) out.push_back(run(e, j.cfg, j.seeds, threads, ctl));
+  return out;
+}
+
 namespace {
 
 class CpuBackend final : public Backend {
@@ -57,6 +66,29 @@ class CpuBackend final : public Backend {
     parallel_for(n, threads, [&](int i) {
       out[i] = e == Engine::Full ? simulate_full(cfg, seeds[i], ctl, inner)
                                  : run_one_cpu(e, cfg, seeds[i], ctl);
+    });
+    return out;
+  }
+
+  // Every run of every job over the threads at once (a sweep of many one-seed points keeps
+  // all cores busy); threads left over share each run's batch, as in run().
+  std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
+                                               const RunControl& ctl) override {
+    std::vector<std::pair<int, int>> runs;
+    std::vector<std::vector<RunRecord>> out(jobs.size());
+    for (int j = 0; j < static_cast<int>(jobs.size()); ++j) {
+      validate_config(jobs[j].cfg);
+      if (e == Engine::Reduced) check_reduced_config(jobs[j].cfg);
+      out[j].resize(jobs[j].seeds.size());
+      for (int k = 0; k < static_cast<int>(jobs[j].seeds.size()); ++k) runs.emplace_back(j, k);
+    }
+    const int n = static_cast<int>(runs.size());
+    const int inner = std::max(1, threads / std::max(1, n));
+    parallel_for(n, threads, [&](int i) {
+      const auto [j, k] = runs[i];
+      const RunConfig& cfg = jobs[j].cfg;
+      const uint64_t seed = jobs[j].seeds[k];
+      out[j][k] = e == Engine::Full ? simulate_full(cfg, seed, ctl, inner) : run_one_cpu(e, cfg, seed, ctl);
     });
     return out;
   }

@@ -15,6 +15,12 @@ enum class BackendKind { Cpu, Cuda };
 Engine parse_engine(const std::string& name);  // throws std::invalid_argument
 const char* engine_name(Engine e);
 
+// One config and its seeds: a unit of a batched call (the points of a sweep).
+struct RunJob {
+  RunConfig cfg;
+  std::vector<uint64_t> seeds;
+};
+
 // A backend runs many seeds of one config. CPU and CUDA both implement it.
 class Backend {
  public:
@@ -30,6 +36,12 @@ class Backend {
   virtual std::vector<RunRecord> run(Engine e, const RunConfig& cfg,
                                      const std::vector<uint64_t>& seeds, int threads,
                                      const RunControl& ctl) = 0;
+  // Several configs of one engine in one call: out[j][k] is the run of jobs[j].seeds[k], the
+  // same bits as run() on jobs[j] alone. The default runs the jobs one after another; the CPU
+  // spreads all runs over its threads and the CUDA backend gives each launch_groups() group
+  // one kernel launch.
+  virtual std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs,
+                                                       int threads, const RunControl& ctl);
 };
 
 Backend& cpu_backend();
