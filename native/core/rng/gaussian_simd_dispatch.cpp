@@ -121,11 +121,17 @@ SimdPath simd_path_best() {
   return best;
 }
 
-void gaussian_fill_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
-                        uint32_t start, uint32_t n, double* out) {
+namespace {
+void require(SimdPath path) {
   if (!available(path))
     throw std::invalid_argument(std::string("SIMD path '") + simd_path_name(path) +
                                 "' is not available on this CPU or build");
+}
+}  // namespace
+
+void gaussian_fill_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
+                        uint32_t start, uint32_t n, double* out) {
+  require(path);
   fill_with(blocks_of(path), key, step, sample, start, n, out);
 }
 
@@ -135,15 +141,9 @@ void gaussian_fill_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint
   fill_with(blocks, key, step, sample, start, n, out);
 }
 
-}  // namespace loradyn
-
-namespace loradyn {
-
 void gaussian_fill_f32_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
                             uint32_t start, uint32_t n, double* out) {
-  if (!available(path))
-    throw std::invalid_argument(std::string("SIMD path '") + simd_path_name(path) +
-                                "' is not available on this CPU or build");
+  require(path);
   fill_f32_with(supers_of(path), key, step, sample, start, n, out);
 }
 
