@@ -26,6 +26,10 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'sigmoid', d: 700, pretrained: { kind: 'misaligned', mu: 0.4 } }, train: { batch: 3, eta: 0.2, steps: 60 } },
   },
   {
+    name: 'd 70000 (samples in groups: the rows exceed L2), B 70 (3 parts, a short last group), relu, misaligned, rank 2, noise',
+    config: { model: { activation: 'relu', d: 70000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, noise: 0.05 }, train: { batch: 70, eta: 0.2, steps: 3 } },
+  },
+  {
     name: 'd 300, B 40, he3, K 3 committee, aligned, rank 1',
     config: { model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } }, train: { batch: 40, eta: 0.05, steps: 40 } },
   },
@@ -42,10 +46,11 @@ for (const c of cases) {
   });
 }
 
-t.test('one run, batch shared by 1, 2 and 3 threads: identical bits', async (t) => {
+for (const [d, steps] of [[1500, 15], [70000, 2]] as const)
+t.test(`one run, batch shared by 1, 2 and 3 threads: identical bits (d ${d})`, async (t) => {
   const config: ConfigInput = {
-    model: { activation: 'tanh', d: 1500, rank: 2 },
-    train: { batch: 200, eta: 0.3, steps: 15 },
+    model: { activation: 'tanh', d, rank: 2 },
+    train: { batch: 200, eta: 0.3, steps },
     engine: 'full',
     backend: 'cpu',
     seeds: [8],

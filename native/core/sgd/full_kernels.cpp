@@ -56,6 +56,24 @@ LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n,
   }
 }
 
+LD_CLONES void to_float(const double* src, int64_t n, float* dst) {
+  for (int64_t k = 0; k < n; ++k) dst[k] = static_cast<float>(src[k]);
+}
+
+LD_CLONES void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n,
+                              double* dv) {
+  // Blocks of dv that stay in L1 while the G samples add to them, in order.
+  constexpr int64_t kBlock = 512;
+  for (int64_t k0 = 0; k0 < n; k0 += kBlock) {
+    const int64_t k1 = k0 + kBlock < n ? k0 + kBlock : n;
+    for (int g = 0; g < G; ++g) {
+      const double cg = c[g];
+      const float* xg = x + g * stride;
+      for (int64_t k = k0; k < k1; ++k) dv[k] += cg * static_cast<double>(xg[k]);
+    }
+  }
+}
+
 LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
   for (int64_t k = 0; k < n; ++k) dst[k] += src[k];
 }

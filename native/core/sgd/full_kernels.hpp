@@ -14,6 +14,13 @@ void project(int nrows, const double* const* rows, const double* x, int64_t n, d
 // dv[i * stride + k] += c[i] * x[k] for i < nrows, k < n.
 void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
 
+// dst[k] = src[k] as a float, k < n (exact for the single-precision inputs).
+void to_float(const double* src, int64_t n, float* dst);
+
+// dv[k] += c[g] * x[g * stride + k] for g = 0 .. G-1 in turn, k < n: the additions of G
+// axpy_rows calls in the same order, with dv read and written once.
+void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv);
+
 // dst[k] += src[k], k < n.
 void add_into(double* dst, const double* src, int64_t n);
 

@@ -8,10 +8,16 @@
 #include <vector>
 
 #include "../model/recorder.hpp"
+#include "../rng/gaussian.hpp"
 #include "../util/thread_pool.hpp"
 #include "full_state.hpp"
 
 namespace loradyn {
+
+// Coordinates drawn and projected at a time: 8 KB of x, which stays in L1 while every
+// projection row passes over it.
+inline constexpr int64_t kDrawBlock = 1024;
+static_assert(kDrawBlock % kF32SuperBlock == 0, "draw blocks start on super-blocks");
 
 // The batch is cut into parts that depend on B alone; each part sums its samples in order,
 // then the parts are added in order. This fixes the floating-point order for any number of
@@ -45,6 +51,11 @@ class FullSgd {
   void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
                       bool fast);
   static double rescale_huge(double* v, int64_t n);
+  struct Scratch;
+  // Large d, B > 1 (sgd_full_grouped.cpp): samples of a part in groups of group_, so the teacher,
+  // w0 and V blocks and dV are read once per group instead of once per sample. The same bits
+  // as the per-sample loop. Returns the part's loss.
+  double part_grouped(int64_t s, int p, Scratch& w, double* dV, double* gU);
 
   const RunConfig& cfg_;
   uint64_t seed_;
@@ -64,7 +75,13 @@ class FullSgd {
   struct Scratch {  // one per worker, sized once
     std::vector<double> x, acc, proj, c;
     std::vector<const double*> rows;
+    // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
+    // group's projection accumulators and gradient coefficients.
+    std::vector<float> xg;
+    std::vector<double> accg, cg;
   };
+  int group_ = 1;       // samples per group in part_grouped (1: per-sample loop)
+  int64_t d_pad_ = 0;   // d rounded up to whole super-blocks
   std::vector<Scratch> scratch_per_worker_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "../rng/gaussian.hpp"
@@ -15,10 +16,12 @@ namespace {
 
 // Work (B * d coordinate updates) between two progress reports: a few milliseconds.
 constexpr double kReportWork = 4e6;
-// Coordinates drawn and projected at a time: 8 KB of x, which stays in L1 while every
-// projection row passes over it.
-constexpr int64_t kDrawBlock = 1024;
-static_assert(kDrawBlock % kF32SuperBlock == 0, "draw blocks start on super-blocks");
+// Sample groups (part_grouped): from this d on, where the teacher, V and dV rows (8 d bytes
+// each) no longer fit in a 2 MB L2; groups sized so the group's float inputs take about
+// kGroupBytes. Measured at B = 500 (bench/cpu_speed.ts): d = 1e5 gains 15-20%, d = 3e4 loses 10%.
+constexpr int64_t kGroupMinD = 65536;
+constexpr int64_t kGroupBytes = 2 << 20;
+constexpr int kMaxGroup = 8;
 // Batch parts: at least this many samples each, at most kMaxParts of them.
 constexpr int64_t kMinPartSamples = 32;
 constexpr int kMaxParts = 16;
@@ -51,10 +54,20 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   dV_.resize(r * d_);
   gU_.resize(K * r);
   const int nproj = 2 * K + r;
+  d_pad_ = (d_ + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
+  if (path == Path::Fast && cfg.train.batch > 1 && d_ >= kGroupMinD)
+    group_ = static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad_), 2, kMaxGroup));
+  if (const char* g = std::getenv("LORADYN_SAMPLE_GROUP"))  // tests and tuning: force a group size
+    if (path == Path::Fast && cfg.train.batch > 1) group_ = std::clamp(std::atoi(g), 1, 64);
   scratch_per_worker_.resize(workers);
   for (Scratch& w : scratch_per_worker_) {
     // Room to the end of the last super-block: the draws fill whole super-blocks (no copy).
-    w.x.resize((d_ + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock);
+    w.x.resize(d_pad_);
+    if (group_ > 1) {
+      w.xg.resize(static_cast<size_t>(group_) * d_pad_);
+      w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
+      w.cg.resize(static_cast<size_t>(group_) * r);
+    }
     w.acc.resize(static_cast<size_t>(nproj) * kSumLanes);
     w.proj.resize(nproj);
     w.c.resize(r);
@@ -183,6 +196,10 @@ void FullSgd::step_fast(int64_t s) {
     double* gU = &part_gU_[static_cast<size_t>(p) * K * r];
     if (!direct) std::fill(dV, dV + r * d, 0.0);
     std::fill(gU, gU + K * r, 0.0);
+    if (group_ > 1) {
+      part_loss_[p] = part_grouped(s, p, w, dV, gU);
+      return;
+    }
     double loss = 0;
     for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
       std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);

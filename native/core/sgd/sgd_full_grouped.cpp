@@ -1,0 +1,69 @@
+// The batched step for large d (FullSgd::part_grouped): a part's samples in groups of G.
+// Per coordinate block, every sample of the group is drawn and projected while the block of the
+// teacher, w0 and V rows stays in L1, and its inputs are kept as floats (they are floats, so
+// nothing is lost); then, sample by sample in order, the gradient terms; then dV += c_g x_g
+// for the whole group in one pass over dV. Every sum adds the same terms in the same order as
+// the per-sample loop of sgd_full.cpp, so the bits are the same (test/sgd_fast.test.ts).
+#include <algorithm>
+
+#include "../rng/gaussian_simd.hpp"
+#include "canonical_sum.hpp"
+#include "full_kernels.hpp"
+#include "full_sgd_impl.hpp"
+
+namespace loradyn {
+
+double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* gU) {
+  const int K = st_.K, r = st_.r;
+  const int64_t d = d_, B = cfg_.train.batch;
+  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  const int nproj = K + (need_w0 ? K : 0) + r;
+  const int64_t d8 = d - d % kSumLanes;
+  const DrawKey inputs{seed_, kStreamInputs};
+  const int64_t acc_n = static_cast<int64_t>(nproj) * kSumLanes;
+  double* x = w.x.data();  // one block of one sample, as doubles
+  double loss = 0;
+  for (int64_t b0 = parts_.begin(p); b0 < parts_.end(p, B); b0 += group_) {
+    const int G = static_cast<int>(std::min<int64_t>(group_, parts_.end(p, B) - b0));
+    std::fill(w.accg.begin(), w.accg.begin() + G * acc_n, 0.0);
+    for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
+      const int64_t len = std::min(kDrawBlock, d - c0);
+      const int64_t drawn = (len + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
+      int q = 0;
+      for (int j = 0; j < K; ++j) w.rows[q++] = &st_.teacher[j * d + c0];
+      if (need_w0)
+        for (int j = 0; j < K; ++j) w.rows[q++] = &st_.w0[j * d + c0];
+      for (int i = 0; i < r; ++i) w.rows[q++] = &st_.V[i * d + c0];
+      const int64_t n8 = std::min(len, d8 - c0);
+      for (int g = 0; g < G; ++g) {
+        gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + g),
+                               static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn), x);
+        if (n8 > 0) full_kernels::project(nproj, w.rows.data(), x, n8, &w.accg[g * acc_n]);
+        full_kernels::to_float(x, len, &w.xg[g * d_pad_ + c0]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      const float* xf = &w.xg[g * d_pad_];
+      const double* acc = &w.accg[g * acc_n];
+      int q = 0;
+      auto finish = [&](const double* row) {
+        double t = lanes_total(&acc[q * kSumLanes]);
+        for (int64_t i = d8; i < d; ++i) t += row[i] * static_cast<double>(xf[i]);
+        w.proj[q++] = t;
+      };
+      for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
+      if (need_w0)
+        for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
+      for (int i = 0; i < r; ++i) finish(&st_.V[i * d]);
+      loss += sample_terms(s, b0 + g, w.proj.data(), w.proj.data() + K + (need_w0 ? K : 0), gU, &w.cg[g * r]);
+    }
+    for (int i = 0; i < r; ++i) {
+      double ci[64];
+      for (int g = 0; g < G; ++g) ci[g] = w.cg[g * r + i];
+      full_kernels::axpy_group_f32(G, ci, w.xg.data(), d_pad_, d, &dV[i * d]);
+    }
+  }
+  return loss;
+}
+
+}  // namespace loradyn
