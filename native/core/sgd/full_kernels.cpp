@@ -78,59 +78,52 @@ LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
   for (int64_t k = 0; k < n; ++k) dst[k] += src[k];
 }
 
-LD_CLONES double step_and_norm(double* v, const double* dv, double step, int64_t n) {
-  double s[kSumLanes];
+LD_CLONES NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t,
+                                int64_t n) {
+  double s[kSumLanes], p[kSumLanes];
   lanes_zero(s);
+  lanes_zero(p);
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
-      const double y = v[i + j] - step * dv[i + j];
+      const double y = sc * v[i + j] - step * dv[i + j];
       v[i + j] = y;
       s[j] += y * y;
+      p[j] += y * t[i + j];
     }
-  double t = lanes_total(s);
+  NormDot r{lanes_total(s), lanes_total(p)};
   for (int64_t i = n8; i < n; ++i) {
-    v[i] -= step * dv[i];
-    t += v[i] * v[i];
+    v[i] = sc * v[i] - step * dv[i];
+    r.nn += v[i] * v[i];
+    r.dt += v[i] * t[i];
   }
-  return t;
+  return r;
 }
 
-LD_CLONES double step_sample_and_norm(double* v, const double* x, double c, double step,
-                                      int64_t n) {
-  double s[kSumLanes];
+LD_CLONES NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step,
+                                       const double* t, int64_t n) {
+  double s[kSumLanes], p[kSumLanes];
   lanes_zero(s);
+  lanes_zero(p);
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
-      const double y = v[i + j] - step * (0.0 + c * x[i + j]);
+      const double y = sc * v[i + j] - step * (0.0 + c * x[i + j]);
       v[i + j] = y;
       s[j] += y * y;
+      p[j] += y * t[i + j];
     }
-  double t = lanes_total(s);
+  NormDot r{lanes_total(s), lanes_total(p)};
   for (int64_t i = n8; i < n; ++i) {
-    v[i] -= step * (0.0 + c * x[i]);
-    t += v[i] * v[i];
+    v[i] = sc * v[i] - step * (0.0 + c * x[i]);
+    r.nn += v[i] * v[i];
+    r.dt += v[i] * t[i];
   }
-  return t;
+  return r;
 }
 
-LD_CLONES double scale_dot(double* v, double f, const double* t, int64_t n) {
-  double s[kSumLanes];
-  lanes_zero(s);
-  const int64_t n8 = n - n % kSumLanes;
-  for (int64_t i = 0; i < n8; i += kSumLanes)
-    for (int j = 0; j < kSumLanes; ++j) {
-      const double y = v[i + j] * f;
-      v[i + j] = y;
-      s[j] += y * t[i + j];
-    }
-  double total = lanes_total(s);
-  for (int64_t i = n8; i < n; ++i) {
-    v[i] *= f;
-    total += v[i] * t[i];
-  }
-  return total;
+LD_CLONES void scale(double* v, double s, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) v[k] *= s;
 }
 
 LD_CLONES double dot(const double* a, const double* b, int64_t n) {

@@ -24,15 +24,19 @@ void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int6
 // dst[k] += src[k], k < n.
 void add_into(double* dst, const double* src, int64_t n);
 
-// v[k] -= step * dv[k]; returns |v|^2 in the canonical order.
-double step_and_norm(double* v, const double* dv, double step, int64_t n);
+// The V update with V's pending scale (FullSgd::v_scale_): v[k] = sc * v[k] - step * dv[k];
+// returns |v|^2 and v . t of the new v, both in the canonical order.
+struct NormDot {
+  double nn, dt;
+};
+NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t, int64_t n);
 
-// One-sample form of step_and_norm: dv = 0 + c x (as a batch of one sums it), without
-// storing dv.
-double step_sample_and_norm(double* v, const double* x, double c, double step, int64_t n);
+// One-sample form: dv = 0 + c x (as a batch of one sums it), without storing dv.
+NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step, const double* t,
+                             int64_t n);
 
-// v[k] *= s; returns canonical dot(v, t) of the scaled v.
-double scale_dot(double* v, double s, const double* t, int64_t n);
+// v[k] *= s.
+void scale(double* v, double s, int64_t n);
 
 // canonical_dot with vector lanes.
 double dot(const double* a, const double* b, int64_t n);

@@ -51,6 +51,7 @@ class FullSgd {
   void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
                       bool fast);
   static double rescale_huge(double* v, int64_t n);
+  void materialize_v();
   struct Scratch;
   // Large d, B > 1 (sgd_full_grouped.cpp): samples of a part in groups of group_, so the teacher,
   // w0 and V blocks and dV are read once per group instead of once per sample. The same bits
@@ -70,6 +71,7 @@ class FullSgd {
   BatchParts parts_;
   std::unique_ptr<TaskPool> pool_;
   std::vector<double> m_, M_, Q_;
+  std::vector<double> v_scale_;  // pending renormalisation of each row of V (apply_v_update)
   // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
   std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
   struct Scratch {  // one per worker, sized once

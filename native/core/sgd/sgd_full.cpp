@@ -46,6 +46,7 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   const int workers = path == Path::Fast ? std::max(1, std::min(threads, parts_.count)) : 1;
   if (workers > 1) pool_ = std::make_unique<TaskPool>(workers);
   m_.resize(r * K);
+  v_scale_.assign(r, 1.0);
   M_.resize(K * K);
   Q_.resize(K * K);
   part_dV_.resize(static_cast<size_t>(parts_.count) * r * d_);
@@ -111,6 +112,7 @@ RunRecord FullSgd::run(const RunControl& ctl) {
   RunRecord out = rec_.take();
   out.steps_done = s;
   if (cfg_.record.final_state) {
+    materialize_v();
     out.final_u = st_.U;
     out.final_v = st_.V;
     out.teacher = st_.teacher;
@@ -120,6 +122,7 @@ RunRecord FullSgd::run(const RunControl& ctl) {
 }
 
 void FullSgd::record_point(int64_t step) {
+  materialize_v();
   full_order_parameters(st_, m_.data(), M_.data(), Q_.data());
   rec_.record(step, step * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
 }
@@ -227,7 +230,10 @@ void FullSgd::step_fast(int64_t s) {
       for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
       if (need_w0)
         for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
-      for (int i = 0; i < r; ++i) finish(&st_.V[i * d]);
+      for (int i = 0; i < r; ++i) {
+        finish(&st_.V[i * d]);
+        proj[q - 1] *= v_scale_[i];  // the row's pending scale (apply_v_update)
+      }
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
       loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
       if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
@@ -260,37 +266,57 @@ void FullSgd::step_fast(int64_t s) {
   else apply_v_update(dV, nullptr, nullptr, step_size, true);
 }
 
-// V update fused with renormalisation and the new overlaps m_ij.
+// V update fused with renormalisation and the new overlaps m_ij. The renormalisation is lazy:
+// the true row i is v_scale_[i] * v. The update multiplies by the scale element by element as it
+// reads (the values an eager v *= inv would have stored), the next step's projections multiply
+// their sums by it, and m_ij = inv * (v . w*_j) comes from the update's own pass (as in the CUDA
+// kernel): one pass over V per step fewer, at the price of rounding that differs from an eager
+// renormalisation. The reference step follows the same rule, so fast = reference bit for bit.
 void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
                              double step_size, bool fast) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_;
+  const double* t0 = &st_.teacher[0];
   for (int i = 0; i < r; ++i) {
     double* v = &st_.V[i * d];
-    double nn;
+    const double sc = v_scale_[i];
+    double nn, dt0;
     if (fast) {
-      nn = x != nullptr ? full_kernels::step_sample_and_norm(v, x, c[i], step_size, d)
-                        : full_kernels::step_and_norm(v, &dV[i * d], step_size, d);
+      const full_kernels::NormDot nd =
+          x != nullptr ? full_kernels::step_sample_norm_dot(v, sc, x, c[i], step_size, t0, d)
+                       : full_kernels::step_norm_dot(v, sc, &dV[i * d], step_size, t0, d);
+      nn = nd.nn;
+      dt0 = nd.dt;
     } else {
       const double* dv = &dV[i * d];
-      for (int64_t k = 0; k < d; ++k) v[k] -= step_size * dv[k];
+      for (int64_t k = 0; k < d; ++k) v[k] = sc * v[k] - step_size * dv[k];
       nn = canonical_dot(v, v, d);
+      dt0 = canonical_dot(v, t0, d);
     }
-    if (!std::isfinite(nn)) nn = rescale_huge(v, d);  // |v|^2 overflowed: keep the direction
+    v_scale_[i] = 1.0;
+    if (!std::isfinite(nn)) {  // |v|^2 overflowed: keep the direction
+      nn = rescale_huge(v, d);
+      dt0 = fast ? full_kernels::dot(v, t0, d) : canonical_dot(v, t0, d);
+    }
     if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
-    int j = 0;
+    double inv = 1.0;
     if (cfg_.model.spherical && !row_broken_) {
-      const double inv = 1.0 / std::sqrt(nn);
-      if (fast) {
-        m_[i * K] = full_kernels::scale_dot(v, inv, &st_.teacher[0], d);  // v *= inv, then m_i0
-        j = 1;
-      } else {
-        for (int64_t k = 0; k < d; ++k) v[k] *= inv;
-      }
+      inv = 1.0 / std::sqrt(nn);
+      v_scale_[i] = inv;
     }
-    for (; j < K; ++j)
-      m_[i * K + j] = fast ? full_kernels::dot(v, &st_.teacher[j * d], d)
-                           : canonical_dot(v, &st_.teacher[j * d], d);
+    m_[i * K] = dt0 * inv;
+    for (int j = 1; j < K; ++j)
+      m_[i * K + j] = (fast ? full_kernels::dot(v, &st_.teacher[j * d], d)
+                            : canonical_dot(v, &st_.teacher[j * d], d)) * inv;
+  }
+}
+
+// Applies the pending scales to V (before V is read whole: record points, the final state).
+// v * sc is what the next pass would have read, so this changes no later number.
+void FullSgd::materialize_v() {
+  for (int i = 0; i < st_.r; ++i) {
+    if (v_scale_[i] != 1.0) full_kernels::scale(&st_.V[i * d_], v_scale_[i], d_);
+    v_scale_[i] = 1.0;
   }
 }
 

@@ -54,7 +54,10 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
       for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
       if (need_w0)
         for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
-      for (int i = 0; i < r; ++i) finish(&st_.V[i * d]);
+      for (int i = 0; i < r; ++i) {
+        finish(&st_.V[i * d]);
+        w.proj[q - 1] *= v_scale_[i];  // the row's pending scale (apply_v_update)
+      }
       loss += sample_terms(s, b0 + g, w.proj.data(), w.proj.data() + K + (need_w0 ? K : 0), gU, &w.cg[g * r]);
     }
     for (int i = 0; i < r; ++i) {

@@ -30,7 +30,7 @@ void FullSgd::step_reference(int64_t s) {
       if (need_w0)
         for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.w0[j * d], x.data(), d);
       const int pv = q;
-      for (int i = 0; i < r; ++i) proj[q++] = canonical_dot(&st_.V[i * d], x.data(), d);
+      for (int i = 0; i < r; ++i) proj[q++] = canonical_dot(&st_.V[i * d], x.data(), d) * v_scale_[i];
       part_loss += sample_terms(s, b, proj.data(), proj.data() + pv, part_gU.data(), c.data());
       for (int i = 0; i < r; ++i)
         for (int64_t k = 0; k < d; ++k) part_dV[i * d + k] += c[i] * x[k];
