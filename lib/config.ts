@@ -79,6 +79,18 @@ export const recordSchema = z
       .default([0.5]),
     /** Also return the final U, V, teacher rows and w0 of each run. */
     final: z.boolean().default(false),
+    /**
+     * End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing
+     * after it); that step is recorded and is the run's stepsDone. null: run every step.
+     */
+    // Absent (not null) when unset, so the hashes of existing result stores do not change.
+    stopAt: z
+      .number()
+      .gt(0, 'stopAt must be in (0, 1] or null')
+      .max(1, 'stopAt must be in (0, 1] or null')
+      .nullable()
+      .optional()
+      .transform((v) => v ?? undefined),
   })
   .strict();
 

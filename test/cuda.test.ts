@@ -119,6 +119,32 @@ t.test('GPU: sweep points sharing one launch (simulateMany) give the bits each g
   }
 });
 
+t.test('GPU: record.stopAt ends runs at their first passage, as on the CPU', { skip: noDevice }, async (t) => {
+  for (const engine of ['full', 'reduced'] as const) {
+    const cfg: ConfigInput = {
+      engine,
+      model: { activation: 'relu', d: 300, pretrained: { kind: 'aligned', mu: 0.5 } },
+      train: { batch: 10, eta: 0.1, steps: 4000 },
+      seeds: { count: 16 },
+      record: { points: 40, thresholds: [0.3, 0.5], stopAt: 0.5 },
+    };
+    const gpu = await simulate({ ...cfg, backend: 'cuda' });
+    const cpu = await simulate({ ...cfg, backend: 'cpu' });
+    let same = 0, stopped = 0;
+    for (let i = 0; i < gpu.runs.length; i++) {
+      const g = gpu.runs[i]!, c = cpu.runs[i]!;
+      if (g.escape['0.5'] !== null) {
+        stopped++;
+        t.equal(g.stepsDone, g.escape['0.5'], `${engine} seed ${g.seed}: the GPU run ends at its passage`);
+        t.equal(g.step.at(-1), g.stepsDone, 'and records it');
+      }
+      if (g.stepsDone === c.stepsDone) same++;
+    }
+    t.ok(stopped > 0, `${engine}: runs stopped (${stopped})`);
+    t.ok(same >= 0.75 * gpu.runs.length, `${engine}: the same stop step as the CPU for ${same} of ${gpu.runs.length} seeds`);
+  }
+});
+
 t.test('GPU and CPU agree at the paper size d = 1000 (two 4-groups per thread)', { skip: noDevice }, async (t) => {
   const cfg: ConfigInput = {
     model: { activation: 'relu', d: 1000, pretrained: { kind: 'aligned', mu: 0.5 } },

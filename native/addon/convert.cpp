@@ -119,6 +119,8 @@ RunConfig to_run_config(const Napi::Object& cfg) {
   c.record.thresholds = to_doubles(rc.Get("thresholds"), "record.thresholds");
   const Napi::Value fin = rc.Get("final");
   c.record.final_state = fin.IsBoolean() && fin.As<Napi::Boolean>().Value();
+  const Napi::Value stop = rc.Get("stopAt");
+  c.record.stop_at = stop.IsNumber() ? stop.As<Napi::Number>().DoubleValue() : 0.0;
   return c;
 }
 

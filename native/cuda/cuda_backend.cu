@@ -204,6 +204,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
   a.teacher = to_device_activation(mc.teacher.act, mc.teacher.squared);
   a.nthr = static_cast<int>(cfg.record.thresholds.size());
   for (int h = 0; h < a.nthr && h < kCudaMaxThresholds; ++h) a.thresholds[h] = cfg.record.thresholds[h];
+  a.stop_at = cfg.record.stop_at;
   if (d64 > kCudaMaxD)
     throw std::invalid_argument("backend 'cuda': model.d must be in [1, " + std::to_string(kCudaMaxD) + "]");
   full_kernel_shape(a);  // throws for unsupported shapes before any work is done
@@ -222,7 +223,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
   // Host: the CPU's initial states and point 0 of every record.
   std::vector<FullState> states(S);
   std::vector<std::unique_ptr<Recorder>> recs(S);
-  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
+  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr), stopped0(S, -1);
   parallel_for(S, threads, [&](int i) {
     states[i] = init_full_state(*runs.cfg[i], runs.seed[i]);
     recs[i] = std::make_unique<Recorder>(*runs.cfg[i], runs.seed[i]);
@@ -230,6 +231,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
     full_order_parameters(states[i], m.data(), M.data(), Q.data());
     recs[i]->record(0, 0.0, m.data(), states[i].U.data(), M.data(), Q.data());
     recs[i]->observe(0, max_abs(m.data(), r * K));
+    if (recs[i]->stop_reached(max_abs(m.data(), r * K))) stopped0[i] = 0;  // record.stopAt at the start
     for (int h = 0; h < a.nthr; ++h) escape0[static_cast<size_t>(i) * a.nthr + h] = recs[i]->result().escape[h];
   });
   const std::vector<int64_t>& grid = recs[0]->grid();
@@ -264,6 +266,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
     a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
     a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
     a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+    a.stopped = dev.upload(stopped0);
     a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
     const size_t SP = static_cast<size_t>(S) * P;
     a.out_step = dev.alloc<double>(SP);
@@ -375,12 +378,13 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
   a.teacher = to_device_activation(cfg.model.teacher.act, cfg.model.teacher.squared);
   a.nthr = static_cast<int>(cfg.record.thresholds.size());
   for (int h = 0; h < a.nthr; ++h) a.thresholds[h] = cfg.record.thresholds[h];
+  a.stop_at = cfg.record.stop_at;
 
   // Host: the chain's initial states and point 0, as simulate_reduced records them.
   std::vector<ReducedState> states(S);
   std::vector<std::unique_ptr<Recorder>> recs(S);
   std::vector<double> m0(S), l0(S), u0(S), mu0(S), w0r(S);
-  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr);
+  std::vector<int64_t> escape0(static_cast<size_t>(S) * a.nthr), stopped0(S, -1);
   // M and Q of the frame state (m, l, u) with w0 = (w0r, 0): record_point's arithmetic.
   auto order = [](double w0, double m, double l, double u, double* M, double* Q) {
     double W0 = w0;
@@ -408,6 +412,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
     order(w0r[i], m0[i], l0[i], u0[i], &M, &Q);
     recs[i]->record(0, 0.0, &m0[i], &u0[i], &M, &Q);
     recs[i]->observe(0, std::fabs(m0[i]));
+    if (recs[i]->stop_reached(std::fabs(m0[i]))) stopped0[i] = 0;  // record.stopAt at the start
     for (int h = 0; h < a.nthr; ++h) escape0[static_cast<size_t>(i) * a.nthr + h] = recs[i]->result().escape[h];
   });
   const std::vector<int64_t>& grid = recs[0]->grid();
@@ -432,6 +437,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
     a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
     a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
     a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+    a.stopped = dev.upload(stopped0);
     a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
     const size_t SP = static_cast<size_t>(S) * P;
     a.out_step = dev.alloc<double>(SP);

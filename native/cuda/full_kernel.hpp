@@ -26,6 +26,7 @@ struct FullKernelArgs {
   DevActivation teacher;
   int nthr;
   double thresholds[kCudaMaxThresholds];
+  double stop_at;  // record.stopAt (0: none): a run ends at its first step with max |m_ij| >= stop_at
 
   // Steps [step_begin, step_end) of this launch and the record grid (P points, grid[0] = 0).
   int64_t step_begin, step_end;
@@ -48,6 +49,7 @@ struct FullKernelArgs {
   double* loss_sum;             // S: batch losses since the last point
   int64_t* loss_n;              // S
   int64_t* diverged;            // S: -1, or the step where the state stopped being finite
+  int64_t* stopped;             // S: -1, or the step where max |m_ij| reached stop_at
   int64_t* steps_done;          // S
   // Record points, S x P x ...
   double* out_step;             // S x P

@@ -16,6 +16,7 @@ struct ReducedKernelArgs {
   DevActivation act, teacher;
   int nthr;
   double thresholds[kCudaMaxThresholds];
+  double stop_at;  // record.stopAt (0: none)
   int64_t step_begin, step_end;
   const int64_t* grid;
   int P;
@@ -30,6 +31,7 @@ struct ReducedKernelArgs {
   double* loss_sum;
   int64_t* loss_n;
   int64_t* diverged;
+  int64_t* stopped;       // S: -1, or the step where |m| reached stop_at
   int64_t* steps_done;
   double *out_step, *out_m, *out_l, *out_u, *out_bl;  // S x P
 };

@@ -69,7 +69,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
 
   const int run = blockIdx.x;
   const int tid = threadIdx.x;
-  if (a.diverged[run] >= 0) return;  // uniform: the whole block leaves
+  if (a.diverged[run] >= 0 || a.stopped[run] >= 0) return;  // uniform: the whole block leaves
   // This run's own parameters (a launch may hold several points of a sweep).
   const double step_size = a.step_size[run], sqrt_noise = a.sqrt_noise[run];
   const double* mu = a.mu + static_cast<size_t>(run) * a.K;
@@ -119,7 +119,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
   // Philox blocks that hold coordinates below d (whole super-blocks; T * NB is a multiple of 64).
   const int groups = ((d + kF32SuperBlock - 1) / kF32SuperBlock) * kF32Lanes;
   int64_t done = a.step_begin;
-  bool diverged = false;
+  bool diverged = false, stopped = false;
 
   // Writes one record point at `step` (thread 0 writes; all threads take part in the sums).
   auto record = [&](int64_t step) {
@@ -319,9 +319,17 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
       if (k / MK < R && k % MK < K) mx = fmax(mx, fabs(m[k]));
     for (int h = 0; h < a.nthr; ++h)
       if (esc[h] < 0 && mx >= a.thresholds[h]) esc[h] = done;
+    bool recorded = false;
     if (next < a.P && done == a.grid[next]) {
       record(done);
+      recorded = true;
       while (next < a.P && a.grid[next] <= done) ++next;
+    }
+    // record.stopAt: mx is the same in every thread (bit-identical reductions), so uniform.
+    if (a.stop_at > 0 && mx >= a.stop_at) {
+      if (!recorded) record(done);
+      stopped = true;
+      break;
     }
   }
 
@@ -343,6 +351,7 @@ __global__ void __launch_bounds__(T) full_sgd_kernel(const FullKernelArgs a) {
     for (int h = 0; h < a.nthr; ++h) a.escape[run * a.nthr + h] = esc[h];
     a.steps_done[run] = done;
     if (diverged) a.diverged[run] = done;
+    if (stopped) a.stopped[run] = done;
   }
 }
 

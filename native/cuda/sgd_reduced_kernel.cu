@@ -19,7 +19,7 @@ constexpr int kThreads = 128;
 
 __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKernelArgs a) {
   const int run = blockIdx.x * blockDim.x + threadIdx.x;
-  if (run >= a.S || a.diverged[run] >= 0) return;
+  if (run >= a.S || a.diverged[run] >= 0 || a.stopped[run] >= 0) return;
   double m = a.m[run], l = a.l[run], u = a.u[run];
   const double mu0 = a.mu0[run];
   const double step_size = a.step_size[run], sqrt_noise = a.sqrt_noise[run];
@@ -34,7 +34,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
   int64_t esc[kCudaMaxThresholds];
   for (int h = 0; h < a.nthr; ++h) esc[h] = a.escape[run * a.nthr + h];
   int64_t done = a.step_begin;
-  bool diverged = false;
+  bool diverged = false, stopped = false;
 
   auto record = [&](int64_t step) {
     const size_t p = static_cast<size_t>(run) * a.P + pts;
@@ -105,9 +105,16 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
     const double am = fabs(m);
     for (int h = 0; h < a.nthr; ++h)
       if (esc[h] < 0 && am >= a.thresholds[h]) esc[h] = done;
+    bool recorded = false;
     if (next < a.P && done == a.grid[next]) {
       record(done);
+      recorded = true;
       while (next < a.P && a.grid[next] <= done) ++next;
+    }
+    if (a.stop_at > 0 && am >= a.stop_at) {  // record.stopAt
+      if (!recorded) record(done);
+      stopped = true;
+      break;
     }
   }
   a.m[run] = m;
@@ -120,6 +127,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
   for (int h = 0; h < a.nthr; ++h) a.escape[run * a.nthr + h] = esc[h];
   a.steps_done[run] = done;
   if (diverged) a.diverged[run] = done;
+  if (stopped) a.stopped[run] = done;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Which configs of a batched call can share one GPU launch: those that differ only in what a
 // kernel reads per run (seeds, mu, eta and the Hermite rescale, label noise, u0 and init, the
 // w0 rows of misaligned or given pre-training) and agree on what it holds once (d, K, r, B,
-// steps, the links, spherical, the kind of w0, the record grid and thresholds).
+// steps, the links, spherical, the kind of w0, the record grid, thresholds and stopAt).
 #pragma once
 #include <vector>
 

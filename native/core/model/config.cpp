@@ -48,6 +48,7 @@ void validate_config(const RunConfig& c) {
   if (!(c.train.eta > 0) || !std::isfinite(c.train.eta)) fail("train.eta must be finite and > 0");
   if (c.train.steps < 0) fail("train.steps must be >= 0");
   if (c.record.points < 2) fail("record.points must be >= 2");
+  if (!(c.record.stop_at >= 0 && c.record.stop_at <= 1)) fail("record.stopAt must be in (0, 1] or null");
 }
 
 }  // namespace loradyn

@@ -38,6 +38,7 @@ struct RecordConfig {
   int points = 200;
   std::vector<double> thresholds{0.5};
   bool final_state = false;  // also return U, V, the teacher rows and w0 at the end
+  double stop_at = 0;        // > 0: a run ends at the first step with max |m_ij| >= stop_at
 };
 
 struct RunConfig {

@@ -17,6 +17,12 @@ class Recorder {
   int64_t next_step() const;
   // Called after every update (and once at step 0) with max_ij |m_ij|: first passages.
   void observe(int64_t step, double max_abs_m);
+  // record.stopAt reached by max_ij |m_ij| (the run ends at this step).
+  bool stop_reached(double max_abs_m) const {
+    return cfg_.record.stop_at > 0 && max_abs_m >= cfg_.record.stop_at;
+  }
+  // Last step recorded so far (-1 before the first).
+  int64_t last_recorded() const { return rec_.step.empty() ? -1 : static_cast<int64_t>(rec_.step.back()); }
   // Accumulates one batch loss for the mean reported at the next grid point.
   void add_batch_loss(double l) { loss_sum_ += l; ++loss_n_; }
   // Records the state at `step` (m: r x K, u: K x r, M, Q: K x K).

@@ -86,25 +86,35 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
   int64_t reported = 0;
   std::vector<double> y = sys.y0;
   RunRecord out;
-  if (steps > 0) {
+  // record.stopAt: the step of the first passage of max |m_ij| over it ends the run.
+  const double stop_at = cfg.record.stop_at;
+  int64_t stop_step = stop_at > 0 && m_start >= stop_at ? 0 : -1;
+  // First passage of max |m| over `level` inside [t0, t1], by bisection on the dense output; as a step.
+  auto passage_step = [&](double t0, double t1, const Dopri5& d, double level) {
+    double a = t0, b = t1;
+    for (int it = 0; it < 60 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+      const double c = 0.5 * (a + b);
+      d.dense(c, yd.data());
+      (max_m(yd.data()) >= level ? b : a) = c;
+    }
+    return std::min(steps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9))));
+  };
+  if (steps > 0 && stop_step < 0) {
     Dopri5 dp(sys.n, opt);
     auto f = [&](double, const double* yy, double* dy) { sys.rhs(yy, dy); };
     auto on_step = [&](double t0, double t1, const Dopri5& d) {
       // First passages inside [t0, t1], found on the dense output by bisection.
       const double m1 = max_abs(d.state().data() + (r1 ? 1 : K * r), r * K);
+      const int64_t stop_here = stop_at > 0 && m1 >= stop_at ? passage_step(t0, t1, d, stop_at) : -1;
       while (next_th < th.size() && m1 >= th[next_th]) {
-        double a = t0, b = t1;
-        for (int it = 0; it < 60 && b - a > 1e-12 * std::max(1.0, b); ++it) {
-          const double c = 0.5 * (a + b);
-          d.dense(c, yd.data());
-          (max_m(yd.data()) >= th[next_th] ? b : a) = c;
-        }
-        const int64_t s = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9)));
-        rec.observe(std::min(s, steps), th[next_th]);
+        const int64_t s = passage_step(t0, t1, d, th[next_th]);
+        if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
+        rec.observe(s, th[next_th]);
         ++next_th;
       }
-      // Grid points inside (t0, t1].
-      while (gi < grid.size() && grid[gi] * eta <= t1 * (1 + 1e-14)) {
+      // Grid points inside (t0, t1] (up to the stop step).
+      const double t_end = stop_here >= 0 ? stop_here * eta : t1;
+      while (gi < grid.size() && grid[gi] * eta <= t_end * (1 + 1e-14)) {
         const double ts = grid[gi] * eta;
         if (ts >= t1 || grid[gi] == steps) {
           record_state(grid[gi], d.state().data());
@@ -113,6 +123,16 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
           record_state(grid[gi], yd.data());
         }
         ++gi;
+      }
+      if (stop_here >= 0) {
+        if (rec.last_recorded() != stop_here) {
+          d.dense(stop_here * eta, yd.data());
+          record_state(stop_here, yd.data());
+        }
+        stop_step = stop_here;
+        ctl.report(steps - reported);  // the run's work is done
+        reported = steps;
+        return false;
       }
       const int64_t done = std::min<int64_t>(steps, static_cast<int64_t>(t1 / eta));
       ctl.report(done - reported);
@@ -128,10 +148,14 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
       return bad;
     }
     out = rec.take();
-    out.cancelled = ctl.cancelled() && gi < grid.size();
-    out.steps_done = out.cancelled ? reported : steps;
+    out.cancelled = stop_step < 0 && ctl.cancelled() && gi < grid.size();
+    out.steps_done = stop_step >= 0 ? stop_step : out.cancelled ? reported : steps;
   } else {
     out = rec.take();
+    if (stop_step == 0) {
+      out.steps_done = 0;
+      ctl.report(steps);
+    }
   }
   return out;
 }

@@ -143,11 +143,13 @@ class ReducedSgd {
   RunRecord run(const RunControl& ctl) {
     const int64_t steps = cfg_.train.steps;
     record_point(0);
-    rec_.observe(0, max_abs(m_.data(), st_.r * st_.K));
+    const double m0 = max_abs(m_.data(), st_.r * st_.K);
+    rec_.observe(0, m0);
+    stopped_ = rec_.stop_reached(m0);
     const double work_per_step = static_cast<double>(cfg_.train.batch) * nq_ + 16.0;
     const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kReportWork / work_per_step));
     int64_t s = 0;
-    while (s < steps) {
+    while (s < steps && !stopped_) {
       if (ctl.cancelled()) {
         rec_.result().cancelled = true;
         break;
@@ -163,8 +165,10 @@ class ReducedSgd {
         record_point(s);
         break;
       }
-      if (s == rec_.next_step()) record_point(s);
+      if (s == rec_.next_step() || stopped_) record_point(s);
     }
+    // A run stopped at record.stopAt has finished its work: progress counts the skipped steps.
+    if (stopped_) ctl.report(steps - s);
     RunRecord out = rec_.take();
     out.steps_done = s;
     return out;
@@ -173,7 +177,7 @@ class ReducedSgd {
  private:
   // Smallest threshold not yet crossed: observe() is called only when it may fire.
   double pending_threshold() {
-    double th = std::numeric_limits<double>::infinity();
+    double th = cfg_.record.stop_at > 0 ? cfg_.record.stop_at : std::numeric_limits<double>::infinity();
     const auto& ths = cfg_.record.thresholds;
     const auto& esc = rec_.result().escape;
     for (size_t i = 0; i < ths.size(); ++i)
@@ -229,6 +233,10 @@ class ReducedSgd {
       if (mx >= th) {
         rec_.observe(s + 1, mx);
         th = pending_threshold();
+        if (rec_.stop_reached(mx)) {
+          stopped_ = true;
+          return s + 1;
+        }
       }
     }
     return s;
@@ -402,6 +410,11 @@ class ReducedSgd {
       if (am >= th) {
         rec_.observe(s + 1, am);
         th = pending_threshold();
+        if (rec_.stop_reached(am)) {
+          stopped_ = true;
+          ++s;
+          break;
+        }
       }
     }
     st_.V[0] = m;
@@ -418,6 +431,7 @@ class ReducedSgd {
   double eta_, a_, sqrt_noise_, dof_;
   bool scratch_, spherical_, fast_;
   bool diverged_ = false;
+  bool stopped_ = false;  // record.stopAt reached
   int nq_;
   std::vector<double> xs_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
       M_, Q_, W_;

@@ -79,12 +79,14 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
 RunRecord FullSgd::run(const RunControl& ctl) {
   const int64_t steps = cfg_.train.steps;
   record_point(0);
-  rec_.observe(0, max_abs(m_.data(), st_.r * st_.K));
+  const double m0 = max_abs(m_.data(), st_.r * st_.K);
+  rec_.observe(0, m0);
   const double work_per_step = static_cast<double>(cfg_.train.batch) * d_ * (st_.r + 1);
   double work = 0;
   int64_t unreported = 0;
   int64_t s = 0;
-  for (; s < steps; ++s) {
+  bool stopped = rec_.stop_reached(m0);
+  for (; s < steps && !stopped; ++s) {
     if (ctl.cancelled()) {
       rec_.result().cancelled = true;
       break;
@@ -98,8 +100,15 @@ RunRecord FullSgd::run(const RunControl& ctl) {
       s = done;
       break;
     }
-    rec_.observe(done, max_abs(m_.data(), st_.r * st_.K));
-    if (done == rec_.next_step()) record_point(done);
+    const double mx = max_abs(m_.data(), st_.r * st_.K);
+    rec_.observe(done, mx);
+    if (done == rec_.next_step() || rec_.stop_reached(mx)) record_point(done);
+    if (rec_.stop_reached(mx)) {
+      ++unreported;
+      stopped = true;
+      s = done;
+      break;
+    }
     work += work_per_step;
     ++unreported;
     if (work >= kReportWork) {
@@ -108,6 +117,8 @@ RunRecord FullSgd::run(const RunControl& ctl) {
       work = 0;
     }
   }
+  // A run stopped at record.stopAt has finished its work: progress counts the skipped steps.
+  if (stopped) unreported += steps - s;
   ctl.report(unreported);
   RunRecord out = rec_.take();
   out.steps_done = s;
