@@ -15,18 +15,20 @@ export const scaling: Preset = {
     const s = ctx.scale;
     const dsPre = pick(s, { tiny: [250, 1000], quick: [250, 1000, 10000, 100000, 1000000], paper: [250, 1000, 10000, 100000, 1000000] });
     const dsScratch = pick(s, { tiny: [50], quick: [50, 100, 200], paper: [50, 100, 200, 400, 800] });
+    // Only first passages are used: every run stops at its escape (record.stopAt), which leaves
+    // the passages unchanged and spares the steps after them.
     const seeds = (d: number) => pick(s, { tiny: 2, quick: d >= 1e6 ? 2 : d >= 1e5 ? 4 : 8, paper: 16 });
     // Step budgets ~2.5x the expected escape (linear mu = 0.5: about 12 log d steps, erf: 95 log d).
     const budget = (a: string, d: number) => Math.ceil((a === 'linear' ? 30 : 240) * Math.log(d));
     const pre = pick(s, { tiny: ['linear'], quick: ['linear'], paper: ['linear', 'erf'] }).flatMap((a) =>
       dsPre.map((d) => ({
         name: `${a} mu=0.5 d=${d}`,
-        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: 0.2, steps: budget(a, d) }, record: { points: 40 } }, axes: {}, seeds: { count: seeds(d) } },
+        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: 0.2, steps: budget(a, d) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: seeds(d) } },
       })),
     );
     const scratch = dsScratch.map((d) => ({
       name: `he3 scratch d=${d}`,
-      spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } }, train: { batch: d, eta: 0.2, hermiteRescale: true, steps: pick(s, { tiny: 2000, quick: 20000, paper: 400000 }) }, record: { points: 40 } }, axes: {}, seeds: { count: pick(s, { tiny: 2, quick: 6, paper: 16 }) } },
+      spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } }, train: { batch: d, eta: 0.2, hermiteRescale: true, steps: pick(s, { tiny: 2000, quick: 20000, paper: 400000 }) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: pick(s, { tiny: 2, quick: 6, paper: 16 }) } },
     }));
     const res = await runSweeps(ctx, 'scaling', [...pre, ...scratch]);
     const rows: (string | number | null)[][] = [];
