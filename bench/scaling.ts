@@ -7,6 +7,7 @@
 // eta below ~ B m0^(k-2) / d = B / d^(k/2); with that scaling the number of samples to escape
 // is ~ d^(k-1). B grows with d so that the per-step overhead (one chi-square) stays negligible.
 import { simulate } from '../lib/index.js';
+import { logLogSlope } from '../lib/experiments/escape_stats.js';
 import { printTable, writeResults } from './harness.js';
 
 interface Study { name: string; activation: string; k: number; dims: number[]; batch: (d: number) => number; alpha: number; horizonSamples: (d: number) => number; seeds: number }
@@ -28,14 +29,6 @@ function quantile(x: number[], q: number): number | null {
 }
 
 export interface ScalingRow { d: number; batch: number; eta: number; steps: number; escaped: number; runs: number; q1Samples: number | null; medianSamples: number | null; samples: (number | null)[]; wallSeconds: number }
-
-function fitExponent(ds: number[], ys: number[]): number {
-  const lx = ds.map(Math.log), ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b) / lx.length, my = ly.reduce((a, b) => a + b) / ly.length;
-  let num = 0, den = 0;
-  for (let i = 0; i < lx.length; i++) { num += (lx[i]! - mx) * (ly[i]! - my); den += (lx[i]! - mx) ** 2; }
-  return num / den;
-}
 
 export async function benchScaling(which: string[] = ['he3', 'he4'], quick = false) {
   const out = [];
@@ -61,7 +54,7 @@ export async function benchScaling(which: string[] = ['he3', 'he4'], quick = fal
     }
     const fit = (key: 'q1Samples' | 'medianSamples') => {
       const ok = rows.filter((r) => r[key] !== null);
-      return ok.length >= 2 ? fitExponent(ok.map((r) => r.d), ok.map((r) => r[key]!)) : NaN;
+      return ok.length >= 2 ? logLogSlope(ok.map((r) => r.d), ok.map((r) => r[key]!)) : NaN;
     };
     const exponentQ1 = fit('q1Samples'), exponentMedian = fit('medianSamples');
     printTable(`${st.name} from scratch, exact reduced chain: samples to |m| >= 0.5 over ${rows[0]?.runs} seeds (censored runs count as later than all)`,

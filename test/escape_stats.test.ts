@@ -1,6 +1,6 @@
 // Escape statistics on synthetic data with known answers.
 import t from 'tap';
-import { kaplanMeier, kmMedian, kmRestrictedMean, meanAbsM, paperWindowMetric, perLogD, seededRandom, summarizeEscapes, type Passage } from '../lib/experiments/escape_stats.js';
+import { kaplanMeier, kmMedian, kmRestrictedMean, meanAbsM, paperWindowMetric, perLogD, seededRandom, summarizeEscapes, type Passage, logLogSlope } from '../lib/experiments/escape_stats.js';
 
 const expSample = (n: number, scale: number, seed: number, horizon = Infinity): Passage[] => {
   const r = seededRandom(seed);
@@ -83,4 +83,12 @@ t.test('paper window metric and per-log-d scaling', async (t) => {
     { step: [0, 1], m: [-0.3, 0.6], rank: 1, hidden: 1 },
   ]);
   t.same(avg.value.map((x) => +x.toFixed(12)), [0.2, 0.5], 'seed average of |m|');
+});
+
+t.test('logLogSlope: the exponent of a power law', async (t) => {
+  const xs = [500, 1000, 2000, 4000, 8000];
+  t.ok(Math.abs(logLogSlope(xs, xs.map((x) => 3 * x ** 2)) - 2) < 1e-12, 'y = 3 x^2 gives 2');
+  t.ok(Math.abs(logLogSlope(xs, xs.map((x) => 0.5 * x ** 1.5)) - 1.5) < 1e-12, 'y = x^1.5 / 2 gives 1.5');
+  t.ok(Number.isNaN(logLogSlope([10], [100])), 'one point: NaN');
+  t.ok(Number.isNaN(logLogSlope([1, 2], [1])), 'mismatched lengths: NaN');
 });

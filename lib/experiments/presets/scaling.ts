@@ -2,7 +2,7 @@
 // pre-training, a power of d from scratch (He3).
 import { panelsSpec, type Series } from '../../plots/charts.js';
 import { renderFigure } from '../../plots/render.js';
-import { summarizeEscapes } from '../escape_stats.js';
+import { logLogSlope, summarizeEscapes } from '../escape_stats.js';
 import { passages } from '../results.js';
 import { fmt, pick, runSweeps } from './common.js';
 import type { Preset } from './types.js';
@@ -14,7 +14,7 @@ export const scaling: Preset = {
   async run(ctx) {
     const s = ctx.scale;
     const dsPre = pick(s, { tiny: [250, 1000], quick: [250, 1000, 10000, 100000, 1000000], paper: [250, 1000, 10000, 100000, 1000000] });
-    const dsScratch = pick(s, { tiny: [50], quick: [50, 100, 200], paper: [50, 100, 200, 400, 800] });
+    const dsScratch = pick(s, { tiny: [200, 400], quick: [500, 1000, 2000, 4000], paper: [500, 1000, 2000, 4000, 8000] });
     // Only first passages are used: every run stops at its escape (record.stopAt), which leaves
     // the passages unchanged and spares the steps after them.
     const seeds = (d: number) => pick(s, { tiny: 2, quick: d >= 1e6 ? 2 : d >= 1e5 ? 4 : 8, paper: 16 });
@@ -26,12 +26,19 @@ export const scaling: Preset = {
         spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: 0.2, steps: budget(a, d) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: seeds(d) } },
       })),
     );
-    const scratch = dsScratch.map((d) => ({
-      name: `he3 scratch d=${d}`,
-      spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } }, train: { batch: d, eta: 0.2, hermiteRescale: true, steps: pick(s, { tiny: 2000, quick: 20000, paper: 400000 }) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: pick(s, { tiny: 2, quick: 6, paper: 16 }) } },
-    }));
+    // From scratch the drift of m near m0 ~ d^-1/2 is ~ eta m^2 while the renormalisation shrinks m by
+    // ~ eta^2 (d / B) m, so escape needs eta below ~ B / d^(3/2) (bench/scaling.ts): eta = 0.03 B / d^1.5
+    // with B = d / 10, and a horizon of 20 d^2 samples. Samples to escape should grow like d^2.
+    const scratch = dsScratch.map((d) => {
+      const B = d / 10;
+      return {
+        name: `he3 scratch d=${d}`,
+        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } }, train: { batch: B, eta: (0.03 * B) / d ** 1.5, steps: Math.ceil((20 * d * d) / B) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: pick(s, { tiny: 2, quick: 8, paper: 16 }) } },
+      };
+    });
     const res = await runSweeps(ctx, 'scaling', [...pre, ...scratch]);
     const rows: (string | number | null)[][] = [];
+    const scratchMedians: { d: number; samples: number }[] = [];
     const numbers: Record<string, unknown> = {};
     const bySeries = new Map<string, { x: number; y: number | null; lo: number | null; hi: number | null }[]>();
     for (const r of res) {
@@ -41,13 +48,19 @@ export const scaling: Preset = {
       const label = r.name.replace(/ d=\d+$/, '');
       if (!bySeries.has(label)) bySeries.set(label, []);
       bySeries.get(label)!.push({ x: d, y: sm.median, lo: sm.medianCI.lo, hi: sm.medianCI.hi });
-      rows.push([label, d, rs[0]?.config.train.batch ?? null, `${sm.escaped}/${sm.runs}`, sm.median, sm.median === null ? null : fmt(sm.median / Math.log(d), 2), rs[0]?.config.train.steps ?? null]);
-      numbers[r.name] = { escaped: `${sm.escaped}/${sm.runs}`, median: sm.median };
+      const B = rs[0]?.config.train.batch ?? 1;
+      const scratchRun = label.startsWith('he3 scratch');
+      if (scratchRun && sm.median !== null) scratchMedians.push({ d, samples: sm.median * B });
+      rows.push([label, d, B, `${sm.escaped}/${sm.runs}`, sm.median, sm.median === null ? null : scratchRun ? `${fmt((sm.median * B) / d ** 2, 3)} (samples / d^2)` : fmt(sm.median / Math.log(d), 2), rs[0]?.config.train.steps ?? null]);
+      numbers[r.name] = { escaped: `${sm.escaped}/${sm.runs}`, median: sm.median, ...(scratchRun ? { medianSamples: sm.median === null ? null : sm.median * B } : {}) };
     }
+    // The from-scratch law: exponent of the median number of samples against d (theory: 2 for He3).
+    const exponent = logLogSlope(scratchMedians.map((x) => x.d), scratchMedians.map((x) => x.samples));
+    numbers['he3 scratch exponent'] = Number.isFinite(exponent) ? Number(exponent.toFixed(3)) : null;
     const series: Series[] = [...bySeries].map(([name, data]) => ({ name, kind: 'points', data }));
-    const figure = await renderFigure('scaling', 'escape step (KM median, 95% CI) against d', panelsSpec([{ title: 'escape step against d (B = d/2 with pre-training, B = d from scratch)', x: { title: 'd', log: true }, y: { title: 'escape step', log: true }, series }], { width: 520, height: 320 }));
+    const figure = await renderFigure('scaling', 'escape step (KM median, 95% CI) against d', panelsSpec([{ title: 'escape step against d (B = d/2 with pre-training, B = d/10 from scratch)', x: { title: 'd', log: true }, y: { title: 'escape step', log: true }, series }], { width: 520, height: 320 }));
     return {
-      sections: [{ heading: 'Escape steps against d', text: ['Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3, eta / 18): B = d; the number of samples needed should grow like d^2, i.e. steps like d. Runs that do not escape within the step budget are censored.'], figures: [figure], tables: [{ title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows }] }],
+      sections: [{ heading: 'Escape steps against d', text: ['Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3): B = d/10, eta = 0.03 B / d^1.5, up to 20 d^2 samples; the number of samples needed should grow like d^2 (SPEC item 9). Every run stops at its escape (record.stopAt); runs that do not escape within the budget are censored.', `From scratch, fitted exponent of the median samples against d: ${Number.isFinite(exponent) ? exponent.toFixed(2) : 'not enough escaped settings'} (theory 2).`], figures: [figure], tables: [{ title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows }] }],
       configs: [...pre, ...scratch].map((x) => ({ name: x.name, value: x.spec })),
       numbers,
     };
