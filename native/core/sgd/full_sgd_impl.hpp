@@ -9,6 +9,7 @@
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
+#include "canonical_sum.hpp"
 #include "../util/thread_pool.hpp"
 #include "full_state.hpp"
 
@@ -18,6 +19,9 @@ namespace loradyn {
 // projection row passes over it.
 inline constexpr int64_t kDrawBlock = 1024;
 static_assert(kDrawBlock % kF32SuperBlock == 0, "draw blocks start on super-blocks");
+// A draw block of len coordinates rounded up to whole super-blocks: they go straight into x,
+// and what lies past d is never read.
+inline int64_t drawn_length(int64_t len) { return (len + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock; }
 
 // The batch is cut into parts that depend on B alone; each part sums its samples in order,
 // then the parts are added in order. This fixes the floating-point order for any number of
@@ -53,6 +57,32 @@ class FullSgd {
   static double rescale_huge(double* v, int64_t n);
   void materialize_v();
   struct Scratch;
+  // The projection rows in their order (teacher rows, w0 rows when needed, rows of V), from
+  // coordinate c0 on; shared by the per-sample and the grouped step.
+  bool need_w0() const { return !st_.w0_aligned && !scratch_; }
+  void block_rows(int64_t c0, const double** rows) const {
+    const int64_t d = d_;
+    int q = 0;
+    for (int j = 0; j < st_.K; ++j) rows[q++] = &st_.teacher[j * d + c0];
+    if (need_w0())
+      for (int j = 0; j < st_.K; ++j) rows[q++] = &st_.w0[j * d + c0];
+    for (int i = 0; i < st_.r; ++i) rows[q++] = &st_.V[i * d + c0];
+  }
+  // Completes a sample's projections from their lane sums acc (kSumLanes per row, coordinates
+  // below d8) and the tail of x, in the canonical order; V rows take their pending scale.
+  // rows: room for the row pointers (Scratch::rows).
+  template <class X>
+  void finish_projections(const double* acc, const X* x, const double** rows, double* proj) const {
+    const int64_t d = d_, d8 = d - d % kSumLanes;
+    const int nrows = st_.K + (need_w0() ? st_.K : 0) + st_.r;
+    block_rows(0, rows);
+    for (int q = 0; q < nrows; ++q) {
+      double t = lanes_total(&acc[q * kSumLanes]);
+      for (int64_t i = d8; i < d; ++i) t += rows[q][i] * static_cast<double>(x[i]);
+      proj[q] = t;
+    }
+    for (int i = 0; i < st_.r; ++i) proj[nrows - st_.r + i] *= v_scale_[i];  // apply_v_update
+  }
   // Large d, B > 1 (sgd_full_grouped.cpp): samples of a part in groups of group_, so the teacher,
   // w0 and V blocks and dV are read once per group instead of once per sample. The same bits
   // as the per-sample loop. Returns the part's loss.

@@ -102,8 +102,9 @@ RunRecord FullSgd::run(const RunControl& ctl) {
     }
     const double mx = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(done, mx);
-    if (done == rec_.next_step() || rec_.stop_reached(mx)) record_point(done);
-    if (rec_.stop_reached(mx)) {
+    const bool stop = rec_.stop_reached(mx);
+    if (done == rec_.next_step() || stop) record_point(done);
+    if (stop) {
       ++unreported;
       stopped = true;
       s = done;
@@ -195,7 +196,7 @@ double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const do
 void FullSgd::step_fast(int64_t s) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_, B = cfg_.train.batch;
-  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  const bool need_w0 = this->need_w0();
   const int nproj = K + (need_w0 ? K : 0) + r;  // pstar[0..K), p0[K..2K), pv after
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
@@ -219,32 +220,13 @@ void FullSgd::step_fast(int64_t s) {
       std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);
       for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
         const int64_t len = std::min(kDrawBlock, d - c0);
-        // kDrawBlock is a multiple of the super-block: rounding the last block up draws whole
-        // super-blocks straight into x; what lies past d is never read.
-        const int64_t drawn = (len + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
         gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
-                               static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn), x + c0);
-        int q = 0;
-        for (int j = 0; j < K; ++j) rows[q++] = &st_.teacher[j * d + c0];
-        if (need_w0)
-          for (int j = 0; j < K; ++j) rows[q++] = &st_.w0[j * d + c0];
-        for (int i = 0; i < r; ++i) rows[q++] = &st_.V[i * d + c0];
+                               static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), x + c0);
+        block_rows(c0, rows.data());
         const int64_t n8 = std::min(len, d8 - c0);
         if (n8 > 0) full_kernels::project(nproj, rows.data(), x + c0, n8, acc.data());
       }
-      int q = 0;
-      auto finish = [&](const double* row) {
-        double t = lanes_total(&acc[q * kSumLanes]);
-        for (int64_t i = d8; i < d; ++i) t += row[i] * x[i];
-        proj[q++] = t;
-      };
-      for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
-      if (need_w0)
-        for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
-      for (int i = 0; i < r; ++i) {
-        finish(&st_.V[i * d]);
-        proj[q - 1] *= v_scale_[i];  // the row's pending scale (apply_v_update)
-      }
+      finish_projections(acc.data(), x, rows.data(), proj.data());
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
       loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
       if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);

@@ -16,7 +16,7 @@ namespace loradyn {
 double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* gU) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_, B = cfg_.train.batch;
-  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  const bool need_w0 = this->need_w0();
   const int nproj = K + (need_w0 ? K : 0) + r;
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
@@ -28,12 +28,8 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
     std::fill(w.accg.begin(), w.accg.begin() + G * acc_n, 0.0);
     for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
       const int64_t len = std::min(kDrawBlock, d - c0);
-      const int64_t drawn = (len + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
-      int q = 0;
-      for (int j = 0; j < K; ++j) w.rows[q++] = &st_.teacher[j * d + c0];
-      if (need_w0)
-        for (int j = 0; j < K; ++j) w.rows[q++] = &st_.w0[j * d + c0];
-      for (int i = 0; i < r; ++i) w.rows[q++] = &st_.V[i * d + c0];
+      const int64_t drawn = drawn_length(len);
+      block_rows(c0, w.rows.data());
       const int64_t n8 = std::min(len, d8 - c0);
       for (int g = 0; g < G; ++g) {
         gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + g),
@@ -43,21 +39,7 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
       }
     }
     for (int g = 0; g < G; ++g) {
-      const float* xf = &w.xg[g * d_pad_];
-      const double* acc = &w.accg[g * acc_n];
-      int q = 0;
-      auto finish = [&](const double* row) {
-        double t = lanes_total(&acc[q * kSumLanes]);
-        for (int64_t i = d8; i < d; ++i) t += row[i] * static_cast<double>(xf[i]);
-        w.proj[q++] = t;
-      };
-      for (int j = 0; j < K; ++j) finish(&st_.teacher[j * d]);
-      if (need_w0)
-        for (int j = 0; j < K; ++j) finish(&st_.w0[j * d]);
-      for (int i = 0; i < r; ++i) {
-        finish(&st_.V[i * d]);
-        w.proj[q - 1] *= v_scale_[i];  // the row's pending scale (apply_v_update)
-      }
+      finish_projections(&w.accg[g * acc_n], &w.xg[g * d_pad_], w.rows.data(), w.proj.data());
       loss += sample_terms(s, b0 + g, w.proj.data(), w.proj.data() + K + (need_w0 ? K : 0), gU, &w.cg[g * r]);
     }
     for (int i = 0; i < r; ++i) {

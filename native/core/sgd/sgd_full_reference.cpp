@@ -14,7 +14,7 @@ namespace loradyn {
 void FullSgd::step_reference(int64_t s) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_, B = cfg_.train.batch;
-  const bool need_w0 = !st_.w0_aligned && !scratch_;
+  const bool need_w0 = this->need_w0();
   std::vector<double> x(d), proj(2 * K + r), c(r);
   std::vector<double> dV(r * d, 0.0), gU(K * r, 0.0), part_dV(r * d), part_gU(K * r);
   double loss = 0;
