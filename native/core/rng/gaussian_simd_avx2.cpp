@@ -11,7 +11,7 @@
 
 #include "gaussian_simd_kernel.hpp"
 
-#define LD_AVX2 __attribute__((target("avx2")))
+#define LD_AVX2 __attribute__((target("avx2,fma")))
 
 namespace loradyn {
 namespace simd_detail {

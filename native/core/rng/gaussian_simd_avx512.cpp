@@ -11,7 +11,7 @@
 
 #include "gaussian_simd_kernel.hpp"
 
-#define LD_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define LD_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
 // GCC 12 warns that _mm512_mul_epu32's internal _mm512_undefined_epi32() "may be used
 // uninitialized" once inlined here; it is the documented don't-care source of the intrinsic.

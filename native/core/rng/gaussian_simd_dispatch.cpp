@@ -14,9 +14,10 @@ bool cpu_has(SimdPath p) {
   __builtin_cpu_init();
   switch (p) {
     case SimdPath::Scalar: return true;
-    case SimdPath::Avx2: return __builtin_cpu_supports("avx2");
+    // The single-precision transform fuses multiply-adds: both paths need FMA.
+    case SimdPath::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case SimdPath::Avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   }
   return false;

@@ -3,8 +3,11 @@
 // independent AVX-512 accumulators, so the adds do not wait on each other), combined by a
 // fixed pairwise tree, and the last d mod 32 coordinates are added in order. The fast step (SIMD
 // lanes, blocks of coordinates) and the reference step (plain loops) both follow it, so they
-// produce the same bits, and so does any vector width.
+// produce the same bits, and so does any vector width. Each term is added with one fused
+// multiply-add (IEEE fma: one rounding, the same on every path), which halves the vector
+// operations of the step's passes over memory.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 namespace loradyn {
@@ -29,9 +32,9 @@ inline double canonical_dot(const double* a, const double* b, int64_t n) {
   double acc[kSumLanes];
   lanes_zero(acc);
   const int64_t n8 = n - n % kSumLanes;
-  for (int64_t i = 0; i < n8; ++i) acc[i % kSumLanes] += a[i] * b[i];
+  for (int64_t i = 0; i < n8; ++i) acc[i % kSumLanes] = std::fma(a[i], b[i], acc[i % kSumLanes]);
   double t = lanes_total(acc);
-  for (int64_t i = n8; i < n; ++i) t += a[i] * b[i];
+  for (int64_t i = n8; i < n; ++i) t = std::fma(a[i], b[i], t);
   return t;
 }
 

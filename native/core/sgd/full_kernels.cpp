@@ -1,18 +1,43 @@
 #include "full_kernels.hpp"
 
+#include <cmath>
+
+#include "../rng/gaussian_simd.hpp"
 #include "canonical_sum.hpp"
 
 // One clone per instruction set, picked by the loader (GNU ifunc); elsewhere the baseline.
+// The x86-64-v4 (AVX-512) and v3 (AVX2) levels both carry FMA, which the kernels use; the
+// baseline clone calls the C library's fma (same bits, slower).
 // LORADYN_NO_TARGET_CLONES turns them off (sanitizer builds: ifunc resolvers run too early).
 #if defined(__GNUC__) && defined(__linux__) && (defined(__x86_64__) || defined(__i386__)) && \
     !defined(LORADYN_NO_TARGET_CLONES)
-#define LD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define LD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LD_CLONES
 #endif
 
+// Hand-written AVX-512 forms where the compiled lanes fall short, chosen at run time.
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define LD_HAVE_AVX512_KERNELS 1
+#include <immintrin.h>
+#define LD_AVX512_FMA __attribute__((target("avx512f,fma")))
+#else
+#define LD_HAVE_AVX512_KERNELS 0
+#endif
+
 namespace loradyn {
 namespace full_kernels {
+
+#if LD_HAVE_AVX512_KERNELS
+namespace {
+// Where the generator's AVX-512 path runs (the CPU has AVX-512 and FMA, LORADYN_SIMD does not
+// cap it), so that the capped test runs exercise the compiled lanes too.
+bool cpu_has_avx512_fma() {
+  static const bool ok = simd_path_best() == SimdPath::Avx512;
+  return ok;
+}
+}  // namespace
+#endif
 
 namespace {
 // N rows in one pass, so x is loaded once; each row's lanes add in the same order as the
@@ -26,7 +51,7 @@ inline __attribute__((always_inline)) void project_rows(const double* const* row
   for (int64_t i = 0; i < n; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
       const double xv = x[i + j];
-      for (int q = 0; q < N; ++q) s[q][j] += rows[q][i + j] * xv;
+      for (int q = 0; q < N; ++q) s[q][j] = std::fma(rows[q][i + j], xv, s[q][j]);
     }
   for (int q = 0; q < N; ++q)
     for (int j = 0; j < kSumLanes; ++j) acc[q * kSumLanes + j] = s[q][j];
@@ -42,7 +67,7 @@ LD_CLONES void project(int nrows, const double* const* rows, const double* x, in
     double s[kSumLanes];
     for (int j = 0; j < kSumLanes; ++j) s[j] = acc[q * kSumLanes + j];
     for (int64_t i = 0; i < n; i += kSumLanes)
-      for (int j = 0; j < kSumLanes; ++j) s[j] += a[i + j] * x[i + j];
+      for (int j = 0; j < kSumLanes; ++j) s[j] = std::fma(a[i + j], x[i + j], s[j]);
     for (int j = 0; j < kSumLanes; ++j) acc[q * kSumLanes + j] = s[j];
   }
 }
@@ -52,7 +77,7 @@ LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n,
   for (int i = 0; i < nrows; ++i) {
     double* d = dv + i * stride;
     const double ci = c[i];
-    for (int64_t k = 0; k < n; ++k) d[k] += ci * x[k];
+    for (int64_t k = 0; k < n; ++k) d[k] = std::fma(ci, x[k], d[k]);
   }
 }
 
@@ -69,7 +94,7 @@ LD_CLONES void axpy_group_f32(int G, const double* c, const float* x, int64_t st
     for (int g = 0; g < G; ++g) {
       const double cg = c[g];
       const float* xg = x + g * stride;
-      for (int64_t k = k0; k < k1; ++k) dv[k] += cg * static_cast<double>(xg[k]);
+      for (int64_t k = k0; k < k1; ++k) dv[k] = std::fma(cg, static_cast<double>(xg[k]), dv[k]);
     }
   }
 }
@@ -78,48 +103,93 @@ LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
   for (int64_t k = 0; k < n; ++k) dst[k] += src[k];
 }
 
-LD_CLONES NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t,
-                                int64_t n) {
+namespace {
+// The coefficient of the update at coordinate k: dV stored, or fma(c, x[k], 0) formed from a
+// batch of one's input (what the batched sum makes of it).
+template <bool kSample>
+inline double dv_at(const double* dv, double c, int64_t k) {
+  return kSample ? std::fma(c, dv[k], 0.0) : dv[k];
+}
+
+template <bool kSample>
+inline __attribute__((always_inline)) NormDot update_lanes(double* v, double sc, const double* dv, double c,
+                                                           double step, const double* t, int64_t n) {
   double s[kSumLanes], p[kSumLanes];
   lanes_zero(s);
   lanes_zero(p);
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
-      const double y = sc * v[i + j] - step * dv[i + j];
+      const double y = std::fma(-step, dv_at<kSample>(dv, c, i + j), sc * v[i + j]);
       v[i + j] = y;
-      s[j] += y * y;
-      p[j] += y * t[i + j];
+      s[j] = std::fma(y, y, s[j]);
+      p[j] = std::fma(y, t[i + j], p[j]);
     }
   NormDot r{lanes_total(s), lanes_total(p)};
   for (int64_t i = n8; i < n; ++i) {
-    v[i] = sc * v[i] - step * dv[i];
-    r.nn += v[i] * v[i];
-    r.dt += v[i] * t[i];
+    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
+    r.nn = std::fma(v[i], v[i], r.nn);
+    r.dt = std::fma(v[i], t[i], r.dt);
   }
   return r;
 }
 
-LD_CLONES NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step,
+LD_CLONES NormDot update_cloned(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
+  return update_lanes<false>(v, sc, dv, 0.0, step, t, n);
+}
+LD_CLONES NormDot update_sample_cloned(double* v, double sc, const double* x, double c, double step,
                                        const double* t, int64_t n) {
-  double s[kSumLanes], p[kSumLanes];
-  lanes_zero(s);
-  lanes_zero(p);
+  return update_lanes<true>(v, sc, x, c, step, t, n);
+}
+
+#if LD_HAVE_AVX512_KERNELS
+// The same sums with the 32 lanes in four named registers: compiled from update_lanes, GCC keeps
+// the lane arrays on the stack and the loop waits on store forwarding (2x slower at d = 1000).
+template <bool kSample>
+LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, double c, double step,
+                                    const double* t, int64_t n) {
+  const __m512d vsc = _mm512_set1_pd(sc), vstep = _mm512_set1_pd(-step), vc = _mm512_set1_pd(c);
+  const __m512d zero = _mm512_setzero_pd();
+  __m512d s[4] = {zero, zero, zero, zero}, p[4] = {zero, zero, zero, zero};
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
-    for (int j = 0; j < kSumLanes; ++j) {
-      const double y = sc * v[i + j] - step * (0.0 + c * x[i + j]);
-      v[i + j] = y;
-      s[j] += y * y;
-      p[j] += y * t[i + j];
+    for (int u = 0; u < 4; ++u) {
+      const int64_t k = i + 8 * u;
+      const __m512d d = kSample ? _mm512_fmadd_pd(vc, _mm512_loadu_pd(dv + k), zero) : _mm512_loadu_pd(dv + k);
+      const __m512d y = _mm512_fmadd_pd(vstep, d, _mm512_mul_pd(vsc, _mm512_loadu_pd(v + k)));
+      _mm512_storeu_pd(v + k, y);
+      s[u] = _mm512_fmadd_pd(y, y, s[u]);
+      p[u] = _mm512_fmadd_pd(y, _mm512_loadu_pd(t + k), p[u]);
     }
-  NormDot r{lanes_total(s), lanes_total(p)};
+  alignas(64) double sl[kSumLanes], pl[kSumLanes];
+  for (int u = 0; u < 4; ++u) {
+    _mm512_store_pd(sl + 8 * u, s[u]);
+    _mm512_store_pd(pl + 8 * u, p[u]);
+  }
+  NormDot r{lanes_total(sl), lanes_total(pl)};
   for (int64_t i = n8; i < n; ++i) {
-    v[i] = sc * v[i] - step * (0.0 + c * x[i]);
-    r.nn += v[i] * v[i];
-    r.dt += v[i] * t[i];
+    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
+    r.nn = std::fma(v[i], v[i], r.nn);
+    r.dt = std::fma(v[i], t[i], r.dt);
   }
   return r;
+}
+#endif
+}  // namespace
+
+NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
+#if LD_HAVE_AVX512_KERNELS
+  if (cpu_has_avx512_fma()) return update_avx512<false>(v, sc, dv, 0.0, step, t, n);
+#endif
+  return update_cloned(v, sc, dv, step, t, n);
+}
+
+NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step,
+                             const double* t, int64_t n) {
+#if LD_HAVE_AVX512_KERNELS
+  if (cpu_has_avx512_fma()) return update_avx512<true>(v, sc, x, c, step, t, n);
+#endif
+  return update_sample_cloned(v, sc, x, c, step, t, n);
 }
 
 LD_CLONES void scale(double* v, double s, int64_t n) {
@@ -131,9 +201,9 @@ LD_CLONES double dot(const double* a, const double* b, int64_t n) {
   lanes_zero(s);
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
-    for (int j = 0; j < kSumLanes; ++j) s[j] += a[i + j] * b[i + j];
+    for (int j = 0; j < kSumLanes; ++j) s[j] = std::fma(a[i + j], b[i + j], s[j]);
   double t = lanes_total(s);
-  for (int64_t i = n8; i < n; ++i) t += a[i] * b[i];
+  for (int64_t i = n8; i < n; ++i) t = std::fma(a[i], b[i], t);
   return t;
 }
 

@@ -11,7 +11,7 @@ namespace full_kernels {
 // multiple of kSumLanes.
 void project(int nrows, const double* const* rows, const double* x, int64_t n, double* acc);
 
-// dv[i * stride + k] += c[i] * x[k] for i < nrows, k < n.
+// dv[i * stride + k] = fma(c[i], x[k], dv[i * stride + k]) for i < nrows, k < n.
 void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
 
 // dst[k] = src[k] as a float, k < n (exact for the single-precision inputs).
@@ -24,14 +24,14 @@ void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int6
 // dst[k] += src[k], k < n.
 void add_into(double* dst, const double* src, int64_t n);
 
-// The V update with V's pending scale (FullSgd::v_scale_): v[k] = sc * v[k] - step * dv[k];
+// The V update with V's pending scale (FullSgd::v_scale_): v[k] = fma(-step, dv[k], sc * v[k]);
 // returns |v|^2 and v . t of the new v, both in the canonical order.
 struct NormDot {
   double nn, dt;
 };
 NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t, int64_t n);
 
-// One-sample form: dv = 0 + c x (as a batch of one sums it), without storing dv.
+// One-sample form: dv = fma(c, x, 0) (as a batch of one sums it), without storing dv.
 NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step, const double* t,
                              int64_t n);
 

@@ -3,6 +3,7 @@
 // and the plain reference (sgd_full_reference.cpp) that tests hold it to, bit for bit.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -51,7 +52,7 @@ class FullSgd {
   double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU,
                       double* c) const;
   // V -= step * dV, renormalise, new overlaps m; shared tail of both steps. With x non-null
-  // (fast step, batch of one) dV is 0 + c x, formed on the fly.
+  // (fast step, batch of one) dV is fma(c, x, 0), formed on the fly.
   void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
                       bool fast);
   static double rescale_huge(double* v, int64_t n);
@@ -78,7 +79,7 @@ class FullSgd {
     block_rows(0, rows);
     for (int q = 0; q < nrows; ++q) {
       double t = lanes_total(&acc[q * kSumLanes]);
-      for (int64_t i = d8; i < d; ++i) t += rows[q][i] * static_cast<double>(x[i]);
+      for (int64_t i = d8; i < d; ++i) t = std::fma(rows[q][i], static_cast<double>(x[i]), t);
       proj[q] = t;
     }
     for (int i = 0; i < st_.r; ++i) proj[nrows - st_.r + i] *= v_scale_[i];  // apply_v_update

@@ -200,7 +200,7 @@ void FullSgd::step_fast(int64_t s) {
   const int nproj = K + (need_w0 ? K : 0) + r;  // pstar[0..K), p0[K..2K), pv after
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
-  // A batch of one needs no dV: the V update forms 0 + c x on the fly from the sample's x.
+  // A batch of one needs no dV: the V update forms fma(c, x, 0) on the fly from the sample's x.
   const bool direct = B == 1;
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
@@ -282,7 +282,7 @@ void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
       dt0 = nd.dt;
     } else {
       const double* dv = &dV[i * d];
-      for (int64_t k = 0; k < d; ++k) v[k] = sc * v[k] - step_size * dv[k];
+      for (int64_t k = 0; k < d; ++k) v[k] = std::fma(-step_size, dv[k], sc * v[k]);
       nn = canonical_dot(v, v, d);
       dt0 = canonical_dot(v, t0, d);
     }

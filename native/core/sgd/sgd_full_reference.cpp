@@ -3,6 +3,7 @@
 // summation order of canonical_sum.hpp and the batch parts of batch_parts(), which fix the
 // bits; the fast step must reproduce it exactly (test/sgd_fast.test.ts).
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "../rng/gaussian.hpp"
@@ -33,7 +34,7 @@ void FullSgd::step_reference(int64_t s) {
       for (int i = 0; i < r; ++i) proj[q++] = canonical_dot(&st_.V[i * d], x.data(), d) * v_scale_[i];
       part_loss += sample_terms(s, b, proj.data(), proj.data() + pv, part_gU.data(), c.data());
       for (int i = 0; i < r; ++i)
-        for (int64_t k = 0; k < d; ++k) part_dV[i * d + k] += c[i] * x[k];
+        for (int64_t k = 0; k < d; ++k) part_dV[i * d + k] = std::fma(c[i], x[k], part_dV[i * d + k]);
     }
     // Parts in order; the first is copied (0 + y would turn -0 into +0).
     for (size_t k = 0; k < dV.size(); ++k) dV[k] = p == 0 ? part_dV[k] : dV[k] + part_dV[k];
