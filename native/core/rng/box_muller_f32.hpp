@@ -98,7 +98,9 @@ LD_HD float log_word(uint32_t w) {
   constexpr float kLn2Lo = 9.0580006145e-06f;
   const uint32_t upper = 0u - (w >> 31);  // all ones for w >= 2^31
   const uint32_t t = w ^ upper;            // w or ~w, below 2^31
-  const float p = mul(static_cast<float>(static_cast<int32_t>(t)) + 0.5f, 2.3283064365386963e-10f);
+  // (t + 0.5) 2^-32 rounded once: t as a float is exact up to 2^24 and rounded above, then
+  // the fused add of 2^-33 rounds as (t + 0.5) would, and the power of two scales exactly.
+  const float p = fma(static_cast<float>(static_cast<int32_t>(t)), 2.3283064365386963e-10f, 1.16415321826934814453125e-10f);
   // Lower half: subtracting sqrt(1/2)'s bits puts k in the top 9 bits (two's complement).
   const uint32_t ix = bits_of(p);
   const uint32_t tmp = ix - 0x3F3504F3u;
@@ -128,18 +130,20 @@ LD_HD void sincos_turn(uint32_t w, float& c, float& s) {
   constexpr float C1 = 4.166664568298827e-2f, C2 = -1.388731625493765e-3f,
                   C3 = 2.443315711809948e-5f;
   const uint32_t n = w + 0x20000000u;
-  const uint32_t q = n >> 30;
+  const uint32_t n2 = n << 1;
   const int32_t rho = static_cast<int32_t>(n & 0x3FFFFFFFu) - 0x20000000;
   const float x = fma(static_cast<float>(rho), kStep, 0.5f * kStep);
   const float z = mul(x, x);
   const float sn = fma(mul(z, x), fma(z, fma(z, S3, S2), S1), x);
   // 1 - z/2 rounds once either way: z/2 is exact.
   const float cs = fma(mul(z, z), fma(z, fma(z, C3, C2), C1), fma(-0.5f, z, 1.0f));
-  const uint32_t odd = 0u - (q & 1u), neg_c = 0u - (((q + 1u) >> 1) & 1u), neg_s = 0u - ((q >> 1) & 1u);
+  // The quadrant q is the top two bits of n: odd q is bit 30 (the top bit of n2), cos is
+  // negative for q = 1, 2 (bit 31 xor bit 30) and sin for q = 2, 3 (bit 31).
+  const uint32_t odd = static_cast<uint32_t>(static_cast<int32_t>(n2) >> 31);
   const float a = select(odd, sn, cs);
   const float b = select(odd, cs, sn);
-  c = from_bits(bits_of(a) ^ (neg_c & 0x80000000u));  // q = 1, 2
-  s = from_bits(bits_of(b) ^ (neg_s & 0x80000000u));  // q = 2, 3
+  c = from_bits(bits_of(a) ^ ((n ^ n2) & 0x80000000u));
+  s = from_bits(bits_of(b) ^ (n & 0x80000000u));
 }
 
 }  // namespace bmf
