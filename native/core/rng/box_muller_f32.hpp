@@ -7,8 +7,8 @@
 // the generator past 1e9 Gaussians/s per core (bench/cpu_speed.ts).
 //
 // Accuracy (rngAccuracy() in test/rng_simd.test.ts, 2e6 words plus edge words, against long
-// double evaluated at the exact u = (w + 0.5) / 2^32; float ulps): log 1.61, cos 2.63, sin 2.79,
-// the Gaussians 3.88 (relative error <= 2.4e-7); the tests bound them by 2, 3 and 4 ulp. The
+// double evaluated at the exact u = (w + 0.5) / 2^32; float ulps; seed 7): log 1.56, cos 2.71,
+// sin 2.54, the Gaussians 3.89 (relative error <= 2.4e-7); the tests bound them by 2, 3 and 4 ulp. The
 // word is rounded to 24 bits before the log, but near u = 1 the log is taken of 1 - u, so the
 // small radii keep their relative accuracy. Tails as in double: |z| <= 6.66 (u = 2^-33).
 // Coefficients: sin/cos kernels of Cephes (S. Moshier); the log's series Q was fitted for this
