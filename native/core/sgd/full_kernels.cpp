@@ -111,6 +111,17 @@ inline double dv_at(const double* dv, double c, int64_t k) {
   return kSample ? std::fma(c, dv[k], 0.0) : dv[k];
 }
 
+// Coordinates n8 .. n-1 (past the last whole group of lanes), added to r in order.
+template <bool kSample>
+inline void update_tail(double* v, double sc, const double* dv, double c, double step, const double* t,
+                        int64_t n8, int64_t n, NormDot& r) {
+  for (int64_t i = n8; i < n; ++i) {
+    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
+    r.nn = std::fma(v[i], v[i], r.nn);
+    r.dt = std::fma(v[i], t[i], r.dt);
+  }
+}
+
 template <bool kSample>
 inline __attribute__((always_inline)) NormDot update_lanes(double* v, double sc, const double* dv, double c,
                                                            double step, const double* t, int64_t n) {
@@ -126,11 +137,7 @@ inline __attribute__((always_inline)) NormDot update_lanes(double* v, double sc,
       p[j] = std::fma(y, t[i + j], p[j]);
     }
   NormDot r{lanes_total(s), lanes_total(p)};
-  for (int64_t i = n8; i < n; ++i) {
-    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
-    r.nn = std::fma(v[i], v[i], r.nn);
-    r.dt = std::fma(v[i], t[i], r.dt);
-  }
+  update_tail<kSample>(v, sc, dv, c, step, t, n8, n, r);
   return r;
 }
 
@@ -167,11 +174,7 @@ LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, doub
     _mm512_store_pd(pl + 8 * u, p[u]);
   }
   NormDot r{lanes_total(sl), lanes_total(pl)};
-  for (int64_t i = n8; i < n; ++i) {
-    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
-    r.nn = std::fma(v[i], v[i], r.nn);
-    r.dt = std::fma(v[i], t[i], r.dt);
-  }
+  update_tail<kSample>(v, sc, dv, c, step, t, n8, n, r);
   return r;
 }
 #endif
