@@ -1,5 +1,6 @@
 // The reduced chain on the GPU, one thread per run: the rank-1, K = 1 loop of
-// core/reduced/sgd_reduced.cpp (fast_loop), step for step, with the same Philox counters
+// core/reduced/sgd_reduced.cpp (fast_loop), with the same step (core/reduced/rank1_step.hpp)
+// and the same Philox counters
 // (the batch's frame coordinates from kStreamReduced, the chi-square from kStreamReducedGamma).
 // The state is three doubles, so it lives in registers for a whole launch of many steps;
 // record points and first passages are written sparsely.
@@ -8,6 +9,7 @@
 #include <cmath>
 
 #include "../core/reduced/gamma.hpp"
+#include "../core/reduced/rank1_step.hpp"
 #include "../core/rng/gaussian.hpp"
 #include "cuda_check.hpp"
 #include "reduced_kernel.hpp"
@@ -49,7 +51,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
   };
 
   for (int64_t s = a.step_begin; s < a.step_end; ++s) {
-    double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+    Rank1Sums acc;
     // The batch's frame coordinates, as the CPU's draw_batch lays them out: x_b's coordinate
     // k (k = 2: its label noise) is coordinate b * nq + k of (kStreamReduced, step s, sample 0).
     // They are read in increasing order, so each Philox block is drawn once.
@@ -63,37 +65,18 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
       }
       return g4[n & 3];
     };
+    auto student = [&](double lam, double& sv, double& ds) { dev_activation_eval(a.act, lam, sv, ds); };
+    auto teacher = [&](double x) { return dev_link_value(a.teacher, x); };
     for (int64_t b = 0; b < a.B; ++b) {
+      // In increasing order: x0, x1, then (when noisy) the noise coordinate.
       const double x0 = coord(b * nq), x1 = coord(b * nq + 1);
-      const double pv = m * x0 + l * x1;
-      const double lam = mu0 * x0 + u * pv;
-      double sv, ds;
-      dev_activation_eval(a.act, lam, sv, ds);
-      double y = dev_link_value(a.teacher, x0);
-      if (noisy) y += sqrt_noise * coord(b * nq + 2);
-      const double err = sv - y;
-      loss += 0.5 * err * err;
-      const double g = ds * err;
-      gU += g * pv;
-      const double c = u * g;
-      s0 += c * x0;
-      s1 += c * x1;
-      cc += c * c;
+      rank1_add_sample(acc, m, l, mu0, u, x0, x1, noisy, sqrt_noise, noisy ? coord(b * nq + 2) : 0.0,
+                       student, teacher);
     }
-    if (!a.scratch) u -= step_size * gU;
-    const double z = sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
-    double mn = m - step_size * s0;
-    double p0 = l - step_size * s1;
-    double p1 = -step_size * z;
-    if (a.spherical) {
-      const double inv = 1.0 / sqrt((mn * mn + p0 * p0) + p1 * p1);
-      mn *= inv;
-      p0 *= inv;
-      p1 *= inv;
-    }
-    m = mn;
-    l = sqrt(p0 * p0 + p1 * p1);
-    const double bl = loss / static_cast<double>(a.B);
+    if (!a.scratch) u -= step_size * acc.gU;
+    const double z = sqrt(acc.cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));
+    rank1_move(m, l, acc, z, step_size, a.spherical);
+    const double bl = acc.loss / static_cast<double>(a.B);
     lsum += bl;
     ++ln;
     done = s + 1;

@@ -9,6 +9,7 @@
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
+#include "rank1_step.hpp"
 #include "reduced_state.hpp"
 #include "small_linalg.hpp"
 
@@ -365,41 +366,16 @@ class ReducedSgd {
     const DrawKey gkey{seed_, kStreamReducedGamma};
     double th = pending_threshold();
     for (; s < stop; ++s) {
-      double gU = 0, s0 = 0, s1 = 0, cc = 0, loss = 0;
+      Rank1Sums acc;
       draw_batch(key, static_cast<uint64_t>(s), B * nq, xs_.data());
       const double* xs = xs_.data();
-      for (int64_t b = 0; b < B; ++b) {
-        const double x0 = xs[b * nq], x1 = xs[b * nq + 1];
-        const double pv = m * x0 + l * x1;
-        const double lam = mu0 * x0 + u * pv;
-        double sv, ds;
-        student(lam, sv, ds);
-        double y = teacher(x0);
-        if (noisy) y += sqrt_noise_ * xs[b * nq + 2];
-        const double err = sv - y;
-        loss += 0.5 * err * err;
-        const double g = ds * err;
-        gU += g * pv;
-        const double c = u * g;
-        s0 += c * x0;
-        s1 += c * x1;
-        cc += c * c;
-      }
-      if (!scratch_) u -= step_size * gU;
-      // |Z| = sqrt(cc chi2(d - 2)): the general loop's Lc T for r = 1 (one square root fewer).
-      const double z = std::sqrt(cc * chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
-      double mn = m - step_size * s0;
-      double p0 = l - step_size * s1;
-      double p1 = -step_size * z;
-      if (spherical_) {
-        const double inv = 1.0 / std::sqrt((mn * mn + p0 * p0) + p1 * p1);
-        mn *= inv;
-        p0 *= inv;
-        p1 *= inv;
-      }
-      m = mn;
-      l = std::sqrt(p0 * p0 + p1 * p1);
-      const double bl = loss / static_cast<double>(B);
+      for (int64_t b = 0; b < B; ++b)
+        rank1_add_sample(acc, m, l, mu0, u, xs[b * nq], xs[b * nq + 1], noisy, sqrt_noise_,
+                         noisy ? xs[b * nq + 2] : 0.0, student, teacher);
+      if (!scratch_) u -= step_size * acc.gU;
+      const double z = std::sqrt(acc.cc * chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
+      rank1_move(m, l, acc, z, step_size, spherical_);
+      const double bl = acc.loss / static_cast<double>(B);
       rec_.add_batch_loss(bl);
       if (!(std::isfinite(u) && std::isfinite(m) && std::isfinite(bl))) {
         diverged_ = true;
