@@ -15,23 +15,24 @@ export interface StepsPoint {
   seeds: number;
 }
 
-export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSpec {
-  const values = points
-    .filter((p) => Number.isFinite(p.mean))
-    .map((p) => ({
-      ...p,
-      target: `acc ≥ ${p.threshold}`,
-      lo: Math.max(1, p.lo),
-      censored: p.reached < p.seeds ? 'some seeds censored' : 'all seeds reached',
-    }));
-  const x = {
-    field: 'budgetEpochs',
-    type: 'quantitative' as const,
-    title: 'pre-training budget (epochs on the source task)',
-    scale: { type: 'symlog' as const, constant: 1 },
-  };
-  const color = { field: 'target', type: 'nominal' as const, title: 'target test accuracy' };
-  const yTitle = 'LoRA fine-tuning steps to reach it';
+// The budget axis both figures share (symlog: budgets start at 0 epochs).
+const budgetAxis = {
+  field: 'budgetEpochs',
+  type: 'quantitative' as const,
+  title: 'pre-training budget (epochs on the source task)',
+  scale: { type: 'symlog' as const, constant: 1 },
+};
+
+/** One panel per pairing: the band lo..hi and the mean as a line, against the budget. */
+function bandAndMeanByPairing(opts: {
+  title: string;
+  values: object[];
+  color: object;
+  y: { title: string; scale: object };
+  lineEncoding?: object;
+  resolve?: object;
+}): TopLevelSpec {
+  const { title, values, color, y } = opts;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -43,21 +44,35 @@ export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSp
       layer: [
         {
           mark: { type: 'errorband', opacity: 0.2 },
-          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, y2: { field: 'hi' }, color },
+          encoding: { x: budgetAxis, y: { field: 'lo', type: 'quantitative', ...y }, y2: { field: 'hi' }, color },
         },
         {
           mark: { type: 'line', point: true },
-          encoding: {
-            x,
-            y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
-            color,
-            shape: { field: 'censored', type: 'nominal', title: null },
-          },
+          encoding: { x: budgetAxis, y: { field: 'mean', type: 'quantitative', ...y }, color, ...opts.lineEncoding },
         },
       ],
     },
-    resolve: { scale: { y: 'independent' } },
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
   } as TopLevelSpec;
+}
+
+export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSpec {
+  const values = points
+    .filter((p) => Number.isFinite(p.mean))
+    .map((p) => ({
+      ...p,
+      target: `acc ≥ ${p.threshold}`,
+      lo: Math.max(1, p.lo),
+      censored: p.reached < p.seeds ? 'some seeds censored' : 'all seeds reached',
+    }));
+  return bandAndMeanByPairing({
+    title,
+    values,
+    color: { field: 'target', type: 'nominal', title: 'target test accuracy' },
+    y: { title: 'LoRA fine-tuning steps to reach it', scale: { type: 'log' } },
+    lineEncoding: { shape: { field: 'censored', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+  });
 }
 
 export interface AlignmentPoint {
@@ -71,32 +86,13 @@ export interface AlignmentPoint {
 
 /** Source test accuracy and target linear-probe accuracy of each checkpoint against budget. */
 export function alignmentFigureSpec(points: AlignmentPoint[], title: string): TopLevelSpec {
-  const x = {
-    field: 'budgetEpochs',
-    type: 'quantitative' as const,
-    title: 'pre-training budget (epochs on the source task)',
-    scale: { type: 'symlog' as const, constant: 1 },
-  };
-  const color = { field: 'measure', type: 'nominal' as const, title: null };
-  const yTitle = 'accuracy';
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return bandAndMeanByPairing({
     title,
     // Accuracies live in [0, 1]; a t-interval from few seeds can overshoot, so the band is clipped.
-    data: { values: points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: Math.max(0, p.lo), hi: Math.min(1, p.hi) })) },
-    facet: { column: { field: 'pairing', type: 'nominal', title: null } },
-    spec: {
-      width: 320,
-      height: 240,
-      layer: [
-        {
-          mark: { type: 'errorband', opacity: 0.2 },
-          encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'hi' }, color },
-        },
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { zero: false } }, color } },
-      ],
-    },
-  } as TopLevelSpec;
+    values: points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: Math.max(0, p.lo), hi: Math.min(1, p.hi) })),
+    color: { field: 'measure', type: 'nominal', title: null },
+    y: { title: 'accuracy', scale: { zero: false } },
+  });
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
