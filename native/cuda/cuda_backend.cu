@@ -144,6 +144,44 @@ class DeviceArena {
   std::vector<void*> ptrs_;
 };
 
+// The per-run progress arrays both kernels carry (FullKernelArgs, ReducedKernelArgs): uploaded in
+// their starting state, read back after the launches, and replayed into each run's record.
+template <class Args>
+void upload_progress(DeviceArena& dev, Args& a, int S, const std::vector<int64_t>& escape0,
+                     const std::vector<int64_t>& stopped0) {
+  a.next_point = dev.upload(std::vector<int>(S, 1));
+  a.points_done = dev.upload(std::vector<int>(S, 0));
+  a.escape = dev.upload(escape0);
+  a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
+  a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
+  a.diverged = dev.upload(std::vector<int64_t>(S, -1));
+  a.stopped = dev.upload(stopped0);
+  a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+}
+
+struct Progress {
+  std::vector<int> points;       // record points written per run
+  std::vector<int64_t> escape;   // S x nthr
+  std::vector<int64_t> diverged, steps_done;
+};
+
+template <class Args>
+Progress download_progress(DeviceArena& dev, const Args& a, int S) {
+  return Progress{dev.download(a.points_done, S), dev.download(a.escape, static_cast<size_t>(S) * a.nthr),
+                  dev.download(a.diverged, S), dev.download(a.steps_done, S)};
+}
+
+// Run i's record once its points are replayed: first passages, divergence, cancellation.
+RunRecord finish_run(Recorder& rec, const Progress& pr, int i, int nthr, bool cancelled) {
+  RunRecord& res = rec.result();
+  for (int h = 0; h < nthr; ++h) res.escape[h] = pr.escape[static_cast<size_t>(i) * nthr + h];
+  res.diverged_step = pr.diverged[i];
+  res.cancelled = cancelled;
+  RunRecord out = rec.take();
+  out.steps_done = pr.steps_done[i];
+  return out;
+}
+
 W0Mode w0_mode(Pretrained p) {
   switch (p) {
     case Pretrained::Aligned: return W0Mode::Aligned;
@@ -260,14 +298,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
     a.w0_rows = w0.empty() ? nullptr : dev.upload(w0);
     a.V = dev.upload(V);
     a.U = dev.upload(U);
-    a.next_point = dev.upload(std::vector<int>(S, 1));
-    a.points_done = dev.upload(std::vector<int>(S, 0));
-    a.escape = dev.upload(escape0);
-    a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
-    a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
-    a.diverged = dev.upload(std::vector<int64_t>(S, -1));
-    a.stopped = dev.upload(stopped0);
-    a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+    upload_progress(dev, a, S, escape0, stopped0);
     const size_t SP = static_cast<size_t>(S) * P;
     a.out_step = dev.alloc<double>(SP);
     a.out_m = dev.alloc<double>(SP * r * K);
@@ -284,10 +315,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
       launch_full_sgd(a, &dev.spill, &dev.spill_bytes);
     });
 
-    const auto pts = dev.download(a.points_done, S);
-    const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
-    const auto div = dev.download(a.diverged, S);
-    const auto done = dev.download(a.steps_done, S);
+    const Progress pr = download_progress(dev, a, S);
     const auto ostep = dev.download(a.out_step, SP);
     const auto om = dev.download(a.out_m, SP * r * K);
     const auto ou = dev.download(a.out_u, SP * K * r);
@@ -298,7 +326,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
     const auto Uend = dev.download(a.U, static_cast<size_t>(S) * K * r);
     parallel_for(S, threads, [&](int i) {
       Recorder& rec = *recs[i];
-      for (int p = 0; p < pts[i]; ++p) {
+      for (int p = 0; p < pr.points[i]; ++p) {
         const size_t q = static_cast<size_t>(i) * P + p;
         // The kernel stores the interval's mean batch loss; one add makes Recorder report it.
         if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
@@ -306,12 +334,7 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
         rec.record(st, static_cast<double>(st) * eta[i], &om[q * r * K], &ou[q * K * r], &oM[q * K * K],
                    &oQ[q * K * K]);
       }
-      RunRecord& res = rec.result();
-      for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
-      res.diverged_step = div[i];
-      res.cancelled = cancelled;
-      out[i] = rec.take();
-      out[i].steps_done = done[i];
+      out[i] = finish_run(rec, pr, i, a.nthr, cancelled);
       if (runs.cfg[i]->record.final_state) {
         out[i].final_u.assign(Uend.begin() + static_cast<size_t>(i) * K * r, Uend.begin() + static_cast<size_t>(i + 1) * K * r);
         out[i].final_v.assign(Vend.begin() + static_cast<size_t>(i) * r * d, Vend.begin() + static_cast<size_t>(i + 1) * r * d);
@@ -431,14 +454,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
     a.l = dev.upload(l0);
     a.u = dev.upload(u0);
     a.dof = static_cast<double>(states[0].d - states[0].q);
-    a.next_point = dev.upload(std::vector<int>(S, 1));
-    a.points_done = dev.upload(std::vector<int>(S, 0));
-    a.escape = dev.upload(escape0);
-    a.loss_sum = dev.upload(std::vector<double>(S, 0.0));
-    a.loss_n = dev.upload(std::vector<int64_t>(S, 0));
-    a.diverged = dev.upload(std::vector<int64_t>(S, -1));
-    a.stopped = dev.upload(stopped0);
-    a.steps_done = dev.upload(std::vector<int64_t>(S, 0));
+    upload_progress(dev, a, S, escape0, stopped0);
     const size_t SP = static_cast<size_t>(S) * P;
     a.out_step = dev.alloc<double>(SP);
     a.out_m = dev.alloc<double>(SP);
@@ -453,10 +469,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
       a.step_end = e;
       launch_reduced_rank1(a);
     });
-    const auto pts = dev.download(a.points_done, S);
-    const auto esc = dev.download(a.escape, static_cast<size_t>(S) * a.nthr);
-    const auto div = dev.download(a.diverged, S);
-    const auto done = dev.download(a.steps_done, S);
+    const Progress pr = download_progress(dev, a, S);
     const auto ostep = dev.download(a.out_step, SP);
     const auto om = dev.download(a.out_m, SP);
     const auto ol = dev.download(a.out_l, SP);
@@ -464,7 +477,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
     const auto obl = dev.download(a.out_bl, SP);
     parallel_for(S, threads, [&](int i) {
       Recorder& rec = *recs[i];
-      for (int p = 0; p < pts[i]; ++p) {
+      for (int p = 0; p < pr.points[i]; ++p) {
         const size_t q = static_cast<size_t>(i) * P + p;
         if (!std::isnan(obl[q])) rec.add_batch_loss(obl[q]);
         const int64_t st = static_cast<int64_t>(ostep[q]);
@@ -472,12 +485,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
         order(w0r[i], om[q], ol[q], ou[q], &M, &Q);
         rec.record(st, static_cast<double>(st) * eta[i], &om[q], &ou[q], &M, &Q);
       }
-      RunRecord& res = rec.result();
-      for (int h = 0; h < a.nthr; ++h) res.escape[h] = esc[static_cast<size_t>(i) * a.nthr + h];
-      res.diverged_step = div[i];
-      res.cancelled = cancelled;
-      out[i] = rec.take();
-      out[i].steps_done = done[i];
+      out[i] = finish_run(rec, pr, i, a.nthr, cancelled);
     });
   } else {
     for (int i = 0; i < S; ++i) out[i] = recs[i]->take();
