@@ -5,10 +5,19 @@
 #   2. loradyn_check: CPU-versus-CUDA agreement cases and kernel timings  -> $OUT/check.json
 #      (and the timings of a build with FMA contraction                    -> $OUT/check_fmad.json)
 #   3. the PyTorch peer (bench/peers/torch_sgd.py) and torch's generator   -> $OUT/torch.jsonl
-#   4. if node and the test runner are present: the addon's GPU tests       -> $OUT/node_tests.txt
+#   4. compute-sanitizer memcheck (all agreement cases, --quick) and racecheck (the B = 500 cases)
+#                                                                           -> $OUT/sanitizer.txt
+#   5. if node and the test runner are present: the addon's GPU tests       -> $OUT/node_tests.txt
 # plus $OUT/gpu.txt (nvidia-smi), $OUT/device.log and $OUT/summary.json (everything in one file).
 # Each stage has its own timeout, so one hang cannot eat the others' time.
 # Usage: OUT=/some/dir bash bench/device.sh     (default OUT: bench/results/device)
+# Options (environment):
+#   PREBUILT=dir  use dir/loradyn_check and dir/loradyn_check_fmad (built on another host with the
+#                 same cmake line, -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc") and
+#                 skip stage 1: a build on the device costs minutes of its lease.
+#   PACK=1        at the end, pack everything but summary.json, device.log and check.stderr into
+#                 $OUT/device.tgz (the device tool returns at most 8 files).
+#   BUDGET_S=n    the whole script's time budget in seconds (default 460).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/results/device}
@@ -36,11 +45,17 @@ build() {  # build DIR FMAD
     -DCMAKE_CUDA_ARCHITECTURES="$arch" -DLORADYN_CUDA_FMAD="$2" > "$OUT/$1.log" 2>&1 &&
   timeout "$(cap 300)" cmake --build "$1" -j "$jobs" --target loradyn_check >> "$OUT/$1.log" 2>&1
 }
-log "build native/check for sm_$arch (fmad off and on, $jobs jobs each)"
-build build-check OFF & p1=$!
-build build-check-fmad ON & p2=$!
-wait $p1 && log "build-check ok" || { log "build-check FAILED"; tail -n 30 "$OUT/build-check.log"; }
-wait $p2 && log "build-check-fmad ok" || log "build-check-fmad FAILED (see build-check-fmad.log)"
+if [ -n "${PREBUILT:-}" ]; then
+  log "prebuilt binaries from $PREBUILT: $(ls -l "$PREBUILT" | tail -n +2 | awk '{print $NF, $5}' | tr '\n' ' ')"
+  mkdir -p build-check build-check-fmad
+  cp "$PREBUILT/loradyn_check" build-check/ && cp "$PREBUILT/loradyn_check_fmad" build-check-fmad/loradyn_check
+else
+  log "build native/check for sm_$arch (fmad off and on, $jobs jobs each)"
+  build build-check OFF & p1=$!
+  build build-check-fmad ON & p2=$!
+  wait $p1 && log "build-check ok" || { log "build-check FAILED"; tail -n 30 "$OUT/build-check.log"; }
+  wait $p2 && log "build-check-fmad ok" || log "build-check-fmad FAILED (see build-check-fmad.log)"
+fi
 
 # 2. Agreement and timings (default build), timings only (FMA build).
 if [ -x build-check/loradyn_check ] && enough; then
@@ -54,6 +69,19 @@ if [ -x build-check-fmad/loradyn_check ] && enough; then
   timeout "$(cap 60)" build-check-fmad/loradyn_check --timing-only ${CHECK_ARGS:-} > "$OUT/check_fmad.json" 2> "$OUT/check_fmad.stderr"
   log "loradyn_check (fmad) exit $?"
   cat "$OUT/check_fmad.stderr"
+fi
+
+# 2b. Memory errors and shared-memory races in every kernel the agreement cases launch.
+if [ -x build-check/loradyn_check ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  : > "$OUT/sanitizer.txt"
+  for tool in memcheck racecheck; do
+    enough || { log "compute-sanitizer $tool skipped: out of time"; continue; }
+    only=(); [ "$tool" = racecheck ] && only=(--only "B=500")
+    log "compute-sanitizer --tool $tool loradyn_check --quick --agreement-only ${only[*]}"
+    timeout "$(cap 120)" compute-sanitizer --tool "$tool" --error-exitcode 3 build-check/loradyn_check --quick \
+      --agreement-only "${only[@]}" >> "$OUT/sanitizer.txt" 2>&1
+    log "compute-sanitizer $tool exit $? ($(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer.txt" | tail -n 1))"
+  done
 fi
 
 # 3. PyTorch peer: the goal cases (d = 1000; B = 1 with 4096 and 16384 seeds; B = 500).
@@ -74,7 +102,7 @@ else
   log "no PyTorch with CUDA here; the peer is not timed"
 fi
 
-# 4. The addon's GPU tests, when this machine has Node and the copied tree has the test
+# 5. The addon's GPU tests, when this machine has Node and the copied tree has the test
 #    runner and a built addon (carry build-cuda, dist and node_modules from a build host).
 if command -v node >/dev/null 2>&1 && [ -f build-cuda/Release/loradyn.node ] && [ -d node_modules/tap ] && enough; then
   [ -d dist/test ] || npx tsc -p tsconfig.json
@@ -115,3 +143,8 @@ json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
 print(json.dumps(summary.get("vs_torch", {}), indent=1))
 PY
 log "done in $(( $(date +%s) - start ))s"
+if [ -n "${PACK:-}" ]; then
+  tar czf /tmp/loradyn-device.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -maxdepth 1 \
+    ! -name summary.json ! -name device.log ! -name check.stderr -exec rm -rf {} + &&
+    mv /tmp/loradyn-device.tgz "$OUT/device.tgz"
+fi
