@@ -12,9 +12,12 @@
 # Each stage has its own timeout, so one hang cannot eat the others' time.
 # Usage: OUT=/some/dir bash bench/device.sh     (default OUT: bench/results/device)
 # Options (environment):
-#   PREBUILT=dir  use dir/loradyn_check and dir/loradyn_check_fmad (built on another host with the
+#   PREBUILT=dir  use dir/loradyn_check and dir/loradyn_check_fmad, or NAME.gz of them (built on another host with the
 #                 same cmake line, -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc") and
-#                 skip stage 1: a build on the device costs minutes of its lease.
+#                 skip stage 1: a build on the device costs minutes of its lease. Any
+#                 dir/loradyn_check_variant_NAME also gets a --timing-only run -> check_variant_NAME.json
+#                 (builds that differ in a compile-time setting, timed side by side).
+#   SANITIZERS    the compute-sanitizer tools of stage 4 (default "memcheck racecheck").
 #   PACK=1        at the end, pack everything but summary.json, device.log and check.stderr into
 #                 $OUT/device.tgz (the device tool returns at most 8 files).
 #   BUDGET_S=n    the whole script's time budget in seconds (default 460).
@@ -46,9 +49,13 @@ build() {  # build DIR FMAD
   timeout "$(cap 300)" cmake --build "$1" -j "$jobs" --target loradyn_check >> "$OUT/$1.log" 2>&1
 }
 if [ -n "${PREBUILT:-}" ]; then
-  log "prebuilt binaries from $PREBUILT: $(ls -l "$PREBUILT" | tail -n +2 | awk '{print $NF, $5}' | tr '\n' ' ')"
+  # Gzipped binaries (NAME.gz) are unpacked first: the device tool carries at most 64 MiB.
+  pdir=$(mktemp -d) && cp "$PREBUILT"/* "$pdir"/ && { gunzip -f "$pdir"/*.gz 2>/dev/null; chmod +x "$pdir"/*; }
+  PREBUILT=$pdir
+  log "prebuilt binaries: $(ls -l "$PREBUILT" | tail -n +2 | awk '{print $NF, $5}' | tr '\n' ' ')"
   mkdir -p build-check build-check-fmad
-  cp "$PREBUILT/loradyn_check" build-check/ && cp "$PREBUILT/loradyn_check_fmad" build-check-fmad/loradyn_check
+  cp "$PREBUILT/loradyn_check" build-check/
+  [ -f "$PREBUILT/loradyn_check_fmad" ] && cp "$PREBUILT/loradyn_check_fmad" build-check-fmad/loradyn_check
 else
   log "build native/check for sm_$arch (fmad off and on, $jobs jobs each)"
   build build-check OFF & p1=$!
@@ -71,10 +78,19 @@ if [ -x build-check-fmad/loradyn_check ] && enough; then
   cat "$OUT/check_fmad.stderr"
 fi
 
+for bin in "${PREBUILT:-/nonexistent}"/loradyn_check_variant_*; do
+  [ -x "$bin" ] && enough || continue
+  name=${bin##*/loradyn_check_variant_}
+  log "loradyn_check --timing-only (variant $name)"
+  timeout "$(cap 60)" "$bin" --timing-only ${CHECK_ARGS:-} > "$OUT/check_variant_$name.json" 2> "$OUT/check_variant_$name.stderr"
+  log "variant $name exit $?"
+  cat "$OUT/check_variant_$name.stderr"
+done
+
 # 2b. Memory errors and shared-memory races in every kernel the agreement cases launch.
 if [ -x build-check/loradyn_check ] && command -v compute-sanitizer >/dev/null 2>&1; then
   : > "$OUT/sanitizer.txt"
-  for tool in memcheck racecheck; do
+  for tool in ${SANITIZERS:-memcheck racecheck}; do
     enough || { log "compute-sanitizer $tool skipped: out of time"; continue; }
     only=(); [ "$tool" = racecheck ] && only=(--only "B=500")
     log "compute-sanitizer --tool $tool loradyn_check --quick --agreement-only ${only[*]}"
@@ -94,7 +110,7 @@ if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1
       log "torch_sgd.py $* failed or timed out (see torch.stderr)"
   }
   peer --batch 1 --seeds 4096 --steps 2000 --generator --compile
-  peer --batch 1 --seeds 16384 --steps 1000
+  peer --batch 1 --seeds 16384 --steps 1000 --compile
   peer --batch 500 --seeds 1024 --steps 20 --inner 2
   peer --batch 500 --seeds 64 --steps 200 --inner 20 --compile
   cat "$OUT/torch.jsonl"
