@@ -51,15 +51,17 @@ __device__ __forceinline__ void block_sum(double (&v)[N], int n, double* red) {
   __syncthreads();
 }
 
-// Registers of the rank-1 kernels with 128 threads are capped so that this many blocks fit on an
-// SM (65536 / (128 * n) registers each): the step is latency-bound, and 4 resident blocks (the
-// uncapped 122 registers at d = 1000) left the GPU waiting. -DLORADYN_CUDA_MIN_BLOCKS=n to tune.
+// Registers of the rank-1 kernels with 128 threads and d <= 1024 are capped so that 6 blocks fit
+// on an SM (65536 / (128 * 6) = 85 registers each). The step is latency-bound: uncapped, the
+// compiler takes 122-153 registers, 3-4 blocks fit, and Nsight Compute finds 0.77 eligible warps
+// per scheduler. On an H200 (bench/RESULTS.md, run 3) the cap gave +11% at d = 1000, B = 1 and -4%
+// at B = 500; 5 blocks gave +9% / -3%. -DLORADYN_CUDA_MIN_BLOCKS=n overrides (1: no cap).
 #ifndef LORADYN_CUDA_MIN_BLOCKS
-#define LORADYN_CUDA_MIN_BLOCKS 8
+#define LORADYN_CUDA_MIN_BLOCKS 6
 #endif
-template <int T, int MK, int MR>
+template <int T, int NB, int MK, int MR>
 struct MinBlocks {
-  static constexpr int value = T == 128 && MK == 1 && MR == 1 ? LORADYN_CUDA_MIN_BLOCKS : 1;
+  static constexpr int value = T == 128 && NB <= 2 && MK == 1 && MR == 1 ? LORADYN_CUDA_MIN_BLOCKS : 0;
 };
 
 template <int A, int B2>
@@ -69,17 +71,11 @@ struct Max {
 
 // MK, MR: compile-time bounds on K and r (1 for the rank-1 single-unit fast path).
 template <int T, int NB, int MK, int MR>
-__global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_kernel(const FullKernelArgs a) {
+__global__ void __launch_bounds__(T, (MinBlocks<T, NB, MK, MR>::value)) full_sgd_kernel(const FullKernelArgs a) {
   constexpr int N1 = 2 * MK + MR + 1;  // p*_j, p0_j, pv_i, label noise
   constexpr int N2 = MR + MR * MK;     // |v_i|^2, v_i . w*_j
   constexpr int N3 = 2 * MK;           // M_jk, Q_jk for one j
-  // Rank 1, one unit, batch of one: the sums that give |v'|^2 and v' . w* of the moved row
-  // v' = v - s c x ride along in the sample's reduction (|v|^2, v . w*, |x|^2 after the four
-  // above), so a step needs one block reduction instead of two.
-  constexpr bool kRank1 = MK == 1 && MR == 1;
-  constexpr int kVV = N1, kVT = N1 + 1, kXX = N1 + 2;
-  constexpr int N1F = kRank1 ? N1 + 3 : N1;
-  constexpr int NR = Max<Max<N1F, N2>::value, N3>::value;
+  constexpr int NR = Max<Max<N1, N2>::value, N3>::value;
   constexpr int RS = 4 * T * NB;       // padded row length
   __shared__ double red[(T / 32) * NR];
   extern __shared__ double dyn[];
@@ -95,7 +91,6 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
   const bool stored = a.w0mode == W0Mode::Stored;
   const bool scratch = a.w0mode == W0Mode::Scratch;
   const bool batched = a.B > 1;
-  const bool fused = kRank1 && !batched;  // the one-reduction step (see N1F)
   const int rowsV = 0, rowsT = R, rowsW = R + K, rowsD = R + K + (stored ? K : 0);
   const int rows = rowsD + (batched ? R : 0);
   double* st = a.spill != nullptr ? a.spill + static_cast<size_t>(run) * rows * RS : dyn;
@@ -188,7 +183,6 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
     double cB[MR];  // B = 1: the gradient coefficient of v_i, applied straight from registers
     double x[NB][4];
     double loss = 0;
-    double fz_vv = 0, fz_vt = 0, fz_xx = 0, fz_pv = 0, fz_ps = 0;  // the fused step's sums
     if (batched)
 #pragma unroll
       for (int blk = 0; blk < NB; ++blk)
@@ -223,25 +217,12 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
 #pragma unroll
           for (int i = 0; i < MR; ++i)
             if (i < R) acc[2 * MK + i] += at(rowsV + i, blk, q) * xv;
-          if (fused) {
-            const double v = at(rowsV, blk, q);
-            acc[kVV] += v * v;
-            acc[kVT] += v * at(rowsT, blk, q);
-            acc[kXX] += xv * xv;
-          }
         }
       }
       // The label noise rides along in the reduction: only thread 0 adds it (x + 0 = x exactly).
       if (sqrt_noise > 0 && tid == 0)
         acc[2 * MK + MR] = gaussian_at(knoise, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0);
-      block_sum<T, NR>(acc, fused ? N1F : N1, red);
-      if (fused) {
-        fz_vv = acc[kVV];
-        fz_vt = acc[kVT];
-        fz_xx = acc[kXX];
-        fz_pv = acc[2 * MK];
-        fz_ps = acc[0];
-      }
+      block_sum<T, NR>(acc, N1, red);
 
       // Per-sample scalars, in the CPU's order of operations (sgd_full.cpp).
       double gj[MK];
@@ -299,16 +280,9 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
     double acc2[NR];
 #pragma unroll
     for (int k = 0; k < NR; ++k) acc2[k] = 0;
-    if (fused) {
-      // v' = v - s c x: |v'|^2 = |v|^2 - 2 s c (v . x) + (s c)^2 |x|^2 and v' . w* = v . w* - s c (x . w*),
-      // from the sample's sums; v' itself is written once, renormalised, below.
-      const double sc = step_size * cB[0];
-      acc2[0] = (fz_vv - 2.0 * sc * fz_pv) + sc * sc * fz_xx;
-      acc2[MR] = fz_vt - sc * fz_ps;
-    }
 #pragma unroll
     for (int i = 0; i < MR; ++i) {
-      if (i >= R || fused) continue;
+      if (i >= R) continue;
 #pragma unroll
       for (int blk = 0; blk < NB; ++blk)
 #pragma unroll
@@ -322,7 +296,7 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
             if (j < K) acc2[MR + i * MK + j] += v * at(rowsT + j, blk, q);
         }
     }
-    if (!fused) block_sum<T, NR>(acc2, N2, red);
+    block_sum<T, NR>(acc2, N2, red);
     bool finite = isfinite(last_loss);
 #pragma unroll
     for (int i = 0; i < MR; ++i) {
@@ -332,20 +306,11 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, MK, MR>::value)) full_sgd_ker
       finite = finite && acc2[i] > 0 && isfinite(acc2[i]);
       // m_ij of the renormalised row: (v_i . w*_j) / |v_i|, from the same reduction.
       const double inv = a.spherical ? 1.0 / sqrt(acc2[i]) : 1.0;
-      if (fused) {
-#pragma unroll
-        for (int blk = 0; blk < NB; ++blk)
-#pragma unroll
-          for (int q = 0; q < 4; ++q) {
-            const double v = at(rowsV, blk, q) - step_size * (cB[0] * x[blk][q]);
-            at(rowsV, blk, q) = a.spherical ? v * inv : v;
-          }
-      } else if (a.spherical) {
+      if (a.spherical)
 #pragma unroll
         for (int blk = 0; blk < NB; ++blk)
 #pragma unroll
           for (int q = 0; q < 4; ++q) at(rowsV + i, blk, q) *= inv;
-      }
 #pragma unroll
       for (int j = 0; j < MK; ++j)
         if (j < K) {
