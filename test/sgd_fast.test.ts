@@ -18,6 +18,20 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'linear', d: 1000 }, train: { batch: 1, eta: 0.2, steps: 300 } },
   },
   {
+    // 3000 steps between few record points: the carried |v|^2 of the unnormalised row outgrows
+    // 2^64 (every ~200 steps here) and the row is rescaled and its sums recomputed.
+    name: 'd 1000, B 1, relu, aligned, 3000 steps (the batch of one rescales its rows)',
+    config: { model: { activation: 'relu', d: 1000 }, train: { batch: 1, eta: 0.2, steps: 3000 } },
+  },
+  {
+    name: 'd 500, B 1, erf, K 2, rank 2, misaligned, noise (carried sums of two rows, two overlaps each)',
+    config: { model: { activation: 'erf', d: 500, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 }, train: { batch: 1, eta: 0.3, steps: 800 } },
+  },
+  {
+    name: 'd 45, B 1, relu, scratch, not spherical',
+    config: { model: { activation: 'relu', d: 45, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 1, eta: 0.05, steps: 300 } },
+  },
+  {
     name: 'd 37, B 5, relu, scratch, not spherical',
     config: { model: { activation: 'relu', d: 37, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 5, eta: 0.1, steps: 200 } },
   },
@@ -45,6 +59,32 @@ for (const c of cases) {
     t.ok(fast.m.some((x) => x !== 0), 'the overlaps moved');
   });
 }
+
+// A batch of one carries |v|^2 and v . w* from the sample's sums instead of summing them again
+// (FullSgd::apply_direct_update); record points recompute them exactly. Recording every step
+// therefore takes the carried sums out of play: the escape steps, read each step from the
+// overlaps, must not depend on it (the trajectories differ only in rounding).
+t.test('batch of one: escape steps from the carried sums = from overlaps recomputed every step', async (t) => {
+  const steps = 900;
+  const base: ConfigInput = {
+    model: { activation: 'relu', d: 100, pretrained: { kind: 'aligned', mu: 0.5 } },
+    train: { batch: 1, eta: 0.2, steps },
+    engine: 'full',
+    backend: 'cpu',
+    seeds: [1, 2, 3, 4, 5, 6, 7, 8],
+    record: { thresholds: [0.3, 0.5, 0.9] },
+  };
+  const few = await simulate({ ...base, record: { ...base.record!, points: 3 } }, { threads: 1 });
+  // Log-spaced points, more of them than steps: every step is a point.
+  const every = await simulate({ ...base, record: { ...base.record!, points: 100 * steps } }, { threads: 1 });
+  t.equal(every.runs[0]!.step.length, steps + 1, 'the second run recorded every step');
+  let escaped = 0;
+  for (let i = 0; i < few.runs.length; ++i) {
+    t.same(few.runs[i]!.escape, every.runs[i]!.escape, `seed ${few.runs[i]!.seed}: same escape steps`);
+    escaped += Object.values(few.runs[i]!.escape).filter((e) => e !== null).length;
+  }
+  t.ok(escaped >= 12, `escapes happened (${escaped} of 24 thresholds crossed)`);
+});
 
 for (const [d, steps] of [[1500, 15], [70000, 2]] as const)
 t.test(`one run, batch shared by 1, 2 and 3 threads: identical bits (d ${d})`, async (t) => {

@@ -104,66 +104,46 @@ LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
 }
 
 namespace {
-// The coefficient of the update at coordinate k: dV stored, or fma(c, x[k], 0) formed from a
-// batch of one's input (what the batched sum makes of it).
-template <bool kSample>
-inline double dv_at(const double* dv, double c, int64_t k) {
-  return kSample ? std::fma(c, dv[k], 0.0) : dv[k];
-}
-
 // Coordinates n8 .. n-1 (past the last whole group of lanes), added to r in order.
-template <bool kSample>
-inline void update_tail(double* v, double sc, const double* dv, double c, double step, const double* t,
-                        int64_t n8, int64_t n, NormDot& r) {
+inline void update_tail(double* v, double sc, const double* dv, double step, const double* t, int64_t n8,
+                        int64_t n, NormDot& r) {
   for (int64_t i = n8; i < n; ++i) {
-    v[i] = std::fma(-step, dv_at<kSample>(dv, c, i), sc * v[i]);
+    v[i] = std::fma(-step, dv[i], sc * v[i]);
     r.nn = std::fma(v[i], v[i], r.nn);
     r.dt = std::fma(v[i], t[i], r.dt);
   }
 }
 
-template <bool kSample>
-inline __attribute__((always_inline)) NormDot update_lanes(double* v, double sc, const double* dv, double c,
-                                                           double step, const double* t, int64_t n) {
+LD_CLONES NormDot update_cloned(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
   double s[kSumLanes], p[kSumLanes];
   lanes_zero(s);
   lanes_zero(p);
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
-      const double y = std::fma(-step, dv_at<kSample>(dv, c, i + j), sc * v[i + j]);
+      const double y = std::fma(-step, dv[i + j], sc * v[i + j]);
       v[i + j] = y;
       s[j] = std::fma(y, y, s[j]);
       p[j] = std::fma(y, t[i + j], p[j]);
     }
   NormDot r{lanes_total(s), lanes_total(p)};
-  update_tail<kSample>(v, sc, dv, c, step, t, n8, n, r);
+  update_tail(v, sc, dv, step, t, n8, n, r);
   return r;
 }
 
-LD_CLONES NormDot update_cloned(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
-  return update_lanes<false>(v, sc, dv, 0.0, step, t, n);
-}
-LD_CLONES NormDot update_sample_cloned(double* v, double sc, const double* x, double c, double step,
-                                       const double* t, int64_t n) {
-  return update_lanes<true>(v, sc, x, c, step, t, n);
-}
-
 #if LD_HAVE_AVX512_KERNELS
-// The same sums with the 32 lanes in four named registers: compiled from update_lanes, GCC keeps
+// The same sums with the 32 lanes in four named registers: compiled from update_cloned, GCC keeps
 // the lane arrays on the stack and the loop waits on store forwarding (2x slower at d = 1000).
-template <bool kSample>
-LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, double c, double step,
-                                    const double* t, int64_t n) {
-  const __m512d vsc = _mm512_set1_pd(sc), vstep = _mm512_set1_pd(-step), vc = _mm512_set1_pd(c);
+LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, double step, const double* t,
+                                    int64_t n) {
+  const __m512d vsc = _mm512_set1_pd(sc), vstep = _mm512_set1_pd(-step);
   const __m512d zero = _mm512_setzero_pd();
   __m512d s[4] = {zero, zero, zero, zero}, p[4] = {zero, zero, zero, zero};
   const int64_t n8 = n - n % kSumLanes;
   for (int64_t i = 0; i < n8; i += kSumLanes)
     for (int u = 0; u < 4; ++u) {
       const int64_t k = i + 8 * u;
-      const __m512d d = kSample ? _mm512_fmadd_pd(vc, _mm512_loadu_pd(dv + k), zero) : _mm512_loadu_pd(dv + k);
-      const __m512d y = _mm512_fmadd_pd(vstep, d, _mm512_mul_pd(vsc, _mm512_loadu_pd(v + k)));
+      const __m512d y = _mm512_fmadd_pd(vstep, _mm512_loadu_pd(dv + k), _mm512_mul_pd(vsc, _mm512_loadu_pd(v + k)));
       _mm512_storeu_pd(v + k, y);
       s[u] = _mm512_fmadd_pd(y, y, s[u]);
       p[u] = _mm512_fmadd_pd(y, _mm512_loadu_pd(t + k), p[u]);
@@ -174,7 +154,7 @@ LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, doub
     _mm512_store_pd(pl + 8 * u, p[u]);
   }
   NormDot r{lanes_total(sl), lanes_total(pl)};
-  update_tail<kSample>(v, sc, dv, c, step, t, n8, n, r);
+  update_tail(v, sc, dv, step, t, n8, n, r);
   return r;
 }
 #endif
@@ -182,17 +162,9 @@ LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, doub
 
 NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
 #if LD_HAVE_AVX512_KERNELS
-  if (cpu_has_avx512_fma()) return update_avx512<false>(v, sc, dv, 0.0, step, t, n);
+  if (cpu_has_avx512_fma()) return update_avx512(v, sc, dv, step, t, n);
 #endif
   return update_cloned(v, sc, dv, step, t, n);
-}
-
-NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step,
-                             const double* t, int64_t n) {
-#if LD_HAVE_AVX512_KERNELS
-  if (cpu_has_avx512_fma()) return update_avx512<true>(v, sc, x, c, step, t, n);
-#endif
-  return update_sample_cloned(v, sc, x, c, step, t, n);
 }
 
 LD_CLONES void scale(double* v, double s, int64_t n) {

@@ -31,10 +31,6 @@ struct NormDot {
 };
 NormDot step_norm_dot(double* v, double sc, const double* dv, double step, const double* t, int64_t n);
 
-// One-sample form: dv = fma(c, x, 0) (as a batch of one sums it), without storing dv.
-NormDot step_sample_norm_dot(double* v, double sc, const double* x, double c, double step, const double* t,
-                             int64_t n);
-
 // v[k] *= s.
 void scale(double* v, double s, int64_t n);
 

@@ -51,10 +51,13 @@ class FullSgd {
   // gU (K x r) and returns the loss; c (r) receives the coefficient of x_b in dV.
   double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU,
                       double* c) const;
-  // V -= step * dV, renormalise, new overlaps m; shared tail of both steps. With x non-null
-  // (fast step, batch of one) dV is fma(c, x, 0), formed on the fly.
-  void apply_v_update(const double* dV, const double* x, const double* c, double step_size,
-                      bool fast);
+  // V -= step * dV, renormalise, new overlaps m; shared tail of both steps (B > 1).
+  void apply_v_update(const double* dV, double step_size, bool fast);
+  // The batch of one: V moves by -step c_i x with |v_i|^2 and v_i . w*_j carried from the
+  // sample's sums (pv_raw: v_i . x of the stored rows; xx: |x|^2; pstar: w*_j . x).
+  void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
+                           const double* pstar, double step_size, bool fast);
+  void refresh_row_sums(int i, bool fast);
   static double rescale_huge(double* v, int64_t n);
   void materialize_v();
   struct Scratch;
@@ -71,18 +74,26 @@ class FullSgd {
   }
   // Completes a sample's projections from their lane sums acc (kSumLanes per row, coordinates
   // below d8) and the tail of x, in the canonical order; V rows take their pending scale.
-  // rows: room for the row pointers (Scratch::rows).
+  // rows: room for the row pointers (Scratch::rows). With pv_raw (the batch of one), acc holds
+  // one more row, |x|^2, which lands in proj[nrows], and pv_raw receives v_i . x before scaling.
   template <class X>
-  void finish_projections(const double* acc, const X* x, const double** rows, double* proj) const {
+  void finish_projections(const double* acc, const X* x, const double** rows, double* proj,
+                          double* pv_raw = nullptr) const {
     const int64_t d = d_, d8 = d - d % kSumLanes;
     const int nrows = st_.K + (need_w0() ? st_.K : 0) + st_.r;
     block_rows(0, rows);
-    for (int q = 0; q < nrows; ++q) {
+    for (int q = 0; q < nrows + (pv_raw != nullptr); ++q) {
       double t = lanes_total(&acc[q * kSumLanes]);
-      for (int64_t i = d8; i < d; ++i) t = std::fma(rows[q][i], static_cast<double>(x[i]), t);
+      for (int64_t i = d8; i < d; ++i) {
+        const double xi = static_cast<double>(x[i]);
+        t = std::fma(q < nrows ? rows[q][i] : xi, xi, t);
+      }
       proj[q] = t;
     }
-    for (int i = 0; i < st_.r; ++i) proj[nrows - st_.r + i] *= v_scale_[i];  // apply_v_update
+    for (int i = 0; i < st_.r; ++i) {
+      if (pv_raw != nullptr) pv_raw[i] = proj[nrows - st_.r + i];
+      proj[nrows - st_.r + i] *= v_scale_[i];  // the pending scale (apply_v_update)
+    }
   }
   // Large d, B > 1 (sgd_full_grouped.cpp): samples of a part in groups of group_, so the teacher,
   // w0 and V blocks and dV are read once per group instead of once per sample. The same bits
@@ -103,10 +114,14 @@ class FullSgd {
   std::unique_ptr<TaskPool> pool_;
   std::vector<double> m_, M_, Q_;
   std::vector<double> v_scale_;  // pending renormalisation of each row of V (apply_v_update)
+  // The batch of one (apply_direct_update): |v_i|^2 and v_i . w*_j of the stored rows, valid
+  // while row_sums_valid_ (materialize_v rescales the rows and clears it).
+  std::vector<double> row_nn_, row_dt_;
+  bool row_sums_valid_ = false;
   // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
   std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
   struct Scratch {  // one per worker, sized once
-    std::vector<double> x, acc, proj, c;
+    std::vector<double> x, acc, proj, c, pv_raw;
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.

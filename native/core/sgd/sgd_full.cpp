@@ -47,6 +47,8 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   if (workers > 1) pool_ = std::make_unique<TaskPool>(workers);
   m_.resize(r * K);
   v_scale_.assign(r, 1.0);
+  row_nn_.resize(r);
+  row_dt_.resize(static_cast<size_t>(r) * K);
   M_.resize(K * K);
   Q_.resize(K * K);
   part_dV_.resize(static_cast<size_t>(parts_.count) * r * d_);
@@ -69,10 +71,12 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
       w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
       w.cg.resize(static_cast<size_t>(group_) * r);
     }
-    w.acc.resize(static_cast<size_t>(nproj) * kSumLanes);
-    w.proj.resize(nproj);
+    // One more row for the batch of one: |x|^2 (apply_direct_update).
+    w.acc.resize(static_cast<size_t>(nproj + 1) * kSumLanes);
+    w.proj.resize(nproj + 1);
     w.c.resize(r);
-    w.rows.resize(nproj);
+    w.pv_raw.resize(r);
+    w.rows.resize(nproj + 1);
   }
 }
 
@@ -200,8 +204,10 @@ void FullSgd::step_fast(int64_t s) {
   const int nproj = K + (need_w0 ? K : 0) + r;  // pstar[0..K), p0[K..2K), pv after
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
-  // A batch of one needs no dV: the V update forms fma(c, x, 0) on the fly from the sample's x.
+  // A batch of one needs no dV: V moves by c x straight from the sample's x, and the sums that
+  // carry |v|^2 take one more row, x itself (apply_direct_update).
   const bool direct = B == 1;
+  const int nrows = nproj + (direct ? 1 : 0);
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
     double* x = w.x.data();
@@ -217,16 +223,17 @@ void FullSgd::step_fast(int64_t s) {
     }
     double loss = 0;
     for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
-      std::fill(acc.begin(), acc.begin() + nproj * kSumLanes, 0.0);
+      std::fill(acc.begin(), acc.begin() + nrows * kSumLanes, 0.0);
       for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
         const int64_t len = std::min(kDrawBlock, d - c0);
         gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
                                static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), x + c0);
         block_rows(c0, rows.data());
+        if (direct) rows[nproj] = x + c0;
         const int64_t n8 = std::min(len, d8 - c0);
-        if (n8 > 0) full_kernels::project(nproj, rows.data(), x + c0, n8, acc.data());
+        if (n8 > 0) full_kernels::project(nrows, rows.data(), x + c0, n8, acc.data());
       }
-      finish_projections(acc.data(), x, rows.data(), proj.data());
+      finish_projections(acc.data(), x, rows.data(), proj.data(), direct ? w.pv_raw.data() : nullptr);
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
       loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
       if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
@@ -255,8 +262,9 @@ void FullSgd::step_fast(int64_t s) {
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
   const Scratch& w0 = scratch_per_worker_[0];
-  if (direct) apply_v_update(nullptr, w0.x.data(), w0.c.data(), step_size, true);
-  else apply_v_update(dV, nullptr, nullptr, step_size, true);
+  if (direct) apply_direct_update(w0.x.data(), w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(),
+                                  step_size, true);
+  else apply_v_update(dV, step_size, true);
 }
 
 // V update fused with renormalisation and the new overlaps m_ij. The renormalisation is lazy:
@@ -265,8 +273,7 @@ void FullSgd::step_fast(int64_t s) {
 // their sums by it, and m_ij = inv * (v . w*_j) comes from the update's own pass (as in the CUDA
 // kernel): one pass over V per step fewer, at the price of rounding that differs from an eager
 // renormalisation. The reference step follows the same rule, so fast = reference bit for bit.
-void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
-                             double step_size, bool fast) {
+void FullSgd::apply_v_update(const double* dV, double step_size, bool fast) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_;
   const double* t0 = &st_.teacher[0];
@@ -275,9 +282,7 @@ void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
     const double sc = v_scale_[i];
     double nn, dt0;
     if (fast) {
-      const full_kernels::NormDot nd =
-          x != nullptr ? full_kernels::step_sample_norm_dot(v, sc, x, c[i], step_size, t0, d)
-                       : full_kernels::step_norm_dot(v, sc, &dV[i * d], step_size, t0, d);
+      const full_kernels::NormDot nd = full_kernels::step_norm_dot(v, sc, &dV[i * d], step_size, t0, d);
       nn = nd.nn;
       dt0 = nd.dt;
     } else {
@@ -304,11 +309,70 @@ void FullSgd::apply_v_update(const double* dV, const double* x, const double* c,
   }
 }
 
+// The batch of one. The stored row v stays unnormalised (the true row is v_scale_[i] * v) and
+// moves by beta x, beta = -step c_i / v_scale_[i], one fused multiply-add per coordinate; its
+// |v|^2 and v . w*_j move with it, from sums the sample's projections already made:
+//   |v + beta x|^2 = |v|^2 + beta (2 v . x + beta |x|^2),   (v + beta x) . w*_j = v . w*_j + beta p*_j.
+// So the step reads and writes V once, with no pass for the norm, the overlaps or a rescale.
+// The carried sums are recomputed exactly whenever the rows are rescaled: at record points
+// (materialize_v) and when |v|^2 leaves [2^-64, 2^64], which also keeps v far from overflow.
+// The reference step calls this too (fast = false: plain loops, the same operations).
+void FullSgd::apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
+                                  const double* pstar, double step_size, bool fast) {
+  const int K = st_.K, r = st_.r;
+  const int64_t d = d_;
+  if (!row_sums_valid_) {
+    for (int i = 0; i < r; ++i) refresh_row_sums(i, fast);
+    row_sums_valid_ = true;
+  }
+  for (int i = 0; i < r; ++i) {
+    double* v = &st_.V[i * d];
+    const double beta = -(step_size * c[i]) / v_scale_[i];
+    if (fast) full_kernels::axpy_rows(1, &beta, x, d, v, 0);
+    else
+      for (int64_t k = 0; k < d; ++k) v[k] = std::fma(beta, x[k], v[k]);
+    double& nn = row_nn_[i];
+    nn = std::fma(beta, std::fma(beta, xx, 2.0 * pv_raw[i]), nn);
+    for (int j = 0; j < K; ++j) row_dt_[i * K + j] = std::fma(beta, pstar[j], row_dt_[i * K + j]);
+    if (!std::isfinite(nn)) {  // |v|^2 overflowed: keep the direction
+      rescale_huge(v, d);
+      refresh_row_sums(i, fast);
+    }
+    if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
+    const double inv = cfg_.model.spherical && !row_broken_ ? 1.0 / std::sqrt(nn) : 1.0;
+    v_scale_[i] = inv;
+    for (int j = 0; j < K; ++j) m_[i * K + j] = row_dt_[i * K + j] * inv;
+    if (inv != 1.0 && (nn > 0x1p64 || nn < 0x1p-64)) {
+      if (fast) full_kernels::scale(v, inv, d);
+      else
+        for (int64_t k = 0; k < d; ++k) v[k] *= inv;
+      v_scale_[i] = 1.0;
+      refresh_row_sums(i, fast);
+    }
+  }
+}
+
+// |v_i|^2 and v_i . w*_j of the stored row i, in the canonical order.
+void FullSgd::refresh_row_sums(int i, bool fast) {
+  const int K = st_.K;
+  const int64_t d = d_;
+  const double* v = &st_.V[i * d];
+  auto dot = [&](const double* a, const double* b) {
+    return fast ? full_kernels::dot(a, b, d) : canonical_dot(a, b, d);
+  };
+  row_nn_[i] = dot(v, v);
+  for (int j = 0; j < K; ++j) row_dt_[i * K + j] = dot(v, &st_.teacher[j * d]);
+}
+
 // Applies the pending scales to V (before V is read whole: record points, the final state).
-// v * sc is what the next pass would have read, so this changes no later number.
+// Later sums then see sc * v where they would have seen v and a scaled result: a rounding
+// difference, at the same steps on both paths, so fast = reference still holds.
 void FullSgd::materialize_v() {
   for (int i = 0; i < st_.r; ++i) {
-    if (v_scale_[i] != 1.0) full_kernels::scale(&st_.V[i * d_], v_scale_[i], d_);
+    if (v_scale_[i] != 1.0) {
+      full_kernels::scale(&st_.V[i * d_], v_scale_[i], d_);
+      row_sums_valid_ = false;
+    }
     v_scale_[i] = 1.0;
   }
 }

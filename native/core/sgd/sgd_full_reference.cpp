@@ -17,6 +17,26 @@ void FullSgd::step_reference(int64_t s) {
   const int64_t d = d_, B = cfg_.train.batch;
   const bool need_w0 = this->need_w0();
   std::vector<double> x(d), proj(2 * K + r), c(r);
+  if (B == 1) {  // the batch of one: V moves straight from x (apply_direct_update)
+    std::vector<double> pv_raw(r), gU(K * r, 0.0);
+    gaussian_fill_f32({seed_, kStreamInputs}, static_cast<uint64_t>(s), 0, 0, static_cast<uint32_t>(d), x.data());
+    int q = 0;
+    for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.teacher[j * d], x.data(), d);
+    if (need_w0)
+      for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.w0[j * d], x.data(), d);
+    const int pv = q;
+    for (int i = 0; i < r; ++i) {
+      pv_raw[i] = canonical_dot(&st_.V[i * d], x.data(), d);
+      proj[q++] = pv_raw[i] * v_scale_[i];
+    }
+    const double xx = canonical_dot(x.data(), x.data(), d);
+    last_loss_ = sample_terms(s, 0, proj.data(), proj.data() + pv, gU.data(), c.data());
+    rec_.add_batch_loss(last_loss_);
+    if (!scratch_)
+      for (int k = 0; k < K * r; ++k) st_.U[k] -= eta_ * gU[k];
+    apply_direct_update(x.data(), c.data(), pv_raw.data(), xx, proj.data(), eta_, false);
+    return;
+  }
   std::vector<double> dV(r * d, 0.0), gU(K * r, 0.0), part_dV(r * d), part_gU(K * r);
   double loss = 0;
   for (int p = 0; p < parts_.count; ++p) {
@@ -46,7 +66,7 @@ void FullSgd::step_reference(int64_t s) {
   rec_.add_batch_loss(last_loss_);
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU[k];
-  apply_v_update(dV.data(), nullptr, nullptr, step_size, false);
+  apply_v_update(dV.data(), step_size, false);
 }
 
 }  // namespace loradyn
