@@ -122,6 +122,7 @@ class FullSgd {
   std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
   struct Scratch {  // one per worker, sized once
     std::vector<double> x, acc, proj, c, pv_raw;
+    int64_t x_begin = 0;  // x is x.data() + x_begin (its placement: FullSgd's constructor)
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.

@@ -21,7 +21,7 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
   const int64_t acc_n = static_cast<int64_t>(nproj) * kSumLanes;
-  double* x = w.x.data();  // one block of one sample, as doubles
+  double* x = w.x.data() + w.x_begin;  // one block of one sample, as doubles
   double loss = 0;
   for (int64_t b0 = parts_.begin(p); b0 < parts_.end(p, B); b0 += group_) {
     const int G = static_cast<int>(std::min<int64_t>(group_, parts_.end(p, B) - b0));
