@@ -72,6 +72,33 @@ LD_CLONES void project(int nrows, const double* const* rows, const double* x, in
   }
 }
 
+// Per sample, so its scalar parts matter at small d: compiled here, the tails' fma are
+// instructions rather than calls to the C library, and the lane trees vectorise.
+namespace {
+// N rows at once, their sums in registers: the tails' chains of dependent fma overlap.
+template <int N>
+inline __attribute__((always_inline)) void finish_n(const double* acc, const double* const* rows,
+                                                    const double* x, int64_t d8, int64_t d, double* out) {
+  double t[N];
+  for (int q = 0; q < N; ++q) t[q] = lanes_total(&acc[q * kSumLanes]);
+  for (int64_t i = d8; i < d; ++i)
+    for (int q = 0; q < N; ++q) t[q] = std::fma(rows[q][i], x[i], t[q]);
+  for (int q = 0; q < N; ++q) out[q] = t[q];
+}
+}  // namespace
+
+LD_CLONES void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x,
+                           int64_t d8, int64_t d, double* out) {
+  int q = 0;
+  for (; q + 4 <= nrows; q += 4) finish_n<4>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+  switch (nrows - q) {
+    case 3: return finish_n<3>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    case 2: return finish_n<2>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    case 1: return finish_n<1>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    default: return;
+  }
+}
+
 LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv,
                          int64_t stride) {
   for (int i = 0; i < nrows; ++i) {

@@ -11,6 +11,11 @@ namespace full_kernels {
 // multiple of kSumLanes.
 void project(int nrows, const double* const* rows, const double* x, int64_t n, double* acc);
 
+// out[q] = lanes_total(acc + q * kSumLanes), then fma(rows[q][i], x[i], .) for d8 <= i < d, in
+// order: the end of project() for each row (canonical_sum.hpp's order).
+void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x, int64_t d8,
+                 int64_t d, double* out);
+
 // dv[i * stride + k] = fma(c[i], x[k], dv[i * stride + k]) for i < nrows, k < n.
 void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
 

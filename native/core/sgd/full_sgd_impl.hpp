@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
 #include "canonical_sum.hpp"
+#include "full_kernels.hpp"
 #include "../util/thread_pool.hpp"
 #include "full_state.hpp"
 
@@ -82,13 +84,15 @@ class FullSgd {
     const int64_t d = d_, d8 = d - d % kSumLanes;
     const int nrows = st_.K + (need_w0() ? st_.K : 0) + st_.r;
     block_rows(0, rows);
-    for (int q = 0; q < nrows + (pv_raw != nullptr); ++q) {
-      double t = lanes_total(&acc[q * kSumLanes]);
-      for (int64_t i = d8; i < d; ++i) {
-        const double xi = static_cast<double>(x[i]);
-        t = std::fma(q < nrows ? rows[q][i] : xi, xi, t);
+    if constexpr (std::is_same_v<X, double>) {
+      if (pv_raw != nullptr) rows[nrows] = x;  // the |x|^2 row
+      full_kernels::finish_rows(nrows + (pv_raw != nullptr), acc, rows, x, d8, d, proj);
+    } else {  // the grouped path's float inputs (no |x|^2 row there)
+      for (int q = 0; q < nrows; ++q) {
+        double t = lanes_total(&acc[q * kSumLanes]);
+        for (int64_t i = d8; i < d; ++i) t = std::fma(rows[q][i], static_cast<double>(x[i]), t);
+        proj[q] = t;
       }
-      proj[q] = t;
     }
     for (int i = 0; i < st_.r; ++i) {
       if (pv_raw != nullptr) pv_raw[i] = proj[nrows - st_.r + i];
