@@ -99,6 +99,30 @@ LD_CLONES void finish_rows(int nrows, const double* acc, const double* const* ro
   }
 }
 
+LD_CLONES void project3_pending(const double* __restrict t, double* __restrict v, const double* __restrict x,
+                                const double* __restrict xp, double beta, int64_t n, double* __restrict acc) {
+  double s0[kSumLanes], s1[kSumLanes], s2[kSumLanes];
+  for (int j = 0; j < kSumLanes; ++j) {
+    s0[j] = acc[j];
+    s1[j] = acc[kSumLanes + j];
+    s2[j] = acc[2 * kSumLanes + j];
+  }
+  for (int64_t i = 0; i < n; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double xv = x[i + j];
+      const double y = std::fma(beta, xp[i + j], v[i + j]);
+      v[i + j] = y;
+      s0[j] = std::fma(t[i + j], xv, s0[j]);
+      s1[j] = std::fma(y, xv, s1[j]);
+      s2[j] = std::fma(xv, xv, s2[j]);
+    }
+  for (int j = 0; j < kSumLanes; ++j) {
+    acc[j] = s0[j];
+    acc[kSumLanes + j] = s1[j];
+    acc[2 * kSumLanes + j] = s2[j];
+  }
+}
+
 LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv,
                          int64_t stride) {
   for (int i = 0; i < nrows; ++i) {

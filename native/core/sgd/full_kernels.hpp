@@ -16,6 +16,12 @@ void project(int nrows, const double* const* rows, const double* x, int64_t n, d
 void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x, int64_t d8,
                  int64_t d, double* out);
 
+// project() on the three rows (t, v, x) of a batch of one, with the previous step's V update
+// done on the way: v[k] = fma(beta, xp[k], v[k]) is stored, then used. The same bits as the
+// update followed by project(); one pass over v instead of two.
+void project3_pending(const double* t, double* v, const double* x, const double* xp, double beta, int64_t n,
+                      double* acc);
+
 // dv[i * stride + k] = fma(c[i], x[k], dv[i * stride + k]) for i < nrows, k < n.
 void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
 

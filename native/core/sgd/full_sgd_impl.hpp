@@ -60,6 +60,10 @@ class FullSgd {
   void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
                            const double* pstar, double step_size, bool fast);
   void refresh_row_sums(int i, bool fast);
+  // The fast batch of one with K = r = 1 and no stored w0 defers its V update (v += beta x) to
+  // the next step's projection pass (full_kernels::project3_pending); anything else that reads
+  // V calls this first.
+  void flush_pending_v();
   static double rescale_huge(double* v, int64_t n);
   void materialize_v();
   struct Scratch;
@@ -122,11 +126,18 @@ class FullSgd {
   // while row_sums_valid_ (materialize_v rescales the rows and clears it).
   std::vector<double> row_nn_, row_dt_;
   bool row_sums_valid_ = false;
+  bool pending_ = false;  // V[0] += pending_beta_ * pending_x_ not done yet (flush_pending_v)
+  double pending_beta_ = 0;
+  const double* pending_x_ = nullptr;
   // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
   std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
   struct Scratch {  // one per worker, sized once
     std::vector<double> x, acc, proj, c, pv_raw;
     int64_t x_begin = 0;  // x is x.data() + x_begin (its placement: FullSgd's constructor)
+    // The batch of one draws into x and x_alt by turns: the previous x is still to be added to V.
+    std::vector<double> x_alt;
+    int64_t x_alt_begin = 0;
+    double* x_cur = nullptr;  // the buffer the current sample was drawn into
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.

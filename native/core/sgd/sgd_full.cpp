@@ -68,9 +68,13 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     // x starts 2 KB from V's first row modulo 4 KB: the batch of one's V update loads x while
     // it stores V, and a load whose address matches a pending store's modulo 4 KB waits for it
     // (4K aliasing; +3% at d = 1000, B = 1).
-    w.x.resize(d_pad_ + 512);
     const auto mod4k = [](const void* p) { return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p) % 4096); };
-    w.x_begin = ((mod4k(st_.V.data()) + 2048 - mod4k(w.x.data())) % 4096 + 4096) % 4096 / 8;
+    const auto place = [&](std::vector<double>& buf) {
+      buf.resize(d_pad_ + 512);
+      return ((mod4k(st_.V.data()) + 2048 - mod4k(buf.data())) % 4096 + 4096) % 4096 / 8;
+    };
+    w.x_begin = place(w.x);
+    if (path == Path::Fast && cfg.train.batch == 1) w.x_alt_begin = place(w.x_alt);
     if (group_ > 1) {
       w.xg.resize(static_cast<size_t>(group_) * d_pad_);
       w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
@@ -216,6 +220,12 @@ void FullSgd::step_fast(int64_t s) {
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
     double* x = w.x.data() + w.x_begin;
+    // The batch of one: the deferred V update of the last step (flush_pending_v) is done by this
+    // step's projection pass where the shape allows, from the other buffer.
+    const bool fuse = direct && pending_ && nrows == 3;
+    if (direct && pending_ && !fuse) flush_pending_v();
+    if (fuse && pending_x_ == x) x = w.x_alt.data() + w.x_alt_begin;
+    w.x_cur = x;
     std::vector<const double*>& rows = w.rows;
     std::vector<double>&acc = w.acc, &proj = w.proj, &c = w.c;
     double* dV = &part_dV_[static_cast<size_t>(p) * r * d];
@@ -236,7 +246,14 @@ void FullSgd::step_fast(int64_t s) {
         block_rows(c0, rows.data());
         if (direct) rows[nproj] = x + c0;
         const int64_t n8 = std::min(len, d8 - c0);
-        if (n8 > 0) full_kernels::project(nrows, rows.data(), x + c0, n8, acc.data());
+        if (n8 > 0) {
+          if (fuse) full_kernels::project3_pending(rows[0], &st_.V[c0], x + c0, pending_x_ + c0, pending_beta_, n8, acc.data());
+          else full_kernels::project(nrows, rows.data(), x + c0, n8, acc.data());
+        }
+      }
+      if (fuse) {  // the coordinates past the last whole group of lanes
+        for (int64_t k = d8; k < d; ++k) st_.V[k] = std::fma(pending_beta_, pending_x_[k], st_.V[k]);
+        pending_ = false;
       }
       finish_projections(acc.data(), x, rows.data(), proj.data(), direct ? w.pv_raw.data() : nullptr);
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
@@ -267,7 +284,7 @@ void FullSgd::step_fast(int64_t s) {
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
   const Scratch& w0 = scratch_per_worker_[0];
-  if (direct) apply_direct_update(w0.x.data() + w0.x_begin, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(),
+  if (direct) apply_direct_update(w0.x_cur, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(),
                                   step_size, true);
   else apply_v_update(dV, step_size, true);
 }
@@ -333,13 +350,19 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
   for (int i = 0; i < r; ++i) {
     double* v = &st_.V[i * d];
     const double beta = -(step_size * c[i]) / v_scale_[i];
-    if (fast) full_kernels::axpy_rows(1, &beta, x, d, v, 0);
-    else
+    if (fast && r == 1 && st_.K == 1 && !need_w0()) {  // done by the next projection pass
+      pending_ = true;
+      pending_beta_ = beta;
+      pending_x_ = x;
+    } else if (fast) {
+      full_kernels::axpy_rows(1, &beta, x, d, v, 0);
+    } else
       for (int64_t k = 0; k < d; ++k) v[k] = std::fma(beta, x[k], v[k]);
     double& nn = row_nn_[i];
     nn = std::fma(beta, std::fma(beta, xx, 2.0 * pv_raw[i]), nn);
     for (int j = 0; j < K; ++j) row_dt_[i * K + j] = std::fma(beta, pstar[j], row_dt_[i * K + j]);
     if (!std::isfinite(nn)) {  // |v|^2 overflowed: keep the direction
+      flush_pending_v();
       rescale_huge(v, d);
       refresh_row_sums(i, fast);
     }
@@ -348,6 +371,7 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
     v_scale_[i] = inv;
     for (int j = 0; j < K; ++j) m_[i * K + j] = row_dt_[i * K + j] * inv;
     if (inv != 1.0 && (nn > 0x1p64 || nn < 0x1p-64)) {
+      flush_pending_v();
       if (fast) full_kernels::scale(v, inv, d);
       else
         for (int64_t k = 0; k < d; ++k) v[k] *= inv;
@@ -357,8 +381,15 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
   }
 }
 
+void FullSgd::flush_pending_v() {
+  if (!pending_) return;
+  full_kernels::axpy_rows(1, &pending_beta_, pending_x_, d_, st_.V.data(), 0);
+  pending_ = false;
+}
+
 // |v_i|^2 and v_i . w*_j of the stored row i, in the canonical order.
 void FullSgd::refresh_row_sums(int i, bool fast) {
+  flush_pending_v();
   const int K = st_.K;
   const int64_t d = d_;
   const double* v = &st_.V[i * d];
@@ -373,6 +404,7 @@ void FullSgd::refresh_row_sums(int i, bool fast) {
 // Later sums then see sc * v where they would have seen v and a scaled result: a rounding
 // difference, at the same steps on both paths, so fast = reference still holds.
 void FullSgd::materialize_v() {
+  flush_pending_v();
   for (int i = 0; i < st_.r; ++i) {
     if (v_scale_[i] != 1.0) {
       full_kernels::scale(&st_.V[i * d_], v_scale_[i], d_);
