@@ -58,6 +58,41 @@ inline __attribute__((always_inline)) void project_rows(const double* const* row
 }
 }  // namespace
 
+namespace {
+template <int N>
+inline __attribute__((always_inline)) void project_pair_rows(const double* const* rows, const double* x0,
+                                                             const double* x1, int64_t n, double* acc0, double* acc1) {
+  double s0[N][kSumLanes], s1[N][kSumLanes];
+  for (int q = 0; q < N; ++q)
+    for (int j = 0; j < kSumLanes; ++j) {
+      s0[q][j] = acc0[q * kSumLanes + j];
+      s1[q][j] = acc1[q * kSumLanes + j];
+    }
+  for (int64_t i = 0; i < n; i += kSumLanes)
+    for (int j = 0; j < kSumLanes; ++j) {
+      const double a = x0[i + j], b = x1[i + j];
+      for (int q = 0; q < N; ++q) {
+        const double r = rows[q][i + j];
+        s0[q][j] = std::fma(r, a, s0[q][j]);
+        s1[q][j] = std::fma(r, b, s1[q][j]);
+      }
+    }
+  for (int q = 0; q < N; ++q)
+    for (int j = 0; j < kSumLanes; ++j) {
+      acc0[q * kSumLanes + j] = s0[q][j];
+      acc1[q * kSumLanes + j] = s1[q][j];
+    }
+}
+}  // namespace
+
+LD_CLONES void project_pair(int nrows, const double* const* rows, const double* x0, const double* x1, int64_t n,
+                            double* acc0, double* acc1) {
+  if (nrows == 2) return project_pair_rows<2>(rows, x0, x1, n, acc0, acc1);
+  if (nrows == 3) return project_pair_rows<3>(rows, x0, x1, n, acc0, acc1);
+  project(nrows, rows, x0, n, acc0);
+  project(nrows, rows, x1, n, acc1);
+}
+
 LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n,
                        double* acc) {
   if (nrows == 2) return project_rows<2>(rows, x, n, acc);
@@ -129,6 +164,15 @@ LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n,
     double* d = dv + i * stride;
     const double ci = c[i];
     for (int64_t k = 0; k < n; ++k) d[k] = std::fma(ci, x[k], d[k]);
+  }
+}
+
+LD_CLONES void axpy2_rows(int nrows, const double* c0, const double* x0, const double* c1, const double* x1,
+                          int64_t n, double* dv, int64_t stride) {
+  for (int i = 0; i < nrows; ++i) {
+    double* d = dv + i * stride;
+    const double a0 = c0[i], a1 = c1[i];
+    for (int64_t k = 0; k < n; ++k) d[k] = std::fma(a1, x1[k], std::fma(a0, x0[k], d[k]));
   }
 }
 

@@ -22,8 +22,17 @@ void finish_rows(int nrows, const double* acc, const double* const* rows, const 
 void project3_pending(const double* t, double* v, const double* x, const double* xp, double beta, int64_t n,
                       double* acc);
 
+// project() for two samples' x0 and x1 at once (acc0, acc1), each row loaded once for both.
+void project_pair(int nrows, const double* const* rows, const double* x0, const double* x1, int64_t n, double* acc0,
+                  double* acc1);
+
 // dv[i * stride + k] = fma(c[i], x[k], dv[i * stride + k]) for i < nrows, k < n.
 void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride);
+
+// Two samples' axpy_rows in one pass: dv = fma(c1[i], x1[k], fma(c0[i], x0[k], dv)), the bits of
+// the two calls in turn.
+void axpy2_rows(int nrows, const double* c0, const double* x0, const double* c1, const double* x1, int64_t n,
+                double* dv, int64_t stride);
 
 // dst[k] = src[k] as a float, k < n (exact for the single-precision inputs).
 void to_float(const double* src, int64_t n, float* dst);

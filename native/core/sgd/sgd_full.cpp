@@ -74,16 +74,17 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
       return ((mod4k(st_.V.data()) + 2048 - mod4k(buf.data())) % 4096 + 4096) % 4096 / 8;
     };
     w.x_begin = place(w.x);
-    if (path == Path::Fast && cfg.train.batch == 1) w.x_alt_begin = place(w.x_alt);
+    if (path == Path::Fast) w.x_alt_begin = place(w.x_alt);
     if (group_ > 1) {
       w.xg.resize(static_cast<size_t>(group_) * d_pad_);
       w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
       w.cg.resize(static_cast<size_t>(group_) * r);
     }
-    // One more row for the batch of one: |x|^2 (apply_direct_update).
-    w.acc.resize(static_cast<size_t>(nproj + 1) * kSumLanes);
-    w.proj.resize(nproj + 1);
-    w.c.resize(r);
+    // One more row for the batch of one: |x|^2 (apply_direct_update); room for two samples
+    // (B > 1 goes in pairs: step_fast).
+    w.acc.resize(static_cast<size_t>(2 * (nproj + 1)) * kSumLanes);
+    w.proj.resize(2 * (nproj + 1));
+    w.c.resize(2 * r);
     w.pv_raw.resize(r);
     w.rows.resize(nproj + 1);
   }
@@ -236,29 +237,44 @@ void FullSgd::step_fast(int64_t s) {
       part_loss_[p] = part_grouped(s, p, w, dV, gU);
       return;
     }
+    // Samples in pairs (B > 1): both are drawn, block by block, and projected in one pass (each
+    // row loaded once for both), then their projections finished and their terms taken in
+    // order, and one pass adds both c x to dV. Same operations in the same order as one sample
+    // at a time.
     double loss = 0;
-    for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
-      std::fill(acc.begin(), acc.begin() + nrows * kSumLanes, 0.0);
+    double* const xs[2] = {x, w.x_alt.data() + w.x_alt_begin};
+    const int stride = nrows * kSumLanes;
+    for (int64_t b0 = parts_.begin(p); b0 < parts_.end(p, B); b0 += 2) {
+      const int n = direct || b0 + 1 >= parts_.end(p, B) ? 1 : 2;
+      std::fill(acc.begin(), acc.begin() + n * stride, 0.0);
       for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
         const int64_t len = std::min(kDrawBlock, d - c0);
-        gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b),
-                               static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), x + c0);
+        for (int h = 0; h < n; ++h)
+          gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + h),
+                                 static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), xs[h] + c0);
         block_rows(c0, rows.data());
-        if (direct) rows[nproj] = x + c0;
+        if (direct) rows[nproj] = xs[0] + c0;
         const int64_t n8 = std::min(len, d8 - c0);
-        if (n8 > 0) {
-          if (fuse) full_kernels::project3_pending(rows[0], &st_.V[c0], x + c0, pending_x_ + c0, pending_beta_, n8, acc.data());
-          else full_kernels::project(nrows, rows.data(), x + c0, n8, acc.data());
-        }
+        if (n8 <= 0) continue;
+        if (fuse) full_kernels::project3_pending(rows[0], &st_.V[c0], xs[0] + c0, pending_x_ + c0, pending_beta_, n8, acc.data());
+        else if (n == 2)
+          full_kernels::project_pair(nrows, rows.data(), xs[0] + c0, xs[1] + c0, n8, acc.data(), &acc[stride]);
+        else full_kernels::project(nrows, rows.data(), xs[0] + c0, n8, acc.data());
       }
       if (fuse) {  // the coordinates past the last whole group of lanes
         for (int64_t k = d8; k < d; ++k) st_.V[k] = std::fma(pending_beta_, pending_x_[k], st_.V[k]);
         pending_ = false;
       }
-      finish_projections(acc.data(), x, rows.data(), proj.data(), direct ? w.pv_raw.data() : nullptr);
+      for (int h = 0; h < n; ++h)
+        finish_projections(&acc[h * stride], xs[h], rows.data(), &proj[h * (nproj + 1)], direct ? w.pv_raw.data() : nullptr);
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
-      loss += sample_terms(s, b, proj.data(), proj.data() + K + (need_w0 ? K : 0), gU, c.data());
-      if (!direct) full_kernels::axpy_rows(r, c.data(), x, d, dV, d);
+      for (int h = 0; h < n; ++h) {
+        const double* ph = &proj[h * (nproj + 1)];
+        loss += sample_terms(s, b0 + h, ph, ph + K + (need_w0 ? K : 0), gU, &c[h * r]);
+      }
+      if (direct) continue;
+      if (n == 2) full_kernels::axpy2_rows(r, c.data(), xs[0], c.data() + r, xs[1], d, dV, d);
+      else full_kernels::axpy_rows(r, c.data(), xs[0], d, dV, d);
     }
     part_loss_[p] = loss;
   };
