@@ -18,6 +18,7 @@
 #                 dir/loradyn_check_variant_NAME also gets a --timing-only run -> check_variant_NAME.json
 #                 (builds that differ in a compile-time setting, timed side by side).
 #   SANITIZERS    the compute-sanitizer tools of stage 4 (default "memcheck racecheck").
+#   TORCH=0       skip the PyTorch peer (stage 3).
 #   PACK=1        at the end, pack everything but summary.json, device.log and check.stderr into
 #                 $OUT/device.tgz (the device tool returns at most 8 files).
 #   BUDGET_S=n    the whole script's time budget in seconds (default 460).
@@ -101,7 +102,9 @@ if [ -x build-check/loradyn_check ] && command -v compute-sanitizer >/dev/null 2
 fi
 
 # 3. PyTorch peer: the goal cases (d = 1000; B = 1 with 4096 and 16384 seeds; B = 500).
-if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+if [ "${TORCH:-1}" = 0 ]; then
+  log "PyTorch peer skipped (TORCH=0)"
+elif python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   : > "$OUT/torch.jsonl"
   peer() {
     enough || { log "torch_sgd.py $* skipped: out of time"; return; }
