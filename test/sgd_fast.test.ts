@@ -28,6 +28,10 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'erf', d: 500, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 }, train: { batch: 1, eta: 0.3, steps: 800 } },
   },
   {
+    name: 'd 70000, B 1, relu, aligned (past the L2 bound: the V update is not deferred)',
+    config: { model: { activation: 'relu', d: 70000 }, train: { batch: 1, eta: 0.2, steps: 6 } },
+  },
+  {
     name: 'd 45, B 1, relu, scratch, not spherical',
     config: { model: { activation: 'relu', d: 45, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 1, eta: 0.05, steps: 300 } },
   },

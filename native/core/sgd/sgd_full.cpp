@@ -261,8 +261,8 @@ void FullSgd::step_fast(int64_t s) {
           full_kernels::project_pair(nrows, rows.data(), xs[0] + c0, xs[1] + c0, n8, acc.data(), &acc[stride]);
         else full_kernels::project(nrows, rows.data(), xs[0] + c0, n8, acc.data());
       }
-      if (fuse) {  // the coordinates past the last whole group of lanes
-        for (int64_t k = d8; k < d; ++k) st_.V[k] = std::fma(pending_beta_, pending_x_[k], st_.V[k]);
+      if (fuse) {  // the coordinates past the last whole group of lanes (a cloned kernel: no libm calls)
+        if (d > d8) full_kernels::axpy_rows(1, &pending_beta_, pending_x_ + d8, d - d8, &st_.V[d8], 0);
         pending_ = false;
       }
       for (int h = 0; h < n; ++h)
