@@ -16,10 +16,12 @@ void FullSgd::step_reference(int64_t s) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_, B = cfg_.train.batch;
   const bool need_w0 = this->need_w0();
-  std::vector<double> x(d), proj(2 * K + r), c(r);
-  if (B == 1) {  // the batch of one: V moves straight from x (apply_direct_update)
-    std::vector<double> pv_raw(r), gU(K * r, 0.0);
-    gaussian_fill_f32({seed_, kStreamInputs}, static_cast<uint64_t>(s), 0, 0, static_cast<uint32_t>(d), x.data());
+  std::vector<double> x(d), proj(2 * K + r), c(r), pv_raw(r);
+  // Draws sample b and projects it: teacher rows, w0 rows when needed, then rows of V (pv_raw:
+  // before their pending scale). Returns where the V projections start in proj.
+  auto draw_and_project = [&](int64_t b) {
+    gaussian_fill_f32({seed_, kStreamInputs}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
+                      static_cast<uint32_t>(d), x.data());
     int q = 0;
     for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.teacher[j * d], x.data(), d);
     if (need_w0)
@@ -29,6 +31,11 @@ void FullSgd::step_reference(int64_t s) {
       pv_raw[i] = canonical_dot(&st_.V[i * d], x.data(), d);
       proj[q++] = pv_raw[i] * v_scale_[i];
     }
+    return pv;
+  };
+  if (B == 1) {  // the batch of one: V moves straight from x (apply_direct_update)
+    std::vector<double> gU(K * r, 0.0);
+    const int pv = draw_and_project(0);
     const double xx = canonical_dot(x.data(), x.data(), d);
     last_loss_ = sample_terms(s, 0, proj.data(), proj.data() + pv, gU.data(), c.data());
     rec_.add_batch_loss(last_loss_);
@@ -44,14 +51,7 @@ void FullSgd::step_reference(int64_t s) {
     std::fill(part_gU.begin(), part_gU.end(), 0.0);
     double part_loss = 0;
     for (int64_t b = parts_.begin(p); b < parts_.end(p, B); ++b) {
-      gaussian_fill_f32({seed_, kStreamInputs}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0,
-                        static_cast<uint32_t>(d), x.data());
-      int q = 0;
-      for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.teacher[j * d], x.data(), d);
-      if (need_w0)
-        for (int j = 0; j < K; ++j) proj[q++] = canonical_dot(&st_.w0[j * d], x.data(), d);
-      const int pv = q;
-      for (int i = 0; i < r; ++i) proj[q++] = canonical_dot(&st_.V[i * d], x.data(), d) * v_scale_[i];
+      const int pv = draw_and_project(b);
       part_loss += sample_terms(s, b, proj.data(), proj.data() + pv, part_gU.data(), c.data());
       for (int i = 0; i < r; ++i)
         for (int64_t k = 0; k < d; ++k) part_dV[i * d + k] = std::fma(c[i], x[k], part_dV[i * d + k]);
