@@ -60,9 +60,10 @@ class FullSgd {
   void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
                            const double* pstar, double step_size, bool fast);
   void refresh_row_sums(int i, bool fast);
-  // The fast batch of one with K = r = 1 and no stored w0 defers its V update (v += beta x) to
-  // the next step's projection pass (full_kernels::project3_pending); anything else that reads
-  // V calls this first.
+  // The fast batch of one with K = r = 1, no stored w0 and d < kGroupMinD defers its V update
+  // (v += beta x) to the next step's projection pass (full_kernels::project3_pending):
+  // defers_v_update(). Anything else that reads V calls flush_pending_v() first.
+  bool defers_v_update() const;
   void flush_pending_v();
   static double rescale_huge(double* v, int64_t n);
   void materialize_v();

@@ -221,10 +221,9 @@ void FullSgd::step_fast(int64_t s) {
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
     double* x = w.x.data() + w.x_begin;
-    // The batch of one: the deferred V update of the last step (flush_pending_v) is done by this
-    // step's projection pass where the shape allows, from the other buffer.
-    const bool fuse = direct && pending_ && nrows == 3;
-    if (direct && pending_ && !fuse) flush_pending_v();
+    // The batch of one: the last step's deferred V update (set only where defers_v_update(),
+    // rows t, v, x) is done by this step's projection pass; x is drawn into the other buffer.
+    const bool fuse = pending_;
     if (fuse && pending_x_ == x) x = w.x_alt.data() + w.x_alt_begin;
     w.x_cur = x;
     std::vector<const double*>& rows = w.rows;
@@ -366,10 +365,7 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
   for (int i = 0; i < r; ++i) {
     double* v = &st_.V[i * d];
     const double beta = -(step_size * c[i]) / v_scale_[i];
-    // Done by the next projection pass, while the four rows it reads (t, v, x, the previous x)
-    // fit in L2 (d < kGroupMinD): beyond, the fused pass streams them from memory and the
-    // separate update is faster (-8% fused at d = 1e5; +6-10% at d = 1e3-3e4).
-    if (fast && r == 1 && st_.K == 1 && !need_w0() && d < kGroupMinD) {
+    if (fast && defers_v_update()) {
       pending_ = true;
       pending_beta_ = beta;
       pending_x_ = x;
@@ -399,6 +395,11 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
     }
   }
 }
+
+// Done by the next projection pass, while the four rows it reads (t, v, x, the previous x) fit in
+// L2 (d < kGroupMinD): beyond, the fused pass streams them from memory and the separate update is
+// faster (-8% fused at d = 1e5; +6-10% at d = 1e3-3e4).
+bool FullSgd::defers_v_update() const { return st_.r == 1 && st_.K == 1 && !need_w0() && d_ < kGroupMinD; }
 
 void FullSgd::flush_pending_v() {
   if (!pending_) return;
