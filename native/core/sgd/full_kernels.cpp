@@ -40,63 +40,44 @@ bool cpu_has_avx512_fma() {
 #endif
 
 namespace {
-// N rows in one pass, so x is loaded once; each row's lanes add in the same order as the
-// one-row loop below.
-template <int N>
-inline __attribute__((always_inline)) void project_rows(const double* const* rows, const double* x,
-                                                        int64_t n, double* acc) {
-  double s[N][kSumLanes];
-  for (int q = 0; q < N; ++q)
-    for (int j = 0; j < kSumLanes; ++j) s[q][j] = acc[q * kSumLanes + j];
+// N rows against M samples' inputs in one pass, so each row and each x is loaded once; every
+// (row, sample) sum adds its lanes in the same order as the one-row loop below.
+template <int N, int M>
+inline __attribute__((always_inline)) void project_rows(const double* const* rows, const double* const* x,
+                                                        int64_t n, double* const* acc) {
+  double s[M][N][kSumLanes];
+  for (int m = 0; m < M; ++m)
+    for (int q = 0; q < N; ++q)
+      for (int j = 0; j < kSumLanes; ++j) s[m][q][j] = acc[m][q * kSumLanes + j];
   for (int64_t i = 0; i < n; i += kSumLanes)
     for (int j = 0; j < kSumLanes; ++j) {
-      const double xv = x[i + j];
-      for (int q = 0; q < N; ++q) s[q][j] = std::fma(rows[q][i + j], xv, s[q][j]);
-    }
-  for (int q = 0; q < N; ++q)
-    for (int j = 0; j < kSumLanes; ++j) acc[q * kSumLanes + j] = s[q][j];
-}
-}  // namespace
-
-namespace {
-template <int N>
-inline __attribute__((always_inline)) void project_pair_rows(const double* const* rows, const double* x0,
-                                                             const double* x1, int64_t n, double* acc0, double* acc1) {
-  double s0[N][kSumLanes], s1[N][kSumLanes];
-  for (int q = 0; q < N; ++q)
-    for (int j = 0; j < kSumLanes; ++j) {
-      s0[q][j] = acc0[q * kSumLanes + j];
-      s1[q][j] = acc1[q * kSumLanes + j];
-    }
-  for (int64_t i = 0; i < n; i += kSumLanes)
-    for (int j = 0; j < kSumLanes; ++j) {
-      const double a = x0[i + j], b = x1[i + j];
+      double xv[M];
+      for (int m = 0; m < M; ++m) xv[m] = x[m][i + j];
       for (int q = 0; q < N; ++q) {
         const double r = rows[q][i + j];
-        s0[q][j] = std::fma(r, a, s0[q][j]);
-        s1[q][j] = std::fma(r, b, s1[q][j]);
+        for (int m = 0; m < M; ++m) s[m][q][j] = std::fma(r, xv[m], s[m][q][j]);
       }
     }
-  for (int q = 0; q < N; ++q)
-    for (int j = 0; j < kSumLanes; ++j) {
-      acc0[q * kSumLanes + j] = s0[q][j];
-      acc1[q * kSumLanes + j] = s1[q][j];
-    }
+  for (int m = 0; m < M; ++m)
+    for (int q = 0; q < N; ++q)
+      for (int j = 0; j < kSumLanes; ++j) acc[m][q * kSumLanes + j] = s[m][q][j];
 }
 }  // namespace
 
 LD_CLONES void project_pair(int nrows, const double* const* rows, const double* x0, const double* x1, int64_t n,
                             double* acc0, double* acc1) {
-  if (nrows == 2) return project_pair_rows<2>(rows, x0, x1, n, acc0, acc1);
-  if (nrows == 3) return project_pair_rows<3>(rows, x0, x1, n, acc0, acc1);
+  const double* const x[2] = {x0, x1};
+  double* const acc[2] = {acc0, acc1};
+  if (nrows == 2) return project_rows<2, 2>(rows, x, n, acc);
+  if (nrows == 3) return project_rows<3, 2>(rows, x, n, acc);
   project(nrows, rows, x0, n, acc0);
   project(nrows, rows, x1, n, acc1);
 }
 
 LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n,
                        double* acc) {
-  if (nrows == 2) return project_rows<2>(rows, x, n, acc);
-  if (nrows == 3) return project_rows<3>(rows, x, n, acc);
+  if (nrows == 2) return project_rows<2, 1>(rows, &x, n, &acc);
+  if (nrows == 3) return project_rows<3, 1>(rows, &x, n, &acc);
   for (int q = 0; q < nrows; ++q) {
     const double* a = rows[q];
     double s[kSumLanes];
