@@ -32,6 +32,10 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'relu', d: 70000 }, train: { batch: 1, eta: 0.2, steps: 6 } },
   },
   {
+    name: 'd 1000, B 1, tanh, misaligned, rank 1 (rows t, w0, v and x drawn and projected in one loop, V not deferred)',
+    config: { model: { activation: 'tanh', d: 1000, pretrained: { kind: 'misaligned', mu: 0.4 } }, train: { batch: 1, eta: 0.2, steps: 400 } },
+  },
+  {
     name: 'd 45, B 1, relu, scratch, not spherical',
     config: { model: { activation: 'relu', d: 45, pretrained: { kind: 'scratch', mu: 0 }, spherical: false }, train: { batch: 1, eta: 0.05, steps: 300 } },
   },

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "../rng/gaussian.hpp"
+
 namespace loradyn {
 namespace full_kernels {
 
@@ -21,6 +23,25 @@ void finish_rows(int nrows, const double* acc, const double* const* rows, const 
 // update followed by project(); one pass over v instead of two.
 void project3_pending(const double* t, double* v, const double* x, const double* xp, double beta, int64_t n,
                       double* acc);
+
+// The batch of one's rows for draw_project: nrows rows from coordinate 0, then x itself (the sum
+// x . x). With xp, the last row is v, which first moves by beta xp (as in project3_pending).
+struct DrawProjectRows {
+  int nrows;
+  const double* const* rows;
+  double* v = nullptr;
+  const double* xp = nullptr;
+  double beta = 0;
+};
+// Whether draw_project runs on this CPU for that shape: AVX-512 (as the generator's best path,
+// LORADYN_SIMD caps it) with 2 or 3 rows, a pending v only with 2.
+bool draw_project_supported(int nrows, bool pending);
+// Draws super-blocks [0, nsuper) of (step, sample) into x, the numbers of gaussian_fill_f32_fast,
+// and adds the terms of project() (or project3_pending()) on the rows and x for coordinates below
+// n8 (a multiple of kSumLanes) to acc, each super-block projected as soon as it is drawn. Only
+// where draw_project_supported.
+void draw_project(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
+                  const DrawProjectRows& in, double* x, double* acc);
 
 // project() for two samples' x0 and x1 at once (acc0, acc1), each row loaded once for both.
 void project_pair(int nrows, const double* const* rows, const double* x0, const double* x1, int64_t n, double* acc0,
