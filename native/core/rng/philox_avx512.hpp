@@ -37,7 +37,8 @@ LD_AVX512 inline RoundKeys round_keys(const Counter& k) {
 
 // Philox4x32-10 on blocks first .. first + 15 as two independent chains of 8, one block per
 // 64-bit lane: a single multiply gives the whole 64-bit product (lo in the low half, hi after a
-// shift). The high halves of the lanes carry garbage that the 32-bit multiplies ignore; one
+// swap of the halves: a shuffle, which runs on port 5, where a shift would compete with the
+// multiplies for port 0). The high halves of the lanes carry garbage that the 32-bit multiplies ignore; one
 // permute per word gathers the 16 low halves in block order.
 LD_AVX512 inline void philox16(const Counter& k, const RoundKeys& rk, uint32_t first, uint32_t* w0,
                                uint32_t* w1, uint32_t* w2, uint32_t* w3) {
