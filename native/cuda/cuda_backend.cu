@@ -345,14 +345,14 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
       out[i] = recs[i]->take();
       if (runs.cfg[i]->record.final_state) {
         out[i].final_u = states[i].U;
-        out[i].final_v = states[i].V;
+        out[i].final_v.assign(states[i].V.begin(), states[i].V.end());
       }
     }
   }
   for (int i = 0; i < S; ++i)
     if (runs.cfg[i]->record.final_state) {
-      out[i].teacher = std::move(states[i].teacher);
-      out[i].w0 = std::move(states[i].w0);
+      out[i].teacher.assign(states[i].teacher.begin(), states[i].teacher.end());
+      out[i].w0.assign(states[i].w0.begin(), states[i].w0.end());
     }
   return out;
 }

@@ -15,6 +15,7 @@
 #include "full_kernels.hpp"
 #include "../util/thread_pool.hpp"
 #include "full_state.hpp"
+#include "../util/aligned_vector.hpp"
 
 namespace loradyn {
 
@@ -131,18 +132,21 @@ class FullSgd {
   double pending_beta_ = 0;
   const double* pending_x_ = nullptr;
   // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
-  std::vector<double> part_dV_, part_gU_, part_loss_, dV_, gU_;
+  AlignedDoubles part_dV_, dV_;  // part p's dV at p * dv_stride_
+  int64_t dv_stride_ = 0;
+  std::vector<double> part_gU_, part_loss_, gU_;
   struct Scratch {  // one per worker, sized once
-    std::vector<double> x, acc, proj, c, pv_raw;
+    AlignedDoubles x, acc;
+    std::vector<double> proj, c, pv_raw;
     int64_t x_begin = 0;  // x is x.data() + x_begin (its placement: FullSgd's constructor)
     // The batch of one draws into x and x_alt by turns: the previous x is still to be added to V.
-    std::vector<double> x_alt;
+    AlignedDoubles x_alt;
     int64_t x_alt_begin = 0;
     double* x_cur = nullptr;  // the buffer the current sample was drawn into
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.
-    std::vector<float> xg;
+    std::vector<float, AlignedAllocator<float>> xg;
     std::vector<double> accg, cg;
   };
   int group_ = 1;       // samples per group in part_grouped (1: per-sample loop)

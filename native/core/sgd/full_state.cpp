@@ -61,14 +61,14 @@ FullState init_full_state(const RunConfig& cfg, uint64_t seed) {
       break;
     }
     case Pretrained::Given:
-      s.w0 = m.w0;
+      s.w0.assign(m.w0.begin(), m.w0.end());
       break;
     case Pretrained::Scratch:
       break;
   }
   s.V.assign(r * d, 0.0);
   if (!m.init_v.empty()) {
-    s.V = m.init_v;
+    s.V.assign(m.init_v.begin(), m.init_v.end());
   } else {
     for (int i = 0; i < r; ++i) {
       gaussian_fill({seed, kStreamLoraInit}, 0, i, 0, static_cast<uint32_t>(d), &s.V[i * d]);

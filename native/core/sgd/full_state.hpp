@@ -4,16 +4,18 @@
 #include <vector>
 
 #include "../model/config.hpp"
+#include "../util/aligned_vector.hpp"
 
 namespace loradyn {
 
 struct FullState {
   int64_t d;
   int K, r;
-  std::vector<double> teacher;  // K x d, orthonormal rows
-  std::vector<double> w0;       // K x d (zero for scratch)
-  std::vector<double> U;        // K x r
-  std::vector<double> V;        // r x d
+  // The d-long rows start on cache lines (the full step's vector loops: util/aligned_vector.hpp).
+  AlignedDoubles teacher;  // K x d, orthonormal rows
+  AlignedDoubles w0;       // K x d (zero for scratch)
+  std::vector<double> U;   // K x r
+  AlignedDoubles V;        // r x d
   bool w0_aligned;              // w0_j = mu_j w*_j: projections reuse the teacher's
 };
 

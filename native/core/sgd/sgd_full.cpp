@@ -51,7 +51,8 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   row_dt_.resize(static_cast<size_t>(r) * K);
   M_.resize(K * K);
   Q_.resize(K * K);
-  part_dV_.resize(static_cast<size_t>(parts_.count) * r * d_);
+  dv_stride_ = (r * d_ + 7) / 8 * 8;  // each part's dV on a cache line
+  part_dV_.resize(static_cast<size_t>(parts_.count) * dv_stride_);
   part_gU_.resize(static_cast<size_t>(parts_.count) * K * r);
   part_loss_.resize(parts_.count);
   dV_.resize(r * d_);
@@ -69,7 +70,7 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     // it stores V, and a load whose address matches a pending store's modulo 4 KB waits for it
     // (4K aliasing; +3% at d = 1000, B = 1).
     const auto mod4k = [](const void* p) { return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p) % 4096); };
-    const auto place = [&](std::vector<double>& buf) {
+    const auto place = [&](AlignedDoubles& buf) {
       buf.resize(d_pad_ + 512);
       return ((mod4k(st_.V.data()) + 2048 - mod4k(buf.data())) % 4096 + 4096) % 4096 / 8;
     };
@@ -140,9 +141,9 @@ RunRecord FullSgd::run(const RunControl& ctl) {
   if (cfg_.record.final_state) {
     materialize_v();
     out.final_u = st_.U;
-    out.final_v = st_.V;
-    out.teacher = st_.teacher;
-    out.w0 = st_.w0;
+    out.final_v.assign(st_.V.begin(), st_.V.end());
+    out.teacher.assign(st_.teacher.begin(), st_.teacher.end());
+    out.w0.assign(st_.w0.begin(), st_.w0.end());
   }
   return out;
 }
@@ -227,8 +228,9 @@ void FullSgd::step_fast(int64_t s) {
     if (fuse && pending_x_ == x) x = w.x_alt.data() + w.x_alt_begin;
     w.x_cur = x;
     std::vector<const double*>& rows = w.rows;
-    std::vector<double>&acc = w.acc, &proj = w.proj, &c = w.c;
-    double* dV = &part_dV_[static_cast<size_t>(p) * r * d];
+    AlignedDoubles& acc = w.acc;
+    std::vector<double>&proj = w.proj, &c = w.c;
+    double* dV = &part_dV_[static_cast<size_t>(p) * dv_stride_];
     double* gU = &part_gU_[static_cast<size_t>(p) * K * r];
     if (!direct) std::fill(dV, dV + r * d, 0.0);
     std::fill(gU, gU + K * r, 0.0);
@@ -298,9 +300,9 @@ void FullSgd::step_fast(int64_t s) {
   double loss = part_loss_[0];
   std::copy(part_gU_.begin(), part_gU_.begin() + K * r, gU_.begin());
   if (parts_.count > 1) {
-    std::copy(part_dV_.begin(), part_dV_.begin() + r * d, dV_.begin());
+    std::copy(dV, dV + r * d, dV_.begin());
     for (int p = 1; p < parts_.count; ++p) {
-      full_kernels::add_into(dV_.data(), &part_dV_[static_cast<size_t>(p) * r * d], r * d);
+      full_kernels::add_into(dV_.data(), &part_dV_[static_cast<size_t>(p) * dv_stride_], r * d);
       for (int k = 0; k < K * r; ++k) gU_[k] += part_gU_[static_cast<size_t>(p) * K * r + k];
       loss += part_loss_[p];
     }
