@@ -17,11 +17,13 @@ namespace {
 // Work (B * d coordinate updates) between two progress reports: a few milliseconds.
 constexpr double kReportWork = 4e6;
 // Sample groups (part_grouped): from this d on, where the teacher, V and dV rows (8 d bytes
-// each) no longer fit in a 2 MB L2; groups sized so the group's float inputs take about
-// kGroupBytes. Measured at B = 500 (bench/cpu_speed.ts): d = 1e5 gains 15-20%, d = 3e4 loses 10%.
+// each) no longer fit in a 2 MB L2 (d = 1e4 and 3e4 lose 10% grouped); up to kMaxGroup samples,
+// fewer where their float inputs would pass kGroupBytes. Paired timings at B = 500 with the rows on
+// cache lines, against other group sizes: d = 7e4 and 1e5 best at 16 (+6% at 1e5 over 5);
+// d = 3e5 at 16 (+17% over 5, 32 is 18% slower); d = 1e6 at 4 (16 is 11% slower).
 constexpr int64_t kGroupMinD = 65536;
-constexpr int64_t kGroupBytes = 2 << 20;
-constexpr int kMaxGroup = 8;
+constexpr int64_t kGroupBytes = 16 << 20;
+constexpr int kMaxGroup = 16;
 // Batch parts: at least this many samples each, at most kMaxParts of them.
 constexpr int64_t kMinPartSamples = 32;
 constexpr int kMaxParts = 16;
