@@ -28,9 +28,10 @@ namespace {
 static_assert(kSumLanes == 32 && kF32SuperBlock % kSumLanes == 0, "a super-block is whole groups of lanes");
 
 // N rows and x itself (the x . x sum); with kPending the last row is v, updated on the way
-// (v = fma(beta, xp, v), as project3_pending). The sums stay in registers across super-blocks
-// (the transform between them may spill them: once per 256 coordinates).
-template <int N, bool kPending>
+// (v = fma(beta, xp, v), as project3_pending). With kFloatX x goes to in.xf as floats, x is one
+// super-block of scratch, and the pending update reads in.xpf. The sums stay in registers across
+// super-blocks (the transform between them may spill them: once per 256 coordinates).
+template <int N, bool kPending, bool kFloatX>
 LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
                               const DrawProjectRows& in, double* x, double* acc) {
   using namespace simd_detail;
@@ -50,16 +51,21 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
     for (uint32_t c = 0; c < kF32Lanes; c += 16)
       philox16(k, rk, sb * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
     const int64_t base = static_cast<int64_t>(sb) * kF32SuperBlock;
-    transform_superblock_f32(w[0], w[1], w[2], w[3], x + base);
+    double* const xb = kFloatX ? x - base : x;  // xb[c]: coordinate c of this super-block
+    transform_superblock_f32(w[0], w[1], w[2], w[3], xb + base);
+    if (kFloatX)  // exact: the draws are floats
+      for (int64_t c = base; c < base + kF32SuperBlock; c += 8)
+        _mm256_storeu_ps(in.xf + c, _mm512_cvtpd_ps(_mm512_loadu_pd(xb + c)));
     const int64_t end = std::min<int64_t>(base + kF32SuperBlock, n8);
     for (int64_t i = base; i < end; i += kSumLanes)
       for (int u = 0; u < 4; ++u) {
         const int64_t c = i + 8 * u;
-        const __m512d xv = _mm512_loadu_pd(x + c);
+        const __m512d xv = _mm512_loadu_pd(xb + c);
         for (int q = 0; q < N; ++q) {
           __m512d r;
           if (kPending && q == N - 1) {
-            r = _mm512_fmadd_pd(beta, _mm512_loadu_pd(xp + c), _mm512_loadu_pd(v + c));
+            const __m512d xpv = kFloatX ? _mm512_cvtps_pd(_mm256_loadu_ps(in.xpf + c)) : _mm512_loadu_pd(xp + c);
+            r = _mm512_fmadd_pd(beta, xpv, _mm512_loadu_pd(v + c));
             _mm512_storeu_pd(v + c, r);
           } else {
             r = _mm512_loadu_pd(rows[q] + c);
@@ -77,24 +83,26 @@ using DrawProjectFn = void (*)(const DrawKey&, uint64_t, uint32_t, uint32_t, int
                                double*, double*);
 
 // The shapes of the batch of one with K = 1 (rows t, v or t, w0, v); v pending where the update
-// is deferred (FullSgd::defers_v_update: no w0 row).
-DrawProjectFn pick(int nrows, bool pending) {
-  if (pending) return nrows == 2 ? &draw_project_n<2, true> : nullptr;
-  return nrows == 2 ? &draw_project_n<2, false> : nrows == 3 ? &draw_project_n<3, false> : nullptr;
+// is deferred (FullSgd::defers_v_update: no w0 row); float inputs only with t, v.
+DrawProjectFn pick(int nrows, bool pending, bool float_x) {
+  if (float_x) return nrows != 2 ? nullptr : pending ? &draw_project_n<2, true, true> : &draw_project_n<2, false, true>;
+  if (pending) return nrows == 2 ? &draw_project_n<2, true, false> : nullptr;
+  return nrows == 2 ? &draw_project_n<2, false, false> : nrows == 3 ? &draw_project_n<3, false, false> : nullptr;
 }
 }  // namespace
 
-bool draw_project_supported(int nrows, bool pending) {
+bool draw_project_supported(int nrows, bool pending, bool float_x) {
   static const bool avx512 = simd_path_best() == SimdPath::Avx512;
-  return avx512 && pick(nrows, pending) != nullptr;
+  return avx512 && pick(nrows, pending, float_x) != nullptr;
 }
 
 void draw_project(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
                   const DrawProjectRows& in, double* x, double* acc) {
-  pick(in.nrows, in.xp != nullptr)(key, step, sample, nsuper, n8, in, x, acc);
+  const bool float_x = in.xf != nullptr;
+  pick(in.nrows, (float_x ? in.xpf != nullptr : in.xp != nullptr), float_x)(key, step, sample, nsuper, n8, in, x, acc);
 }
 #else
-bool draw_project_supported(int, bool) { return false; }
+bool draw_project_supported(int, bool, bool) { return false; }
 void draw_project(const DrawKey&, uint64_t, uint32_t, uint32_t, int64_t, const DrawProjectRows&, double*, double*) {
   throw std::logic_error("draw_project: not compiled in this build (check draw_project_supported)");
 }

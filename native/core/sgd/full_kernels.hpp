@@ -26,16 +26,21 @@ void project3_pending(const double* t, double* v, const double* x, const double*
 
 // The batch of one's rows for draw_project: nrows rows from coordinate 0, then x itself (the sum
 // x . x). With xp, the last row is v, which first moves by beta xp (as in project3_pending).
+// Float inputs (FullSgd::f32_inputs_): x is stored as floats at xf (whole super-blocks; exact,
+// the draws are floats), draw_project's x is then one super-block of scratch, and a pending
+// update reads xpf in place of xp.
 struct DrawProjectRows {
   int nrows;
   const double* const* rows;
   double* v = nullptr;
   const double* xp = nullptr;
   double beta = 0;
+  float* xf = nullptr;
+  const float* xpf = nullptr;
 };
 // Whether draw_project runs on this CPU for that shape: AVX-512 (as the generator's best path,
-// LORADYN_SIMD caps it) with 2 or 3 rows, a pending v only with 2.
-bool draw_project_supported(int nrows, bool pending);
+// LORADYN_SIMD caps it) with 2 or 3 rows; a pending v or float inputs only with 2.
+bool draw_project_supported(int nrows, bool pending, bool float_x);
 // Draws super-blocks [0, nsuper) of (step, sample) into x, the numbers of gaussian_fill_f32_fast,
 // and adds the terms of project() (or project3_pending()) on the rows and x for coordinates below
 // n8 (a multiple of kSumLanes) to acc, each super-block projected as soon as it is drawn. Only

@@ -58,8 +58,9 @@ class FullSgd {
   void apply_v_update(const double* dV, double step_size, bool fast);
   // The batch of one: V moves by -step c_i x with |v_i|^2 and v_i . w*_j carried from the
   // sample's sums (pv_raw: v_i . x of the stored rows; xx: |x|^2; pstar: w*_j . x).
+  // xf: x as floats (f32_inputs_; x is then not read).
   void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
-                           const double* pstar, double step_size, bool fast);
+                           const double* pstar, double step_size, bool fast, const float* xf = nullptr);
   void refresh_row_sums(int i, bool fast);
   // The fast batch of one with K = r = 1, no stored w0 and d < kGroupMinD defers its V update
   // (v += beta x) to the next step's projection pass (full_kernels::project3_pending):
@@ -93,11 +94,16 @@ class FullSgd {
     if constexpr (std::is_same_v<X, double>) {
       if (pv_raw != nullptr) rows[nrows] = x;  // the |x|^2 row
       full_kernels::finish_rows(nrows + (pv_raw != nullptr), acc, rows, x, d8, d, proj);
-    } else {  // the grouped path's float inputs (no |x|^2 row there)
+    } else {  // float inputs (part_grouped, sample_one_f32)
       for (int q = 0; q < nrows; ++q) {
         double t = lanes_total(&acc[q * kSumLanes]);
         for (int64_t i = d8; i < d; ++i) t = std::fma(rows[q][i], static_cast<double>(x[i]), t);
         proj[q] = t;
+      }
+      if (pv_raw != nullptr) {  // the |x|^2 row
+        double t = lanes_total(&acc[nrows * kSumLanes]);
+        for (int64_t i = d8; i < d; ++i) t = std::fma(static_cast<double>(x[i]), static_cast<double>(x[i]), t);
+        proj[nrows] = t;
       }
     }
     for (int i = 0; i < st_.r; ++i) {
@@ -109,6 +115,9 @@ class FullSgd {
   // w0 and V blocks and dV are read once per group instead of once per sample. The same bits
   // as the per-sample loop. Returns the part's loss.
   double part_grouped(int64_t s, int p, Scratch& w, double* dV, double* gU);
+  // The batch of one with float inputs (sgd_full_one_f32.cpp): draws and projects the sample,
+  // doing the pending V update on the way; returns its loss.
+  double sample_one_f32(int64_t s, Scratch& w, double* gU);
 
   const RunConfig& cfg_;
   uint64_t seed_;
@@ -130,7 +139,8 @@ class FullSgd {
   bool row_sums_valid_ = false;
   bool pending_ = false;  // V[0] += pending_beta_ * pending_x_ not done yet (flush_pending_v)
   double pending_beta_ = 0;
-  const double* pending_x_ = nullptr;
+  const double* pending_x_ = nullptr;  // or, with float inputs, pending_xf_
+  const float* pending_xf_ = nullptr;
   // Per part: dV (r x d), gU (K x r), loss. Per worker: x (d) and projections.
   AlignedDoubles part_dV_, dV_;  // part p's dV at p * dv_stride_
   int64_t dv_stride_ = 0;
@@ -143,6 +153,9 @@ class FullSgd {
     AlignedDoubles x_alt;
     int64_t x_alt_begin = 0;
     double* x_cur = nullptr;  // the buffer the current sample was drawn into
+    // Float inputs (f32_inputs_): x drawn into xf and xf_alt by turns; xf_cur the current one.
+    AlignedFloats xf, xf_alt;
+    float* xf_cur = nullptr;
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.
@@ -150,6 +163,9 @@ class FullSgd {
     std::vector<double> accg, cg;
   };
   int group_ = 1;       // samples per group in part_grouped (1: per-sample loop)
+  // The batch of one from kGroupMinD on (K = r = 1, no w0 row, AVX-512) keeps x as floats:
+  // sample_one_f32.
+  bool f32_inputs_ = false;
   int64_t d_pad_ = 0;   // d rounded up to whole super-blocks
   std::vector<Scratch> scratch_per_worker_;
 };

@@ -65,6 +65,8 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     group_ = static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad_), 2, kMaxGroup));
   if (const char* g = std::getenv("LORADYN_SAMPLE_GROUP"))  // tests and tuning: force a group size
     if (path == Path::Fast && cfg.train.batch > 1) group_ = std::clamp(std::atoi(g), 1, 64);
+  f32_inputs_ = path == Path::Fast && cfg.train.batch == 1 && d_ >= kGroupMinD && K == 1 && r == 1 && !need_w0() &&
+                full_kernels::draw_project_supported(2, false, true) && full_kernels::draw_project_supported(2, true, true);
   scratch_per_worker_.resize(workers);
   for (Scratch& w : scratch_per_worker_) {
     // Room to the end of the last super-block: the draws fill whole super-blocks (no copy).
@@ -78,6 +80,10 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     };
     w.x_begin = place(w.x);
     if (path == Path::Fast) w.x_alt_begin = place(w.x_alt);
+    if (f32_inputs_) {
+      w.xf.resize(d_pad_);
+      w.xf_alt.resize(d_pad_);
+    }
     if (group_ > 1) {
       w.xg.resize(static_cast<size_t>(group_) * d_pad_);
       w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
@@ -240,6 +246,10 @@ void FullSgd::step_fast(int64_t s) {
       part_loss_[p] = part_grouped(s, p, w, dV, gU);
       return;
     }
+    if (f32_inputs_) {
+      part_loss_[p] = sample_one_f32(s, w, gU);
+      return;
+    }
     // Samples in pairs (B > 1): both are drawn, block by block, and projected in one pass (each
     // row loaded once for both), then their projections finished and their terms taken in
     // order, and one pass adds both c x to dV. Same operations in the same order as one sample
@@ -252,7 +262,7 @@ void FullSgd::step_fast(int64_t s) {
       std::fill(acc.begin(), acc.begin() + n * stride, 0.0);
       // The batch of one on AVX-512: x drawn and projected in one loop (full_kernels::draw_project;
       // +2-4% at d = 1e3, +6% at d = 1e4 and 1e5). At B > 1 it measured no faster than the pairs.
-      if (direct && full_kernels::draw_project_supported(nproj, fuse)) {
+      if (direct && full_kernels::draw_project_supported(nproj, fuse, false)) {
         block_rows(0, rows.data());
         full_kernels::DrawProjectRows in{nproj, rows.data()};
         if (fuse) {
@@ -316,8 +326,9 @@ void FullSgd::step_fast(int64_t s) {
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
   const Scratch& w0 = scratch_per_worker_[0];
-  if (direct) apply_direct_update(w0.x_cur, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(),
-                                  step_size, true);
+  if (direct)
+    apply_direct_update(w0.x_cur, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(), step_size, true,
+                        f32_inputs_ ? w0.xf_cur : nullptr);
   else apply_v_update(dV, step_size, true);
 }
 
@@ -372,7 +383,7 @@ void FullSgd::apply_v_update(const double* dV, double step_size, bool fast) {
 // (materialize_v) and when |v|^2 leaves [2^-64, 2^64], which also keeps v far from overflow.
 // The reference step calls this too (fast = false: plain loops, the same operations).
 void FullSgd::apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
-                                  const double* pstar, double step_size, bool fast) {
+                                  const double* pstar, double step_size, bool fast, const float* xf) {
   const int K = st_.K, r = st_.r;
   const int64_t d = d_;
   if (!row_sums_valid_) {
@@ -385,7 +396,10 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
     if (fast && defers_v_update()) {
       pending_ = true;
       pending_beta_ = beta;
-      pending_x_ = x;
+      pending_x_ = xf != nullptr ? nullptr : x;
+      pending_xf_ = xf;
+    } else if (fast && xf != nullptr) {
+      full_kernels::axpy_group_f32(1, &beta, xf, 0, d, v);
     } else if (fast) {
       full_kernels::axpy_rows(1, &beta, x, d, v, 0);
     } else
@@ -414,13 +428,17 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
 }
 
 // Done by the next projection pass, while the four rows it reads (t, v, x, the previous x) fit in
-// L2 (d < kGroupMinD): beyond, the fused pass streams them from memory and the separate update is
-// faster (-8% fused at d = 1e5; +6-10% at d = 1e3-3e4).
-bool FullSgd::defers_v_update() const { return st_.r == 1 && st_.K == 1 && !need_w0() && d_ < kGroupMinD; }
+// L2 (d < kGroupMinD; +6-10% at d = 1e3-3e4), and beyond where x is kept as floats (f32_inputs_).
+// With x in doubles past kGroupMinD the fused pass streams them from memory and the separate
+// update is faster (-5% fused at d = 1e5).
+bool FullSgd::defers_v_update() const {
+  return st_.r == 1 && st_.K == 1 && !need_w0() && (d_ < kGroupMinD || f32_inputs_);
+}
 
 void FullSgd::flush_pending_v() {
   if (!pending_) return;
-  full_kernels::axpy_rows(1, &pending_beta_, pending_x_, d_, st_.V.data(), 0);
+  if (pending_xf_ != nullptr) full_kernels::axpy_group_f32(1, &pending_beta_, pending_xf_, 0, d_, st_.V.data());
+  else full_kernels::axpy_rows(1, &pending_beta_, pending_x_, d_, st_.V.data(), 0);
   pending_ = false;
 }
 

@@ -27,5 +27,6 @@ struct AlignedAllocator {
 };
 
 using AlignedDoubles = std::vector<double, AlignedAllocator<double>>;
+using AlignedFloats = std::vector<float, AlignedAllocator<float>>;
 
 }  // namespace loradyn
