@@ -37,6 +37,7 @@ struct DrawProjectRows {
   double beta = 0;
   float* xf = nullptr;
   const float* xpf = nullptr;
+  bool prefetch = false;  // float inputs: each super-block asks for the next one's rows
 };
 // Whether draw_project runs on this CPU for that shape: AVX-512 (as the generator's best path,
 // LORADYN_SIMD caps it) with 2 or 3 rows; a pending v or float inputs only with 2.
