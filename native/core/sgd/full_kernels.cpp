@@ -161,8 +161,9 @@ LD_CLONES void to_float(const double* src, int64_t n, float* dst) {
   for (int64_t k = 0; k < n; ++k) dst[k] = static_cast<float>(src[k]);
 }
 
-LD_CLONES void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n,
-                              double* dv) {
+namespace {
+LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int64_t stride, int64_t n,
+                                     double* dv) {
   // Blocks of dv that stay in L1 while the G samples add to them, in order.
   constexpr int64_t kBlock = 512;
   for (int64_t k0 = 0; k0 < n; k0 += kBlock) {
@@ -173,6 +174,34 @@ LD_CLONES void axpy_group_f32(int G, const double* c, const float* x, int64_t st
       for (int64_t k = k0; k < k1; ++k) dv[k] = std::fma(cg, static_cast<double>(xg[k]), dv[k]);
     }
   }
+}
+
+#if LD_HAVE_AVX512_KERNELS
+// 32 coordinates of dv held in four registers while all G samples add to them in order (the
+// compiled loop loads and stores dv once per sample): the same fused multiply-adds.
+LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x, int64_t stride, int64_t n,
+                                         double* dv) {
+  const int64_t n32 = n - n % 32;
+  for (int64_t k = 0; k < n32; k += 32) {
+    __m512d a[4];
+    for (int u = 0; u < 4; ++u) a[u] = _mm512_loadu_pd(dv + k + 8 * u);
+    for (int g = 0; g < G; ++g) {
+      const __m512d cg = _mm512_set1_pd(c[g]);
+      const float* xg = x + g * stride + k;
+      for (int u = 0; u < 4; ++u) a[u] = _mm512_fmadd_pd(cg, _mm512_cvtps_pd(_mm256_loadu_ps(xg + 8 * u)), a[u]);
+    }
+    for (int u = 0; u < 4; ++u) _mm512_storeu_pd(dv + k + 8 * u, a[u]);
+  }
+  if (n32 < n) axpy_group_f32_cloned(G, c, x + n32, stride, n - n32, dv + n32);
+}
+#endif
+}  // namespace
+
+void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv) {
+#if LD_HAVE_AVX512_KERNELS
+  if (cpu_has_avx512_fma()) return axpy_group_f32_avx512(G, c, x, stride, n, dv);
+#endif
+  axpy_group_f32_cloned(G, c, x, stride, n, dv);
 }
 
 LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
