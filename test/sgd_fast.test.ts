@@ -53,6 +53,14 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'relu', d: 70000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, noise: 0.05 }, train: { batch: 70, eta: 0.2, steps: 3 } },
   },
   {
+    name: 'd 70000, B 40 (groups of 16: each drawn, projected and stored as floats in one loop), relu, aligned',
+    config: { model: { activation: 'relu', d: 70000 }, train: { batch: 40, eta: 0.2, steps: 3 } },
+  },
+  {
+    name: 'd 70000, B 40 (groups, three rows: t, w0, v), tanh, misaligned, rank 1',
+    config: { model: { activation: 'tanh', d: 70000, pretrained: { kind: 'misaligned', mu: 0.4 } }, train: { batch: 40, eta: 0.2, steps: 3 } },
+  },
+  {
     name: 'd 300, B 40, he3, K 3 committee, aligned, rank 1',
     config: { model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } }, train: { batch: 40, eta: 0.05, steps: 40 } },
   },

@@ -27,15 +27,15 @@ namespace full_kernels {
 namespace {
 static_assert(kSumLanes == 32 && kF32SuperBlock % kSumLanes == 0, "a super-block is whole groups of lanes");
 
-// N rows and x itself (the x . x sum); with kPending the last row is v, updated on the way
-// (v = fma(beta, xp, v), as project3_pending). With kFloatX x goes to in.xf as floats, x is one
-// super-block of scratch, and the pending update reads in.xpf. The sums stay in registers across
-// super-blocks (the transform between them may spill them: once per 256 coordinates).
-template <int N, bool kPending, bool kFloatX>
+// N rows, and with kXRow x itself (the x . x sum); with kPending the last row is v, updated on
+// the way (v = fma(beta, xp, v), as project3_pending). With kFloatX x goes to in.xf as floats, x
+// is one super-block of scratch, and the pending update reads in.xpf. The sums stay in registers
+// across super-blocks (the transform between them may spill them: once per 256 coordinates).
+template <int N, bool kPending, bool kFloatX, bool kXRow>
 LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
                               const DrawProjectRows& in, double* x, double* acc) {
   using namespace simd_detail;
-  constexpr int S = N + 1;
+  constexpr int S = N + (kXRow ? 1 : 0);
   const Counter k = counter_of(key, step, sample);
   const RoundKeys rk = round_keys(k);
   alignas(64) uint32_t w[4][kF32Lanes];
@@ -47,7 +47,7 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
   __m512d s[S][4];
   for (int q = 0; q < S; ++q)
     for (int u = 0; u < 4; ++u) s[q][u] = _mm512_loadu_pd(acc + q * kSumLanes + 8 * u);
-  for (uint32_t sb = 0; sb < nsuper; ++sb) {
+  for (uint32_t sb = in.first; sb < in.first + nsuper; ++sb) {
     for (uint32_t c = 0; c < kF32Lanes; c += 16)
       philox16(k, rk, sb * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
     const int64_t base = static_cast<int64_t>(sb) * kF32SuperBlock;
@@ -77,7 +77,7 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
           }
           s[q][u] = _mm512_fmadd_pd(r, xv, s[q][u]);
         }
-        s[N][u] = _mm512_fmadd_pd(xv, xv, s[N][u]);
+        if (kXRow) s[N][u] = _mm512_fmadd_pd(xv, xv, s[N][u]);
       }
   }
   for (int q = 0; q < S; ++q)
@@ -87,27 +87,33 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
 using DrawProjectFn = void (*)(const DrawKey&, uint64_t, uint32_t, uint32_t, int64_t, const DrawProjectRows&,
                                double*, double*);
 
-// The shapes of the batch of one with K = 1 (rows t, v or t, w0, v); v pending where the update
-// is deferred (FullSgd::defers_v_update: no w0 row); float inputs only with t, v.
-DrawProjectFn pick(int nrows, bool pending, bool float_x) {
-  if (float_x) return nrows != 2 ? nullptr : pending ? &draw_project_n<2, true, true> : &draw_project_n<2, false, true>;
-  if (pending) return nrows == 2 ? &draw_project_n<2, true, false> : nullptr;
-  return nrows == 2 ? &draw_project_n<2, false, false> : nrows == 3 ? &draw_project_n<3, false, false> : nullptr;
+// The shapes met with K = 1: the batch of one (rows t, v or t, w0, v, and x; v pending where
+// the update is deferred, FullSgd::defers_v_update: no w0 row; float inputs only with t, v) and
+// the large-d groups (rows t, v or t, w0, v; float inputs, no x row).
+DrawProjectFn pick(int nrows, bool pending, bool float_x, bool x_row) {
+  if (!x_row) {
+    if (pending || !float_x) return nullptr;
+    return nrows == 2 ? &draw_project_n<2, false, true, false> : nrows == 3 ? &draw_project_n<3, false, true, false> : nullptr;
+  }
+  if (float_x) return nrows != 2 ? nullptr : pending ? &draw_project_n<2, true, true, true> : &draw_project_n<2, false, true, true>;
+  if (pending) return nrows == 2 ? &draw_project_n<2, true, false, true> : nullptr;
+  return nrows == 2 ? &draw_project_n<2, false, false, true> : nrows == 3 ? &draw_project_n<3, false, false, true> : nullptr;
 }
 }  // namespace
 
-bool draw_project_supported(int nrows, bool pending, bool float_x) {
+bool draw_project_supported(int nrows, bool pending, bool float_x, bool x_row) {
   static const bool avx512 = simd_path_best() == SimdPath::Avx512;
-  return avx512 && pick(nrows, pending, float_x) != nullptr;
+  return avx512 && pick(nrows, pending, float_x, x_row) != nullptr;
 }
 
 void draw_project(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
                   const DrawProjectRows& in, double* x, double* acc) {
   const bool float_x = in.xf != nullptr;
-  pick(in.nrows, (float_x ? in.xpf != nullptr : in.xp != nullptr), float_x)(key, step, sample, nsuper, n8, in, x, acc);
+  pick(in.nrows, (float_x ? in.xpf != nullptr : in.xp != nullptr), float_x, in.x_row)(key, step, sample, nsuper, n8, in,
+                                                                                     x, acc);
 }
 #else
-bool draw_project_supported(int, bool, bool) { return false; }
+bool draw_project_supported(int, bool, bool, bool) { return false; }
 void draw_project(const DrawKey&, uint64_t, uint32_t, uint32_t, int64_t, const DrawProjectRows&, double*, double*) {
   throw std::logic_error("draw_project: not compiled in this build (check draw_project_supported)");
 }

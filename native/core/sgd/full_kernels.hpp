@@ -24,8 +24,8 @@ void finish_rows(int nrows, const double* acc, const double* const* rows, const 
 void project3_pending(const double* t, double* v, const double* x, const double* xp, double beta, int64_t n,
                       double* acc);
 
-// The batch of one's rows for draw_project: nrows rows from coordinate 0, then x itself (the sum
-// x . x). With xp, the last row is v, which first moves by beta xp (as in project3_pending).
+// The rows of draw_project: nrows rows from coordinate 0, then (x_row, the batch of one) x itself,
+// the sum x . x. With xp, the last row is v, which first moves by beta xp (as in project3_pending).
 // Float inputs (FullSgd::f32_inputs_): x is stored as floats at xf (whole super-blocks; exact,
 // the draws are floats), draw_project's x is then one super-block of scratch, and a pending
 // update reads xpf in place of xp.
@@ -38,14 +38,17 @@ struct DrawProjectRows {
   float* xf = nullptr;
   const float* xpf = nullptr;
   bool prefetch = false;  // float inputs: each super-block asks for the next one's rows
+  bool x_row = true;
+  uint32_t first = 0;  // the super-blocks drawn are [first, first + nsuper)
 };
 // Whether draw_project runs on this CPU for that shape: AVX-512 (as the generator's best path,
-// LORADYN_SIMD caps it) with 2 or 3 rows; a pending v or float inputs only with 2.
-bool draw_project_supported(int nrows, bool pending, bool float_x);
-// Draws super-blocks [0, nsuper) of (step, sample) into x, the numbers of gaussian_fill_f32_fast,
-// and adds the terms of project() (or project3_pending()) on the rows and x for coordinates below
-// n8 (a multiple of kSumLanes) to acc, each super-block projected as soon as it is drawn. Only
-// where draw_project_supported.
+// LORADYN_SIMD caps it) with 2 or 3 rows; with the x row, a pending v or float inputs only with 2
+// rows; without it, float inputs only.
+bool draw_project_supported(int nrows, bool pending, bool float_x, bool x_row = true);
+// Draws super-blocks [in.first, in.first + nsuper) of (step, sample) into x (or in.xf), the
+// numbers of gaussian_fill_f32_fast, and adds the terms of project() (or project3_pending()) on
+// the rows (and x) for coordinates below n8 (a multiple of kSumLanes) to acc, each super-block
+// projected as soon as it is drawn. Only where draw_project_supported.
 void draw_project(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t nsuper, int64_t n8,
                   const DrawProjectRows& in, double* x, double* acc);
 

@@ -22,6 +22,9 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
   const DrawKey inputs{seed_, kStreamInputs};
   const int64_t acc_n = static_cast<int64_t>(nproj) * kSumLanes;
   double* x = w.x.data() + w.x_begin;  // one block of one sample, as doubles
+  const bool fused = full_kernels::draw_project_supported(nproj, false, true, false);
+  const double* rows0[4];  // the rows from coordinate 0 (draw_project indexes them by coordinate)
+  if (fused) block_rows(0, rows0);
   double loss = 0;
   for (int64_t b0 = parts_.begin(p); b0 < parts_.end(p, B); b0 += group_) {
     const int G = static_cast<int>(std::min<int64_t>(group_, parts_.end(p, B) - b0));
@@ -32,6 +35,15 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
       block_rows(c0, w.rows.data());
       const int64_t n8 = std::min(len, d8 - c0);
       for (int g = 0; g < G; ++g) {
+        if (fused) {  // AVX-512: drawn, projected and stored as floats in one loop
+          full_kernels::DrawProjectRows in{nproj, rows0};
+          in.xf = &w.xg[g * d_pad_];
+          in.x_row = false;
+          in.first = static_cast<uint32_t>(c0 / kF32SuperBlock);
+          full_kernels::draw_project(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + g),
+                                     static_cast<uint32_t>(drawn / kF32SuperBlock), d8, in, x, &w.accg[g * acc_n]);
+          continue;
+        }
         gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + g),
                                static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn), x);
         if (n8 > 0) full_kernels::project(nproj, w.rows.data(), x, n8, &w.accg[g * acc_n]);
