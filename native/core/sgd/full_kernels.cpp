@@ -163,7 +163,7 @@ LD_CLONES void to_float(const double* src, int64_t n, float* dst) {
 
 namespace {
 LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int64_t stride, int64_t n,
-                                     double* dv) {
+                                     double* dv, bool from_zero) {
   // Blocks of dv that stay in L1 while the G samples add to them, in order.
   constexpr int64_t kBlock = 512;
   for (int64_t k0 = 0; k0 < n; k0 += kBlock) {
@@ -171,7 +171,10 @@ LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int
     for (int g = 0; g < G; ++g) {
       const double cg = c[g];
       const float* xg = x + g * stride;
-      for (int64_t k = k0; k < k1; ++k) dv[k] = std::fma(cg, static_cast<double>(xg[k]), dv[k]);
+      if (g == 0 && from_zero)
+        for (int64_t k = k0; k < k1; ++k) dv[k] = std::fma(cg, static_cast<double>(xg[k]), 0.0);
+      else
+        for (int64_t k = k0; k < k1; ++k) dv[k] = std::fma(cg, static_cast<double>(xg[k]), dv[k]);
     }
   }
 }
@@ -180,11 +183,11 @@ LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int
 // 32 coordinates of dv held in four registers while all G samples add to them in order (the
 // compiled loop loads and stores dv once per sample): the same fused multiply-adds.
 LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x, int64_t stride, int64_t n,
-                                         double* dv) {
+                                         double* dv, bool from_zero) {
   const int64_t n32 = n - n % 32;
   for (int64_t k = 0; k < n32; k += 32) {
     __m512d a[4];
-    for (int u = 0; u < 4; ++u) a[u] = _mm512_loadu_pd(dv + k + 8 * u);
+    for (int u = 0; u < 4; ++u) a[u] = from_zero ? _mm512_setzero_pd() : _mm512_loadu_pd(dv + k + 8 * u);
     for (int g = 0; g < G; ++g) {
       const __m512d cg = _mm512_set1_pd(c[g]);
       const float* xg = x + g * stride + k;
@@ -192,16 +195,17 @@ LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x,
     }
     for (int u = 0; u < 4; ++u) _mm512_storeu_pd(dv + k + 8 * u, a[u]);
   }
-  if (n32 < n) axpy_group_f32_cloned(G, c, x + n32, stride, n - n32, dv + n32);
+  if (n32 < n) axpy_group_f32_cloned(G, c, x + n32, stride, n - n32, dv + n32, from_zero);
 }
 #endif
 }  // namespace
 
-void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv) {
+void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv,
+                    bool from_zero) {
 #if LD_HAVE_AVX512_KERNELS
-  if (cpu_has_avx512_fma()) return axpy_group_f32_avx512(G, c, x, stride, n, dv);
+  if (cpu_has_avx512_fma()) return axpy_group_f32_avx512(G, c, x, stride, n, dv, from_zero);
 #endif
-  axpy_group_f32_cloned(G, c, x, stride, n, dv);
+  axpy_group_f32_cloned(G, c, x, stride, n, dv, from_zero);
 }
 
 LD_CLONES void add_into(double* dst, const double* src, int64_t n) {

@@ -69,7 +69,10 @@ void to_float(const double* src, int64_t n, float* dst);
 
 // dv[k] += c[g] * x[g * stride + k] for g = 0 .. G-1 in turn, k < n: the additions of G
 // axpy_rows calls in the same order, with dv read and written once.
-void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv);
+// from_zero: dv's old values are not read, as if they were +0.0 (a part's first group: the
+// same bits as zeroing dv first, without the pass).
+void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv,
+                    bool from_zero = false);
 
 // dst[k] += src[k], k < n.
 void add_into(double* dst, const double* src, int64_t n);

@@ -240,7 +240,7 @@ void FullSgd::step_fast(int64_t s) {
     std::vector<double>&proj = w.proj, &c = w.c;
     double* dV = &part_dV_[static_cast<size_t>(p) * dv_stride_];
     double* gU = &part_gU_[static_cast<size_t>(p) * K * r];
-    if (!direct) std::fill(dV, dV + r * d, 0.0);
+    if (!direct && group_ <= 1) std::fill(dV, dV + r * d, 0.0);  // part_grouped starts it from zero
     std::fill(gU, gU + K * r, 0.0);
     if (group_ > 1) {
       part_loss_[p] = part_grouped(s, p, w, dV, gU);

@@ -57,9 +57,10 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
     for (int i = 0; i < r; ++i) {
       double ci[64];
       for (int g = 0; g < G; ++g) ci[g] = w.cg[g * r + i];
-      full_kernels::axpy_group_f32(G, ci, w.xg.data(), d_pad_, d, &dV[i * d]);
+      full_kernels::axpy_group_f32(G, ci, w.xg.data(), d_pad_, d, &dV[i * d], b0 == parts_.begin(p));
     }
   }
+  if (parts_.begin(p) >= parts_.end(p, B)) std::fill(dV, dV + r * d, 0.0);  // no samples (not zeroed above)
   return loss;
 }
 
