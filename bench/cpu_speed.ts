@@ -1,7 +1,8 @@
 // CPU speed of engine "full" (issue 7): the generator alone (the roofline) on every SIMD path,
 // then full-d SGD steps/s for d in {1e3, 1e4, 1e5} and B in {1, 500} beside the numpy peer
 // run in the same session, with the ratio, the fraction of the roofline reached and the
-// peak memory; last, peak memory for 1x and 10x the steps (it must not grow).
+// peak memory; last, peak memory for 1x and 10x the steps (it must not grow). Each full-d cell is
+// measured several times, loradyn and numpy by turns (LORADYN_BENCH_REPEATS, default 3).
 //
 // The machine may be shared: every rate is given by wall clock and by the CPU time of the
 // process measured (one thread each), and the load average is recorded.
@@ -26,7 +27,8 @@ function runCase(d: number, batch: number, steps: number, threads = 1): CaseResu
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as CaseResult;
 }
 
-export async function benchCpuSpeed(opts: { seconds?: number } = {}) {
+// repeats: runs per cell of the full-d table (default 3, or LORADYN_BENCH_REPEATS).
+export async function benchCpuSpeed(opts: { seconds?: number; repeats?: number } = {}) {
   const seconds = opts.seconds ?? 1.5;
   const native = speedNative();
   const load0 = os.loadavg();
@@ -50,36 +52,54 @@ export async function benchCpuSpeed(opts: { seconds?: number } = {}) {
     generator.map((g) => [g.path, g.precision, g.perS, g.cpuPerS]),
   );
 
-  // 2. Full-d SGD against numpy.
+  // 2. Full-d SGD against numpy: each cell `repeats` times, loradyn and numpy by turns, so that the
+  // machine's drift (5-10% over minutes here) falls on both; medians, and the pairs' spread.
+  const repeats = opts.repeats ?? Number(process.env.LORADYN_BENCH_REPEATS ?? 3);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`repeats must be a positive integer, got ${repeats}`);
+  const median = (xs: number[]) => {
+    const a = [...xs].sort((p, q) => p - q);
+    return a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+  };
   const rows = [];
   for (const d of [1000, 10000, 100000])
     for (const batch of [1, 500]) {
       const work = d * batch;
       const steps = Math.max(5, Math.round((seconds * 4e8) / work));
-      const ours = runCase(d, batch, steps);
       const peerSteps = Math.max(3, Math.round((seconds * 6e7) / work));
-      const peer = runPeer('full_sgd_numpy.py', ['--d', String(d), '--batch', String(batch), '--steps', String(peerSteps)]);
-      const peerCpu = peer.cpu_steps_per_s as number;
+      const pairs = Array.from({ length: repeats }, () => {
+        const ours = runCase(d, batch, steps);
+        const peer = runPeer('full_sgd_numpy.py', ['--d', String(d), '--batch', String(batch), '--steps', String(peerSteps)]);
+        return { ours, peerWall: peer.steps_per_s!, peerCpu: peer.cpu_steps_per_s as number, peerMiB: peer.peak_rss_mib as number };
+      });
+      const ratios = pairs.map((p) => p.ours.cpuStepsPerS / p.peerCpu);
+      const shares = pairs.map((p) => (p.ours.cpuStepsPerS * work) / roof.cpuPerS);
+      const ourCpu = median(pairs.map((p) => p.ours.cpuStepsPerS));
       rows.push({
-        d, batch, steps, peerSteps,
-        loradynStepsPerS: ours.stepsPerS,
-        loradynCpuStepsPerS: ours.cpuStepsPerS,
-        numpyStepsPerS: peer.steps_per_s!,
-        numpyCpuStepsPerS: peerCpu,
-        ratioWall: ours.stepsPerS / peer.steps_per_s!,
-        ratioCpu: ours.cpuStepsPerS / peerCpu,
-        gaussiansPerCpuS: ours.cpuStepsPerS * work,
-        fractionOfRoofline: (ours.cpuStepsPerS * work) / roof.cpuPerS,
-        loradynPeakRssMiB: ours.peakRssMiB,
-        numpyPeakRssMiB: peer.peak_rss_mib as number,
+        d, batch, steps, peerSteps, repeats,
+        loradynStepsPerS: median(pairs.map((p) => p.ours.stepsPerS)),
+        loradynCpuStepsPerS: ourCpu,
+        numpyStepsPerS: median(pairs.map((p) => p.peerWall)),
+        numpyCpuStepsPerS: median(pairs.map((p) => p.peerCpu)),
+        ratioWall: median(pairs.map((p) => p.ours.stepsPerS / p.peerWall)),
+        ratioCpu: median(ratios),
+        ratioCpuMin: Math.min(...ratios),
+        ratioCpuMax: Math.max(...ratios),
+        gaussiansPerCpuS: ourCpu * work,
+        fractionOfRoofline: median(shares),
+        fractionOfRooflineMin: Math.min(...shares),
+        fractionOfRooflineMax: Math.max(...shares),
+        loradynPeakRssMiB: Math.max(...pairs.map((p) => p.ours.peakRssMiB)),
+        numpyPeakRssMiB: Math.max(...pairs.map((p) => p.peerMiB)),
       });
     }
+  const pct = (x: number) => (100 * x).toFixed(0);
   printTable(
-    'engine full, rank 1, K 1, linear, one thread: steps/s (CPU time; wall in brackets)',
-    ['d', 'B', 'loradyn', 'numpy', 'ratio', '(wall ratio)', 'Gaussians/s', 'of roofline', 'peak MiB', 'numpy MiB'],
+    `engine full, rank 1, K 1, linear, one thread: steps/s (CPU time), medians of ${repeats} runs each, taken by turns; ratio range over the pairs`,
+    ['d', 'B', 'loradyn', 'numpy', 'ratio', '(range)', '(wall ratio)', 'Gaussians/s', 'of roofline', '(range)', 'peak MiB', 'numpy MiB'],
     rows.map((r) => [
-      r.d, r.batch, r.loradynCpuStepsPerS, r.numpyCpuStepsPerS, r.ratioCpu, `(${r.ratioWall.toFixed(2)})`,
-      r.gaussiansPerCpuS, `${(100 * r.fractionOfRoofline).toFixed(0)}%`, r.loradynPeakRssMiB, r.numpyPeakRssMiB,
+      r.d, r.batch, r.loradynCpuStepsPerS, r.numpyCpuStepsPerS, r.ratioCpu, `(${r.ratioCpuMin.toFixed(1)}-${r.ratioCpuMax.toFixed(1)})`,
+      `(${r.ratioWall.toFixed(2)})`, r.gaussiansPerCpuS, `${pct(r.fractionOfRoofline)}%`,
+      `(${pct(r.fractionOfRooflineMin)}-${pct(r.fractionOfRooflineMax)}%)`, r.loradynPeakRssMiB, r.numpyPeakRssMiB,
     ]),
   );
 
