@@ -18,10 +18,10 @@ const cases: { name: string; config: ConfigInput }[] = [
     config: { model: { activation: 'linear', d: 1000 }, train: { batch: 1, eta: 0.2, steps: 300 } },
   },
   {
-    // 3000 steps between few record points: the carried |v|^2 of the unnormalised row outgrows
-    // 2^64 (every ~200 steps here) and the row is rescaled and its sums recomputed.
-    name: 'd 1000, B 1, relu, aligned, 3000 steps (the batch of one rescales its rows)',
-    config: { model: { activation: 'relu', d: 1000 }, train: { batch: 1, eta: 0.2, steps: 3000 } },
+    // 3000 steps between few record points, eta 1: the carried |v|^2 of the unnormalised row
+    // outgrows 2^512 (11 times here) and the row is rescaled and its sums recomputed.
+    name: 'd 1000, B 1, relu, aligned, eta 1, 3000 steps (the batch of one rescales its rows)',
+    config: { model: { activation: 'relu', d: 1000 }, train: { batch: 1, eta: 1, steps: 3000 } },
   },
   {
     name: 'd 500, B 1, erf, K 2, rank 2, misaligned, noise (carried sums of two rows, two overlaps each)',
