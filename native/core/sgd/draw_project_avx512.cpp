@@ -58,9 +58,6 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
         if (kPending && (c & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(in.xpf + c), _MM_HINT_T0);
       }
     transform_superblock_f32(w[0], w[1], w[2], w[3], xb + base);
-    if (kFloatX)  // exact: the draws are floats
-      for (int64_t c = base; c < base + kF32SuperBlock; c += 8)
-        _mm256_storeu_ps(in.xf + c, _mm512_cvtpd_ps(_mm512_loadu_pd(xb + c)));
     const int64_t end = std::min<int64_t>(base + kF32SuperBlock, n8);
     for (int64_t i = base; i < end; i += kSumLanes)
       for (int u = 0; u < 4; ++u) {
@@ -78,7 +75,13 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
           s[q][u] = _mm512_fmadd_pd(r, xv, s[q][u]);
         }
         if (kXRow) s[N][u] = _mm512_fmadd_pd(xv, xv, s[N][u]);
+        // Exact (the draws are floats); stored after the pending update read xpf here, so xf may
+        // be xpf (the batch of one keeps one float buffer).
+        if (kFloatX) _mm256_storeu_ps(in.xf + c, _mm512_cvtpd_ps(xv));
       }
+    if (kFloatX)  // the coordinates past n8 (the tail, and past d)
+      for (int64_t c = std::max(end, base); c < base + kF32SuperBlock; c += 8)
+        _mm256_storeu_ps(in.xf + c, _mm512_cvtpd_ps(_mm512_loadu_pd(xb + c)));
   }
   for (int q = 0; q < S; ++q)
     for (int u = 0; u < 4; ++u) _mm512_storeu_pd(acc + q * kSumLanes + 8 * u, s[q][u]);

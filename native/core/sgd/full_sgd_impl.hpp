@@ -153,9 +153,8 @@ class FullSgd {
     AlignedDoubles x_alt;
     int64_t x_alt_begin = 0;
     double* x_cur = nullptr;  // the buffer the current sample was drawn into
-    // Float inputs (f32_inputs_): x drawn into xf and xf_alt by turns; xf_cur the current one.
-    AlignedFloats xf, xf_alt;
-    float* xf_cur = nullptr;
+    // Float inputs (f32_inputs_): x as floats, one buffer (sample_one_f32).
+    AlignedFloats xf;
     std::vector<const double*> rows;
     // Grouped path: the group's inputs as floats (they are floats: exact), G x padded d; the
     // group's projection accumulators and gradient coefficients.

@@ -80,10 +80,7 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     };
     w.x_begin = place(w.x);
     if (path == Path::Fast) w.x_alt_begin = place(w.x_alt);
-    if (f32_inputs_) {
-      w.xf.resize(d_pad_);
-      w.xf_alt.resize(d_pad_);
-    }
+    if (f32_inputs_) w.xf.resize(d_pad_);
     if (group_ > 1) {
       w.xg.resize(static_cast<size_t>(group_) * d_pad_);
       w.accg.resize(static_cast<size_t>(group_) * nproj * kSumLanes);
@@ -328,7 +325,7 @@ void FullSgd::step_fast(int64_t s) {
   const Scratch& w0 = scratch_per_worker_[0];
   if (direct)
     apply_direct_update(w0.x_cur, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(), step_size, true,
-                        f32_inputs_ ? w0.xf_cur : nullptr);
+                        f32_inputs_ ? w0.xf.data() : nullptr);
   else apply_v_update(dV, step_size, true);
 }
 

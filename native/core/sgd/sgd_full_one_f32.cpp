@@ -19,10 +19,12 @@ constexpr int64_t kL2Bytes = 2 << 20;  // per core, this class of Xeon
 
 double FullSgd::sample_one_f32(int64_t s, Scratch& w, double* gU) {
   const int64_t d = d_, d8 = d - d % kSumLanes;
+  // One float buffer: the draw loop reads the pending x at each coordinate before it stores the
+  // new one there; the pending x's tail (past d8, updated after the loop) is kept aside first.
   float* xf = w.xf.data();
   const bool fuse = pending_;
-  if (fuse && pending_xf_ == xf) xf = w.xf_alt.data();
-  w.xf_cur = xf;
+  float tail[kSumLanes];
+  if (fuse) std::copy(pending_xf_ + d8, pending_xf_ + d, tail);
   block_rows(0, w.rows.data());
   std::fill(w.acc.begin(), w.acc.begin() + 3 * kSumLanes, 0.0);  // rows t, v and x
   full_kernels::DrawProjectRows in{2, w.rows.data()};
@@ -37,7 +39,7 @@ double FullSgd::sample_one_f32(int64_t s, Scratch& w, double* gU) {
                              static_cast<uint32_t>(d_pad_ / kF32SuperBlock), d8, in, w.x.data() + w.x_begin,
                              w.acc.data());
   if (fuse) {  // the pending update past the last whole group of lanes
-    if (d > d8) full_kernels::axpy_group_f32(1, &pending_beta_, pending_xf_ + d8, 0, d - d8, &st_.V[d8]);
+    if (d > d8) full_kernels::axpy_group_f32(1, &pending_beta_, tail, 0, d - d8, &st_.V[d8]);
     pending_ = false;
   }
   finish_projections(w.acc.data(), xf, w.rows.data(), w.proj.data(), w.pv_raw.data());
