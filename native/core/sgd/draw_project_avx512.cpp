@@ -52,11 +52,6 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
       philox16(k, rk, sb * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
     const int64_t base = static_cast<int64_t>(sb) * kF32SuperBlock;
     double* const xb = kFloatX ? x - base : x;  // xb[c]: coordinate c of this super-block
-    if (kFloatX && in.prefetch && base + kF32SuperBlock < n8)  // the next super-block's rows, to L1
-      for (int64_t c = base + kF32SuperBlock; c < base + 2 * kF32SuperBlock; c += 8) {
-        for (int q = 0; q < N; ++q) _mm_prefetch(reinterpret_cast<const char*>(rows[q] + c), _MM_HINT_T0);
-        if (kPending && (c & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(in.xpf + c), _MM_HINT_T0);
-      }
     transform_superblock_f32(w[0], w[1], w[2], w[3], xb + base);
     const int64_t end = std::min<int64_t>(base + kF32SuperBlock, n8);
     for (int64_t i = base; i < end; i += kSumLanes)

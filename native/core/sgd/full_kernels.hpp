@@ -37,7 +37,6 @@ struct DrawProjectRows {
   double beta = 0;
   float* xf = nullptr;
   const float* xpf = nullptr;
-  bool prefetch = false;  // float inputs: each super-block asks for the next one's rows
   bool x_row = true;
   uint32_t first = 0;  // the super-blocks drawn are [first, first + nsuper)
 };

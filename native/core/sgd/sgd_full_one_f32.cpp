@@ -3,9 +3,8 @@
 // the teacher, V and x (2.0 MB at d = 1e5) come close to fitting a 2 MB L2, and V's update is
 // deferred into the next step's pass as below kGroupMinD. Paired timings of the step against x
 // in doubles: +3% at d = 7e4, +3-8% at 1e5, +23% at 3e5, +17% at 1e6; below kGroupMinD the
-// conversions cost more than the bytes save (-7% to -13% at d = 1e3-3e4). Same bits.
-// Where the rows and both float buffers pass L2, each super-block prefetches the next one's rows
-// (paired: +5% at d = 1e5, +3% at 3e5; -2% at 7e4, where they fit and it is not asked for).
+// conversions cost more than the bytes save (-7% to -13% at d = 1e3-3e4). Same bits. (A prefetch of
+// the next super-block's rows helped with two float buffers, +5% at 1e5, and cost 5% with one.)
 #include <algorithm>
 
 #include "../rng/gaussian.hpp"
@@ -13,9 +12,6 @@
 #include "full_sgd_impl.hpp"
 
 namespace loradyn {
-namespace {
-constexpr int64_t kL2Bytes = 2 << 20;  // per core, this class of Xeon
-}  // namespace
 
 double FullSgd::sample_one_f32(int64_t s, Scratch& w, double* gU) {
   const int64_t d = d_, d8 = d - d % kSumLanes;
@@ -29,7 +25,6 @@ double FullSgd::sample_one_f32(int64_t s, Scratch& w, double* gU) {
   std::fill(w.acc.begin(), w.acc.begin() + 3 * kSumLanes, 0.0);  // rows t, v and x
   full_kernels::DrawProjectRows in{2, w.rows.data()};
   in.xf = xf;
-  in.prefetch = d * (8 + 8 + 4 + 4) > kL2Bytes;
   if (fuse) {
     in.v = st_.V.data();
     in.xpf = pending_xf_;
