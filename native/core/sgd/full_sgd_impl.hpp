@@ -58,13 +58,14 @@ class FullSgd {
   void apply_v_update(const double* dV, double step_size, bool fast);
   // The batch of one: V moves by -step c_i x with |v_i|^2 and v_i . w*_j carried from the
   // sample's sums (pv_raw: v_i . x of the stored rows; xx: |x|^2; pstar: w*_j . x).
-  // xf: x as floats (f32_inputs_; x is then not read).
+  // xf: x as floats (f32_inputs_, which always defers the update; x is then not read).
   void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
                            const double* pstar, double step_size, bool fast, const float* xf = nullptr);
   void refresh_row_sums(int i, bool fast);
-  // The fast batch of one with K = r = 1, no stored w0 and d < kGroupMinD defers its V update
-  // (v += beta x) to the next step's projection pass (full_kernels::project3_pending):
-  // defers_v_update(). Anything else that reads V calls flush_pending_v() first.
+  // The fast batch of one with K = r = 1 and no stored w0, below kGroupMinD or with float inputs,
+  // defers its V update (v += beta x) to the next step's projection pass (draw_project, or
+  // full_kernels::project3_pending without AVX-512): defers_v_update(). Anything else that reads
+  // V calls flush_pending_v() first.
   bool defers_v_update() const;
   void flush_pending_v();
   static double rescale_huge(double* v, int64_t n);
@@ -137,7 +138,7 @@ class FullSgd {
   // while row_sums_valid_ (materialize_v rescales the rows and clears it).
   std::vector<double> row_nn_, row_dt_;
   bool row_sums_valid_ = false;
-  bool pending_ = false;  // V[0] += pending_beta_ * pending_x_ not done yet (flush_pending_v)
+  bool pending_ = false;  // V[0] += pending_beta_ * (pending_x_ or pending_xf_) not done yet (flush_pending_v)
   double pending_beta_ = 0;
   const double* pending_x_ = nullptr;  // or, with float inputs, pending_xf_
   const float* pending_xf_ = nullptr;

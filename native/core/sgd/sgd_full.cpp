@@ -398,8 +398,6 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
       pending_beta_ = beta;
       pending_x_ = xf != nullptr ? nullptr : x;
       pending_xf_ = xf;
-    } else if (fast && xf != nullptr) {
-      full_kernels::axpy_group_f32(1, &beta, xf, 0, d, v);
     } else if (fast) {
       full_kernels::axpy_rows(1, &beta, x, d, v, 0);
     } else
