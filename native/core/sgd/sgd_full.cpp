@@ -79,7 +79,8 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
       return ((mod4k(st_.V.data()) + 2048 - mod4k(buf.data())) % 4096 + 4096) % 4096 / 8;
     };
     w.x_begin = place(w.x);
-    if (path == Path::Fast) w.x_alt_begin = place(w.x_alt);
+    // The second buffer serves the pairs and the batch of one in doubles only.
+    if (path == Path::Fast && group_ <= 1 && !f32_inputs_) w.x_alt_begin = place(w.x_alt);
     if (f32_inputs_) w.xf.resize(d_pad_);
     if (group_ > 1) {
       w.xg.resize(static_cast<size_t>(group_) * d_pad_);
