@@ -129,44 +129,14 @@ export function muList(c: Config): number[] {
   return Array.isArray(mu) ? mu : Array.from({ length: c.model.hidden }, () => mu);
 }
 
-/** Bytes one full-d run holds at once (teacher, w0, V, its update, one input). */
-export function fullRunBytes(c: Config): number {
-  const { d, rank, hidden } = c.model;
-  return 8 * d * (2 * rank + 2 * hidden + 2);
-}
-
-/** Bytes of the recorded trajectories of all runs. */
-export function recordBytes(c: Config): number {
-  const { rank, hidden } = c.model;
-  return 8 * c.record.points * (2 * rank * hidden + 2 * hidden * hidden + 4) * seedList(c).length;
-}
-
-/** Memory a call may use: three quarters of this machine's RAM (override with LORADYN_MAX_BYTES). */
-export function memoryLimit(): number {
+/** The native memory limit of a call: `maxBytes` if given, else LORADYN_MAX_BYTES, else 0 (the core's default, 3/4 of what this process may use). */
+export function maxBytesOption(maxBytes?: number): number {
+  if (maxBytes !== undefined) {
+    if (!(maxBytes >= 0) || !Number.isFinite(maxBytes)) throw new ConfigError([{ path: 'maxBytes', message: `must be a finite number of bytes >= 0 (got ${maxBytes})` }]);
+    return maxBytes;
+  }
   const env = Number(process.env.LORADYN_MAX_BYTES);
-  return Number.isFinite(env) && env > 0 ? env : 0.75 * os.totalmem();
-}
-
-// The memory a run needs against the limit. Every other rule across fields (rank <= d, one mu
-// per unit, what each engine and backend can run) is the core's (native/core/engine/validate.hpp).
-function memoryIssues(c: Config, threads: number): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  const limit = memoryLimit();
-  const concurrent = Math.max(1, Math.min(threads, seedList(c).length));
-  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-  const state = c.engine === 'full' ? fullRunBytes(c) * concurrent : 0;
-  const rec = recordBytes(c);
-  if (state > limit)
-    out.push({
-      path: 'model.d',
-      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
-    });
-  else if (state + rec > limit)
-    out.push({
-      path: 'record.points',
-      message: `the recorded trajectories need about ${gib(rec)} GiB (record.points x seeds), more than the ${gib(limit)} GiB allowed; lower record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
-    });
-  return out;
+  return Number.isFinite(env) && env > 0 ? env : 0;
 }
 
 function zodIssues(err: z.ZodError): ConfigIssue[] {
@@ -182,24 +152,22 @@ function zodIssues(err: z.ZodError): ConfigIssue[] {
  * the core's rules: simulate() and simulateMany() hand the result to the core, which checks
  * those once, at its entry. Throws ConfigError naming each bad field.
  */
-export function parseConfigShape(input: unknown, threads = os.availableParallelism()): Config {
+export function parseConfigShape(input: unknown): Config {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
   const r = configSchema.safeParse(input);
   if (!r.success) throw new ConfigError(zodIssues(r.error));
-  const issues = memoryIssues(r.data, threads);
-  if (issues.length) throw new ConfigError(issues);
   return r.data;
 }
 
 /**
  * Validates a config completely and fills in its defaults: its shape, then every rule of the
- * core for its engine and backend (what simulate() would refuse). Throws ConfigError naming
- * each bad field and its allowed range. `threads` sizes the memory check.
+ * core for its engine and backend, and its memory over `threads` against the limit (what
+ * simulate() would refuse). Throws ConfigError naming each bad field and its allowed range.
  */
-export function parseConfig(input: unknown, threads = os.availableParallelism()): Config {
-  const c = parseConfigShape(input, threads);
-  const issues = loadNative().config.check(c);
+export function parseConfig(input: unknown, threads = os.availableParallelism(), maxBytes?: number): Config {
+  const c = parseConfigShape(input);
+  const issues = loadNative().config.check(c, threads, maxBytesOption(maxBytes));
   if (issues.length) throw new ConfigError(issues);
   return c;
 }

@@ -46,3 +46,17 @@ export class NativeError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A file the user named cannot be used: a config that is a directory, binary, not UTF-8 JSON
+ * or too large; an output path that is empty or not a regular file. `path` is the file.
+ * The CLI exits 2 on it.
+ */
+export class FileError extends Error {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(message);
+    this.name = 'FileError';
+    this.path = path;
+  }
+}

@@ -11,7 +11,8 @@ export {
   type ConfigInput,
   type ActivationSpec,
 } from './config.js';
-export { ConfigError, NativeLoadError, AbortError, type ConfigIssue } from './errors.js';
+export { ConfigError, NativeLoadError, NativeError, FileError, AbortError, type ConfigIssue } from './errors.js';
+export { estimateMemory, type MemoryEstimate, type MemoryOptions } from './memory.js';
 export type { RunResult, SimulationResult, Progress, RunOptions } from './types.js';
 export { evalActivation, gaussians, philox, logGrid, populationLoss } from './primitives.js';
 export type { GaussianPrecision } from './native.js';

@@ -62,9 +62,21 @@ export interface NativeSimulationMany {
 }
 
 export interface NativeSimulate {
-  /** A filled-in config (engine, backend and seeds included); threads 0 = all cores. */
-  run(config: object, threads: number, onProgress?: StepsCallback): NativeHandle<NativeSimulation>;
-  runMany(configs: object[], threads: number, onProgress?: StepsCallback): NativeHandle<NativeSimulationMany>;
+  /**
+   * A filled-in config (engine, backend and seeds included); threads 0 = all cores; maxBytes:
+   * the memory limit the call is checked against before it allocates (0 or absent: 3/4 of what
+   * this process may use).
+   */
+  run(config: object, threads: number, onProgress?: StepsCallback, maxBytes?: number): NativeHandle<NativeSimulation>;
+  runMany(configs: object[], threads: number, onProgress?: StepsCallback, maxBytes?: number): NativeHandle<NativeSimulationMany>;
+}
+
+/** What a call will hold at its peak (native/core/engine/memory.hpp) and the limit. */
+export interface NativeMemoryEstimate {
+  bytes: number;
+  items: { what: string; path: string; bytes: number }[];
+  limit: number;
+  limitSource: string;
 }
 
 // ---- primitives (lib/primitives.ts) ----
@@ -231,14 +243,18 @@ export interface NativeTesting {
   launchGroups(engine: string, configs: object[]): number[][];
   /** The nth thread start from now on fails as if the system refused it (0 disarms). */
   injectThreadFailure(nth: number): void;
+  /** The default memory budget computed from given files (physical bytes, /proc/self/cgroup text, cgroup mount root). */
+  memoryBudget(physical: number, procSelfCgroup: string, cgroupRoot: string): { bytes: number; source: string };
 }
 
 /** The whole native module. */
 export interface NativeAddon {
   info(): NativeInfo;
   config: {
-    /** Every issue of a filled-in config (engine and backend rules included); [] when it can run. */
-    check(config: object): ConfigIssue[];
+    /** Every issue of a filled-in config (engine, backend and memory rules); [] when it can run. */
+    check(config: object, threads?: number, maxBytes?: number): ConfigIssue[];
+    /** The memory of a call of these configs over `threads`, and the limit it is checked against. */
+    estimateMemory(configs: object[], threads?: number, maxBytes?: number): NativeMemoryEstimate;
   };
   simulate: NativeSimulate;
   primitives: NativePrimitives;

@@ -3,15 +3,18 @@
 // results come back without copying.
 import os from 'node:os';
 import { ConfigError, AbortError } from './errors.js';
-import { parseConfigShape, seedList, type Config, type ConfigInput } from './config.js';
+import { maxBytesOption, parseConfigShape, seedList, type Config, type ConfigInput } from './config.js';
+import { checkJsHeap } from './memory.js';
 import { fromNative, loadNative, nativeCall, type NativeHandle, type NativeRunRecord } from './native.js';
 import type { Progress, RunOptions, RunResult, SimulationResult } from './types.js';
 import { version } from './version.js';
 
 function toRunResult(r: NativeRunRecord, thresholds: number[]): RunResult {
-  const escape: Record<string, number | null> = {};
-  thresholds.forEach((th, i) => (escape[String(th)] = r.escape[i] ?? null));
-  return { ...r, escape };
+  const escapes: Record<string, number | null> = {};
+  thresholds.forEach((th, i) => {
+    escapes[String(th)] = r.escape[i] ?? null;
+  });
+  return { ...r, escape: escapes };
 }
 
 export function resolveThreads(threads: number | undefined): number {
@@ -56,11 +59,15 @@ async function awaitHandle<T extends { cancelled: boolean }>(handle: NativeHandl
  */
 export async function simulate(input: ConfigInput | Config, options: RunOptions = {}): Promise<SimulationResult> {
   const threads = resolveThreads(options.threads);
-  const config = parseConfigShape(input, threads);
+  const config = parseConfigShape(input);
+  const maxBytes = maxBytesOption(options.maxBytes);
+  const seeds = seedList(config).length;
+  checkJsHeap(seeds);
   const native = loadNative();
   if (options.signal?.aborted) throw new AbortError();
-  const onSteps = progressReporter(config.train.steps * seedList(config).length, options.onProgress);
-  const handle = nativeCall(() => native.simulate.run(config, threads, onSteps));
+  const onSteps = progressReporter(config.train.steps * seeds, options.onProgress);
+  // The core converts and validates the config, checks the call's memory, then starts it.
+  const handle = nativeCall(() => native.simulate.run(config, threads, onSteps, maxBytes));
   const out = await awaitHandle(handle, options.signal);
   return {
     config,
@@ -85,18 +92,20 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
   const threads = resolveThreads(options.threads);
   const configs = inputs.map((input, i) => {
     try {
-      return parseConfigShape(input, threads);
+      return parseConfigShape(input);
     } catch (e) {
       if (e instanceof ConfigError) throw new ConfigError(e.issues.map((x) => ({ path: `[${i}]${x.path ? '.' + x.path : ''}`, message: x.message })));
       throw e;
     }
   });
   if (configs.length === 0) return [];
+  const maxBytes = maxBytesOption(options.maxBytes);
+  checkJsHeap(configs.reduce((a, c) => a + seedList(c).length, 0));
   const native = loadNative();
   if (options.signal?.aborted) throw new AbortError();
   const onSteps = progressReporter(configs.reduce((a, c) => a + c.train.steps * seedList(c).length, 0), options.onProgress);
   // The core names each bad field under its config's index ("[2].model.d").
-  const handle = nativeCall(() => native.simulate.runMany(configs, threads, onSteps));
+  const handle = nativeCall(() => native.simulate.runMany(configs, threads, onSteps, maxBytes));
   const out = await awaitHandle(handle, options.signal);
   return out.results.map((r, i) => ({
     config: configs[i]!,

@@ -57,4 +57,10 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Worker threads (default: all cores). */
   threads?: number;
+  /**
+   * Memory limit of the call in bytes, checked before anything is allocated (default:
+   * LORADYN_MAX_BYTES, else 3/4 of what this process may use: physical memory, its cgroup's
+   * limit, ulimit -v). estimateMemory() tells what a config needs.
+   */
+  maxBytes?: number;
 }

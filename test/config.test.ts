@@ -53,7 +53,7 @@ t.test('bad fields name the field and the allowed range', async (t) => {
 
 t.test('absurd sizes are refused before any memory is touched', async (t) => {
   await rejects(t, { ...base(), model: { d: 2 ** 31, rank: 64 } }, /^model\.d$/, /GiB/);
-  await rejects(t, { ...base(), record: { points: 1_000_000 }, seeds: { count: 1_000_000 } }, /^record\.points$/, /GiB/);
+  await rejects(t, { ...base(), train: { steps: 1_000_000, batch: 2 }, record: { points: 1_000_000 }, seeds: { count: 1_000_000 } }, /^record\.points$/, /GiB/);
 });
 
 t.test('threads must be a positive integer', async (t) => {

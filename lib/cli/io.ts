@@ -1,25 +1,15 @@
-// Reading config files and writing results for the CLI.
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { UsageError } from './args.js';
+// Reading config files and writing results for the CLI: the rules are in files.ts.
+import { readJsonConfig, writeOutputFile } from './files.js';
 
-/** Reads and parses a JSON file, with an error that names the file and the problem. */
+/** Reads and parses a JSON config file, with an error that names the file and the problem. */
 export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  return readJsonConfig(path);
 }
 
-/** Writes a file atomically (temporary file, then rename). */
+/**
+ * Writes an output file: a regular file, through symlinks, atomically (a temporary file beside
+ * it, renamed over it, removed on failure); refuses "", directories and devices (FileError).
+ */
 export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  writeOutputFile(path, data);
 }

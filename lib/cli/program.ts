@@ -1,7 +1,7 @@
 // The command-line program: one commander tree built from the registry, run with exit codes
 // 0 ok, 1 failure, 2 bad usage or bad input, 130 interrupted.
 import { Command, CommanderError } from 'commander';
-import { AbortError, ConfigError } from '../errors.js';
+import { AbortError, ConfigError, FileError, NativeError } from '../errors.js';
 import { version } from '../version.js';
 import { UsageError } from './args.js';
 import { lastExitCode, type CliCommand } from './command.js';
@@ -80,9 +80,13 @@ export async function runCli(argv: string[], list: readonly CliCommand[] = comma
     const cmd = commandOf(program, argv);
     const name = fullName(cmd);
     const prefix = name ? `loradyn ${name}` : 'loradyn';
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof FileError) {
       process.stderr.write(`${prefix}: ${e.message}\n${e instanceof UsageError && name && name !== "help" ? `(run \`loradyn help ${name}\` for its options)\n` : ''}`);
       return 2;
+    }
+    if (e instanceof NativeError) {  // the engine could not do a valid call (threads, memory): no stack
+      process.stderr.write(`${prefix}: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof AbortError) {
       process.stderr.write(`${prefix}: interrupted\n`);

@@ -45,7 +45,7 @@ async function runResults(dir: string, o: ResultsOptions): Promise<number> {
     }
     text = lines.join('\n') + '\n';
   }
-  if (o.out) writeFileAtomic(o.out, text);
+  if (o.out !== undefined) writeFileAtomic(o.out, text);  // "" is refused there
   else process.stdout.write(text);
   return 0;
 }

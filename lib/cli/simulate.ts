@@ -41,7 +41,7 @@ export async function runConfigCommand(file: string, o: RunConfigOptions, forceE
     bar.done();
   }
   const json = JSON.stringify(resultToJson(result));
-  if (o.out) writeFileAtomic(o.out, json + '\n');
+  if (o.out !== undefined) writeFileAtomic(o.out, json + '\n');  // "" is refused there
   if (o.json) process.stdout.write(json + '\n');
   else summarize(result);
   return 0;

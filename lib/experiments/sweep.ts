@@ -1,5 +1,6 @@
 // Sweep files: a base config plus axes (dotted config paths -> lists of values), expanded as a
 // cartesian product; each grid point runs every seed, one run per (point, seed).
+import v8 from 'node:v8';
 import { createHash } from 'node:crypto';
 import { canonicalJson, parseConfig, seedList, seedsSchema, type Config, type ConfigInput } from '../config.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -53,6 +54,27 @@ const fmtCoords = (c: Record<string, unknown>) =>
  * Checks a sweep and expands it. Every problem (unknown axis field, empty axis, a grid point that
  * fails validation) is reported in one ConfigError before anything runs.
  */
+// JS heap an expanded grid takes, per point (its filled-in config and coordinates) and per
+// run (its spec, single-seed config and hash), against half of V8's heap limit: checked
+// before anything is expanded, so a grid too large fails at once instead of after minutes.
+const GRID_BYTES_PER_POINT = 4096;
+const GRID_BYTES_PER_RUN = 1024;
+function checkGridMemory(points: number, base: unknown, seeds: unknown): void {
+  let perSeed = 1;
+  if (Array.isArray(seeds)) perSeed = seeds.length;
+  else if (seeds && typeof seeds === 'object' && typeof (seeds as { count?: unknown }).count === 'number') perSeed = (seeds as { count: number }).count;
+  const baseBytes = 3 * (JSON.stringify(base ?? {})?.length ?? 0);
+  const need = points * (GRID_BYTES_PER_POINT + baseBytes) + points * perSeed * GRID_BYTES_PER_RUN;
+  const limit = 0.5 * v8.getHeapStatistics().heap_size_limit;
+  if (need > limit) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    throw new ConfigError(
+      [{ path: 'axes', message: `the grid has ${points} points x ${perSeed} seeds; expanding it takes about ${gib(need)}, more than the ${gib(limit)} allowed (half of this process's heap): split the sweep` }],
+      'sweep',
+    );
+  }
+}
+
 export function expandSweep(raw: unknown): ExpandedSweep {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError([{ path: '', message: 'a sweep file must be a JSON object { base, axes, seeds? }' }]);
@@ -83,6 +105,7 @@ export function expandSweep(raw: unknown): ExpandedSweep {
   const lists = axisNames.map((a) => axes[a] as unknown[]);
   const total = lists.reduce((n, l) => n * l.length, 1);
   if (total > 1_000_000) throw new ConfigError([{ path: 'axes', message: `the grid has ${total} points (at most 1e6)` }], 'sweep');
+  checkGridMemory(total, base, seeds ?? (base as { seeds?: unknown }).seeds);
   const points: SweepPoint[] = [];
   const runs: RunSpec[] = [];
   for (let idx = 0; idx < total; idx++) {

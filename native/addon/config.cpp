@@ -2,7 +2,11 @@
 // its rule in core (model_issues, or the engine's own issues function).
 #include "config.hpp"
 
+#include <cmath>
 #include <string>
+
+#include "../core/util/parallel.hpp"
+#include "errors.hpp"
 
 namespace loradyn_addon {
 using namespace loradyn;
@@ -109,11 +113,45 @@ JobSpec read_job(const Arg& config) {
   return job;
 }
 
+MemoryEstimate estimate_jobs(const std::vector<JobSpec>& jobs, int threads) {
+  std::vector<MemoryJob> mj;
+  for (const JobSpec& j : jobs) mj.push_back(MemoryJob{&j.cfg, j.engine, static_cast<int64_t>(j.seeds.size())});
+  return estimate_call(mj, threads);
+}
+
+MemoryBudget read_budget(const Arg& max_bytes) {
+  const double given = max_bytes.number_or(0.0);
+  if (!(given >= 0) || !std::isfinite(given)) max_bytes.fail("must be a finite number of bytes >= 0 (0: the default)");
+  if (given > 0) return MemoryBudget{given, "maxBytes / LORADYN_MAX_BYTES"};
+  return default_memory_budget();
+}
+
+void check_memory_of(const std::vector<JobSpec>& jobs, const std::vector<std::string>& where, int threads,
+                     const MemoryBudget& budget) {
+  const MemoryEstimate est = estimate_jobs(jobs, threads);
+  try {
+    check_memory(est, budget.bytes, budget.source);
+  } catch (const ConfigInvalid& e) {
+    const std::string& at = where.empty() ? std::string() : where[est.job];
+    if (at.empty()) throw;
+    std::vector<ConfigIssue> issues = e.issues();
+    for (ConfigIssue& i : issues) i.path = at + "." + i.path;
+    throw ConfigInvalid(std::move(issues));
+  }
+}
+
+int read_threads(const Napi::CallbackInfo& info, size_t i) {
+  const int64_t t = Arg::of(info, i, "threads").integer_or(0, 0, 4096);
+  return t > 0 ? static_cast<int>(t) : hardware_threads();
+}
+
 Napi::Value CheckConfig(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<ConfigIssue> issues;
   try {
-    read_job(Arg::of(info, 0, ""));
+    std::vector<JobSpec> one;
+    one.push_back(read_job(Arg::of(info, 0, "")));
+    check_memory_of(one, {}, read_threads(info, 1), read_budget(Arg::of(info, 2, "maxBytes")));
   } catch (const ConfigInvalid& e) {
     issues = e.issues();
   }
@@ -125,6 +163,31 @@ Napi::Value CheckConfig(const Napi::CallbackInfo& info) {
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;
+}
+
+Napi::Value EstimateMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const Arg list = Arg::of(info, 0, "configs");
+    std::vector<JobSpec> jobs;
+    for (uint32_t j = 0; j < list.length(); ++j) jobs.push_back(read_job(list.at(j)));
+    const MemoryEstimate est = estimate_jobs(jobs, read_threads(info, 1));
+    const MemoryBudget budget = read_budget(Arg::of(info, 2, "maxBytes"));
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("bytes", est.bytes);
+    Napi::Array items = Napi::Array::New(env, est.items.size());
+    for (size_t i = 0; i < est.items.size(); ++i) {
+      Napi::Object it = Napi::Object::New(env);
+      it.Set("what", est.items[i].what);
+      it.Set("path", est.items[i].path);
+      it.Set("bytes", est.items[i].bytes);
+      items.Set(static_cast<uint32_t>(i), it);
+    }
+    o.Set("items", items);
+    o.Set("limit", budget.bytes);
+    o.Set("limitSource", budget.source);
+    return o;
+  });
 }
 
 }  // namespace loradyn_addon

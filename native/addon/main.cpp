@@ -24,7 +24,7 @@ Napi::Object group(Napi::Env env, std::initializer_list<std::pair<const char*, F
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
-  exports.Set("config", group(env, {{"check", CheckConfig}}));
+  exports.Set("config", group(env, {{"check", CheckConfig}, {"estimateMemory", EstimateMemory}}));
   exports.Set("simulate", group(env, {{"run", Run}, {"runMany", RunMany}}));
   exports.Set("primitives", group(env, {{"philox", Philox},
                                         {"gaussians", Gaussians},
@@ -55,7 +55,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                      {"rngAccuracy", RngAccuracy},
                                      {"benchGenerator", BenchGenerator},
                                      {"launchGroups", LaunchGroups},
-                                     {"injectThreadFailure", InjectThreadFailure}}));
+                                     {"injectThreadFailure", InjectThreadFailure},
+                                     {"memoryBudget", MemoryBudgetFrom}}));
   return exports;
 }
 

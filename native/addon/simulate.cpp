@@ -66,11 +66,6 @@ std::vector<Part> plan(std::vector<JobSpec>&& specs, const std::vector<std::stri
   return parts;
 }
 
-int read_threads(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t t = Arg::of(info, i, "threads").integer_or(0, 0, 4096);
-  return t > 0 ? static_cast<int>(t) : hardware_threads();
-}
-
 JobOptions options(const Napi::CallbackInfo& info, size_t i) {
   JobOptions o;
   o.cancellable = true;
@@ -137,6 +132,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     specs.push_back(read_job(Arg::of(info, 0, "")));
     const int threads = read_threads(info, 1);
     const JobOptions opt = options(info, 2);
+    check_memory_of(specs, {}, threads, read_budget(Arg::of(info, 3, "maxBytes")));  // before any allocation
     return start(env, plan(std::move(specs), {""}), 1, false, threads, opt);
   });
 }
@@ -154,6 +150,7 @@ Napi::Value RunMany(const Napi::CallbackInfo& info) {
     }
     const int threads = read_threads(info, 1);
     const JobOptions opt = options(info, 2);
+    check_memory_of(specs, where, threads, read_budget(Arg::of(info, 3, "maxBytes")));  // before any allocation
     const size_t n = specs.size();
     return start(env, plan(std::move(specs), where), n, true, threads, opt);
   });

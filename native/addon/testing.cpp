@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
+#include "../core/engine/memory.hpp"
 #include "../core/reduced/gamma.hpp"
 #include "../core/reduced/sgd_reduced.hpp"
 #include "../core/rng/box_muller_accuracy.hpp"
@@ -178,6 +179,17 @@ Napi::Value LaunchGroups(const Napi::CallbackInfo& info) {
       out.Set(static_cast<uint32_t>(g), a);
     }
     return out;
+  });
+}
+
+Napi::Value MemoryBudgetFrom(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const MemoryBudget b = memory_budget_from(Arg::of(info, 0, "physical").finite(), Arg::of(info, 1, "procSelfCgroup").string(),
+                                              Arg::of(info, 2, "cgroupRoot").string());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("bytes", b.bytes);
+    o.Set("source", b.source);
+    return o;
   });
 }
 

@@ -15,5 +15,6 @@ Napi::Value RngAccuracy(const Napi::CallbackInfo& info);            // (samples,
 Napi::Value BenchGenerator(const Napi::CallbackInfo& info);         // (path, count, repeats, precision?)
 Napi::Value LaunchGroups(const Napi::CallbackInfo& info);           // (engine, configs[]) -> index groups
 Napi::Value InjectThreadFailure(const Napi::CallbackInfo& info);    // (nth): the nth thread start from now fails
+Napi::Value MemoryBudgetFrom(const Napi::CallbackInfo& info);       // (physical, procSelfCgroup, cgroupRoot) -> { bytes, source }
 
 }  // namespace loradyn_addon

@@ -1,6 +1,7 @@
 #include "recorder.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 #include "population_loss.hpp"
@@ -20,6 +21,18 @@ Recorder::Recorder(const RunConfig& cfg, uint64_t seed)
   rec_.u.reserve(P * r * K);
   rec_.M.reserve(P * K * K);
   rec_.Q.reserve(P * K * K);
+  rec_.pop_loss.reserve(P);
+  rec_.batch_loss.reserve(P);
+}
+
+bool Recorder::last_point_finite() const {
+  const size_t K = cfg_.model.hidden, r = cfg_.model.rank;
+  auto finite_tail = [](const std::vector<double>& v, size_t n) {
+    for (size_t i = v.size() - std::min(n, v.size()); i < v.size(); ++i)
+      if (!std::isfinite(v[i])) return false;
+    return true;
+  };
+  return finite_tail(rec_.m, r * K) && finite_tail(rec_.u, r * K) && finite_tail(rec_.M, K * K) && finite_tail(rec_.Q, K * K);
 }
 
 int64_t Recorder::next_step() const {
@@ -41,8 +54,12 @@ void Recorder::record(int64_t step, double t, const double* m, const double* u, 
   rec_.u.insert(rec_.u.end(), u, u + r * K);
   rec_.M.insert(rec_.M.end(), M, M + K * K);
   rec_.Q.insert(rec_.Q.end(), Q, Q + K * K);
-  rec_.pop_loss.push_back(population_loss_k(cfg_.model.activation, cfg_.model.teacher, K, M, Q,
-                                            readout_, cfg_.model.noise));
+  bool finite = true;
+  for (int i = 0; i < K * K; ++i) finite = finite && std::isfinite(M[i]) && std::isfinite(Q[i]);
+  // Overlaps that overflowed have no loss (the run ends there as diverged).
+  rec_.pop_loss.push_back(finite ? population_loss_k(cfg_.model.activation, cfg_.model.teacher, K, M, Q, readout_,
+                                                     cfg_.model.noise)
+                                 : std::nan(""));
   rec_.batch_loss.push_back(loss_n_ > 0 ? loss_sum_ / loss_n_ : std::nan(""));
   loss_sum_ = 0;
   loss_n_ = 0;

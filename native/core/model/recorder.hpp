@@ -28,6 +28,9 @@ class Recorder {
   // Records the state at `step` (m: r x K, u: K x r, M, Q: K x K).
   void record(int64_t step, double t, const double* m, const double* u, const double* M,
               const double* Q);
+  // Whether m, u, M and Q of the last recorded point are all finite (a run whose state is not
+  // ends there, diverged).
+  bool last_point_finite() const;
   RunRecord& result() { return rec_; }
   RunRecord take() { return std::move(rec_); }
 

@@ -85,6 +85,11 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
   const std::vector<int64_t>& grid = rec.grid();
   size_t gi = 1;
   record_state(0, sys.y0.data());
+  if (!rec.last_point_finite()) {  // not finite from the start (u0 or init.u too large)
+    RunRecord bad = rec.take();
+    bad.diverged_step = 0;
+    return bad;
+  }
   const double m_start = max_m(sys.y0.data());
   rec.observe(0, m_start);
   while (next_th < th.size() && m_start >= th[next_th]) ++next_th;
@@ -146,13 +151,19 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
       reported = done;
       return !ctl.cancelled();
     };
-    try {
-      dp.integrate(f, 0.0, T, y, on_step);
-    } catch (const std::runtime_error& e) {
+    // The step size collapsed (runtime_error), or the loss of a state that overflowed (domain_error).
+    auto diverged = [&] {
       RunRecord bad = rec.take();
       bad.diverged_step = std::max<int64_t>(1, reported);
       bad.steps_done = reported;
       return bad;
+    };
+    try {
+      dp.integrate(f, 0.0, T, y, on_step);
+    } catch (const std::runtime_error&) {
+      return diverged();
+    } catch (const std::domain_error&) {
+      return diverged();
     }
     out = rec.take();
     out.cancelled = stop_step < 0 && ctl.cancelled() && gi < grid.size();

@@ -1,6 +1,7 @@
 #include "reduced_state.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -52,6 +53,10 @@ class GrowingFrame {
       Vec c(cap_, 0.0);
       for (int64_t x = 0; x < d_; ++x) res[x] = row[x];
       const double norm0 = std::sqrt(dot(res.data(), res.data(), d_));
+      if (!std::isfinite(norm0)) {  // |row|^2 overflows: the state is not finite (the run diverges at step 0)
+        out.push_back(Vec(cap_, std::numeric_limits<double>::infinity()));
+        continue;
+      }
       for (size_t e = 0; e < basis.size(); ++e) {
         const double p = dot(res.data(), basis[e].data(), d_);
         for (int64_t x = 0; x < d_; ++x) res[x] -= p * basis[e][x];

@@ -1,12 +1,14 @@
 #include "sgd_reduced.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
+#include "../util/aligned_vector.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
 #include "rank1_step.hpp"
@@ -23,17 +25,28 @@ constexpr double kReportWork = 4e6;
 // coordinate b*nq + k of (kStreamReduced, step s, sample 0) -- the numbers gaussian_fill
 // gives, drawn a Philox block (four Gaussians) at a time, so B = 500, q = 2 costs 250 blocks.
 // `out` has room for n rounded up to a multiple of 4.
-inline void draw_batch(const DrawKey& key, uint64_t s, int64_t n, double* out) {
-  // Large batches: the vectorised filler (bit-identical to gaussian_fill).
+// Samples (and batch coordinates) between two polls of the cancel flag inside a step: a
+// step of a huge batch takes seconds, and an abort must be seen within milliseconds.
+constexpr int64_t kPollSamples = int64_t{1} << 16;
+
+// Returns false, leaving `out` incomplete, when `cancel` is set between two chunks.
+inline bool draw_batch(const DrawKey& key, uint64_t s, int64_t n, double* out, const std::atomic<bool>* cancel) {
+  // Large batches: the vectorised filler (bit-identical to gaussian_fill, from any start that is
+  // a multiple of 4), in chunks.
   if (n >= 64) {
-    gaussian_fill_fast(key, s, 0, 0, static_cast<uint32_t>(n), out);
-    return;
+    for (int64_t c0 = 0; c0 < n; c0 += 4 * kPollSamples) {
+      if (c0 > 0 && cancel != nullptr && cancel->load(std::memory_order_relaxed)) return false;
+      const int64_t len = std::min(n - c0, 4 * kPollSamples);
+      gaussian_fill_fast(key, s, 0, static_cast<uint32_t>(c0), static_cast<uint32_t>(len), out + c0);
+    }
+    return true;
   }
   for (int64_t c = 0; c < n; c += 4) {
     const Philox4 w = philox_block(key, s, 0, static_cast<uint32_t>(c >> 2));
     box_muller(w.v[0], w.v[1], out[c], out[c + 1]);
     if (n - c > 2) box_muller(w.v[2], w.v[3], out[c + 2], out[c + 3]);
   }
+  return true;
 }
 
 // A student or teacher link that is exactly c*z: lets the rank-1 loop skip the general
@@ -142,8 +155,14 @@ class ReducedSgd {
   }
 
   RunRecord run(const RunControl& ctl) {
+    cancel_ = ctl.cancel;
     const int64_t steps = cfg_.train.steps;
     record_point(0);
+    if (!rec_.last_point_finite()) {  // not finite from the start (u0, init.u or w0 too large)
+      RunRecord out = rec_.take();
+      out.diverged_step = 0;
+      return out;
+    }
     const double m0 = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(0, m0);
     stopped_ = rec_.stop_reached(m0);
@@ -161,12 +180,22 @@ class ReducedSgd {
       if (fast_) s = run_fast(s, stop);
       else s = run_general(s, stop);
       ctl.report(s - before);
+      if (aborted_) {  // inside a step: its update is incomplete, the run ends here
+        rec_.result().cancelled = true;
+        break;
+      }
       if (diverged_) {
         rec_.result().diverged_step = s;
         record_point(s);
         break;
       }
-      if (s == rec_.next_step() || stopped_) record_point(s);
+      if (s == rec_.next_step() || stopped_) {
+        record_point(s);
+        if (!rec_.last_point_finite()) {  // M or Q overflowed although U and m did not
+          rec_.result().diverged_step = s;
+          break;
+        }
+      }
     }
     // A run stopped at record.stopAt has finished its work: progress counts the skipped steps.
     if (stopped_) ctl.report(steps - s);
@@ -225,6 +254,7 @@ class ReducedSgd {
     double th = pending_threshold();
     for (; s < stop; ++s) {
       const double loss = step_general(s);
+      if (aborted_) return s;
       rec_.add_batch_loss(loss);
       if (!finite_state(loss)) {
         diverged_ = true;
@@ -252,8 +282,15 @@ class ReducedSgd {
     std::fill(gU_.begin(), gU_.end(), 0.0);
     std::fill(cc_.begin(), cc_.end(), 0.0);
     double loss = 0;
-    draw_batch({seed_, kStreamReduced}, static_cast<uint64_t>(s), B * nq_, xs_.data());
+    if (!draw_batch({seed_, kStreamReduced}, static_cast<uint64_t>(s), B * nq_, xs_.data(), cancel_)) {
+      aborted_ = true;
+      return 0;
+    }
     for (int64_t b = 0; b < B; ++b) {
+      if (b % kPollSamples == kPollSamples - 1 && stop_requested()) {
+        aborted_ = true;
+        return 0;
+      }
       const double* xi = &xs_[b * nq_];
       // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F+E.
       for (int j = 0; j < K; ++j) {
@@ -367,11 +404,19 @@ class ReducedSgd {
     double th = pending_threshold();
     for (; s < stop; ++s) {
       Rank1Sums acc;
-      draw_batch(key, static_cast<uint64_t>(s), B * nq, xs_.data());
+      if (!draw_batch(key, static_cast<uint64_t>(s), B * nq, xs_.data(), cancel_)) aborted_ = true;
       const double* xs = xs_.data();
-      for (int64_t b = 0; b < B; ++b)
-        rank1_add_sample(acc, m, l, mu0, u, xs[b * nq], xs[b * nq + 1], noisy, sqrt_noise_,
-                         noisy ? xs[b * nq + 2] : 0.0, student, teacher);
+      for (int64_t b0 = 0; b0 < B && !aborted_; b0 += kPollSamples) {  // the same order of sums
+        if (b0 > 0 && stop_requested()) {
+          aborted_ = true;
+          break;
+        }
+        const int64_t b1 = std::min(B, b0 + kPollSamples);
+        for (int64_t b = b0; b < b1; ++b)
+          rank1_add_sample(acc, m, l, mu0, u, xs[b * nq], xs[b * nq + 1], noisy, sqrt_noise_,
+                           noisy ? xs[b * nq + 2] : 0.0, student, teacher);
+      }
+      if (aborted_) break;
       if (!scratch_) u -= step_size * acc.gU;
       const double z = std::sqrt(acc.cc * chi_square(gkey, static_cast<uint64_t>(s), 0, dof_));
       rank1_move(m, l, acc, z, step_size, spherical_);
@@ -408,8 +453,13 @@ class ReducedSgd {
   bool scratch_, spherical_, fast_;
   bool diverged_ = false;
   bool stopped_ = false;  // record.stopAt reached
+  const std::atomic<bool>* cancel_ = nullptr;
+  bool aborted_ = false;  // cancelled inside a step
+  bool stop_requested() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   int nq_;
-  std::vector<double> xs_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
+  // The batch's draws: written whole by every step before it is read, so not zeroed here.
+  std::vector<double, UninitAllocator<double>> xs_;
+  std::vector<double> sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
       M_, Q_, W_;
 };
 

@@ -3,6 +3,7 @@
 // and the plain reference (sgd_full_reference.cpp) that tests hold it to, bit for bit.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -120,9 +121,15 @@ class FullSgd {
   // doing the pending V update on the way; returns its loss.
   double sample_one_f32(int64_t s, Scratch& w, double* gU);
 
+  // Abort inside a step (a step of B samples at large d can take seconds): the sample loops
+  // poll the call's cancel flag once per sample or sample group and leave the step unfinished;
+  // run() then ends the run as cancelled.
+  bool stop_requested() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+
   const RunConfig& cfg_;
   uint64_t seed_;
   Path path_;
+  const std::atomic<bool>* cancel_ = nullptr;
   FullState st_;
   Recorder rec_;
   int64_t d_;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "../engine/memory.hpp"
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "canonical_sum.hpp"
@@ -29,6 +30,27 @@ constexpr int64_t kMinPartSamples = 32;
 constexpr int kMaxParts = 16;
 
 }  // namespace
+
+// Bytes a run allocates (FullSgd and its FullState), following the constructor below: the
+// memory check (engine/memory.hpp) sizes a call with it before anything is allocated.
+double full_run_bytes(const RunConfig& c, int threads) {
+  const auto& m = c.model;
+  const double d = static_cast<double>(m.d), K = m.hidden, r = m.rank;
+  const int64_t B = c.train.batch;
+  const int64_t d_pad = (m.d + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
+  const BatchParts parts = batch_parts(B);
+  const int workers = std::max(1, std::min(threads, parts.count));
+  const int group = B > 1 && m.d >= kGroupMinD ? static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad), 2, kMaxGroup)) : 1;
+  const bool need_w0 = m.pretrained == Pretrained::Misaligned || m.pretrained == Pretrained::Given;
+  const bool f32 = B == 1 && m.d >= kGroupMinD && m.hidden == 1 && m.rank == 1 && !need_w0 &&
+                   full_kernels::draw_project_supported(2, false, true) && full_kernels::draw_project_supported(2, true, true);
+  const double dv_stride = static_cast<double>((m.rank * m.d + 7) / 8 * 8);
+  // teacher, w0, V; W (K x d) of full_order_parameters at each record point; the parts' dV and their sum.
+  const double doubles = (2 * K + r) * d + K * d + parts.count * dv_stride + r * d;
+  const double x_rows = static_cast<double>(d_pad + 512) * (group <= 1 && !f32 ? 2 : 1);
+  const double floats = static_cast<double>(f32 ? d_pad : 0) + (group > 1 ? static_cast<double>(group) * d_pad : 0);
+  return 8 * doubles + workers * (8 * x_rows + 4 * floats + 8 * 64 * (2 * K + r + 1) * 8);
+}
 
 BatchParts batch_parts(int64_t B) {
   const int64_t want = (B + kMinPartSamples - 1) / kMinPartSamples;
@@ -98,8 +120,15 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
 }
 
 RunRecord FullSgd::run(const RunControl& ctl) {
+  cancel_ = ctl.cancel;
   const int64_t steps = cfg_.train.steps;
   record_point(0);
+  if (!rec_.last_point_finite()) {  // not finite from the start (u0, init.u or w0 too large)
+    RunRecord out = rec_.take();
+    out.diverged_step = 0;
+    out.steps_done = 0;
+    return out;
+  }
   const double m0 = max_abs(m_.data(), st_.r * st_.K);
   rec_.observe(0, m0);
   const double work_per_step = static_cast<double>(cfg_.train.batch) * d_ * (st_.r + 1);
@@ -114,6 +143,10 @@ RunRecord FullSgd::run(const RunControl& ctl) {
     }
     if (path_ == Path::Fast) step_fast(s);
     else step_reference(s);
+    if (ctl.cancelled()) {  // possibly inside the step: its update is incomplete, the run ends here
+      rec_.result().cancelled = true;
+      break;
+    }
     const int64_t done = s + 1;
     if (!finite_state()) {
       rec_.result().diverged_step = done;
@@ -124,7 +157,14 @@ RunRecord FullSgd::run(const RunControl& ctl) {
     const double mx = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(done, mx);
     const bool stop = rec_.stop_reached(mx);
-    if (done == rec_.next_step() || stop) record_point(done);
+    if (done == rec_.next_step() || stop) {
+      record_point(done);
+      if (!rec_.last_point_finite()) {  // M or Q overflowed although U and m did not
+        rec_.result().diverged_step = done;
+        s = done;
+        break;
+      }
+    }
     if (stop) {
       ++unreported;
       stopped = true;
@@ -256,6 +296,7 @@ void FullSgd::step_fast(int64_t s) {
     double* const xs[2] = {x, w.x_alt.data() + w.x_alt_begin};
     const int stride = nrows * kSumLanes;
     for (int64_t b0 = parts_.begin(p); b0 < parts_.end(p, B); b0 += 2) {
+      if (!direct && stop_requested()) return;
       const int n = direct || b0 + 1 >= parts_.end(p, B) ? 1 : 2;
       std::fill(acc.begin(), acc.begin() + n * stride, 0.0);
       // The batch of one on AVX-512: x drawn and projected in one loop (full_kernels::draw_project;
@@ -305,6 +346,7 @@ void FullSgd::step_fast(int64_t s) {
   if (pool_) pool_->run(parts_.count, part_task);
   else
     for (int p = 0; p < parts_.count; ++p) part_task(p, 0);
+  if (!direct && stop_requested()) return;  // cancelled inside the step: run() ends the run
   // Parts in order.
   const double* dV = part_dV_.data();
   double loss = part_loss_[0];

@@ -30,6 +30,7 @@ double FullSgd::part_grouped(int64_t s, int p, Scratch& w, double* dV, double* g
     const int G = static_cast<int>(std::min<int64_t>(group_, parts_.end(p, B) - b0));
     std::fill(w.accg.begin(), w.accg.begin() + G * acc_n, 0.0);
     for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
+      if (stop_requested()) return loss;  // step_fast sees it too and drops the step
       const int64_t len = std::min(kDrawBlock, d - c0);
       const int64_t drawn = drawn_length(len);
       block_rows(c0, w.rows.data());

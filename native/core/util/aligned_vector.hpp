@@ -3,7 +3,9 @@
 // (measured: x and V at 32 bytes past a line cost the batch of 500 at d = 1000 about 4%).
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace loradyn {
@@ -27,6 +29,28 @@ struct AlignedAllocator {
 };
 
 using AlignedDoubles = std::vector<double, AlignedAllocator<double>>;
+
+// An allocator whose resize() leaves new elements uninitialised: for a buffer that every use
+// writes before it reads (a batch of draws), so that a large one is neither zeroed nor paged in
+// by its constructor, where a run could not be aborted.
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
 using AlignedFloats = std::vector<float, AlignedAllocator<float>>;
 
 }  // namespace loradyn
