@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { writeFileAtomic } from './io.js';
 import { ResultStore, StoreError } from '../experiments/store.js';
 import { loadSettings, runsCsv, settingRows } from '../experiments/results.js';
+import { storeWarning } from './store_warning.js';
 
 const f = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
 
@@ -15,7 +16,7 @@ export const resultsCommand: Command = {
     if (a.positional.length !== 1) throw new UsageError('expected exactly one result directory');
     let store: ResultStore;
     try {
-      store = ResultStore.open(a.positional[0]!, false);
+      store = ResultStore.open(a.positional[0]!, false, { onWarning: storeWarning });
     } catch (e) {
       if (e instanceof StoreError) throw new UsageError(e.message);
       throw e;

@@ -7,6 +7,7 @@ import { ResultStore, StoreError } from '../experiments/store.js';
 import { runSweep } from '../experiments/runner.js';
 import { LocalExecutor } from '../experiments/executor.js';
 import { queueExecutor } from './sweep_queue.js';
+import { storeWarning } from './store_warning.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
@@ -19,7 +20,7 @@ export const sweepCommand: Command = {
     const sweep = expandSweep(readJsonFile(a.positional[0]!));
     let store: ResultStore;
     try {
-      store = ResultStore.open(a.values.out);
+      store = ResultStore.open(a.values.out, true, { onWarning: storeWarning });
     } catch (e) {
       if (e instanceof StoreError) throw new UsageError(e.message);
       throw e;
@@ -33,7 +34,7 @@ export const sweepCommand: Command = {
     try {
       const rep = await runSweep(sweep, store, { executor: a.values.queue ? queueExecutor(a.values.queue, a.values['queue-name'], quiet) : new LocalExecutor(intOption(a.values.jobs, 'jobs')), signal: ac.signal, onProgress: (p) => bar.update(p) });
       bar.done();
-      process.stdout.write(`${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`);
+      process.stdout.write(`${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed${rep.byPeers ? `, ${rep.byPeers} computed by another process` : ''}${rep.quarantined ? `, ${rep.quarantined} bad file(s) quarantined` : ''}, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`);
       for (const f of rep.failed.slice(0, 20)) process.stderr.write(`failed: seed ${f.seed} at ${JSON.stringify(f.coords)}: ${f.error}\n`);
       return rep.failed.length ? 1 : 0;
     } finally {
