@@ -154,7 +154,8 @@ export const runChecks: RunCheck[] = [
 
 export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const zodReason = (e: z.ZodError, prefix: string) =>
+/** The first issues of a zod error as "path: message" parts, the path under `prefix`. */
+export const zodReason = (e: z.ZodError, prefix: string) =>
   e.issues
     .slice(0, 3)
     .map((i) => {
