@@ -20,7 +20,7 @@ import { LocalExecutor } from '../lib/experiments/executor.js';
 import { queueTarget } from '../lib/queue/connection.js';
 import { QueueExecutor, type ClusterStatus } from '../lib/queue/executor.js';
 import { startWorker } from '../lib/queue/worker.js';
-import { sizeOption } from '../lib/cli/worker.js';
+import { sizeArg } from '../lib/cli/worker.js';
 import { jobBound } from '../lib/queue/bounds.js';
 import { QUEUE_PREFIX, type RunJobData } from '../lib/queue/protocol.js';
 import { simulate } from '../lib/simulate.js';
@@ -202,8 +202,8 @@ async function main() {
     const r = runCli(['worker', '--queue', redis.url, '--max-work', 'lots']);
     t.equal(r.code, 2, 'a bad limit is a usage error');
     t.match(r.stderr, /--max-work must be a number >= 1 \(got "lots"\)/);
-    t.same(['4G', '512M', '1.5GiB', '100000', '2kb'].map((v) => sizeOption(v, 'max-memory')), [4 * 2 ** 30, 512 * 2 ** 20, 1.5 * 2 ** 30, 100000, 2048], '--max-memory sizes');
-    t.throws(() => sizeOption('4 apples', 'max-memory'), /--max-memory must be a size such as 4G/);
+    t.same(['4G', '512M', '1.5GiB', '100000', '2kb'].map((v) => sizeArg(v)), [4 * 2 ** 30, 512 * 2 ** 20, 1.5 * 2 ** 30, 100000, 2048], '--max-memory sizes');
+    t.throws(() => sizeArg('4 apples'), /--max-memory must be a size such as 4G/);
   });
 
   await t.test('connection: LORADYN_REDIS_URL or --queue, a password never printed nor left in the command line', async (t) => {

@@ -1,44 +1,18 @@
-// The --queue option of `sweep` and `worker`: `--queue URL`, `--queue=URL`, or a bare `--queue`
-// that takes the URL from LORADYN_REDIS_URL (so that a password stays out of the command line).
-// A URL always holds "://", so a bare --queue followed by a file name is not ambiguous.
+// The queue of `sweep --queue [URL]` and `worker [--queue URL]`: the URL given, or LORADYN_REDIS_URL
+// (which keeps a password out of the command line).
 import { UsageError } from './args.js';
 import { hideUrlInArgv, QueueError, queueTarget, queueUrl, REDIS_URL_ENV, type QueueTarget } from '../queue/target.js';
 
-export interface QueueOption {
-  /** Whether --queue was given at all. */
-  given: boolean;
-  /** The URL given with it, if any. */
-  url?: string;
-}
-
-/** Removes --queue [URL] from argv; returns the remaining arguments and what --queue said. */
-export function takeQueueOption(argv: string[]): { rest: string[]; queue: QueueOption } {
-  const rest: string[] = [];
-  const queue: QueueOption = { given: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--queue') {
-      queue.given = true;
-      const next = argv[i + 1];
-      if (next !== undefined && next.includes('://')) (queue.url = next), i++;
-    } else if (a.startsWith('--queue=')) {
-      queue.given = true;
-      queue.url = a.slice('--queue='.length);
-    } else rest.push(a);
-  }
-  return { rest, queue };
-}
-
 /**
- * The queue to use, from --queue or LORADYN_REDIS_URL. A password given on the command line is
- * masked in the process's argv and title, with a warning that says how to avoid it.
+ * The queue to use, from `url` (--queue) or LORADYN_REDIS_URL. A password given on the command line
+ * is masked in the process's argv and title, with a warning that says how to avoid it.
  */
-export function resolveQueue(q: QueueOption, name: string | undefined, command: string): QueueTarget {
+export function resolveQueue(url: string | undefined, name: string | undefined, command: string): QueueTarget {
   try {
-    const url = queueUrl(q.url);
-    if (q.url !== undefined && hideUrlInArgv(q.url))
+    const u = queueUrl(url);
+    if (url !== undefined && hideUrlInArgv(url))
       process.stderr.write(`loradyn ${command}: warning: a password on the command line can be seen by other users of this machine until loradyn starts and hides it; give the URL in ${REDIS_URL_ENV} instead\n`);
-    return queueTarget(url, name);
+    return queueTarget(u, name);
   } catch (e) {
     if (e instanceof QueueError) throw new UsageError(e.message);
     throw e;

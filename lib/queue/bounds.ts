@@ -3,6 +3,7 @@
 // the engine's estimate of what one run holds at once.
 import os from 'node:os';
 import { fullRunBytes, memoryLimit, recordBytes, seedList, type Config } from '../config.js';
+import { DEFAULT_MAX_SECONDS, DEFAULT_MAX_WORK } from './defaults.js';
 
 export interface JobBound {
   /** full: steps x batch x d x seeds; reduced: steps x batch x (rank + hidden + 1) x seeds; ode: steps x (rank + hidden)^2 x seeds. */
@@ -32,8 +33,7 @@ export interface WorkerLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_MAX_WORK = 1e13;
-export const DEFAULT_MAX_SECONDS = 86_400;
+export { DEFAULT_MAX_SECONDS, DEFAULT_MAX_WORK } from './defaults.js';
 
 export function workerLimits(o: Partial<WorkerLimits> & { threads?: number } = {}): WorkerLimits {
   const threads = Math.max(1, o.threads ?? os.availableParallelism());
