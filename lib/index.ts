@@ -37,10 +37,12 @@ export {
 } from './theory.js';
 export { expandSweep, runHash, type SweepSpec, type RunSpec, type ExpandedSweep } from './experiments/sweep.js';
 export { runSweep, type SweepReport } from './experiments/runner.js';
-export { ResultStore, StoreError, STORE_SCHEMA_VERSION, type StoredRun } from './experiments/store.js';
+export { ResultStore, StoreError, STORE_SCHEMA_VERSION, openStore, type StoredRun } from './experiments/store.js';
+export { exportStore, storeTable, tableToCsv, tableToJsonl, tableToParquet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportSummary, type ExportTable, type ExportColumn, type ColumnType } from './experiments/export.js';
+export { varyingFields, flattenConfig, type FieldValue } from './experiments/fields.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
 export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, perLogD, type Passage, type EscapeSummary } from './experiments/escape_stats.js';
-export { loadSettings, settingRows, runsCsv } from './experiments/results.js';
+export { loadSettings, settingRows, runsCsv, recordedThresholds, settingFields } from './experiments/results.js';
 export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';

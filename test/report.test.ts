@@ -14,7 +14,7 @@ import { renderFigure } from '../lib/plots/render.js';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-report-'));
 
-const pngSize = (b: Buffer) => ({ sig: b.subarray(0, 8).toString('hex'), w: b.readUInt32BE(16), h: b.readUInt32BE(20) });
+const pngSize = (u: Uint8Array, b = Buffer.from(u)) => ({ sig: b.subarray(0, 8).toString('hex'), w: b.readUInt32BE(16), h: b.readUInt32BE(20) });
 
 t.test('figures: SVG with marks and a PNG of the stated size', async (t) => {
   const spec = panelsSpec([{ title: 'p', x: { title: 'steps', log: true }, y: { title: 'loss', log: true }, series: [{ name: 'a', kind: 'line', data: [1, 10, 100].map((x) => ({ x, y: 1 / x })) }] }], { width: 200, height: 100 });

@@ -2,6 +2,7 @@
 // is computing back in the queue).
 import { choiceOption, intArg, UsageError } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
+import { progressOptions } from './renderer.js';
 
 const BACKENDS = ['cpu', 'cuda', 'auto'] as const;
 
@@ -12,6 +13,7 @@ interface WorkerOptions {
   backend?: (typeof BACKENDS)[number];
   lockMs?: number;
   quiet?: boolean;
+  events?: string;
 }
 
 async function runWorker(o: WorkerOptions): Promise<number> {
@@ -26,11 +28,14 @@ async function runWorker(o: WorkerOptions): Promise<number> {
   const log = (line: string) => {
     if (!o.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   };
+  // Log lines go to stdout (as before); the renderer counts finished runs on stderr and in --events.
+  const { ProgressRenderer } = await import('./renderer.js');
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
   // BullMQ and ioredis are loaded only by the commands that use them.
-  const { startWorker } = await import('../queue/worker.js');
+  const { startWorker } = await (await import('./sweep_queue.js')).importQueue(() => import('../queue/worker.js'));
   let worker;
   try {
-    worker = await startWorker(target, { threads: o.threads, backend: o.backend, lockMs: o.lockMs, log });
+    worker = await startWorker(target, { threads: o.threads, backend: o.backend, lockMs: o.lockMs, log, onJob: (e) => bar.run({ id: e.id, ok: e.ok, error: e.error }) });
   } catch (e) {
     if (e instanceof QueueError) {
       process.stderr.write(`loradyn worker: ${e.message}\n`);
@@ -39,6 +44,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
     throw e;
   }
   log(`worker ${worker.name} ready on queue "${target.name}" at ${displayUrl(target.url)}`);
+  bar.start(`worker ${worker.name}`, null);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -49,6 +55,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  bar.finish();
   log('stopped');
   return 0;
 }
@@ -62,8 +69,8 @@ export const workerCommand: CliCommand = {
       .option('--queue-name <name>', 'queue name (as given to `loradyn sweep --queue-name`)', 'runs')
       .option('--threads <n>', 'runs computed at once, one native thread each (default: all cores)', intArg('threads'))
       .addOption(choiceOption('--backend <backend>', 'override the backend of each run (only runs on the same backend are bit-for-bit equal)', BACKENDS))
-      .option('--lock-ms <ms>', "job lock time: a dead worker's runs go to another worker after about this long", intArg('lock-ms', 200), 30000)
-      .option('--quiet', 'no log lines');
+      .option('--lock-ms <ms>', "job lock time: a dead worker's runs go to another worker after about this long", intArg('lock-ms', 200), 30000);
+    progressOptions(cmd);
     examples(cmd, [
       ['loradyn worker --queue redis://HOST:6379', 'on each machine that computes'],
       ['loradyn worker --queue redis://HOST:6379 --threads 8 --backend cpu', 'eight runs at once, on the CPU'],

@@ -1,10 +1,10 @@
 // Runs a preset into an output directory: result store (DIR/store), figures (DIR/figures/*.svg,
 // *.png), report (DIR/report.html) and summary (DIR/summary.json).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalExecutor, type Executor } from './executor.js';
-import { ResultStore, writeDurable } from './store.js';
+import { ResultStore, StoreError, writeDurable } from './store.js';
 import { presets } from './presets/index.js';
 import type { PresetContext, Scale } from './presets/types.js';
 import { renderReport } from '../report/html.js';
@@ -18,6 +18,7 @@ export interface ReproduceOptions {
   signal?: AbortSignal;
   log?: (msg: string) => void;
   onProgress?: PresetContext['onProgress'];
+  onRun?: PresetContext['onRun'];
   command?: string;
 }
 
@@ -41,13 +42,39 @@ function depVersions(): Record<string, string> {
   return out;
 }
 
+const MARKER = 'loradyn-reproduce.json';
+
+/**
+ * One folder holds one preset at one scale: its report, summary and figures would otherwise be
+ * silently replaced by another's. Refuses a folder that another preset or scale wrote (its marker,
+ * or the summary.json of older versions); the same preset and scale resume there.
+ */
+function claimFolder(out: string, preset: string, scale: Scale): void {
+  for (const f of [MARKER, 'summary.json']) {
+    const file = path.join(out, f);
+    if (!existsSync(file)) continue;
+    let held: { preset?: unknown; scale?: unknown };
+    try {
+      held = JSON.parse(readFileSync(file, 'utf8')) as typeof held;
+    } catch {
+      throw new StoreError(`${file} is not readable JSON; refusing to write preset ${preset} into ${out}`);
+    }
+    if (held.preset !== preset || held.scale !== scale)
+      throw new StoreError(`${out} holds preset ${String(held.preset)} (${String(held.scale)} scale); writing ${preset} (${scale} scale) there would replace its report and summary: use another --out`);
+    break;
+  }
+  mkdirSync(out, { recursive: true });
+  writeDurable(path.join(out, MARKER), JSON.stringify({ preset, scale, version }) + '\n');
+}
+
 export async function reproduce(name: string, o: ReproduceOptions): Promise<ReproduceOutput> {
   const preset = presets.find((p) => p.name === name);
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);
   const scale = o.scale ?? 'quick';
+  claimFolder(o.out, preset.name, scale);
   const store = ResultStore.open(path.join(o.out, 'store'));
   const t0 = performance.now();
-  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress });
+  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun: o.onRun });
   const wallMs = performance.now() - t0;
   const figDir = path.join(o.out, 'figures');
   mkdirSync(figDir, { recursive: true });

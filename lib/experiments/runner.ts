@@ -9,6 +9,8 @@ export interface SweepRunOptions {
   executor?: Executor;
   signal?: AbortSignal;
   onProgress?: (p: Progress & { runsDone: number; runsTotal: number }) => void;
+  /** Called once per finished run (stored or failed), for progress renderers and event logs. */
+  onRun?: (r: { spec: RunSpec; ok: boolean; error?: string; wallMs: number; backend?: string }) => void;
 }
 
 export interface SweepReport {
@@ -40,17 +42,19 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
     o.onProgress({ stepsDone, totalSteps, fraction, elapsedMs, etaMs: fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : null, runsDone, runsTotal: pending.length });
   };
   const executor = o.executor ?? new LocalExecutor();
+  emit(0); // totals known before the first run finishes
   await executor.run(
     pending,
     {
       onDone: (out) => {
         runsDone++;
         if (out.result) {
-          store.put(out.spec.hash, out.spec.config, out.result, { engine: out.spec.config.engine, backend: out.backend ?? '?', wallMs: out.wallMs });
+          store.put(out.spec.hash, out.spec.config, out.result, { engine: out.spec.config.engine, backend: out.backend ?? '?', wallMs: out.wallMs, sweep: { name: ex.name, axes: out.spec.coords } });
           report.computed++;
         } else {
           report.failed.push({ hash: out.spec.hash, coords: out.spec.coords, seed: out.spec.seed, error: out.error?.message ?? 'unknown error' });
         }
+        o.onRun?.({ spec: out.spec, ok: Boolean(out.result), error: out.result ? undefined : (out.error?.message ?? 'unknown error'), wallMs: out.wallMs, backend: out.backend });
         emit(lastSteps);
       },
       onSteps: emit,

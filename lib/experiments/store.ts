@@ -28,6 +28,8 @@ export interface StoredRun {
   wallMs: number;
   version: string;
   finishedAt: string;
+  /** The sweep that computed the run: its name and this run's axis values (absent in older stores). */
+  sweep?: { name: string; axes: Record<string, unknown> };
 }
 
 function fsyncDir(dir: string): void {
@@ -55,6 +57,17 @@ export function writeDurable(file: string, data: string): void {
   }
   renameSync(tmp, file);
   fsyncDir(path.dirname(file));
+}
+
+/**
+ * Opens an existing store for reading: `dir` itself, or the `store/` inside a folder that
+ * `loradyn reproduce` wrote. Throws StoreError, naming both places, when neither is a store.
+ */
+export function openStore(dir: string): ResultStore {
+  if (!existsSync(path.join(dir, SCHEMA_FILE)) && existsSync(path.join(dir, 'store', SCHEMA_FILE))) return ResultStore.open(path.join(dir, 'store'), false);
+  if (!existsSync(path.join(dir, SCHEMA_FILE)))
+    throw new StoreError(`${dir} is not a loradyn result store (no ${SCHEMA_FILE}) nor a reproduce folder (no store/${SCHEMA_FILE})`);
+  return ResultStore.open(dir, false);
 }
 
 export class ResultStore {
@@ -99,7 +112,7 @@ export class ResultStore {
     return existsSync(this.file(hash));
   }
 
-  put(hash: string, config: Config, run: RunResult, meta: { engine: string; backend: string; wallMs: number }): void {
+  put(hash: string, config: Config, run: RunResult, meta: { engine: string; backend: string; wallMs: number; sweep?: StoredRun['sweep'] }): void {
     const f = this.file(hash);
     mkdirSync(path.dirname(f), { recursive: true });
     const rec: StoredRun = { hash, config, run: runToJson(run), ...meta, version, finishedAt: new Date().toISOString() };

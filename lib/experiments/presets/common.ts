@@ -21,7 +21,8 @@ export async function runSweeps(ctx: PresetContext, label: string, sweeps: { nam
   const rep = await runSweep(all, ctx.store, {
     executor: ctx.executor,
     signal: ctx.signal,
-    onProgress: (p) => ctx.onProgress?.(label, p.fraction, p.etaMs),
+    onProgress: (p) => ctx.onProgress?.(label, p.fraction, p.etaMs, { done: p.runsDone, total: p.runsTotal }),
+    onRun: ctx.onRun,
   });
   ctx.log(`${label}: ${rep.total} runs (${rep.cached} stored before, ${rep.computed} computed, ${rep.failed.length} failed) in ${(rep.wallMs / 1000).toFixed(1)} s`);
   for (const f of rep.failed.slice(0, 5)) ctx.log(`  failed: ${JSON.stringify(f.coords)} seed ${f.seed}: ${f.error}`);
