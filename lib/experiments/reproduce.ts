@@ -9,7 +9,7 @@ import { presets } from './presets/index.js';
 import type { PresetContext, Scale } from './presets/types.js';
 import { renderReport } from '../report/html.js';
 import { version } from '../version.js';
-import { createRequire } from 'node:module';
+import { packageVersion } from '../report/assets.js';
 
 export interface ReproduceOptions {
   out: string;
@@ -30,15 +30,9 @@ export interface ReproduceOutput {
 }
 
 function depVersions(): Record<string, string> {
-  const req = createRequire(import.meta.url);
   const out: Record<string, string> = { loradyn: version, node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: `${os.availableParallelism()} x ${os.cpus()[0]?.model ?? '?'}` };
-  for (const p of ['vega', 'vega-lite', '@resvg/resvg-js', 'zod']) {
-    try {
-      out[p] = (req(`${p}/package.json`) as { version: string }).version;
-    } catch {
-      out[p] = '?';
-    }
-  }
+  // package.json is not an export of every package (vega's and vega-lite's are not): find the folder.
+  for (const p of ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'zod', 'commander', 'hyparquet-writer']) out[p] = packageVersion(p);
   return out;
 }
 

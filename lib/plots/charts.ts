@@ -43,25 +43,43 @@ export interface ChartOptions {
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
-function layerFor(p: Panel, color: Record<string, unknown>): object[] {
+/** Tooltip fields: the series and the exact values under the pointer (12 significant digits). */
+function tooltip(p: Panel, band: boolean): object[] {
+  const num = (field: string, title: string) => ({ field, type: 'quantitative', title, format: '.12~g' });
+  return [{ field: 'series', type: 'nominal', title: 'series' }, num('x', p.x.title), num('y', p.y.title), ...(band ? [num('lo', 'lower'), num('hi', 'upper')] : [])];
+}
+
+/**
+ * The layers of one panel. In the report each panel responds: drag or wheel to pan and zoom (the
+ * scales, log axes included: params `zoom<k>`), click a legend entry to pick a series (`pick<k>`),
+ * hover a mark for its exact values. Static renderings (SVG, PNG) ignore the params.
+ */
+function layerFor(p: Panel, color: Record<string, unknown>, k: number): object[] {
   const rows = (s: Series, f: (d: XY) => boolean) =>
     s.data.filter((d) => finite(d.x) && (!p.x.log || d.x > 0) && f(d)).map((d) => ({ ...d, series: s.name }));
   const okY = (v: number | null | undefined) => finite(v) && (!p.y.log || v > 0);
   const scale = (a: Axis) => ({ type: a.log ? 'log' : 'linear', ...(a.domain ? { domain: a.domain } : {}), ...(a.log ? {} : { zero: false }), nice: !a.log });
   const x = { field: 'x', type: 'quantitative', title: p.x.title, scale: scale(p.x), axis: { format: p.x.log ? '~g' : '~s' } };
   const y = { field: 'y', type: 'quantitative', title: p.y.title, scale: scale(p.y), axis: { format: p.y.log ? '~g' : '~r' } };
-  const layers: object[] = [];
+  const pick = `pick${k}`;
+  const opacity = (on: number, off: number) => ({ condition: { param: pick, value: on }, value: off });
+  const layers: Record<string, unknown>[] = [];
   for (const s of p.series) {
     if (s.kind === 'band') {
-      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'area' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(0.2, 0.04), tooltip: tooltip(p, true) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color, opacity: opacity(1, 0.15) } });
     } else if (s.kind === 'line') {
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, ...(s.dashed ? { strokeDash: [5, 3] } : {}) }, encoding: { x, y, color } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, ...(s.dashed ? { strokeDash: [5, 3] } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false) } });
     } else {
-      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y, color } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(1, 0.15) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true) } });
     }
   }
+  if (layers.length)
+    layers[0]!.params = [
+      { name: `zoom${k}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' },
+      { name: pick, select: { type: 'point', fields: ['series'] }, bind: 'legend' },
+    ];
   return layers;
 }
 
@@ -71,8 +89,8 @@ export function panelsSpec(panels: Panel[], o: ChartOptions = {}): TopLevelSpec 
   const color = { field: 'series', type: 'nominal', title: o.legendTitle ?? '', scale: { domain: names, scheme: names.length <= 10 ? 'tableau10' : 'category20' } };
   const w = o.width ?? 300;
   const h = o.height ?? 220;
-  const one = (p: Panel) => ({ title: p.title, width: w, height: h, layer: layerFor(p, color) });
-  const body = panels.length === 1 ? one(panels[0]!) : { concat: panels.map(one), columns: o.columns ?? Math.min(panels.length, 3) };
+  const one = (p: Panel, k: number) => ({ title: p.title, width: w, height: h, layer: layerFor(p, color, k) });
+  const body = panels.length === 1 ? one(panels[0]!, 0) : { concat: panels.map(one), columns: o.columns ?? Math.min(panels.length, 3) };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(o.title ? { title: { text: o.title, fontSize: 14 } } : {}),

@@ -31,9 +31,11 @@ export interface Figure {
   svg: string;
   /** PNG bytes (a Buffer in Node; typed as Uint8Array so consumers need no Node types). */
   png: Uint8Array;
+  /** The vega-lite spec it was drawn from: the report embeds it as an interactive view. */
+  spec?: TopLevelSpec;
 }
 
 export async function renderFigure(name: string, title: string, spec: TopLevelSpec, pngScale = 1.5): Promise<Figure> {
   const svg = await vegaLiteToSvg(spec);
-  return { name, title, svg, png: svgToPng(svg, pngScale) };
+  return { name, title, svg, png: svgToPng(svg, pngScale), spec };
 }
