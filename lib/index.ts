@@ -47,3 +47,14 @@ export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';
 export * as vit from './vit/index.js';
+// Types that the API above takes or returns, exported so that they can be named and documented.
+export type { Preset, PresetContext, PresetResult, Section, Scale } from './experiments/presets/types.js';
+export type { Interval, SummaryOptions } from './experiments/escape_stats.js';
+export type { SweepPoint } from './experiments/sweep.js';
+export type { Axis, XY, ChartOptions } from './plots/charts.js';
+export type { NativeActivationValues, NativeBackendInfo } from './native.js';
+export type { Setting, SettingRow } from './experiments/results.js';
+export type { ReproduceOutput, ReproduceOptions } from './experiments/reproduce.js';
+export type { SweepRunOptions } from './experiments/runner.js';
+export type { LocalExecutorOptions } from './experiments/executor.js';
+export type { Table, ReportInput } from './report/html.js';
