@@ -44,6 +44,8 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
   t.notMatch(html, /<(script|img|link)[^>]+(src|href)="https?:/i, 'no external resources: opens offline');
   t.equal((html.match(/<figure class="fig"/g) ?? []).length, 2);
   t.match(html, /escape statistics/);
+  t.match(html, /<h2>What was measured, and the caveats \(REPRODUCTION\.md\)<\/h2><p>Wall \d/, "the preset's notes and caveats from REPRODUCTION.md are in the report");
+  t.notMatch(html.replace(/<script[\s\S]*?<\/script>/g, ''), /SPEC/, 'no reference to a document that is not in the repository');
   t.match(html, /vega-lite/, 'versions listed');
   t.notMatch(html, /<td>(vega|vega-lite)<\/td><td>\?<\/td>/, 'the versions of vega and vega-lite are known');
   t.match(html, /<script>\/\* vega-embed \d/, 'vega-embed is inlined');

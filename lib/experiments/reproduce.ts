@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalExecutor, type Executor } from './executor.js';
 import { ResultStore, StoreError, writeDurable } from './store.js';
 import { presets } from './presets/index.js';
@@ -37,6 +38,30 @@ function depVersions(): Record<string, string> {
 }
 
 const MARKER = 'loradyn-reproduce.json';
+
+/**
+ * The preset's section of REPRODUCTION.md (what it measured, where it agrees with the paper and the
+ * caveats), as paragraphs for the report; empty where the file or the section is absent (an
+ * installed package ships without it).
+ */
+export function reproductionNotes(name: string): string[] {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'REPRODUCTION.md');
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^## ${name.replace(/[-]/g, '[- ]')}\\b`, 'i').test(l));
+  if (start < 0) return [];
+  const body: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/^## /.test(l)) break;
+    if (/^!\[|^\|/.test(l)) continue; // images and tables are in the report itself
+    body.push(l);
+  }
+  return body
+    .join('\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter((p) => p && !p.startsWith('```') && !p.startsWith('('));
+}
 
 /**
  * One folder holds one preset at one scale: its report, summary and figures would otherwise be
@@ -79,9 +104,11 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
       writeFileSync(path.join(figDir, `${f.name}.png`), f.png);
       figures.push(path.join(figDir, `${f.name}.png`));
     }
+  const caveats = [...reproductionNotes(preset.name), ...reproductionNotes('Known limits')];
+  if (caveats.length) res.sections.push({ heading: 'What was measured, and the caveats (REPRODUCTION.md)', text: caveats });
   const html = renderReport({
     title: `loradyn reproduce ${preset.name} (${scale} scale)`,
-    subtitle: `${preset.title}. SPEC section 6 item ${preset.item}.`,
+    subtitle: `${preset.title}. Experiment ${preset.item} of Nwemadji, Loureiro and Barbier (arXiv:2602.02855).`,
     command: o.command ?? `loradyn reproduce ${preset.name} --out ${o.out} --scale ${scale}`,
     sections: res.sections,
     configs: res.configs,
