@@ -164,7 +164,7 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const eta = rs[0] ? etaOf(rs[0]) : o.eta;
       return budget ? [{ x: mu, y: (budget * eta) / logd, lo: null, hi: null }] : [];
     });
-    if (censored.length) series.push({ name: `${label}: censored (at the budget)`, kind: 'points', shape: 'triangle-up', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
+    if (censored.length) series.push({ name: label, kind: 'points', shape: 'triangle-up', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
     series.push({ name: label, kind: 'line', data: odeXY });
     if (theory) series.push({ name: label, kind: 'line', dashed: true, data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
   }
@@ -173,7 +173,7 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
   const seen = series.filter((s) => !s.dashed).flatMap((s) => s.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
   const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.3, Math.max(...seen) * 1.3] : undefined;
   const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true, domain }, series };
-  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2' }));
+  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2; triangles: censored (at the budget)' }));
   const table: Table = {
     title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d})`,
     columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'paper window metric (steps)'],
