@@ -37,7 +37,8 @@ export {
 } from './theory.js';
 export { expandSweep, runHash, type SweepSpec, type RunSpec, type ExpandedSweep } from './experiments/sweep.js';
 export { runSweep, type SweepReport } from './experiments/runner.js';
-export { ResultStore, StoreError, STORE_SCHEMA_VERSION, openStore, type StoredRun } from './experiments/store.js';
+export { ResultStore, StoreError, STORE_SCHEMA_VERSION, openStore, type StoredRun, type StoreOptions, type QuarantinedFile } from './experiments/store.js';
+export { verifyStoredRun, verifyRunJson, runJsonSchema, storedRunSchema, runChecks, sweepCheck, type RunCheck, type Verdict } from './experiments/run_schema.js';
 export { exportStore, storeTable, tableToCsv, tableToJsonl, tableToParquet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportSummary, type ExportTable, type ExportColumn, type ColumnType } from './experiments/export.js';
 export { varyingFields, flattenConfig, type FieldValue } from './experiments/fields.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
@@ -58,3 +59,4 @@ export type { ReproduceOutput, ReproduceOptions } from './experiments/reproduce.
 export type { SweepRunOptions } from './experiments/runner.js';
 export type { LocalExecutorOptions } from './experiments/executor.js';
 export type { Table, ReportInput } from './report/html.js';
+export type { RunClaims, Claim, ClaimOptions } from './experiments/claims.js';

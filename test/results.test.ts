@@ -9,6 +9,7 @@ import { ResultStore } from '../lib/experiments/store.js';
 import { LocalExecutor } from '../lib/experiments/executor.js';
 import { fieldLabels, varyingFields } from '../lib/experiments/fields.js';
 import { parseConfig } from '../lib/config.js';
+import { verifyStoredRun } from '../lib/experiments/run_schema.js';
 import { runCli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-results-'));
@@ -55,6 +56,28 @@ t.test('every varying field is a column: no rows that look identical', async (t)
   );
   const csv = runCli(['results', storeDir, '--csv']).stdout.split('\n')[0]!.split(',');
   t.ok(csv.includes('model.noise') && csv.includes('model.spherical'), 'the CSV has them too');
+});
+
+t.test('each stored run carries its sweep axes, checked against its config', async (t) => {
+  const store = ResultStore.open(storeDir, false);
+  const runs = store.hashes().map((h) => store.get(h)!);
+  t.equal(runs.length, 8);
+  for (const r of runs) {
+    t.same(Object.keys(r.sweep!.axes), ['model.noise', 'model.spherical']);
+    t.same(r.sweep!.axes, { 'model.noise': r.config.model.noise, 'model.spherical': r.config.model.spherical });
+  }
+  const rec = JSON.parse(JSON.stringify(runs[0]));
+  const check = (edit: (x: any) => void) => {
+    const x = structuredClone(rec);
+    edit(x);
+    return verifyStoredRun(x, rec.hash);
+  };
+  t.ok(check(() => {}).ok);
+  t.ok(check((x) => delete x.sweep).ok, 'older runs without it still read');
+  t.match(check((x) => (x.sweep.axes['model.noise'] = 0.25)), { ok: false, reason: /sweep\.axes: model\.noise is 0\.25, the config's is/ });
+  t.match(check((x) => (x.sweep.axes['model.nose'] = 0)), { ok: false, reason: /"model\.nose" is not a config field/ });
+  t.match(check((x) => (x.sweep.extra = 1)), { ok: false, reason: /sweep: unknown field\(s\) "extra"/ });
+  t.match(check((x) => (x.sweep.name = 3)), { ok: false, reason: /sweep\.name/ });
 });
 
 t.test('a threshold the runs did not record is refused, naming the recorded ones', async (t) => {

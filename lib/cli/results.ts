@@ -12,16 +12,17 @@ interface ResultsOptions {
 const f = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
 
 async function runResults(dir: string, o: ResultsOptions): Promise<number> {
-  const [{ openStore, StoreError }, { loadSettings, recordedThresholds, runsCsv, settingFields, settingRows }, { fieldLabels }, { writeFileAtomic }] = await Promise.all([
+  const [{ openStore, StoreError }, { loadSettings, recordedThresholds, runsCsv, settingFields, settingRows }, { fieldLabels }, { writeFileAtomic }, { storeWarning }] = await Promise.all([
     import('../experiments/store.js'),
     import('../experiments/results.js'),
     import('../experiments/fields.js'),
     import('./io.js'),
+    import('./store_warning.js'),
   ]);
   if (o.csv && o.json) throw new UsageError('give --csv or --json, not both');
   let store: import('../experiments/store.js').ResultStore;
   try {
-    store = openStore(dir);
+    store = openStore(dir, { onWarning: storeWarning });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;

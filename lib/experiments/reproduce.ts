@@ -91,7 +91,7 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);
   const scale = o.scale ?? 'quick';
   claimFolder(o.out, preset.name, scale);
-  const store = ResultStore.open(path.join(o.out, 'store'));
+  const store = ResultStore.open(path.join(o.out, 'store'), true, o.log ? { onWarning: (m) => o.log!(`warning: ${m}`) } : {});
   const t0 = performance.now();
   const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun: o.onRun });
   const wallMs = performance.now() - t0;

@@ -6,3 +6,4 @@ export { startWorker, type WorkerOptions, type QueueWorker } from './worker.js';
 export { checkQueue } from './connection.js';
 export { queueTarget, displayUrl, QueueError, type QueueTarget } from './target.js';
 export { QUEUE_SCHEMA_VERSION, QUEUE_PREFIX, DEFAULT_QUEUE_NAME } from './protocol.js';
+export type { WorkerLimits } from './bounds.js';
