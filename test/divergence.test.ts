@@ -37,3 +37,18 @@ t.test('finite at the start, not within two updates: divergedStep 1 or 2', async
     }
   }
 });
+
+// Found by the fuzz test (seed 20260, case 348): the ODE's misaligned start takes the loss's
+// gradient at the saddle, whose Gaussian expectations overflow for a huge Hermite coefficient;
+// that escaped as a native error instead of a diverged run.
+t.test('ODE, misaligned, an activation whose moments overflow: a diverged run, not an error', async (t) => {
+  const r = await simulate({
+    ...base,
+    engine: 'ode',
+    model: { d: 14, activation: { hermite: [0, 1, 1e308] }, teacher: 'sigmoid', pretrained: { kind: 'misaligned', mu: 0.3 } },
+  });
+  for (const run of r.runs) {
+    t.ok(run.divergedStep !== null && run.divergedStep <= 1, `diverged at step ${run.divergedStep}`);
+    t.equal(run.stepsDone, 0, 'no step taken');
+  }
+});

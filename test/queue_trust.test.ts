@@ -161,7 +161,9 @@ async function main() {
     const small = specs[0]!;
     const mk = (patch: Record<string, unknown>, seed = 1) => expandSweep({ ...sweep, axes: {}, seeds: [seed], base: { ...sweep.base, ...patch } }).runs[0]!;
     const bigWork = mk({ train: { batch: 1000, steps: 100_000 } });
-    const bigMemory = mk({ record: { points: 100_000 } });
+    // Within the work bound (10 x 1 x 2e5 x 1 = 2e6) but its full-d state is about 10 MB by the
+    // core's estimate, over the 2 MB allowed.
+    const bigMemory = mk({ engine: 'full', model: { d: 200_000, activation: 'linear' }, train: { batch: 1, steps: 10 } });
     const ex = new QueueExecutor(target, { pollMs: 200 });
     const outcomes: { hash: string; error?: string }[] = [];
     await ex.run([small, bigWork, bigMemory], { onDone: (o) => void outcomes.push({ hash: o.spec.hash, error: o.error?.message }) });

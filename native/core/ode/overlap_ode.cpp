@@ -25,12 +25,18 @@ void OverlapOde::misaligned_start(const ModelConfig& mc, const LossModel& model,
     M[j * K + j] = mu;
     Q[j * K + j] = mu * mu + (1 - mu) * (1 - mu);
   }
-  if (K == 1) {
-    model.grad1(M[0], Q[0], &GM[0], &GQ[0]);
-    GM[0] *= a2;
-    GQ[0] *= a2;
-  } else {
-    model.grad_k(K, M.data(), Q.data(), a, GM.data(), GQ.data());
+  try {
+    if (K == 1) {
+      model.grad1(M[0], Q[0], &GM[0], &GQ[0]);
+      GM[0] *= a2;
+      GQ[0] *= a2;
+    } else {
+      model.grad_k(K, M.data(), Q.data(), a, GM.data(), GQ.data());
+    }
+  } catch (const std::domain_error&) {
+    // The link's moments overflow at the saddle (huge Hermite coefficients): no direction is
+    // preferred; the run then stops at step 0 on its non-finite loss, as diverged.
+    return;
   }
   for (int k = 0; k < K; ++k) {
     const double mu = mc.mu[k];
