@@ -90,10 +90,13 @@ export const scaling: Preset = {
         numbers[`${name} theory steps / log d`] = tau === null ? null : Number((tau / 2 / ETA_PRE).toFixed(3));
       }
     }
+    // The axis spans the medians and their intervals (with a margin), not the fitted and theory lines.
+    const seen = series.filter((x) => x.kind === 'points').flatMap((x) => x.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+    const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.5, Math.max(...seen) * 1.5] : undefined;
     const figure = await renderFigure(
       'scaling',
       'escape step (KM median, 95% CI) against d, with the fitted and theory laws',
-      panelsSpec([{ title: 'escape step against d', x: { title: 'd', log: true }, y: { title: 'escape step', log: true }, series }], {
+      panelsSpec([{ title: 'escape step against d', x: { title: 'd', log: true }, y: { title: 'escape step', log: true, domain }, series }], {
         title: 'Escape step against d',
         subtitle: 'pre-trained (mu = 0.5): B = d/2, eta = 0.2; He3 from scratch: B = d/10, eta = 0.03 B / d^1.5',
         legendTitle: 'setting',
