@@ -22,6 +22,7 @@ export const activationSchema = z.union(
   ],
   { error: 'activation must be a name (e.g. "erf", "he3+he5") or { hermite: [c0, c1, ...] }' },
 );
+/** An activation as a config accepts it: a name ("erf", "he3", "he3+he5") or { hermite: [c0, c1, ...] }. */
 export type ActivationSpec = z.infer<typeof activationSchema>;
 
 const mu01 = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
@@ -100,6 +101,7 @@ export const seedsSchema = z.union([
   z.object({ count: int('seeds.count', 1, 1_000_000), base: int('seeds.base', 0, Number.MAX_SAFE_INTEGER).default(0) }).strict(),
 ]);
 
+/** The zod schema of a simulation config: parses a partial config and fills in every default (see docs/config.md). */
 export const configSchema = z
   .object({
     model: modelSchema.prefault({}),

@@ -29,6 +29,7 @@ export type StepsCallback = (stepsDone: number) => void;
 
 // ---- info (lib/info.ts) ----
 
+/** Whether a backend is compiled into the addon and usable on this machine. */
 export interface NativeBackendInfo {
   compiled: boolean;
   available: boolean;
@@ -69,6 +70,7 @@ export interface NativeSimulate {
 
 // ---- primitives (lib/primitives.ts) ----
 
+/** An activation and its first two derivatives at given points, with its Dirac and Hermite data, from the native core. */
 export interface NativeActivationValues {
   s: Float64Array;
   ds: Float64Array;

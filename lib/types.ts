@@ -32,6 +32,7 @@ export interface RunResult {
   final?: { u: Float64Array; v: Float64Array; teacher: Float64Array; w0: Float64Array };
 }
 
+/** The result of simulate(): the filled-in config and one run per seed. */
 export interface SimulationResult {
   /** The filled-in config that produced these runs. */
   config: Config;
@@ -43,6 +44,7 @@ export interface SimulationResult {
   version: string;
 }
 
+/** Progress of a simulation: steps done of the total, elapsed time and a time-to-go estimate. */
 export interface Progress {
   stepsDone: number;
   totalSteps: number;
@@ -52,8 +54,10 @@ export interface Progress {
   etaMs: number | null;
 }
 
+/** Options of simulate(): cancellation and progress. */
 export interface RunOptions {
   signal?: AbortSignal;
+  /** Called as the native side reports steps done (over all seeds), with elapsed time and time to go. */
   onProgress?: (p: Progress) => void;
   /** Worker threads (default: all cores). */
   threads?: number;

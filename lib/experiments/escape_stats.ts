@@ -8,11 +8,13 @@ export interface Passage {
   horizon: number;
 }
 
+/** A confidence interval; null ends are unbounded (an open upper end: too many censored runs). */
 export interface Interval {
   lo: number | null;
   hi: number | null;
 }
 
+/** Escape statistics of one setting over its seeds: counts, Kaplan-Meier median with its bootstrap interval, mean. */
 export interface EscapeSummary {
   runs: number;
   escaped: number;
@@ -107,6 +109,7 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** Options of summarizeEscapes: bootstrap resamples, confidence level, seed. */
 export interface SummaryOptions {
   /** Bootstrap resamples (default 2000). */
   resamples?: number;

@@ -12,17 +12,22 @@ import { renderReport } from '../report/html.js';
 import { version } from '../version.js';
 import { packageVersion } from '../report/assets.js';
 
+/** Options of reproduce(). */
 export interface ReproduceOptions {
   out: string;
   scale?: Scale;
   executor?: Executor;
   signal?: AbortSignal;
+  /** Log lines of the preset (phases, runs stored and failed); default: none. */
   log?: (msg: string) => void;
+  /** Progress of each phase of the preset. */
   onProgress?: PresetContext['onProgress'];
+  /** Called once per finished run (computed, not taken from the store). */
   onRun?: PresetContext['onRun'];
   command?: string;
 }
 
+/** What reproduce() wrote: the report, the figures (PNG paths), the summary and the wall time. */
 export interface ReproduceOutput {
   report: string;
   figures: string[];
@@ -108,6 +113,7 @@ function writeMarker(out: string, preset: string, scale: Scale, compute: Compute
   writeDurable(path.join(out, MARKER), JSON.stringify({ preset, scale, version, ...(compute ? { compute } : {}) }) + '\n');
 }
 
+/** Runs a preset into `o.out`: store/, figures/, summary.json and report.html. Resumes from the runs already stored there; refuses a folder that another preset or scale wrote (StoreError). */
 export async function reproduce(name: string, o: ReproduceOptions): Promise<ReproduceOutput> {
   const preset = presets.find((p) => p.name === name);
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);

@@ -5,6 +5,7 @@ import { perLogD, summarizeEscapes, type EscapeSummary, type Passage } from './e
 import { flattenConfig, varyingFields, type FieldValue } from './fields.js';
 import type { ResultStore, StoredRun } from './store.js';
 
+/** The runs of a store that share one config up to the seed. */
 export interface Setting {
   key: string;
   config: Config;
@@ -17,6 +18,7 @@ export function settingKey(c: Config): string {
   return canonicalJson(rest);
 }
 
+/** Groups a store's runs (all, or those of `hashes`) into settings: runs whose configs differ only in the seed. */
 export function loadSettings(store: ResultStore, hashes = store.hashes()): Setting[] {
   const map = new Map<string, Setting>();
   for (const h of hashes) {
@@ -91,6 +93,7 @@ export function settingFields(settings: Setting[]): string[] {
   );
 }
 
+/** One setting as a results row: its varying fields and escape statistics. */
 export interface SettingRow {
   setting: Record<string, string | number>;
   /** The values of the fields that vary across the settings (`settingFields`), by dotted path. */
@@ -109,6 +112,7 @@ export function effectiveEta(c: Config, maxOrder: number | null): number {
   return c.train.eta / (f * maxOrder);
 }
 
+/** Escape statistics per setting at `threshold` (which the runs must have recorded), with the fields that vary across the settings. */
 export function settingRows(settings: Setting[], threshold = 0.5, seed = 1): SettingRow[] {
   const paths = settingFields(settings);
   return settings.map((s) => {

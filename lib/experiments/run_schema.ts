@@ -190,6 +190,7 @@ export function sweepCheck(sweep: { name: string; axes: Record<string, unknown> 
   return null;
 }
 
+/** The outcome of a check: the checked value, or why it was refused. */
 export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The first issues of a zod error as "path: message" parts, the path under `prefix`. */

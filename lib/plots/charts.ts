@@ -3,6 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT } from './render.js';
 
+/** One data point; lo and hi bound a band or an error bar; y null is not drawn. */
 export interface XY {
   x: number;
   y: number | null;
@@ -10,6 +11,7 @@ export interface XY {
   hi?: number | null;
 }
 
+/** One series of a panel: a line, a shaded band or points with error bars. */
 export interface Series {
   /** Legend label; series sharing a label share a colour. */
   name: string;
@@ -27,6 +29,7 @@ export interface Series {
   key?: string;
 }
 
+/** An axis: title, log or linear, optional fixed domain and tick format. */
 export interface Axis {
   title: string;
   log?: boolean;
@@ -35,6 +38,7 @@ export interface Axis {
   format?: string;
 }
 
+/** One panel of a figure: its title, axes and series. */
 export interface Panel {
   title: string;
   x: Axis;
@@ -42,6 +46,7 @@ export interface Panel {
   series: Series[];
 }
 
+/** Options of panelsSpec: title, subtitle, sizes, columns and the colour legend. */
 export interface ChartOptions {
   /** The figure's title, above every panel (a single panel then shows no title of its own). */
   title?: string;

@@ -24,6 +24,7 @@ export function jobBound(c: Config): JobBound {
   return { work: c.train.steps * per * seeds, bytes: (c.engine === 'full' ? fullRunBytes(c) : 0) + recordBytes(c) };
 }
 
+/** What a worker accepts: the most work and memory per job, and the longest a job may run. */
 export interface WorkerLimits {
   /** Refuse a job whose work is above this (default 1e13: about 3 hours of the full engine on one core). */
   maxWork: number;

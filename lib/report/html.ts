@@ -6,12 +6,14 @@
 import type { Figure } from '../plots/render.js';
 import { vegaScripts } from './assets.js';
 
+/** A table of a report. */
 export interface Table {
   title: string;
   columns: string[];
   rows: (string | number | null)[][];
 }
 
+/** The content of an HTML report. */
 export interface ReportInput {
   title: string;
   subtitle?: string;

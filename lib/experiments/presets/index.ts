@@ -10,4 +10,5 @@ import { scaling } from './scaling.js';
 import { curriculum } from './curriculum.js';
 import { vitPreset } from './vit.js';
 
+/** Every preset, in the order `loradyn reproduce --list` shows them. */
 export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset];
