@@ -49,6 +49,11 @@ export interface NativeVitTrainSpec {
   stopAccuracy: number;
   snapshotSteps: number[];
   seed: number;
+  sampling?: 'epochs' | 'one-pass';
+  maxShift?: number;
+  shiftFill?: number;
+  stopOnDivergence?: boolean;
+  recordDraws?: boolean;
   threads: number;
   params: Float32Array;
   train: NativeVitData;
@@ -63,12 +68,14 @@ export interface NativeVitTrainResult {
   params: Float32Array;
   snapshots: { step: number; params: Float32Array }[];
   stepsDone: number;
+  divergedAt: number;
+  draws: Float64Array;
   cancelled: boolean;
 }
 
 export interface VitNative {
   vitLayout(config: NativeVitConfig, lora: NativeLora): NativeVitLayout;
-  vitInit(config: NativeVitConfig, lora: NativeLora, seed: number): Float32Array;
+  vitInit(config: NativeVitConfig, lora: NativeLora, seed: number, bSize?: number): Float32Array;
   vitForward(config: NativeVitConfig, lora: NativeLora, params: Float32Array, images: Float32Array): Float32Array;
   vitMerge(config: NativeVitConfig, lora: NativeLora, params: Float32Array): Float32Array;
   vitGradCheck(seed: number): NativeGradCheck[];
@@ -81,6 +88,16 @@ export interface VitNative {
     threads: number,
   ): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
   vitFeatures(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float32Array>;
+  vitGradient(
+    config: NativeVitConfig,
+    lora: NativeLora,
+    params: Float32Array,
+    x: Float32Array,
+    y: Int32Array,
+    trainable: { base: boolean; head: boolean; lora: boolean },
+    threads: number,
+  ): Promise<{ loss: number; grad: Float32Array }>;
+  vitAttentionEntropy(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float64Array>;
   vitTrain(
     spec: NativeVitTrainSpec,
     onProgress?: (stepsDone: number) => void,

@@ -45,6 +45,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("vitEvaluate", Napi::Function::New(env, VitEvaluate));
   exports.Set("vitFeatures", Napi::Function::New(env, VitFeatures));
   exports.Set("vitTrain", Napi::Function::New(env, VitTrain));
+  exports.Set("vitGradient", Napi::Function::New(env, VitGradient));
+  exports.Set("vitAttentionEntropy", Napi::Function::New(env, VitAttentionEntropy));
   return exports;
 }
 

@@ -12,6 +12,7 @@
 
 #include "../core/util/parallel.hpp"
 #include "../core/vit/grad_check.hpp"
+#include "../core/vit/measure.hpp"
 #include "../core/vit/trainer.hpp"
 #include "convert.hpp"
 
@@ -112,6 +113,16 @@ std::vector<int> to_i32(const Napi::Value& v, const std::string& path) {
     throw std::invalid_argument(path + " must be an Int32Array");
   const auto a = v.As<Napi::Int32Array>();
   return std::vector<int>(a.Data(), a.Data() + a.ElementLength());
+}
+
+bool has(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined(); }
+
+Trainable to_trainable(const Napi::Object& tr, const std::string& path) {
+  Trainable t;
+  t.base = get_bool(tr, "base", path);
+  t.head = get_bool(tr, "head", path);
+  t.lora = get_bool(tr, "lora", path);
+  return t;
 }
 
 int to_threads(const Napi::Value& v) {
@@ -253,7 +264,12 @@ Napi::Value VitInit(const Napi::CallbackInfo& info) {
     const double s = info[2].As<Napi::Number>().DoubleValue();
     if (!(s >= 0) || s > 9007199254740991.0 || s != static_cast<double>(static_cast<uint64_t>(s)))
       throw std::invalid_argument("seed must be an integer in [0, 2^53)");
-    return adopt_f32(env, init_params(L, static_cast<uint64_t>(s)));
+    std::vector<float> P = init_params(L, static_cast<uint64_t>(s));
+    if (info.Length() > 3 && !info[3].IsUndefined()) {
+      if (!info[3].IsNumber()) throw std::invalid_argument("lora B size must be a number");
+      init_lora_b(L, static_cast<uint64_t>(s), info[3].As<Napi::Number>().DoubleValue(), P.data());
+    }
+    return adopt_f32(env, std::move(P));
   });
 }
 
@@ -358,6 +374,59 @@ Napi::Value VitFeatures(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value VitGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const VitConfig c = to_vit_config(info[0]);
+    auto L = std::make_shared<Layout>(make_layout(c, to_lora(info[1])));
+    auto P = std::make_shared<std::vector<float>>(to_f32(info[2], "params"));
+    check_params(*L, *P, "params");
+    auto d = std::make_shared<Data>();
+    d->x = to_f32(info[3], "x");
+    d->y = to_i32(info[4], "y");
+    if (d->x.size() != d->y.size() * (size_t)c.pixels()) throw std::invalid_argument("x must hold image*image*channels values per label");
+    validate_data(c, d->view(), "data");
+    if (!info[5].IsObject()) throw std::invalid_argument("trainable must be an object {base, head, lora}");
+    const Trainable tr = to_trainable(info[5].As<Napi::Object>(), "trainable");
+    const int threads = to_threads(info[6]);
+    auto res = std::make_shared<LossGradient>();
+    auto* w = new VitWorker(
+        env, [=](const TrainControl&) { *res = loss_gradient(*L, P->data(), d->view(), tr, threads); },
+        [=](Napi::Env e) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(e);
+          o.Set("loss", res->loss);
+          o.Set("grad", adopt_f32(e, std::move(res->grad)));
+          return o;
+        },
+        std::make_shared<std::atomic<bool>>(false), Napi::Function());
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
+Napi::Value VitAttentionEntropy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const VitConfig c = to_vit_config(info[0]);
+    auto L = std::make_shared<Layout>(make_layout(c, LoraConfig{}));
+    auto P = std::make_shared<std::vector<float>>(to_f32(info[1], "params"));
+    check_params(*L, *P, "params");
+    auto x = std::make_shared<std::vector<float>>(to_f32(info[2], "x"));
+    if (x->empty() || x->size() % c.pixels() != 0) throw std::invalid_argument("x must hold whole images (image*image*channels values each)");
+    const int n = static_cast<int>(x->size() / c.pixels());
+    const int threads = to_threads(info[3]);
+    auto out = std::make_shared<std::vector<double>>();
+    auto* w = new VitWorker(
+        env, [=](const TrainControl&) { *out = attention_entropy(*L, P->data(), x->data(), n, threads); },
+        [=](Napi::Env e) -> Napi::Value { return adopt(e, std::move(*out)); },
+        std::make_shared<std::atomic<bool>>(false), Napi::Function());
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
 Napi::Value VitTrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -366,10 +435,16 @@ Napi::Value VitTrain(const Napi::CallbackInfo& info) {
     auto spec = std::make_shared<TrainSpec>();
     spec->cfg = to_vit_config(o.Get("config"));
     spec->lora = to_lora(o.Get("lora"));
-    const Napi::Object tr = get_object(o, "trainable", "spec");
-    spec->trainable.base = get_bool(tr, "base", "spec.trainable");
-    spec->trainable.head = get_bool(tr, "head", "spec.trainable");
-    spec->trainable.lora = get_bool(tr, "lora", "spec.trainable");
+    spec->trainable = to_trainable(get_object(o, "trainable", "spec"), "spec.trainable");
+    if (has(o, "sampling")) {
+      const std::string sampling = get_string(o, "sampling", "spec");
+      if (sampling == "one-pass") spec->sampling = Sampling::OnePass;
+      else if (sampling != "epochs") throw std::invalid_argument("spec.sampling must be 'epochs' or 'one-pass'");
+    }
+    if (has(o, "maxShift")) spec->max_shift = int_field(o, "maxShift", "spec");
+    if (has(o, "shiftFill")) spec->shift_fill = static_cast<float>(get_number(o, "shiftFill", "spec"));
+    if (has(o, "stopOnDivergence")) spec->stop_on_divergence = get_bool(o, "stopOnDivergence", "spec");
+    if (has(o, "recordDraws")) spec->record_draws = get_bool(o, "recordDraws", "spec");
     spec->optim = to_optim(o.Get("optimizer"));
     spec->batch = int_field(o, "batch", "spec");
     spec->steps = get_int(o, "steps", "spec");
@@ -424,6 +499,9 @@ Napi::Value VitTrain(const Napi::CallbackInfo& info) {
           }
           out.Set("snapshots", snaps_out);
           out.Set("stepsDone", Napi::Number::New(e, static_cast<double>(res->steps_done)));
+          out.Set("divergedAt", Napi::Number::New(e, static_cast<double>(res->diverged_at)));
+          std::vector<double> draws(res->draws.begin(), res->draws.end());
+          out.Set("draws", adopt(e, std::move(draws)));
           out.Set("cancelled", Napi::Boolean::New(e, res->cancelled));
           return out;
         },
