@@ -33,7 +33,7 @@ export const vitPreset: Preset = {
         {
           heading: 'Absolute and relative measures',
           text: [
-            'L0 is the held-out loss of the checkpoint with its fitted, frozen head; L* the best held-out loss reached at that checkpoint by the rank (its long run or any run). The normalised curves divide the excess loss L - L* by L0 - L*: they show the search, not the head start, which the absolute losses show.',
+            'L0 is the held-out loss of the checkpoint with its fitted, frozen head; L* the best held-out loss reached at that checkpoint (by a 4x longer run of the primary arm, or by any run). The normalised curves divide the excess loss L - L* by L0 - L*: they show the search, not the head start, which the absolute losses show.',
           ],
           figures,
           tables: [budgetTable(r), checkpointTable(r)],

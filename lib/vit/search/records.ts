@@ -25,11 +25,11 @@ export interface SearchCheckpoint {
   L0: number;
   /** Held-out target accuracy of that fitted head: the linear-probe accuracy. */
   probeAccuracy: number;
-  /** Best held-out loss at this checkpoint per adapter rank (key: rank), and where it came from. */
-  lStar: Record<string, number>;
-  lStarFrom: Record<string, string>;
-  /** The long runs (lStarFactor x steps) of the reference arm, per rank. */
-  longRuns: { rank: number; steps: number; bestLoss: number; bestStep: number; divergedAt: number | null }[];
+  /** L*: the best held-out loss of the long run, or any lower one evaluated at this checkpoint, and where it came from. */
+  lStar: number;
+  lStarFrom: string;
+  /** The primary arm's fine-tuning seed 1, run lStarFactor x longer. */
+  longRun: { arm: string; steps: number; bestLoss: number; bestStep: number; divergedAt: number | null };
 }
 
 export interface SearchRun {

@@ -14,7 +14,7 @@ import { analyseSearch } from './analysis.js';
 import { fitSoftmaxHead } from './head_fit.js';
 import { curveMetrics, firstStepAtAccuracy, searchEvalSchedule } from './metrics.js';
 import type { SearchCheckpoint, SearchResult, SearchRun, UnitTiming, WeightNorms } from './records.js';
-import { isReference, resolveSearchSettings, settingsHash, type Arm, type SearchOverrides, type SearchPairing, type SearchScale, type SearchSettings } from './settings.js';
+import { resolveSearchSettings, settingsHash, type Arm, type SearchOverrides, type SearchPairing, type SearchScale, type SearchSettings } from './settings.js';
 
 export interface SearchOptions extends SearchOverrides {
   scale?: SearchScale;
@@ -97,7 +97,7 @@ function checkStreams(s: SearchSettings, data: Map<string, Data>): void {
       throw new ConfigError([
         {
           path: 'steps',
-          message: `${p.name}: the long runs need ${s.finetune.lStarFactor} x ${s.finetune.steps} steps x batch ${s.finetune.batch} = ${need} fresh samples, the one-pass stream has ${have} (${d.stream.n} images x ${(2 * p.maxShift + 1) ** 2} shifts); lower --steps or --batch`,
+          message: `${p.name}: the L* runs need ${s.finetune.lStarFactor} x ${s.finetune.steps} steps x batch ${s.finetune.batch} = ${need} fresh samples, the one-pass stream has ${have} (${d.stream.n} images x ${(2 * p.maxShift + 1) ** 2} shifts); lower --steps or --batch`,
         },
       ]);
   }
@@ -138,7 +138,6 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
   const longSchedule = [...schedule];
   for (let st = ft.steps + ft.lStarEvalEvery; st < ft.steps * ft.lStarFactor; st += ft.lStarEvalEvery) longSchedule.push(st);
   longSchedule.push(ft.steps * ft.lStarFactor);
-  const ranks = [...new Set(s.arms.map((a) => a.rank))].sort((a, b) => a - b);
   const checkpoints: SearchCheckpoint[] = [];
   const runs: SearchRun[] = [];
 
@@ -200,18 +199,15 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
       return { ...r, gradNorm0: gradCache.get(gKey)! };
     };
     type Curve = Awaited<ReturnType<typeof finetune>>;
-    const longRuns = new Map<number, Curve>();
-    for (const rank of ranks) {
-      const ref = s.arms.find((a) => a.rank === rank && isReference(a, s.referenceLr))!;
-      longRuns.set(rank, await finetune(ref, 1, ft.steps * ft.lStarFactor, longSchedule));
-    }
+    // L*: the primary arm's first fine-tuning seed runs lStarFactor x longer; its first `steps`
+    // steps are that arm's run, bit for bit (same init, same stream, same evaluations).
+    const primary = s.arms.find((a) => a.primary)!;
+    const long = await finetune(primary, 1, ft.steps * ft.lStarFactor, longSchedule);
     const curves: { arm: Arm; ftSeed: number; r: Curve }[] = [];
     for (const ftSeed of s.ftSeeds)
       for (const arm of s.arms) {
         if (!arm.primary && ftSeed !== s.ftSeeds[0]) continue;
-        if (ftSeed === 1 && isReference(arm, s.referenceLr)) {
-          // The long run's first `steps` steps are this run, bit for bit (same init, same stream).
-          const long = longRuns.get(arm.rank)!;
+        if (ftSeed === 1 && arm === primary) {
           const keep = long.evalStep.map((st, i) => (st <= ft.steps && schedule.includes(st) ? i : -1)).filter((i) => i >= 0);
           const pick = <T>(xs: T[]) => keep.map((i) => xs[i]!);
           const diverged = long.divergedAt !== null && long.divergedAt <= ft.steps ? long.divergedAt : null;
@@ -220,32 +216,23 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
           curves.push({ arm, ftSeed, r: await finetune(arm, ftSeed, ft.steps, schedule) });
         }
       }
-    // L* per rank: the best held-out loss of the long run and of every run of that rank here.
-    const lStar: Record<string, number> = {};
-    const lStarFrom: Record<string, string> = {};
-    const longRecords: SearchCheckpoint['longRuns'] = [];
-    for (const rank of ranks) {
-      const long = longRuns.get(rank)!;
-      let best = Infinity;
-      let bestStep = 0;
-      long.testLoss.forEach((l, i) => {
-        if (Number.isFinite(l) && l < best) {
-          best = l;
-          bestStep = long.evalStep[i]!;
+    // L* of the checkpoint: the long run's best held-out loss, or any lower loss evaluated here.
+    let best = Infinity;
+    let bestStep = 0;
+    long.testLoss.forEach((l, i) => {
+      if (Number.isFinite(l) && l < best) {
+        best = l;
+        bestStep = long.evalStep[i]!;
+      }
+    });
+    let lStar = best;
+    let lStarFrom = `long run (${primary.name}, ${ft.lStarFactor} x ${ft.steps} steps)`;
+    for (const c of curves)
+      for (const l of c.r.testLoss)
+        if (Number.isFinite(l) && l < lStar) {
+          lStar = l;
+          lStarFrom = `${c.arm.name}, fine-tuning seed ${c.ftSeed}`;
         }
-      });
-      longRecords.push({ rank, steps: ft.steps * ft.lStarFactor, bestLoss: best, bestStep, divergedAt: long.divergedAt });
-      let from = `long run (${ft.lStarFactor} x ${ft.steps} steps)`;
-      let value = best;
-      for (const c of curves.filter((c) => c.arm.rank === rank))
-        for (const l of c.r.testLoss)
-          if (Number.isFinite(l) && l < value) {
-            value = l;
-            from = `${c.arm.name}, fine-tuning seed ${c.ftSeed}`;
-          }
-      lStar[String(rank)] = value;
-      lStarFrom[String(rank)] = from;
-    }
     checkpoints.push({
       pairing: p.name,
       seed,
@@ -260,10 +247,10 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
       probeAccuracy: start.accuracy,
       lStar,
       lStarFrom,
-      longRuns: longRecords,
+      longRun: { arm: primary.name, steps: ft.steps * ft.lStarFactor, bestLoss: best, bestStep, divergedAt: long.divergedAt },
     });
     for (const { arm, ftSeed, r } of curves) {
-      const ls = lStar[String(arm.rank)]!;
+      const ls = lStar;
       const m = curveMetrics(r.evalStep, r.testLoss, ls);
       const stepsToAccuracy: Record<string, number | null> = {};
       for (const th of s.accuracyThresholds) stepsToAccuracy[String(th)] = firstStepAtAccuracy(r.evalStep, r.testAccuracy, th);
@@ -294,7 +281,7 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
     const ref = runs.filter((r) => r.budgetEpochs === budget && r.ftSeed === 1);
     log(
       `${p.name} seed ${seed} budget ${budget}: source acc ${checkpoints[checkpoints.length - 1]!.sourceTestAccuracy.toFixed(3)}, probe ${start.accuracy.toFixed(3)}, ` +
-        `L0 ${start.loss.toFixed(3)}, L*(r1) ${(lStar['1'] ?? NaN).toFixed(3)}; exits ${ref.map((r) => `${r.arm}: ${r.plateauExit === null ? `>${ft.steps}` : r.plateauExit.toFixed(0)}`).join(', ')}`,
+        `L0 ${start.loss.toFixed(3)}, L* ${lStar.toFixed(3)}; exits ${ref.map((r) => `${r.arm}: ${r.plateauExit === null ? `>${ft.steps}` : r.plateauExit.toFixed(0)}`).join(', ')}`,
     );
   }
   return { hash: '', pairing: p.name, seed, checkpoints, runs, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0 };
@@ -313,7 +300,7 @@ export async function runSearchExperiment(o: SearchOptions = {}): Promise<Search
     log(`${name}: source ${d.source.train.n} training images; target: head fit ${d.headFit.n}, one-pass stream ${d.stream.n} images, held out ${d.heldOut.n}`);
   const units: Unit[] = [];
   const timing: UnitTiming[] = [];
-  // Per budget, every (fine-tuning seed, arm) is one call (the reference arms' seed 1 being the long runs).
+  // Per budget, every (fine-tuning seed, arm) is one call (the primary arm's seed 1 being the L* run).
   const runsPerUnit = s.budgets.length * s.arms.reduce((n, a) => n + (a.primary ? s.ftSeeds.length : 1), 0);
   const total = s.pairings.length * s.preSeeds.length * runsPerUnit;
   let done = 0;

@@ -17,7 +17,10 @@ export interface Arm {
   rank: number;
   /** 'zero': B = 0; 'small': every entry of B is +-1/width^2 (the paper's small u0). */
   bInit: 'zero' | 'small';
-  /** Runs every fine-tuning seed; the other arms run the first one only (to bound the cost). */
+  /**
+   * Runs every fine-tuning seed; the other arms run the first one only (to bound the cost). The
+   * first primary arm's first seed is also run lStarFactor x longer to find L*.
+   */
   primary?: boolean;
 }
 
@@ -52,8 +55,6 @@ export interface SearchSettings {
     adamw: { beta1: number; beta2: number; eps: number };
   };
   arms: Arm[];
-  /** The arm whose fine-tuning seed 1 is run lStarFactor x longer for L* (per rank). */
-  referenceLr: number;
   accuracyThresholds: number[];
   bootstrap: { resamples: number; seed: number };
 }
@@ -97,7 +98,6 @@ const base = {
   pretrain: { lr: 1e-3, weightDecay: 0.05, batch: 64 },
   headFit: { images: 2000, lambda: 1e-4, tolerance: 1e-8, maxIterations: 100 },
   heldOut: 1000,
-  referenceLr: 0.1,
   accuracyThresholds: [0.85, 0.9],
   bootstrap: { resamples: 10000, seed: 17 },
 };
@@ -191,7 +191,7 @@ export function resolveSearchSettings(scale: SearchScale, o: SearchOverrides = {
     s.pairings = kept;
   }
   if (o.arms !== undefined) s.arms = o.arms;
-  validateArms(s.arms, s.referenceLr);
+  validateArms(s.arms);
   s.pairings.forEach((p, i) => {
     if (p.source.classes.length !== s.config.classes || p.target.classes.length !== s.config.classes)
       throw bad(`pairings[${i}]`, `source and target need ${s.config.classes} classes each`);
@@ -200,7 +200,7 @@ export function resolveSearchSettings(scale: SearchScale, o: SearchOverrides = {
   return { protocol: 'search', scale: custom ? 'custom' : scale, ...s };
 }
 
-function validateArms(arms: Arm[], referenceLr: number): void {
+function validateArms(arms: Arm[]): void {
   if (!Array.isArray(arms) || arms.length === 0) throw bad('arms', 'must list at least one arm');
   const names = new Set<string>();
   arms.forEach((a, i) => {
@@ -214,15 +214,7 @@ function validateArms(arms: Arm[], referenceLr: number): void {
     if (a.bInit !== 'zero' && a.bInit !== 'small') throw bad(`${p}.bInit`, "must be 'zero' or 'small'");
     if (a.primary !== undefined && typeof a.primary !== 'boolean') throw bad(`${p}.primary`, 'must be a boolean');
   });
-  if (!arms.some((a) => a.primary)) throw bad('arms', 'one arm at least must be primary (run every fine-tuning seed)');
-  for (const r of new Set(arms.map((a) => a.rank)))
-    if (!arms.some((a) => isReference(a, referenceLr) && a.rank === r))
-      throw bad('arms', `rank ${r} needs a reference arm (sgd, lr ${referenceLr}, B = 0) whose long run gives L*`);
-}
-
-/** The arm whose first fine-tuning seed is run lStarFactor x longer to find L* for its rank. */
-export function isReference(a: Arm, referenceLr: number): boolean {
-  return a.optimizer === 'sgd' && a.lr === referenceLr && a.bInit === 'zero';
+  if (!arms.some((a) => a.primary)) throw bad('arms', 'one arm must be primary (it runs every fine-tuning seed, and its first one gives L*)');
 }
 
 /** Hash naming cached results: every setting that changes a number, and the loradyn version. */
