@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { evaluate, initParams, lossGradient, loadTask, train, vitLayout, PIXELS, search, type ImageSet } from '../lib/vit/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { runCli } from './support/cli.js';
-import { runVitCommand } from '../lib/cli/vit.js';
+import { runVitCommand, type VitOptions } from '../lib/cli/vit.js';
 
 const small = { width: 16, depth: 2, heads: 2, mlp: 32, classes: 5 };
 const lora1 = { rank: 1, alpha: 1, targets: ['q', 'v'] as ('q' | 'v')[] };
@@ -214,21 +214,25 @@ t.test('bad options are rejected with the option named', async (t) => {
   );
   const dir = mkdtempSync(join(tmpdir(), 'loradyn-vit-search-bad-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // In process (no child per case): each bad command line is refused with the option named.
-  for (const [args, re] of [
-    [['--protocol', 'nope'], /--protocol must be accuracy or search/],
-    [['--protocol', 'search', '--scale', 'paper'], /--scale must be one of tiny, quick, default/],
-    [['--protocol', 'search', '--seeds', '1'], /--seeds must be an integer >= 2/],
-    [['--protocol', 'search', '--max-steps', '10'], /--max-steps does not apply to --protocol search/],
-    [['--protocol', 'search', '--scale', 'tiny', '--batch', '500'], /steps: .*lower --steps or --batch/],
-    [['--protocol', 'search', '--scale', 'tiny', '--budgets', '2'], /budgets: must list at least two/],
-    [['--steps', '10'], /--steps does not apply to --protocol accuracy/],
-  ] as [string[], RegExp][])
-    await t.rejects(runVitCommand(['--out', dir, '--quiet', ...args]), re, args.join(' '));
+  // In process (no child per case): each bad combination is refused with the option named.
+  const base = { out: dir, protocol: 'search' as const, quiet: true };
+  for (const [o, re] of [
+    [{ ...base, scale: 'paper' }, /--scale must be one of tiny, quick, default/],
+    [{ ...base, seeds: 1 }, /--seeds must be an integer >= 2/],
+    [{ ...base, maxSteps: 10 }, /--max-steps does not apply to --protocol search/],
+    [{ ...base, scale: 'tiny', batch: 500 }, /steps: .*lower --steps or --batch/],
+    [{ ...base, scale: 'tiny', budgets: [2] }, /budgets: must list at least two/],
+    [{ ...base, scale: 'tiny', pairing: 'cifar' }, /pairing: no pairing starts with 'cifar'/],
+    [{ ...base, protocol: 'accuracy' as const, steps: 10 }, /--steps does not apply to --protocol accuracy/],
+  ] as [VitOptions, RegExp][])
+    await t.rejects(runVitCommand(o), re, JSON.stringify(o));
   // And through the CLI: exit code 2, the message on stderr.
   const r = runCli(['vit', '--out', dir, '--protocol', 'search', '--scale', 'huge']);
   t.equal(r.code, 2);
   t.match(r.stderr, /--scale must be one of tiny, quick, default/);
+  const p = runCli(['vit', '--out', dir, '--protocol', 'nope']);
+  t.equal(p.code, 2);
+  t.match(p.stderr, /--protocol must be one of accuracy, search/);
 });
 
 t.test('the search protocol at the tiny scale, end to end through the CLI', async (t) => {

@@ -1,67 +1,86 @@
 // `loradyn vit --out DIR [--protocol accuracy|search] [--scale ...]`: the vision-transformer
 // experiment, under the steps-to-accuracy protocol (default) or the search protocol (docs/vit.md).
-import { runVitExperiment } from '../vit/experiment.js';
-import { saveCheckpoint, writeVitResults } from '../vit/results_io.js';
-import { runSearchExperiment } from '../vit/search/run.js';
-import { writeSearchResults } from '../vit/search/io.js';
-import { searchSummaryText } from '../vit/search/report.js';
-import { searchScales, type SearchScale } from '../vit/search/settings.js';
-import { intOption, parseArgs, UsageError, type ParsedArgs } from './args.js';
-import type { Command } from './command.js';
 import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { choiceOption, intArg, UsageError } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
 
-function intList(v: string | undefined, name: string): number[] | undefined {
-  if (v === undefined) return undefined;
+export interface VitOptions {
+  out: string;
+  protocol: 'accuracy' | 'search';
+  /** accuracy: quick | paper (default quick); search: tiny | quick | default (default default). */
+  scale?: string;
+  threads?: number;
+  seeds?: number;
+  budgets?: number[];
+  maxSteps?: number;
+  steps?: number;
+  batch?: number;
+  firstSeed?: number;
+  ftSeeds?: number;
+  pairing?: string;
+  quiet?: boolean;
+}
+
+function intList(v: string): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--${name} must be a comma-separated list of integers >= 0 (got "${v}")`);
+  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new InvalidArgumentError(`--budgets must be a comma-separated list of integers >= 0 (got "${v}")`);
   return xs;
 }
 
-const accuracyOnly = ['max-steps'];
-const searchOnly = ['steps', 'batch', 'first-seed', 'ft-seeds', 'pairing'];
+const accuracyOnly = { maxSteps: '--max-steps' } as const;
+const searchOnly = { steps: '--steps', batch: '--batch', firstSeed: '--first-seed', ftSeeds: '--ft-seeds', pairing: '--pairing' } as const;
 
-function rejectOthers(a: ParsedArgs, names: string[], protocol: string): void {
-  for (const n of names) if (a.values[n] !== undefined) throw new UsageError(`--${n} does not apply to --protocol ${protocol}`);
+function rejectOthers(o: VitOptions, names: Record<string, string>, protocol: string): void {
+  for (const [key, flag] of Object.entries(names))
+    if (o[key as keyof VitOptions] !== undefined) throw new UsageError(`${flag} does not apply to --protocol ${protocol}`);
 }
 
-async function runSearch(a: ParsedArgs, out: string, signal: AbortSignal, quiet: boolean): Promise<number> {
-  rejectOthers(a, accuracyOnly, 'search');
-  const scale = a.values.scale ?? 'default';
-  if (!searchScales.includes(scale as SearchScale)) throw new UsageError(`--scale must be one of ${searchScales.join(', ')} for --protocol search (got "${scale}")`);
-  const preSeeds = intOption(a.values.seeds, 'seeds', 2);
+async function runSearch(o: VitOptions, signal: AbortSignal): Promise<number> {
+  rejectOthers(o, accuracyOnly, 'search');
+  const scales = ['tiny', 'quick', 'default'];
+  const scale = o.scale ?? 'default';
+  if (!scales.includes(scale)) throw new UsageError(`--scale must be one of ${scales.join(', ')} for --protocol search (got "${scale}")`);
+  if (o.seeds !== undefined && o.seeds < 2) throw new UsageError(`--seeds must be an integer >= 2 for --protocol search (got "${o.seeds}")`);
+  const [{ runSearchExperiment }, { writeSearchResults }, { searchSummaryText }] = await Promise.all([
+    import('../vit/search/run.js'),
+    import('../vit/search/io.js'),
+    import('../vit/search/report.js'),
+  ]);
   const result = await runSearchExperiment({
-    scale: scale as SearchScale,
-    threads: intOption(a.values.threads, 'threads'),
-    preSeeds,
-    firstSeed: intOption(a.values['first-seed'], 'first-seed'),
-    ftSeeds: intOption(a.values['ft-seeds'], 'ft-seeds'),
-    budgets: intList(a.values.budgets, 'budgets'),
-    steps: intOption(a.values.steps, 'steps', 10),
-    batch: intOption(a.values.batch, 'batch'),
-    pairing: a.values.pairing,
-    cacheDir: join(out, 'vit-search-units'),
+    scale: scale as 'tiny' | 'quick' | 'default',
+    threads: o.threads,
+    preSeeds: o.seeds,
+    firstSeed: o.firstSeed,
+    ftSeeds: o.ftSeeds,
+    budgets: o.budgets,
+    steps: o.steps,
+    batch: o.batch,
+    pairing: o.pairing,
+    cacheDir: join(o.out, 'vit-search-units'),
     signal,
-    log: quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
   });
-  const files = await writeSearchResults(out, result);
+  const files = await writeSearchResults(o.out, result);
   process.stdout.write(searchSummaryText(result));
   process.stdout.write(`wrote ${[files.json, files.runsCsv, files.slopesCsv, ...files.figures].join(', ')}\n`);
   return 0;
 }
 
-async function runAccuracy(a: ParsedArgs, out: string, signal: AbortSignal, quiet: boolean): Promise<number> {
-  rejectOthers(a, searchOnly, 'accuracy');
-  const scale = a.values.scale ?? 'quick';
+async function runAccuracy(o: VitOptions, signal: AbortSignal): Promise<number> {
+  rejectOthers(o, searchOnly, 'accuracy');
+  const scale = o.scale ?? 'quick';
   if (scale !== 'quick' && scale !== 'paper') throw new UsageError(`--scale must be quick or paper for --protocol accuracy (got "${scale}")`);
-  const maxSteps = intOption(a.values['max-steps'], 'max-steps');
+  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }] = await Promise.all([import('../vit/experiment.js'), import('../vit/results_io.js')]);
+  const out = o.out;
   const result = await runVitExperiment({
     scale,
-    threads: intOption(a.values.threads, 'threads'),
-    seeds: intOption(a.values.seeds, 'seeds'),
-    budgets: intList(a.values.budgets, 'budgets'),
-    finetune: maxSteps ? { maxSteps } : undefined,
+    threads: o.threads,
+    seeds: o.seeds,
+    budgets: o.budgets,
+    finetune: o.maxSteps ? { maxSteps: o.maxSteps } : undefined,
     signal,
-    log: quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
     onCheckpoint: (c, params) => {
       saveCheckpoint(out, c, params);
     },
@@ -78,34 +97,41 @@ async function runAccuracy(a: ParsedArgs, out: string, signal: AbortSignal, quie
   return 0;
 }
 
-export async function runVitCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, {
-    values: ['out', 'protocol', 'scale', 'threads', 'seeds', 'budgets', 'max-steps', ...searchOnly],
-    booleans: ['quiet'],
-  });
-  if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
-  const out = a.values.out;
-  if (!out) throw new UsageError('--out DIR is required');
-  const protocol = a.values.protocol ?? 'accuracy';
-  if (protocol !== 'accuracy' && protocol !== 'search') throw new UsageError(`--protocol must be accuracy or search (got "${protocol}")`);
-  const quiet = a.flags.has('quiet');
+export async function runVitCommand(o: VitOptions): Promise<number> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   try {
-    return protocol === 'search' ? await runSearch(a, out, ac.signal, quiet) : await runAccuracy(a, out, ac.signal, quiet);
+    return o.protocol === 'search' ? await runSearch(o, ac.signal) : await runAccuracy(o, ac.signal);
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-export const vitCommand: Command = {
+export const vitCommand: CliCommand = {
   name: 'vit',
   summary: 'pre-train a small ViT for several budgets and LoRA-fine-tune each checkpoint (steps-to-accuracy or search protocol)',
-  usage: [
-    'loradyn vit --out DIR [--protocol accuracy] [--scale quick|paper] [--seeds N] [--budgets 0,1,4] [--max-steps N] [--threads N] [--quiet]',
-    '       loradyn vit --out DIR --protocol search [--scale tiny|quick|default] [--seeds N] [--first-seed N] [--ft-seeds N]',
-    '                   [--budgets 0,1,2,4,8,16] [--steps N] [--batch N] [--pairing mnist|fashion] [--threads N] [--quiet]',
-  ].join('\n'),
-  run: runVitCommand,
+  configure(cmd) {
+    cmd
+      .requiredOption('--out <dir>', 'output folder: results, CSV tables, figures (and checkpoints/ or vit-search-units/)')
+      .addOption(choiceOption('--protocol <protocol>', 'accuracy: steps to target accuracies (fresh head, AdamW); search: the search protocol of docs/vit.md (fitted frozen head, plain SGD, one pass, verdicts)', ['accuracy', 'search'] as const, 'accuracy'))
+      .option('--scale <scale>', 'accuracy: quick (default) or paper; search: tiny (tests), quick, or default (the default: 8 seeds, budgets 0-16)')
+      .option('--seeds <n>', 'pre-training seeds (default: set by --scale; search needs >= 2)', intArg('seeds'))
+      .option('--budgets <list>', 'pre-training budgets in epochs, e.g. 0,1,4 (default: set by --scale)', intList)
+      .option('--max-steps <n>', 'accuracy: fine-tuning steps at most (default: set by --scale)', intArg('max-steps'))
+      .option('--steps <n>', 'search: fine-tuning steps of each run (default 200; L* runs 4x as many)', intArg('steps', 10))
+      .option('--batch <n>', 'search: fine-tuning batch (default 32)', intArg('batch'))
+      .option('--first-seed <n>', 'search: the first pre-training seed (default 1)', intArg('first-seed'))
+      .option('--ft-seeds <n>', "search: fine-tuning seeds of the primary arm (default 2; the other arms run the first)", intArg('ft-seeds'))
+      .option('--pairing <prefix>', 'search: only the pairings whose name starts with this (mnist, fashion); units are shared through --out')
+      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'))
+      .option('--quiet', 'no progress lines');
+    examples(cmd, [
+      ['loradyn vit --out results/vit', 'steps to accuracy, quick: minutes on 2 cores'],
+      ['loradyn vit --out results/vit --scale paper', 'steps to accuracy, the full protocol (about an hour on 2 cores)'],
+      ['loradyn vit --protocol search --scale tiny --out /tmp/vit', 'the search protocol in seconds (its numbers mean nothing)'],
+      ['loradyn vit --protocol search --out results/vit-search', 'the search protocol at its default scale (hours; resumable)'],
+    ]);
+    cmd.action(action((o: VitOptions) => runVitCommand(o)));
+  },
 };
