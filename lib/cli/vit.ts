@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { choiceOption, intArg, UsageError } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
+import { progressOptions } from './renderer.js';
 
 export interface VitOptions {
   out: string;
@@ -20,6 +21,7 @@ export interface VitOptions {
   ftSeeds?: number;
   pairing?: string;
   quiet?: boolean;
+  events?: string;
 }
 
 function intList(v: string): number[] {
@@ -42,11 +44,16 @@ async function runSearch(o: VitOptions, signal: AbortSignal): Promise<number> {
   const scale = o.scale ?? 'default';
   if (!scales.includes(scale)) throw new UsageError(`--scale must be one of ${scales.join(', ')} for --protocol search (got "${scale}")`);
   if (o.seeds !== undefined && o.seeds < 2) throw new UsageError(`--seeds must be an integer >= 2 for --protocol search (got "${o.seeds}")`);
-  const [{ runSearchExperiment }, { writeSearchResults }, { searchSummaryText }] = await Promise.all([
+  const [{ runSearchExperiment }, { writeSearchResults }, { searchSummaryText }, { ProgressRenderer }] = await Promise.all([
     import('../vit/search/run.js'),
     import('../vit/search/io.js'),
     import('../vit/search/report.js'),
+    import('./renderer.js'),
   ]);
+  // The search runner reports its own progress lines (runs done, minutes left); the renderer
+  // keeps them off the terminal under --quiet and writes the phase to --events.
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
+  bar.start('vit search', null);
   const result = await runSearchExperiment({
     scale: scale as 'tiny' | 'quick' | 'default',
     threads: o.threads,
@@ -59,8 +66,9 @@ async function runSearch(o: VitOptions, signal: AbortSignal): Promise<number> {
     pairing: o.pairing,
     cacheDir: join(o.out, 'vit-search-units'),
     signal,
-    log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    log: (line) => bar.log(line),
   });
+  bar.finish({ runs: result.runs.length });
   const files = await writeSearchResults(o.out, result);
   process.stdout.write(searchSummaryText(result));
   process.stdout.write(`wrote ${[files.json, files.runsCsv, files.slopesCsv, ...files.figures].join(', ')}\n`);
@@ -71,7 +79,13 @@ async function runAccuracy(o: VitOptions, signal: AbortSignal): Promise<number> 
   rejectOthers(o, searchOnly, 'accuracy');
   const scale = o.scale ?? 'quick';
   if (scale !== 'quick' && scale !== 'paper') throw new UsageError(`--scale must be quick or paper for --protocol accuracy (got "${scale}")`);
-  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }] = await Promise.all([import('../vit/experiment.js'), import('../vit/results_io.js')]);
+  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }, { ProgressRenderer }] = await Promise.all([
+    import('../vit/experiment.js'),
+    import('../vit/results_io.js'),
+    import('./renderer.js'),
+  ]);
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
+  bar.start('vit', null);
   const out = o.out;
   const result = await runVitExperiment({
     scale,
@@ -80,7 +94,12 @@ async function runAccuracy(o: VitOptions, signal: AbortSignal): Promise<number> 
     budgets: o.budgets,
     finetune: o.maxSteps ? { maxSteps: o.maxSteps } : undefined,
     signal,
-    log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    log: (line) => bar.log(line),
+    onRun: (r, done, total) => {
+      bar.update({ total });
+      bar.run({ id: `${r.pairing} seed ${r.seed} budget ${r.budgetEpochs}`, seed: r.seed, coords: { pairing: r.pairing, budgetEpochs: r.budgetEpochs }, ok: true, data: { stepsTo: r.stepsTo, stepsDone: r.stepsDone } });
+      if (done === total) bar.finish();
+    },
     onCheckpoint: (c, params) => {
       saveCheckpoint(out, c, params);
     },
@@ -124,8 +143,8 @@ export const vitCommand: CliCommand = {
       .option('--first-seed <n>', 'search: the first pre-training seed (default 1)', intArg('first-seed'))
       .option('--ft-seeds <n>', "search: fine-tuning seeds of the primary arm (default 2; the other arms run the first)", intArg('ft-seeds'))
       .option('--pairing <prefix>', 'search: only the pairings whose name starts with this (mnist, fashion); units are shared through --out')
-      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'))
-      .option('--quiet', 'no progress lines');
+      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'));
+    progressOptions(cmd);
     examples(cmd, [
       ['loradyn vit --out results/vit', 'steps to accuracy, quick: minutes on 2 cores'],
       ['loradyn vit --out results/vit --scale paper', 'steps to accuracy, the full protocol (about an hour on 2 cores)'],
