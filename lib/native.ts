@@ -174,6 +174,12 @@ export interface NativeVitTrainSpec {
   stopAccuracy: number;
   snapshotSteps: number[];
   seed: number;
+  /** One-pass sampling (each image-shift sample at most once), its shifts and their fill value. */
+  sampling?: 'epochs' | 'one-pass';
+  maxShift?: number;
+  shiftFill?: number;
+  stopOnDivergence?: boolean;
+  recordDraws?: boolean;
   threads: number;
   params: Float32Array;
   train: NativeVitData;
@@ -188,18 +194,32 @@ export interface NativeVitTrainResult {
   params: Float32Array;
   snapshots: { step: number; params: Float32Array }[];
   stepsDone: number;
+  /** Step whose loss was non-finite (stopOnDivergence); 0 = none. */
+  divergedAt: number;
+  /** recordDraws: the stream index of every sample drawn. */
+  draws: Float64Array;
   cancelled: boolean;
 }
 
 export interface NativeVit {
   layout(config: NativeVitConfig, lora: NativeLora): NativeVitLayout;
-  init(config: NativeVitConfig, lora: NativeLora, seed: number): Float32Array;
+  init(config: NativeVitConfig, lora: NativeLora, seed: number, bSize?: number): Float32Array;
   forward(config: NativeVitConfig, lora: NativeLora, params: Float32Array, images: Float32Array): Float32Array;
   merge(config: NativeVitConfig, lora: NativeLora, params: Float32Array): Float32Array;
   gradCheck(seed: number): NativeGradCheck[];
   evaluate(config: NativeVitConfig, lora: NativeLora, params: Float32Array, x: Float32Array, y: Int32Array, threads: number): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
   features(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float32Array>;
   train(spec: NativeVitTrainSpec, onProgress?: StepsCallback): NativeHandle<NativeVitTrainResult>;
+  gradient(
+    config: NativeVitConfig,
+    lora: NativeLora,
+    params: Float32Array,
+    x: Float32Array,
+    y: Int32Array,
+    trainable: { base: boolean; head: boolean; lora: boolean },
+    threads: number,
+  ): Promise<{ loss: number; grad: Float32Array }>;
+  attentionEntropy(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float64Array>;
 }
 
 // ---- testing: hooks for tests and benchmarks, not public API ----

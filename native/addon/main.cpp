@@ -46,7 +46,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                  {"gradCheck", VitGradCheck},
                                  {"evaluate", VitEvaluate},
                                  {"features", VitFeatures},
-                                 {"train", VitTrain}}));
+                                 {"train", VitTrain},
+                                 {"gradient", VitGradient},
+                                 {"attentionEntropy", VitAttentionEntropy}}));
   exports.Set("testing", group(env, {{"reducedRun", ReducedRun},
                                      {"simulateFullReference", SimulateFullReference},
                                      {"chiSquare", ChiSquare},
