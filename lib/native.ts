@@ -76,8 +76,8 @@ export interface NativeAddon {
   validateConfig(config: object): void;
   populationLoss(config: object, M: number[], Q: number[]): number;
   logGrid(steps: number, points: number): Float64Array;
-  /** Test hook of the reduced chain: one run, synchronously; forceGeneral skips its rank-1 loop. */
-  reducedRun(config: object, seed: number, forceGeneral: boolean): NativeRunRecord;
+  /** Test hook of the reduced chain: one run, synchronously; forceGeneral skips its rank-1 loop, 'generic' also its batch kernels. */
+  reducedRun(config: object, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
   chiSquare(seed: number, dof: number, count: number): Float64Array;
 }

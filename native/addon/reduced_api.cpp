@@ -19,9 +19,12 @@ Napi::Value ReducedRun(const Napi::CallbackInfo& info) {
     Napi::Array one = Napi::Array::New(env, 1);
     one.Set(0u, info[1]);
     const std::vector<uint64_t> seed = to_seeds(one);
-    const bool force_general = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+    // forceGeneral: true skips the rank-1 loop; 'generic' skips it and the batch kernels.
+    ReducedLoops loops = ReducedLoops::Auto;
+    if (info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value()) loops = ReducedLoops::NoRank1;
+    if (info[2].IsString() && info[2].As<Napi::String>().Utf8Value() == "generic") loops = ReducedLoops::GenericOnly;
     RunControl ctl;
-    rec = simulate_reduced(cfg, seed.at(0), ctl, force_general);
+    rec = simulate_reduced(cfg, seed.at(0), ctl, loops);
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(env, e.what());
   }
