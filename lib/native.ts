@@ -80,6 +80,11 @@ export interface NativeAddon {
   reducedRun(config: object, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
   chiSquare(seed: number, dof: number, count: number): Float64Array;
+  /** The reduced chain's exp, erf and sigmoid (native/core/reduced/chain_math.hpp) against long double: largest errors in ulps. */
+  chainMathAccuracy(samples: number, seed: number): {
+    expUlp: number; erfUlp: number; erfDerivUlp: number; sigmoidUlp: number; sigmoidDerivUlp: number;
+    libmErfUlp: number; arraysMatchScalar: boolean; referenceDigits: number; samples: number;
+  };
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -115,7 +115,7 @@ const cases: [string, Over, number][] = [
   ['erf r2 K1 misaligned mu=0.5 d=8 B=3', { activation: 'erf', d: 8, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, u0: 0.1, batch: 3, eta: 0.05, steps: 60 }, 1000],
   ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
   // The two-layer shape (K = 4, units 3 and 4 at mu = 1) through the batch kernels and the
-  // batch kernels' blocks.
+  // chain's own erf (chain_math.hpp).
   ['erf r2 K4 aligned mu=(0.1,0.1,1,1) B=d/2', { activation: 'erf', d: 60, rank: 2, hidden: 4, pretrained: { kind: 'aligned', mu: [0.1, 0.1, 1, 1] }, u0: 0.05, batch: 30, eta: 0.5, steps: 120 }, 120],
 ];
 const ALPHA = 1e-3;
@@ -187,7 +187,7 @@ t.test('batch kernels return the generic loop\'s bits', async (tt) => {
 
 // Values of the general loop before the batch kernels existed (loradyn at fe119a9, the same
 // configs and seed): the kernels and the generic loop reproduce them to the last bit for every
-// link (these three cases: linear, relu, He3).
+// link they evaluate as before (all but erf and the sigmoid, which now come from chain_math.hpp).
 t.test('known answers: the general loop keeps its bits for linear, relu and Hermite links', async (tt) => {
   const cases: [Over, { m: number[]; u: number[]; loss: number }][] = [
     [{ activation: 'relu', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, batch: 130, eta: 0.2, steps: 40, u0: 0.05 },

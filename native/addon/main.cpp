@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
   exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
   exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
+  exports.Set("chainMathAccuracy", Napi::Function::New(env, ChainMathAccuracy));
   exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
   exports.Set("gaussiansPath", Napi::Function::New(env, GaussiansPath));
   exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));

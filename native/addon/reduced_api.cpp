@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "../core/reduced/chain_math_accuracy.hpp"
 #include "../core/reduced/gamma.hpp"
 #include "../core/reduced/sgd_reduced.hpp"
 #include "convert.hpp"
@@ -44,6 +45,26 @@ Napi::Value ChiSquare(const Napi::CallbackInfo& info) {
   const DrawKey key{static_cast<uint64_t>(seed), kStreamTest};
   for (size_t i = 0; i < out.size(); ++i) out[i] = chi_square(key, i, 0, dof);
   return adopt(env, std::move(out));
+}
+
+Napi::Value ChainMathAccuracy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "chainMathAccuracy(samples, seed)");
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  const double seed = info[1].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0 && n <= 1e8) || !(seed >= 0)) throw Napi::RangeError::New(env, "0 <= samples <= 1e8 and seed >= 0 required");
+  const loradyn::ChainMathAccuracy a = chain_math_accuracy(static_cast<uint64_t>(n), static_cast<uint64_t>(seed));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("expUlp", a.exp_ulp);
+  o.Set("erfUlp", a.erf_ulp);
+  o.Set("erfDerivUlp", a.erf_deriv_ulp);
+  o.Set("sigmoidUlp", a.sigmoid_ulp);
+  o.Set("sigmoidDerivUlp", a.sigmoid_deriv_ulp);
+  o.Set("libmErfUlp", a.libm_erf_ulp);
+  o.Set("arraysMatchScalar", a.arrays_match_scalar);
+  o.Set("referenceDigits", a.reference_digits);
+  o.Set("samples", static_cast<double>(a.samples));
+  return o;
 }
 
 }  // namespace loradyn_addon

@@ -7,4 +7,6 @@ namespace loradyn_addon {
 Napi::Value ReducedRun(const Napi::CallbackInfo& info);
 // chiSquare(seed, dof, count) -> Float64Array of exact chi-square draws (sampler tests).
 Napi::Value ChiSquare(const Napi::CallbackInfo& info);
+// chainMathAccuracy(samples, seed) -> the reduced chain's exp, erf and sigmoid against long double.
+Napi::Value ChainMathAccuracy(const Napi::CallbackInfo& info);
 }  // namespace loradyn_addon
