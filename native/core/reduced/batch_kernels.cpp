@@ -11,6 +11,7 @@ namespace loradyn {
 namespace {
 
 #define LD_KERNEL_INLINE inline __attribute__((always_inline))
+#define LD_KERNEL_LAMBDA __attribute__((always_inline))
 
 // N doubles in one GCC/Clang vector (the compiler splits it into what the clone's instruction
 // set has); N = 1 is a plain double. Lanes are combined only element-wise.
@@ -89,41 +90,61 @@ LD_KERNEL_INLINE void accumulate(const BatchFrame& fr, const BatchBlock& blk, do
                                  BatchSums& sums) {
   using S = Shape<K, R, Diag>;
   constexpr int QP = S::QP;
-  Vec<R> Ur[K], gU[K], cc[R];
-  Vec<QP> sv[R];
-  for (int j = 0; j < K; ++j) {
-    Ur[j] = load<R>(fr.Ur + j * R);
-    gU[j] = load<R>(sums.gU + j * R);
+  const int nb = blk.nb, nq = blk.nq;
+  // 1. Per sample, independent across samples (the compiler's loop over b is vectorised):
+  //    the error, the loss term, g = s' err a and c = U^T g, each as the generic loop forms it.
+  double Ur[K][R];
+  for (int j = 0; j < K; ++j)
+    for (int i = 0; i < R; ++i) Ur[j][i] = fr.Ur[j * R + i];
+  double* __restrict lt = blk.lt;
+  double* __restrict g = blk.g;
+  double* __restrict c = blk.c;
+  const double* __restrict sv_ = blk.s;
+  const double* __restrict ds = blk.ds;
+  const double* __restrict yv = blk.y;
+  const auto per_sample = [&](int b, double noise) LD_KERNEL_LAMBDA {
+    double yhat = 0, y = 0;
+    for (int j = 0; j < K; ++j) yhat += sv_[b * K + j];
+    for (int j = 0; j < K; ++j) y += yv[b * K + j];
+    yhat *= a;
+    y *= a;
+    y += noise;
+    const double err = yhat - y;
+    lt[b] = 0.5 * err * err;
+    const double ea = err * a;
+    double gj[K];
+    for (int j = 0; j < K; ++j) g[b * K + j] = gj[j] = ds[b * K + j] * ea;
+    for (int i = 0; i < R; ++i) {
+      double ci = 0;
+      for (int j = 0; j < K; ++j) ci += Ur[j][i] * gj[j];
+      c[b * R + i] = ci;
+    }
+  };
+  if (sqrt_noise > 0) {
+    for (int b = 0; b < nb; ++b) per_sample(b, sqrt_noise * blk.xs[static_cast<int64_t>(b) * nq + S::Q]);
+  } else {
+    // y + 0.0 == y: the same bits as the generic loop, which adds no noise term.
+    for (int b = 0; b < nb; ++b) per_sample(b, 0.0);
   }
+  // 2. The sums, sample after sample (the generic loop's order), vectors across r and q.
+  Vec<R> gU[K], cc[R];
+  Vec<QP> sv[R];
+  for (int j = 0; j < K; ++j) gU[j] = load<R>(sums.gU + j * R);
   for (int i = 0; i < R; ++i) {
     sv[i] = load<QP>(sums.sv + i * QP);
     cc[i] = load<R>(sums.cc + i * R);
   }
   double loss = sums.loss;
-  const bool noisy = sqrt_noise > 0;
-  const int nq = blk.nq;
-  for (int b = 0; b < blk.nb; ++b) {
-    const double* xi = blk.xs + static_cast<int64_t>(b) * nq;
-    double yhat = 0, y = 0;
-    for (int j = 0; j < K; ++j) yhat += blk.s[b * K + j];
-    for (int j = 0; j < K; ++j) y += blk.y[b * K + j];
-    yhat *= a;
-    y *= a;
-    if (noisy) y += sqrt_noise * xi[S::Q];
-    const double err = yhat - y;
-    loss += 0.5 * err * err;
-    const Vec<K> g = load<K>(blk.ds + b * K) * (err * a);
+  for (int b = 0; b < nb; ++b) {
+    loss += lt[b];
     const Vec<R> p = load<R>(blk.pv + b * R);
-    Vec<R> c{};
-    for (int j = 0; j < K; ++j) {
-      gU[j] += lane<K>(g, j) * p;
-      c += Ur[j] * lane<K>(g, j);
-    }
+    for (int j = 0; j < K; ++j) gU[j] += g[b * K + j] * p;
+    const Vec<R> cb = load<R>(c + b * R);
     // Lanes q .. QP - 1 of x are the next numbers in xs: they only reach sv's padding.
-    const Vec<QP> x = load<QP>(xi);
+    const Vec<QP> x = load<QP>(blk.xs + static_cast<int64_t>(b) * nq);
     for (int i = 0; i < R; ++i) {
-      sv[i] += lane<R>(c, i) * x;
-      cc[i] += lane<R>(c, i) * c;
+      sv[i] += c[b * R + i] * x;
+      cc[i] += c[b * R + i] * cb;
     }
   }
   sums.loss = loss;

@@ -5,8 +5,9 @@
 //                        (vectors across r and K: the frame stays in registers);
 //   2. the links:        student s, s' at every lam and the teacher at every xi_j, each one
 //                        loop over the block (chain_links.hpp);
-//   3. batch_accumulate: per sample, the error, g = s' err a, c = U^T g, and the sums
-//                        gU += g pv^T, sv += c xi^T, cc += c c^T (vectors across r and q).
+//   3. batch_accumulate: the error, g = s' err a and c = U^T g of every sample (a loop over
+//                        the block, vectorised across samples), then the sums gU += g pv^T,
+//                        sv += c xi^T, cc += c c^T sample after sample (vectors across r, q).
 // Every sum adds its samples in the generic loop's order (b = 0, 1, ...), every product has
 // the generic loop's operands, so the kernels return its bits exactly (test/reduced.test.ts).
 #pragma once
@@ -57,7 +58,8 @@ struct BatchSums {
 
 // One block of nb samples. xs holds their frame coordinates, nq per sample (q, then the label
 // noise if any), followed by at least kBatchSlack readable doubles; the other arrays hold nb
-// rows of K (lam, targ, s, ds, y) or RP (pv) numbers, plus the same slack.
+// rows of K (lam, targ, s, ds, y, g) or r (pv, c) numbers, or nb numbers (lt), plus the same
+// slack.
 constexpr int kBatchSlack = 16;
 struct BatchBlock {
   const double* xs = nullptr;
@@ -68,6 +70,9 @@ struct BatchBlock {
   double* s = nullptr;     // in to accumulate: s(lam)
   double* ds = nullptr;    // in to accumulate: s'(lam)
   double* y = nullptr;     // in to accumulate: the teacher's values
+  double* lt = nullptr;    // accumulate's scratch: nb loss terms
+  double* g = nullptr;     // accumulate's scratch: nb rows of K
+  double* c = nullptr;     // accumulate's scratch: nb rows of r
 };
 
 void batch_forward(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk);

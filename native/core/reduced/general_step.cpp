@@ -41,7 +41,7 @@ GeneralStep::GeneralStep(const RunConfig& cfg, uint64_t seed, ReducedState& st, 
   kernels_ = use_kernels && batch_shape_supported(shape_);
   const int64_t rows = kernels_ ? std::min<int64_t>(B_, kBlock) : B_;
   xs_.assign(static_cast<size_t>(rows * nq_ + kBatchSlack), 0.0);
-  if (kernels_) blk_.assign(static_cast<size_t>(6 * (kBlock * kBatchMaxK + kBatchSlack)), 0.0);
+  if (kernels_) blk_.assign(static_cast<size_t>(9 * (kBlock * kBatchMaxK + kBatchSlack)), 0.0);
   gU_.resize(static_cast<size_t>(K) * r);
   sv_.resize(static_cast<size_t>(r) * q);
   cc_.resize(static_cast<size_t>(r) * r);
@@ -141,6 +141,9 @@ double GeneralStep::batch_kernels(int64_t s) {
   blk.s = &blk_[3 * stride];
   blk.ds = &blk_[4 * stride];
   blk.y = &blk_[5 * stride];
+  blk.lt = &blk_[6 * stride];
+  blk.g = &blk_[7 * stride];
+  blk.c = &blk_[8 * stride];
   const DrawKey key{seed_, kStreamReduced};
   for (int64_t b0 = 0; b0 < B_; b0 += kBlock) {
     const int nb = static_cast<int>(std::min<int64_t>(kBlock, B_ - b0));
