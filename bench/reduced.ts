@@ -83,7 +83,7 @@ async function benchGeneral(seconds: number, repeats: number) {
     // 150 ns per step and row of V (the frame move).
     const stepsFor = (r: number, K: number) => Math.max(10, Math.round(seconds / (B * 2.5e-9 * (K + r) + 1.5e-7 * r)));
     const peerSteps = B === 1 ? 20_000 : B === 500 ? 2_000 : 300;
-    await stepsPerSecond(cfg('reduced', d, B, Math.max(10, stepsFor(2, 1) / 10), 2));  // warm-up
+    await stepsPerSecond(cfg('reduced', d, B, Math.max(10, Math.round(stepsFor(2, 1) / 10)), 2));  // warm-up
     for (const [rank, K] of shapes) {
       // By turns: this shape, the rank-1 loop at the same B (the reference, p = 2), numpy.
       const p = K + rank;
