@@ -3,7 +3,7 @@
 import t from 'tap';
 import { loadNative } from '../lib/native.js';
 
-const native = loadNative();
+const native = loadNative().testing;
 
 t.test('exp, erf, erf\' and the sigmoid are within a few ulps of long double', async (tt) => {
   const a = native.chainMathAccuracy(400_000, 3);
@@ -20,5 +20,5 @@ t.test('exp, erf, erf\' and the sigmoid are within a few ulps of long double', a
 
 t.test('bad arguments fail with a clear error', async (tt) => {
   tt.throws(() => native.chainMathAccuracy(-1, 3), /samples/);
-  tt.throws(() => (native.chainMathAccuracy as unknown as (a: string) => unknown)('x'), /chainMathAccuracy\(samples, seed\)/);
+  tt.throws(() => (native.chainMathAccuracy as unknown as (a: string) => unknown)('x'), /samples/);
 });

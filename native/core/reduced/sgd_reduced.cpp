@@ -311,7 +311,6 @@ class ReducedSgd {
 }  // namespace
 
 RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, ReducedLoops loops) {
-  check_reduced_config(cfg);
   ReducedSgd sim(cfg, seed, loops);
   return sim.run(ctl);
 }

@@ -8,8 +8,8 @@
 
 namespace loradyn {
 
-// One run of `cfg` with `seed`; a pure function of (cfg, seed). Throws
-// std::invalid_argument for configs it cannot represent exactly (check_reduced_config).
+// One run of `cfg` with `seed`; a pure function of (cfg, seed). `cfg` has passed
+// validate_run (engine/validate.hpp), which refuses what the chain cannot represent.
 // `loops` other than Auto skips the rank-1, K = 1 loop, or that and the batch kernels (tests
 // check that every loop returns the same bits).
 RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
