@@ -63,6 +63,8 @@ def run(d, batch, steps, eta, r, K, seed, mu=0.5):
         R = np.linalg.qr(P.T, mode="r")    # P = R^T Q^T: R^T is the new lower-triangular E part
         V[:, K:] = R.T
     seconds = time.process_time() - t0
+    if not np.all(np.isfinite(V)):
+        sys.exit(f"reduced_general_numpy: the chain diverged (d {d}, B {batch}, eta {eta}, r {r}, K {K})")
     return {"steps_per_s": steps / seconds, "seconds": seconds, "m": float(np.abs(V[:, :K]).max()), "u": float(U[0, 0])}
 
 
