@@ -9,7 +9,7 @@
 
 namespace loradyn {
 
-inline void gaussian_span(const DrawKey& key, uint64_t step, uint32_t start, uint32_t n, double* out) {
+LD_HD void gaussian_span(const DrawKey& key, uint64_t step, uint32_t start, uint32_t n, double* out) {
   const uint32_t end = start + n;
   for (uint32_t c = start & ~3u; c < end; c += 4) {
     const Philox4 w = philox_block(key, step, 0, c >> 2);

@@ -53,7 +53,7 @@ LD_HD double chi_square(const DrawKey& key, uint64_t step, uint32_t sample, doub
 // off-diagonal Gaussians are coordinates 0.. of sample 0 of `offdiag`, in row order. `r` is an
 // int or a std::integral_constant.
 template <class R>
-inline void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, R r, double n,
+LD_HD void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, R r, double n,
                             double* T) {
   // The r (r - 1) / 2 Gaussians below the diagonal come kMaxFill at a time, four per Philox
   // block (gaussian_span gives gaussian_at's numbers).

@@ -7,8 +7,7 @@
 
 #include "../rng/gaussian_simd.hpp"
 #include "chain_draws.hpp"
-#include "gamma.hpp"
-#include "small_linalg.hpp"
+#include "general_ops.hpp"
 
 namespace loradyn {
 namespace {
@@ -75,51 +74,15 @@ double GeneralStep::batch_generic(int64_t s) {
   std::fill(sv_.begin(), sv_.end(), 0.0);
   std::fill(gU_.begin(), gU_.end(), 0.0);
   std::fill(cc_.begin(), cc_.end(), 0.0);
-  double loss = 0;
+  GeneralSumsRef sums{gU_.data(), sv_.data(), cc_.data(), 0.0};
   draw_coords({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, B_ * nq_, xs_.data());
-  for (int64_t b = 0; b < B_; ++b) {
-    const double* xi = &xs_[b * nq_];
-    // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F + E.
-    for (int j = 0; j < K; ++j) {
-      double p = 0;
-      if (!st_.w0_zero)
-        for (int e = 0; e < f; ++e) p += st_.w0[j * f + e] * xi[e];
-      p0_[j] = p;
-    }
-    for (int i = 0; i < r; ++i) {
-      double p = 0;
-      for (int k = 0; k < q; ++k) p += st_.V[i * q + k] * xi[k];
-      pv_[i] = p;
-    }
-    double yhat = 0, y = 0;
-    for (int j = 0; j < K; ++j) {
-      double l = p0_[j];
-      for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv_[i];
-      double sj;
-      student_.eval(l, sj, g_[j]);
-      yhat += sj;
-      y += teacher_.value(xi[j]);
-    }
-    yhat *= a_;
-    y *= a_;
-    if (sqrt_noise_ > 0) y += sqrt_noise_ * xi[q];
-    const double err = yhat - y;
-    loss += 0.5 * err * err;
-    for (int j = 0; j < K; ++j) g_[j] *= err * a_;
-    for (int j = 0; j < K; ++j)
-      for (int i = 0; i < r; ++i) gU_[j * r + i] += g_[j] * pv_[i];
-    for (int i = 0; i < r; ++i) {
-      double c = 0;
-      for (int j = 0; j < K; ++j) c += st_.U[j * r + i] * g_[j];
-      c_[i] = c;
-      for (int k = 0; k < q; ++k) sv_[i * q + k] += c * xi[k];
-    }
-    for (int i = 0; i < r; ++i)
-      for (int k = 0; k <= i; ++k) cc_[i * r + k] += c_[i] * c_[k];
-  }
-  for (int i = 0; i < r; ++i)
-    for (int k = 0; k < i; ++k) cc_[k * r + i] = cc_[i * r + k];
-  return loss;
+  const auto student = [this](double z, double& sv, double& ds) { student_.eval(z, sv, ds); };
+  const auto teacher = [this](double z) { return teacher_.value(z); };
+  for (int64_t b = 0; b < B_; ++b)
+    general_add_sample(&xs_[b * nq_], K, r, f, q, st_.w0.data(), st_.w0_zero, st_.V.data(), st_.U.data(), a_,
+                       sqrt_noise_, student, teacher, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+  general_sums_finish(cc_.data(), r);
+  return sums.loss;
 }
 
 // ---- The same sums from the batch kernels, a block of samples at a time. -------------------
@@ -172,46 +135,9 @@ void GeneralStep::move_any(int64_t s) { move_frame(s, st_.K, st_.r, st_.f); }
 
 template <class KD, class RD, class FD>
 void GeneralStep::move_frame(int64_t s, KD K, RD r, FD f) {
-  const int q = f + r;
-  const double step_size = eta_ / static_cast<double>(B_);
-  if (!scratch_)
-    for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
-  // The inputs' parts outside the frame enter as Z_i = sum_b c_bi x_b^perp, r Gaussian
-  // vectors of R^(d-q) with covariance (c^T c) (x) I: coordinates Lc T on r new axes.
-  cholesky_psd(cc_.data(), r, Lc_.data());
-  bartlett_factor({seed_, kStreamReducedGamma}, {seed_, kStreamReducedWishart}, static_cast<uint64_t>(s), r,
-                  dof_, T_.data());
-  for (int i = 0; i < r; ++i)
-    for (int k = 0; k < r; ++k) {
-      double z = 0;
-      for (int l = k; l <= i; ++l) z += Lc_[i * r + l] * T_[l * r + k];
-      Z_[i * r + k] = z;
-    }
-  // New rows: F part in place, the (E, new axes) part in P (r x 2r); then renormalise
-  // and re-express P on an r-dimensional orthonormal frame (only inner products matter).
-  for (int i = 0; i < r; ++i) {
-    double* v = &st_.V[i * q];
-    const double* sv = &sv_[i * q];
-    double nn = 0;
-    for (int e = 0; e < f; ++e) {
-      v[e] -= step_size * sv[e];
-      nn += v[e] * v[e];
-    }
-    double* p = &P_[i * 2 * r];
-    for (int k = 0; k < r; ++k) {
-      p[k] = v[f + k] - step_size * sv[f + k];
-      p[r + k] = -step_size * Z_[i * r + k];
-    }
-    for (int k = 0; k < 2 * r; ++k) nn += p[k] * p[k];
-    if (spherical_) {
-      const double inv = 1.0 / std::sqrt(nn);
-      for (int e = 0; e < f; ++e) v[e] *= inv;
-      for (int k = 0; k < 2 * r; ++k) p[k] *= inv;
-    }
-  }
-  row_lq(P_.data(), r, twice(r), Lnew_.data(), lq_work_.data());
-  for (int i = 0; i < r; ++i)
-    for (int k = 0; k < r; ++k) st_.V[i * q + f + k] = Lnew_[i * r + k];
+  const GeneralMoveParams pm{seed_, eta_ / static_cast<double>(B_), dof_, scratch_, spherical_};
+  const GeneralMoveScratch w{Lc_.data(), T_.data(), Z_.data(), P_.data(), Lnew_.data(), lq_work_.data()};
+  general_move_frame(pm, s, K, r, f, st_.U.data(), st_.V.data(), gU_.data(), sv_.data(), cc_.data(), w);
 }
 
 }  // namespace loradyn

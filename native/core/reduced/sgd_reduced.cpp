@@ -9,6 +9,7 @@
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
+#include "general_ops.hpp"
 #include "general_step.hpp"
 #include "rank1_step.hpp"
 #include "reduced_state.hpp"
@@ -183,21 +184,8 @@ class ReducedSgd {
 
   // m, u, M = W w*^T, Q = W W^T from the frame coordinates (teacher rows = first K axes).
   void record_point(int64_t step) {
-    const int K = st_.K, r = st_.r, q = st_.q, f = st_.f;
-    update_m();
-    for (int j = 0; j < K; ++j)
-      for (int k = 0; k < q; ++k) {
-        double w = k < f ? st_.w0[j * f + k] : 0.0;
-        for (int i = 0; i < r; ++i) w += st_.U[j * r + i] * st_.V[i * q + k];
-        W_[j * q + k] = w;
-      }
-    for (int j = 0; j < K; ++j)
-      for (int k = 0; k < K; ++k) {
-        M_[j * K + k] = W_[j * q + k];
-        double qq = 0;
-        for (int x = 0; x < q; ++x) qq += W_[j * q + x] * W_[k * q + x];
-        Q_[j * K + k] = qq;
-      }
+    general_overlaps(st_.K, st_.r, st_.f, st_.q, st_.w0.data(), st_.V.data(), st_.U.data(), m_.data(), M_.data(),
+                     Q_.data(), W_.data());
     rec_.record(step, static_cast<double>(step) * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
   }
 

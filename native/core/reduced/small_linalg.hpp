@@ -7,6 +7,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../rng/philox.hpp"  // LD_HD
+
 namespace loradyn {
 
 // 2n, known at compile time when n is.
@@ -24,7 +26,7 @@ constexpr double kRankTol = 1e-13;
 // `work` holds (n + 1) * m doubles. A row whose residual is below kRankTol times its norm adds no
 // direction (its L column stays zero).
 template <class N, class M>
-inline void row_lq(const double* P, N n, M m, double* L, double* work) {
+LD_HD void row_lq(const double* P, N n, M m, double* L, double* work) {
   double* E = work;  // orthonormal rows found so far, packed
   double* res = work + n * m;
   int found = 0;
@@ -56,7 +58,7 @@ inline void row_lq(const double* P, N n, M m, double* L, double* work) {
 // Lower-triangular L with L L^T = G for a symmetric PSD G (n x n); a pivot at or below
 // kRankTol times the largest diagonal gives a zero column.
 template <class N>
-inline void cholesky_psd(const double* G, N n, double* L) {
+LD_HD void cholesky_psd(const double* G, N n, double* L) {
   double scale = 0.0;
   for (int i = 0; i < n; ++i) scale = std::fmax(scale, G[i * n + i]);
   for (int i = 0; i < n * n; ++i) L[i] = 0.0;
