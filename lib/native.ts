@@ -219,6 +219,8 @@ export interface BoxMullerAccuracy {
 export interface NativeTesting {
   /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop, 'generic' also its batch kernels. */
   reducedRun(config: object, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord;
+  /** The CUDA backend's general reduced chain (any K, r <= 4) run on the host: its launch arrays, the kernel's per-run function over chunks of `chunk` steps, the replay; one record per seed of config. */
+  reducedGpuEmulated(config: object, chunk: number): NativeRunRecord[];
   /** One run through the plain reference full-d step (the fast step must match it bit for bit). */
   simulateFullReference(config: object, seed: number): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */

@@ -48,6 +48,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                  {"features", VitFeatures},
                                  {"train", VitTrain}}));
   exports.Set("testing", group(env, {{"reducedRun", ReducedRun},
+                                     {"reducedGpuEmulated", ReducedGpuEmulated},
                                      {"simulateFullReference", SimulateFullReference},
                                      {"chiSquare", ChiSquare},
                                      {"simdPaths", SimdPaths},

@@ -8,6 +8,7 @@
 #include "../core/engine/launch_groups.hpp"
 #include "../core/reduced/chain_math_accuracy.hpp"
 #include "../core/reduced/gamma.hpp"
+#include "../core/reduced/general_launch.hpp"
 #include "../core/reduced/sgd_reduced.hpp"
 #include "../core/rng/box_muller_accuracy.hpp"
 #include "../core/rng/gaussian.hpp"
@@ -56,6 +57,19 @@ Napi::Value ReducedRun(const Napi::CallbackInfo& info) {
       loops = ReducedLoops::NoRank1;
     }
     return record_to_js(env, simulate_reduced(job.cfg, seed, RunControl{}, loops));
+  });
+}
+
+Napi::Value ReducedGpuEmulated(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const JobSpec job = read_for(info, Engine::Reduced);
+    const int64_t chunk = Arg::of(info, 1, "chunk").integer(1, int64_t{1} << 40);
+    std::vector<const RunConfig*> cfgs(job.seeds.size(), &job.cfg);
+    std::vector<RunRecord> recs = emulate_reduced_general(cfgs, job.seeds, chunk);
+    Napi::Array out = Napi::Array::New(env, recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) out.Set(static_cast<uint32_t>(i), record_to_js(env, std::move(recs[i])));
+    return out;
   });
 }
 

@@ -7,6 +7,7 @@
 namespace loradyn_addon {
 
 Napi::Value ReducedRun(const Napi::CallbackInfo& info);             // (config, seed, forceGeneral: boolean | 'generic') -> record
+Napi::Value ReducedGpuEmulated(const Napi::CallbackInfo& info);     // (config, chunk) -> records of every seed: the CUDA general chain's logic on the host
 Napi::Value SimulateFullReference(const Napi::CallbackInfo& info);  // (config) -> record of config's first seed
 Napi::Value ChiSquare(const Napi::CallbackInfo& info);              // (seed, dof, count) -> Float64Array
 Napi::Value SimdPaths(const Napi::CallbackInfo& info);              // () -> { available, best }
