@@ -17,6 +17,14 @@
 #define LD_CHAIN_INLINE inline
 #endif
 
+// The base terms also compile for the device (cuda/sgd_reduced_general.cu evaluates the same
+// formulas; erf and the sigmoid are chain_math.hpp's, host-device already).
+#if defined(__CUDACC__)
+#define LD_CHAIN_BASE __host__ __device__ __forceinline__
+#else
+#define LD_CHAIN_BASE LD_CHAIN_INLINE
+#endif
+
 namespace loradyn {
 
 enum class ChainLinkKind { Linear, Relu, Erf, Sigmoid, Tanh, Square, Hermite, General };
@@ -61,26 +69,26 @@ struct ChainLink {
   }
 
   // The base terms.
-  static LD_CHAIN_INLINE void base_linear(double z, double& s, double& ds) {
+  static LD_CHAIN_BASE void base_linear(double z, double& s, double& ds) {
     s = z;
     ds = 1.0;
   }
-  static LD_CHAIN_INLINE void base_relu(double z, double& s, double& ds) {
+  static LD_CHAIN_BASE void base_relu(double z, double& s, double& ds) {
     s = z > 0 ? z : 0.0;
     ds = z > 0 ? 1.0 : 0.0;
   }
-  static LD_CHAIN_INLINE void base_erf(double z, double& s, double& ds) { chain_math::erf_eval<true>(z, s, ds); }
-  static LD_CHAIN_INLINE void base_sigmoid(double z, double& s, double& ds) { chain_math::sigmoid_eval(z, s, ds); }
-  static LD_CHAIN_INLINE void base_tanh(double z, double& s, double& ds) {
+  static LD_CHAIN_BASE void base_erf(double z, double& s, double& ds) { chain_math::erf_eval<true>(z, s, ds); }
+  static LD_CHAIN_BASE void base_sigmoid(double z, double& s, double& ds) { chain_math::sigmoid_eval(z, s, ds); }
+  static LD_CHAIN_BASE void base_tanh(double z, double& s, double& ds) {
     s = std::tanh(z);
     ds = 1 - s * s;
   }
-  static LD_CHAIN_INLINE void base_square(double z, double& s, double& ds) {
+  static LD_CHAIN_BASE void base_square(double z, double& s, double& ds) {
     s = z * z;
     ds = 2 * z;
   }
   // He_k and k He_{k-1} by the three-term recurrence of hermite_values().
-  static LD_CHAIN_INLINE void base_hermite(int k, double z, double& s, double& ds) {
+  static LD_CHAIN_BASE void base_hermite(int k, double z, double& s, double& ds) {
     double prev = 1.0, cur = z;  // He_0, He_1
     for (int n = 1; n < k; ++n) {
       const double next = z * cur - n * prev;
