@@ -117,6 +117,8 @@ const cases: [string, Over, number][] = [
   // The two-layer shape (K = 4, units 3 and 4 at mu = 1) through the batch kernels and the
   // chain's own erf (chain_math.hpp).
   ['erf r2 K4 aligned mu=(0.1,0.1,1,1) B=d/2', { activation: 'erf', d: 60, rank: 2, hidden: 4, pretrained: { kind: 'aligned', mu: [0.1, 0.1, 1, 1] }, u0: 0.05, batch: 30, eta: 0.5, steps: 120 }, 120],
+  // The chain's own sigmoid (chain_math.hpp) in the general loop; eta 1.5 so that the runs escape.
+  ['sigmoid r2 K1 aligned mu=0.3 B=d/2', { activation: 'sigmoid', rank: 2, pretrained: { kind: 'aligned', mu: 0.3 }, u0: 0.05, batch: 100, eta: 1.5, steps: 200 }, 150],
 ];
 const ALPHA = 1e-3;
 
