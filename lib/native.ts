@@ -239,8 +239,10 @@ export interface BoxMullerAccuracy {
 }
 
 export interface NativeTesting {
-  /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop. */
-  reducedRun(config: object, seed: number, forceGeneral: boolean): NativeRunRecord;
+  /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop, 'generic' also its batch kernels. */
+  reducedRun(config: object, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord;
+  /** The CUDA backend's general reduced chain (any K, r <= 4) run on the host: its launch arrays, the kernel's per-run function over chunks of `chunk` steps, the replay; one record per seed of config. */
+  reducedGpuEmulated(config: object, chunk: number): NativeRunRecord[];
   /** One run through the plain reference full-d step (the fast step must match it bit for bit). */
   simulateFullReference(config: object, seed: number): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
@@ -248,6 +250,11 @@ export interface NativeTesting {
   simdPaths(): { available: SimdPath[]; best: SimdPath };
   gaussiansPath(path: SimdPath, seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
   rngAccuracy(samples: number, seed: number): BoxMullerAccuracy;
+  /** The reduced chain's exp, erf and sigmoid (native/core/reduced/chain_math.hpp) against long double: largest errors in ulps. */
+  chainMathAccuracy(samples: number, seed: number): {
+    expUlp: number; erfUlp: number; erfDerivUlp: number; sigmoidUlp: number; sigmoidDerivUlp: number;
+    libmErfUlp: number; arraysMatchScalar: boolean; referenceDigits: number; samples: number;
+  };
   benchGenerator(path: SimdPath, count: number, repeats: number, precision?: GaussianPrecision): { seconds: number; cpuSeconds: number; gaussians: number };
   /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */
   launchGroups(engine: string, configs: object[]): number[][];

@@ -50,11 +50,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                  {"gradient", VitGradient},
                                  {"attentionEntropy", VitAttentionEntropy}}));
   exports.Set("testing", group(env, {{"reducedRun", ReducedRun},
+                                     {"reducedGpuEmulated", ReducedGpuEmulated},
                                      {"simulateFullReference", SimulateFullReference},
                                      {"chiSquare", ChiSquare},
                                      {"simdPaths", SimdPaths},
                                      {"gaussiansPath", GaussiansPath},
                                      {"rngAccuracy", RngAccuracy},
+                                     {"chainMathAccuracy", ChainMathAccuracy},
                                      {"benchGenerator", BenchGenerator},
                                      {"launchGroups", LaunchGroups},
                                      {"injectThreadFailure", InjectThreadFailure}}));
