@@ -45,3 +45,4 @@ export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';
 export * as vit from './vit/index.js';
+export { escapeLaw, lawCdf, escapeLawSchema, QUANTILE_PROBS, type EscapeLaw, type EscapeLawInput, type EscapeLawSpec, type EscapeLawQuantile } from './escape_law.js';

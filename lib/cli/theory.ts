@@ -3,10 +3,12 @@ import { criticalPoints, muGrid, tauCurve, type TheoryPair } from '../theory.js'
 import type { ActivationSpec } from '../config.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { Command } from './command.js';
+import { escapeLawUsage, runEscapeLaw } from './escape_law.js';
 
 const usage =
   'loradyn theory tau --activation NAME [--teacher same|square|NAME] [--mu 0.1,0.5,0.9 | --grid LO:HI:N] [--hermite-rescale] [--json]\n' +
-  '       loradyn theory critical --activation NAME [--teacher ...] [--hermite-rescale] [--grid LO:HI:N] [--tol X] [--json]';
+  '       loradyn theory critical --activation NAME [--teacher ...] [--hermite-rescale] [--grid LO:HI:N] [--tol X] [--json]\n' +
+  '       ' + escapeLawUsage;
 
 function activationArg(v: string): ActivationSpec {
   // A JSON list of Hermite coefficients is accepted too: --activation '[0,1,0,0.5]'.
@@ -96,12 +98,13 @@ async function runCritical(argv: string[]): Promise<number> {
 
 export const theoryCommand: Command = {
   name: 'theory',
-  summary: 'escape-time theory: tau(mu) curves and critical points',
+  summary: 'escape-time theory: tau(mu) curves, critical points, the law of the escape time',
   usage,
   run: async (argv) => {
     const [sub, ...rest] = argv;
     if (sub === 'tau') return runTau(rest);
     if (sub === 'critical') return runCritical(rest);
-    throw new UsageError(sub ? `unknown theory subcommand '${sub}' (known: tau, critical)` : 'missing subcommand (tau or critical)');
+    if (sub === 'escape-law') return runEscapeLaw(rest);
+    throw new UsageError(sub ? `unknown theory subcommand '${sub}' (known: tau, critical, escape-law)` : 'missing subcommand (tau, critical or escape-law)');
   },
 };

@@ -3,6 +3,7 @@
 
 #include "backends.hpp"
 #include "debug_api.hpp"
+#include "escape_law_api.hpp"
 #include "reduced_api.hpp"
 #include "simulate_worker.hpp"
 #include "theory_api.hpp"
@@ -30,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("theoryPotential", Napi::Function::New(env, TheoryPotential));
   exports.Set("theoryExpect", Napi::Function::New(env, TheoryExpect));
   exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
+  exports.Set("theoryEscapeLaw", Napi::Function::New(env, TheoryEscapeLaw));
   exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
   exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
   exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
