@@ -1,11 +1,25 @@
 // `loradyn theory escape-law`: predicted quantiles of the escape step (lib/escape_law.ts).
-import { escapeLaw, type EscapeLaw } from '../escape_law.js';
+import type { Command } from 'commander';
+import type { EscapeLaw } from '../escape_law.js';
 import { ConfigError } from '../errors.js';
-import { parseArgs, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import { action, examples } from './command.js';
 
-export const escapeLawUsage =
-  'loradyn theory escape-law --activation NAME [--teacher same|square|NAME] --mu M --d D --batch B --eta E\n' +
-  '       [--threshold 0.5] [--loss-threshold F] [--noise X] [--u0 X] [--hermite-rescale] [--no-noise-drift] [--json]';
+interface LawOptions {
+  activation: string;
+  teacher: string;
+  mu: string;
+  d: string;
+  batch: string;
+  eta: string;
+  threshold?: string;
+  lossThreshold?: string;
+  noise?: string;
+  u0?: string;
+  hermiteRescale?: boolean;
+  noiseDrift?: boolean;
+  json?: boolean;
+}
 
 const OPTION: Record<string, string> = { lossThreshold: 'loss-threshold', hermiteRescale: 'hermite-rescale', noiseDrift: 'no-noise-drift' };
 
@@ -37,27 +51,22 @@ export function escapeLawJson(law: EscapeLaw): Record<string, unknown> {
   return { quantiles: q, lossQuantiles: lq, ...rest, zetaQuantiles: Object.fromEntries(quantiles.map((x) => [qKey(x.p), x.zeta])) };
 }
 
-export async function runEscapeLaw(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, {
-    values: ['activation', 'teacher', 'mu', 'd', 'batch', 'eta', 'threshold', 'loss-threshold', 'noise', 'u0'],
-    booleans: ['hermite-rescale', 'no-noise-drift', 'json'],
-  });
-  if (a.positional.length) throw new UsageError(`unexpected argument ${a.positional[0]}`);
-  for (const k of ['activation', 'mu', 'd', 'batch', 'eta']) if (a.values[k] === undefined) throw new UsageError(`--${k} is required`);
-  const t = a.values.teacher ?? 'same';
+async function runEscapeLaw(o: LawOptions): Promise<number> {
+  const { escapeLaw } = await import('../escape_law.js');
+  const t = o.teacher;
   const spec = {
-    activation: activationArg(a.values.activation!),
+    activation: activationArg(o.activation),
     teacher: t === 'same' || t === 'square' ? t : activationArg(t),
-    mu: num(a.values.mu, 'mu')!,
-    d: num(a.values.d, 'd')!,
-    batch: num(a.values.batch, 'batch')!,
-    eta: num(a.values.eta, 'eta')!,
-    threshold: num(a.values.threshold, 'threshold'),
-    lossThreshold: num(a.values['loss-threshold'], 'loss-threshold') ?? null,
-    noise: num(a.values.noise, 'noise'),
-    u0: num(a.values.u0, 'u0') ?? null,
-    hermiteRescale: a.flags.has('hermite-rescale'),
-    noiseDrift: !a.flags.has('no-noise-drift'),
+    mu: num(o.mu, 'mu')!,
+    d: num(o.d, 'd')!,
+    batch: num(o.batch, 'batch')!,
+    eta: num(o.eta, 'eta')!,
+    threshold: num(o.threshold, 'threshold'),
+    lossThreshold: num(o.lossThreshold, 'loss-threshold') ?? null,
+    noise: num(o.noise, 'noise'),
+    u0: num(o.u0, 'u0') ?? null,
+    hermiteRescale: Boolean(o.hermiteRescale),
+    noiseDrift: o.noiseDrift !== false,
   };
   let law: EscapeLaw;
   try {
@@ -67,7 +76,7 @@ export async function runEscapeLaw(argv: string[]): Promise<number> {
       throw new UsageError(e.issues.map((i) => { const f = i.path.split('.')[0]!; return `${f && f !== 'escapeLaw' ? `--${OPTION[f] ?? f}: ` : ''}${i.message}`; }).join('; '));
     throw e;
   }
-  if (a.flags.has('json')) {
+  if (o.json) {
     process.stdout.write(JSON.stringify(escapeLawJson(law)) + '\n');
     return 0;
   }
@@ -85,4 +94,29 @@ export async function runEscapeLaw(argv: string[]): Promise<number> {
   if (law.reason) out.write(`note: ${law.reason}\n`);
   for (const w of law.warnings) out.write(`warning: ${w}\n`);
   return 0;
+}
+
+/** Declares `theory escape-law` under the theory command. */
+export function configureEscapeLaw(theory: Command): void {
+  const cmd = theory
+    .command('escape-law')
+    .description('the law of the escape time: predicted quantiles q10 ... q90 of the first step with |m| >= threshold (rank 1, aligned w0 = mu w*; derivation in native/core/theory/escape_law.md)')
+    .requiredOption('--activation <name>', "student link: linear, relu, erf, sigmoid, tanh, he<k>, sums, or Hermite coefficients '[c0,c1,...]'")
+    .option('--teacher <link>', 'teacher link: same, square or any activation', 'same')
+    .requiredOption('--mu <x>', 'pre-training strength in [0, 1]')
+    .requiredOption('--d <n>', 'input dimension (>= 3)')
+    .requiredOption('--batch <n>', 'batch size B (>= 1)')
+    .requiredOption('--eta <x>', 'learning rate (before the Hermite rescale)')
+    .option('--threshold <x>', 'escape threshold on |m|, in (0, 1)', '0.5')
+    .option('--loss-threshold <f>', 'also predict the first step with L - noise/2 <= f (L0 - noise/2), f in (0, 1)')
+    .option('--noise <x>', 'label-noise variance', '0')
+    .option('--u0 <x>', 'initial u (default 1/d^2)')
+    .option('--hermite-rescale', "the paper's eta / (k! k) for Hermite links")
+    .option('--no-noise-drift', "leave SGD's O(eta d / B) drift out of the nonlinear part (the pure flow)")
+    .option('--json', 'print JSON: quantiles {q10 ... q90}, lossQuantiles, and the law\'s parts');
+  examples(cmd, [
+    ['loradyn theory escape-law --activation erf --mu 0.4 --d 1000 --batch 500 --eta 0.2', 'quantiles of the escape step at the paper\'s settings'],
+    ['loradyn theory escape-law --activation he3 --mu 0.2 --d 1000 --batch 500 --eta 0.2 --hermite-rescale --loss-threshold 0.5 --json', '|m| escapes, the loss does not (below mu_c)'],
+  ]);
+  cmd.action(action((o: LawOptions) => runEscapeLaw(o)));
 }
