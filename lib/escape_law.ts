@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { activationSchema, type ActivationSpec } from './config.js';
 import { ConfigError } from './errors.js';
-import { loadNative } from './native.js';
+import { loadNative, nativeAwait, nativeCall } from './native.js';
 
 export const QUANTILE_PROBS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
@@ -76,13 +76,6 @@ export interface EscapeLaw {
   warnings: string[];
 }
 
-interface EscapeLawNative {
-  theoryEscapeLaw(spec: EscapeLawSpec): Promise<Omit<EscapeLaw, 'spec'>>;
-}
-
-/** Field names the core uses in its messages, mapped to this API's names. */
-const FIELDS = ['mu', 'd', 'batch', 'eta', 'threshold', 'lossThreshold', 'probs', 'u0', 'noise', 'activation', 'teacher'];
-
 /**
  * Predicted quantiles of the escape step of rank-1 aligned spherical LoRA under one-pass SGD.
  * Rejects with ConfigError naming the offending field.
@@ -93,15 +86,8 @@ export async function escapeLaw(input: EscapeLawInput): Promise<EscapeLaw> {
   if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message })));
   const spec = r.data;
   const probs = [...spec.probs].sort((a, b) => a - b);
-  try {
-    const out = await (loadNative() as unknown as EscapeLawNative).theoryEscapeLaw({ ...spec, probs });
-    return { spec: { ...spec, probs }, ...out };
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /^([a-zA-Z.]+): (.*)$/s.exec(msg);
-    const path = m && FIELDS.includes(m[1]!.replace(/^spec\./, '')) ? m[1]!.replace(/^spec\./, '') : m?.[1]?.startsWith('activation') ? 'activation' : 'escapeLaw';
-    throw new ConfigError([{ path, message: m && path !== 'escapeLaw' ? m[2]! : msg }]);
-  }
+  const out = (await nativeAwait(nativeCall(() => loadNative().theory.escapeLaw({ ...spec, probs })))) as Omit<EscapeLaw, 'spec'>;
+  return { spec: { ...spec, probs }, ...out };
 }
 
 /** Predicted P(escape step <= n) by interpolating the predicted quantiles in log steps (for plots and tests). */

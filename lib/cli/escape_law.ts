@@ -102,7 +102,7 @@ export function configureEscapeLaw(theory: Command): void {
     .command('escape-law')
     .description('the law of the escape time: predicted quantiles q10 ... q90 of the first step with |m| >= threshold (rank 1, aligned w0 = mu w*; derivation in native/core/theory/escape_law.md)')
     .requiredOption('--activation <name>', "student link: linear, relu, erf, sigmoid, tanh, he<k>, sums, or Hermite coefficients '[c0,c1,...]'")
-    .option('--teacher <link>', 'teacher link: same, square or any activation', 'same')
+    .option('--teacher <link>', 'same, square or any activation', 'same')
     .requiredOption('--mu <x>', 'pre-training strength in [0, 1]')
     .requiredOption('--d <n>', 'input dimension (>= 3)')
     .requiredOption('--batch <n>', 'batch size B (>= 1)')

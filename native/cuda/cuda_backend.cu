@@ -378,7 +378,6 @@ bool reduced_supported(const RunConfig& cfg, std::string* why) {
 std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
   check_group(Engine::Reduced, jobs);
   for (const RunJob* j : jobs) {
-    check_reduced_config(j->cfg);
     std::string why;
     if (!reduced_supported(j->cfg, &why)) throw std::invalid_argument(why);
   }
@@ -518,7 +517,6 @@ class CudaBackend final : public Backend {
   }
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
                              const RunControl& ctl) override {
-    validate_config(cfg);
     if (!supports(e))
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();
@@ -532,7 +530,6 @@ class CudaBackend final : public Backend {
   // few seeds per point fills the device instead of launching a handful of blocks per point.
   std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
                                                const RunControl& ctl) override {
-    for (const RunJob& j : jobs) validate_config(j.cfg);
     if (!supports(e))
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();

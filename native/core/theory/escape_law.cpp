@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "../model/config_issue.hpp"
 #include "../ode/dopri5.hpp"
 #include "gradient_noise.hpp"
 #include "loss_model.hpp"
@@ -19,7 +20,7 @@ std::string fmt(const char* f, double x) {
 }
 
 void check(bool ok, const std::string& field, const std::string& what) {
-  if (!ok) throw std::invalid_argument(field + ": " + what);
+  if (!ok) throw ConfigInvalid(field, what);
 }
 
 void validate(const EscapeLawSpec& s) {

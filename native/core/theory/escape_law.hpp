@@ -52,8 +52,8 @@ struct EscapeLaw {
   std::vector<std::string> warnings;
 };
 
-// Throws std::invalid_argument naming the field ("mu", "d", "batch", "eta", "threshold",
-// "lossThreshold", "probs", "u0") when an input is out of range.
+// Throws ConfigInvalid naming the field ("mu", "d", "batch", "eta", "threshold",
+// "lossThreshold", "probs", "u0", "noise") when an input is out of range.
 EscapeLaw escape_law(const EscapeLawSpec& spec);
 
 // P(|Z| >= z) for Z ~ N(mean, sd^2), and its inverse in z for a tail probability p in (0, 1).
