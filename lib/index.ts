@@ -40,7 +40,7 @@ export { runSweep, type SweepReport } from './experiments/runner.js';
 export { ResultStore, StoreError, STORE_SCHEMA_VERSION, type StoredRun, type StoreOptions, type QuarantinedFile } from './experiments/store.js';
 export { verifyStoredRun, verifyRunJson, runJsonSchema, storedRunSchema, runChecks, type RunCheck, type Verdict } from './experiments/run_schema.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
-export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, perLogD, type Passage, type EscapeSummary } from './experiments/escape_stats.js';
+export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, paperWindowMetricDense, perLogD, type Passage, type EscapeSummary, type DenseWindowMetric } from './experiments/escape_stats.js';
 export { loadSettings, settingRows, runsCsv } from './experiments/results.js';
 export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
