@@ -14,7 +14,8 @@ import { printTable, runPeer, writeResults } from './harness.js';
 
 interface NumericsRow { file: string; teacher?: 'matched' | 'square'; activation?: string; status: string; mu?: number[]; steps?: number[]; std?: number[] | null }
 interface TheoryRow { file: string; teacher: 'matched' | 'square'; status: string; mu?: number[]; curves?: Record<string, (number | null)[]>; meta?: Record<string, unknown> }
-interface Peer { numerics: NumericsRow[]; theory: TheoryRow[]; reluSeries: { mu: number[]; curves: Record<string, (number | null)[]> }; series: { activation: string; mu: number; kmax: number; k0: boolean; A: number; B: number }[]; numpy: string }
+interface SquareK0 { activation: string; file: string; mu: number[]; stored: (number | null)[]; exact: (number | null)[]; withoutK0: (number | null)[] }
+interface Peer { numerics: NumericsRow[]; theory: TheoryRow[]; reluSeries: { mu: number[]; curves: Record<string, (number | null)[]> }; series: { activation: string; mu: number; kmax: number; k0: boolean; A: number; B: number }[]; squareK0: SquareK0[] | null; numpy: string }
 
 /** Their names -> a loradyn activation and whether the paper's eta / (k! k) rescale applies. */
 function link(name: string): { activation: string; hermite: boolean } | null {
@@ -73,6 +74,28 @@ async function reluSeriesTable(peer: Peer) {
   return { file: th.file, maxRelDevFromSeries: Object.fromEntries(names.map((n) => [n, maxDev(n)])), rows };
 }
 
+/**
+ * The squared teacher with He_k links: their stored tau against the exact one and against the
+ * exact A, B with the k = 0 term of B's second sum (-sigma_0 sbar_0 / mu^2) left out, as their
+ * notebook's sum starts at k = 1. Polynomial links make the series finite, so this isolates
+ * the dropped term. Below mu = 0.1 their series loses digits to cancellation (1 / mu^(2k+2)).
+ */
+function squareK0Table(peer: Peer) {
+  if (!peer.squareK0) return null;
+  const rows: (string | number)[][] = [];
+  const out = [];
+  for (const r of peer.squareK0) {
+    const idx = r.mu.map((m, i) => i).filter((i) => r.mu[i]! >= 0.1 && r.stored[i] && r.exact[i] && r.withoutK0[i]);
+    const dev = (a: (number | null)[]) => Math.max(...idx.map((i) => Math.abs(r.stored[i]! / a[i]! - 1)));
+    const ratios = idx.map((i) => r.stored[i]! / r.exact[i]!);
+    const o = { activation: r.activation, points: idx.length, medianStoredOverExact: median(ratios), maxDevFromExact: dev(r.exact), maxDevWithoutK0: dev(r.withoutK0) };
+    out.push(o);
+    rows.push([r.activation, idx.length, o.medianStoredOverExact.toFixed(4), o.maxDevFromExact.toExponential(2), o.maxDevWithoutK0.toExponential(2)]);
+  }
+  printTable("Squared teacher, He_k links, mu >= 0.1: their stored tau against the exact tau and against the exact A, B without the k = 0 term of B", ['link', 'points', 'stored / exact (median)', 'max |stored / exact - 1|', 'max |stored / (without k = 0) - 1|'], rows);
+  return out;
+}
+
 /** The exact window metric for loradyn at the authors' settings, on dense reduced-chain records. */
 async function numericsTable(peer: Peer, seeds: number, quick: boolean) {
   const rows: (string | number)[][] = [];
@@ -118,8 +141,9 @@ export async function benchAuthorsData(repo: string, seeds = 18, quick = false, 
   printTable("Files read from the authors' repository", ['file', 'status'], [...peer.numerics, ...peer.theory].map((f) => [f.file, f.status]));
   const theory = await theoryTables(peer);
   const relu = await reluSeriesTable(peer);
+  const squareK0 = squareK0Table(peer);
   const numerics = skipSim ? null : await numericsTable(peer, seeds, quick);
-  return { files: [...peer.numerics, ...peer.theory].map((f) => ({ file: f.file, status: f.status })), theory, relu, numerics, numpy: peer.numpy };
+  return { files: [...peer.numerics, ...peer.theory].map((f) => ({ file: f.file, status: f.status })), theory, relu, squareK0, numerics, numpy: peer.numpy };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -184,13 +184,50 @@ def relu_series_curves(mus):
     return out
 
 
+def _he(k, x, der=0):
+    c = np.zeros(k + 1)
+    c[k] = 1.0
+    return np.polynomial.hermite_e.hermeval(x, np.polynomial.hermite_e.hermeder(c, der) if der else c)
+
+
+def square_teacher_k0(root):
+    """Polynomial links with the squared teacher: exact A, B (Gauss-Hermite, exact for
+    polynomials) with and without the k = 0 term of B's second sum, -sigma_0 sbar_0 / mu^2,
+    against the stored curves (the notebook's eta / (k! k) rescale on both)."""
+    rel = "Jupyter_Notebok/t_exit_activations_icml_sqteacher.npz"
+    p = os.path.join(root, rel)
+    if status(p) != "ok":
+        return None
+    zf = np.load(p, allow_pickle=True)
+    names = [str(n) for n in zf["names"].tolist()]
+    mus = zf["mu_vals"]
+    z, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+    out = []
+    for k in (2, 6, 10, 14):
+        if f"He{k}" not in names:
+            continue
+        stored = zf["T"][names.index(f"He{k}")]
+        resc = math.factorial(k) * k
+        rows = []
+        for j, mu in enumerate(mus):
+            X = mu * z
+            s, t = _he(k, X), _he(k, z) ** 2
+            A = -np.sum(w * (s - t) * _he(k, X, 1) * z)
+            B = -np.sum(w * (_he(k, X, 1) ** 2 + (s - t) * _he(k, X, 2)))
+            B_nok0 = B - np.sum(w * t) * np.sum(w * X * _he(k, X, 1)) / mu ** 2
+            rows.append((float(mu), float(stored[j]), tau_of(A / resc, B / resc), tau_of(A / resc, B_nok0 / resc)))
+        out.append({"activation": f"he{k}", "file": rel, "mu": [r[0] for r in rows], "stored": [r[1] for r in rows], "exact": [r[2] for r in rows], "withoutK0": [r[3] for r in rows]})
+    return out
+
+
 def main():
     root = sys.argv[1]
     if not os.path.isdir(root):
         sys.exit(f"not a directory: {root} (clone the authors' repository there)")
     theory = read_theory(root)
     grid = next((t["mu"] for t in theory if t["status"] == "ok" and "relu" in t.get("curves", {}) and t["teacher"] == "matched"), [0.1, 0.5, 0.9])
-    print(json.dumps({"numerics": read_numerics(root), "theory": theory, "series": series_check(), "reluSeries": {"mu": grid, "curves": relu_series_curves(grid)}, "numpy": np.__version__}))
+    print(json.dumps({"numerics": read_numerics(root), "theory": theory, "series": series_check(), "reluSeries": {"mu": grid, "curves": relu_series_curves(grid)}, "squareK0": square_teacher_k0(root), "numpy": np.__version__}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ export interface Series {
   kind: 'line' | 'band' | 'points';
   data: XY[];
   dashed?: boolean;
+  /** points: drawn as rings instead of filled dots (a second measure beside the first). */
+  hollow?: boolean;
 }
 
 export interface Axis {
@@ -59,7 +61,7 @@ function layerFor(p: Panel, color: Record<string, unknown>): object[] {
       layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, ...(s.dashed ? { strokeDash: [5, 3] } : {}) }, encoding: { x, y, color } });
     } else {
       layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y, color } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : 36 }, encoding: { x, y, color } });
     }
   }
   return layers;

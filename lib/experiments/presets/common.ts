@@ -8,6 +8,7 @@ import { renderFigure, type Figure } from '../../plots/render.js';
 import type { Table } from '../../report/html.js';
 import { summarizeEscapes, paperWindowMetric, type EscapeSummary } from '../escape_stats.js';
 import { passages } from '../results.js';
+import { escapedWithoutLoss, lossProgressPassages } from '../loss_progress.js';
 import { runSweep } from '../runner.js';
 import type { StoredRun } from '../store.js';
 import { expandSweep, type ExpandedSweep, type SweepSpec } from '../sweep.js';
@@ -91,7 +92,7 @@ export interface EscapeCurveResult {
   figure: Figure;
   table: Table;
   configs: { name: string; value: unknown }[];
-  rows: { activation: string; mu: number; sim: EscapeSummary; simPerLogD: number | null; odePerLogD: number | null; theoryHalfTau: number | null; windowMetric: number | null; law?: LawBand | null }[];
+  rows: { activation: string; mu: number; sim: EscapeSummary; simPerLogD: number | null; odePerLogD: number | null; theoryHalfTau: number | null; windowMetric: number | null; law?: LawBand | null; lossSim: EscapeSummary; lossPerLogD: number | null; mOnly: number }[];
   /** SGD runs per (activation, mu), for dynamics panels. */
   runs: Map<string, StoredRun[]>;
   ode: Map<string, StoredRun>;
@@ -165,6 +166,7 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
     const odeXY: XY[] = [];
     const outer: XY[] = [];
     const inner: XY[] = [];
+    const lossXY: XY[] = [];
     const laws = o.kind === 'misaligned' ? o.mus.map(() => null) : await Promise.all(o.mus.map((mu) => lawBand(a, o.teacher ?? 'same', mu, o.d, o.batch, o.eta, o.hermiteRescale ?? false)));
     o.mus.forEach((mu, j) => {
       const rs = runs.get(key(a, mu)) ?? [];
@@ -177,7 +179,11 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const avg = rs.length ? meanAbs(rs) : null;
       const wm = avg ? paperWindowMetric(avg.step, avg.value, mu) : null;
       const law = laws[j] ?? null;
-      rows.push({ activation: label, mu, sim: s, simPerLogD: per(s.median), odePerLogD: odePer, theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null, windowMetric: wm ? wm.mean : null, law });
+      // Progress by loss beside |m|: runs that escape by |m| with the loss not halved are flagged.
+      const ls = summarizeEscapes(lossProgressPassages(rs), { seed: 1 + j, resamples: 1000 });
+      const mOnly = escapedWithoutLoss(rs);
+      rows.push({ activation: label, mu, sim: s, simPerLogD: per(s.median), odePerLogD: odePer, theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null, windowMetric: wm ? wm.mean : null, law, lossSim: ls, lossPerLogD: per(ls.median), mOnly });
+      lossXY.push({ x: mu, y: per(ls.median) });
       if (law) {
         outer.push({ x: mu, y: null, lo: per(law.q10), hi: per(law.q90) });
         inner.push({ x: mu, y: null, lo: per(law.q25), hi: per(law.q75) });
@@ -186,17 +192,18 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       odeXY.push({ x: mu, y: odePer });
     });
     series.push({ name: label, kind: 'points', data: sim });
+    series.push({ name: label, kind: 'points', hollow: true, data: lossXY });
     series.push({ name: label, kind: 'line', data: odeXY });
     if (theory) series.push({ name: label, kind: 'line', dashed: true, data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
     // The escape law's quantile bands, q10-q90 and q25-q75 (the two overlap, darker inside).
     if (outer.length) series.push({ name: label, kind: 'band', data: outer }, { name: label, kind: 'band', data: inner });
   }
   const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true }, series };
-  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2; bands: law q10-90, q25-75' }));
+  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD |m| >= 0.5; rings: SGD loss halved; solid: ODE; dashed: tau/2; bands: law q10-90, q25-75' }));
   const table: Table = {
-    title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d})`,
-    columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'escape law median [q10, q90] (steps)', 'paper window metric (steps)'],
-    rows: rows.map((r) => [r.activation, r.mu, r.sim.runs, `${r.sim.escaped}`, r.sim.median, `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`, fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`, fmt(r.simPerLogD, 3), fmt(r.odePerLogD, 3), fmt(r.theoryHalfTau, 3), lawCell(r.law), fmt(r.windowMetric, 0)]),
+    title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d}; loss halved: first step with L - noise/2 <= (L(0) - noise/2) / 2, on the record grid; flagged runs count as escapes by |m| alone)`,
+    columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'escape law median [q10, q90] (steps)', 'paper window metric (steps)', 'loss halved: escaped, KM median (steps)', 'flag: |m| escaped, loss not halved'],
+    rows: rows.map((r) => [r.activation, r.mu, r.sim.runs, `${r.sim.escaped}`, r.sim.median, `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`, fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`, fmt(r.simPerLogD, 3), fmt(r.odePerLogD, 3), fmt(r.theoryHalfTau, 3), lawCell(r.law), fmt(r.windowMetric, 0), `${r.lossSim.escaped}, ${r.lossSim.median ?? '-'}`, r.mOnly ? `${r.mOnly} of ${r.sim.runs} runs` : '']),
   };
   return { figure, table, configs: [...odeSweeps, ...sgdSweeps].map((s) => ({ name: s.name, value: s.spec })), rows, runs, ode };
 }
