@@ -93,6 +93,12 @@ export const recordSchema = z
       .nullable()
       .optional()
       .transform((v) => v ?? undefined),
+    /**
+     * Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what
+     * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
+     * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
+     */
+    dense: z.number().int('dense must be an integer in [1, 1e8]').min(1, 'dense must be an integer in [1, 1e8]').max(1e8, 'dense must be an integer in [1, 1e8]').optional(),
   })
   .strict();
 
@@ -137,10 +143,15 @@ export function fullRunBytes(c: Config): number {
   return 8 * d * (2 * rank + 2 * hidden + 2);
 }
 
+/** Record points of one run: the log grid plus, with record.dense, every step up to it. */
+export function recordPoints(c: Config): number {
+  return c.record.points + Math.min(c.record.dense ?? 0, c.train.steps);
+}
+
 /** Bytes of the recorded trajectories of all runs. */
 export function recordBytes(c: Config): number {
   const { rank, hidden } = c.model;
-  return 8 * c.record.points * (2 * rank * hidden + 2 * hidden * hidden + 4) * seedList(c).length;
+  return 8 * recordPoints(c) * (2 * rank * hidden + 2 * hidden * hidden + 4) * seedList(c).length;
 }
 
 /** Memory a call may use: three quarters of this machine's RAM (override with LORADYN_MAX_BYTES). */
@@ -164,10 +175,17 @@ function memoryIssues(c: Config, threads: number): ConfigIssue[] {
       message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
     });
   else if (state + rec > limit)
-    out.push({
-      path: 'record.points',
-      message: `the recorded trajectories need about ${gib(rec)} GiB (record.points x seeds), more than the ${gib(limit)} GiB allowed; lower record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
-    });
+    out.push(
+      c.record.dense
+        ? {
+            path: 'record.dense',
+            message: `recording every step up to ${Math.min(c.record.dense, c.train.steps)} needs about ${gib(rec)} GiB (record.dense x seeds x ${8 * (2 * c.model.rank * c.model.hidden + 2 * c.model.hidden * c.model.hidden + 4)} bytes), more than the ${gib(limit)} GiB allowed; lower record.dense or the number of seeds, or raise LORADYN_MAX_BYTES`,
+          }
+        : {
+            path: 'record.points',
+            message: `the recorded trajectories need about ${gib(rec)} GiB (record.points x seeds), more than the ${gib(limit)} GiB allowed; lower record.points or the number of seeds, or raise LORADYN_MAX_BYTES`,
+          },
+    );
   return out;
 }
 

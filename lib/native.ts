@@ -123,6 +123,8 @@ export interface NativeTheory {
   potential(mu: number, g: number[]): Float64Array;
   expect(f: NativeGaussOperand, g: NativeGaussOperand, cov: number[], mode: string): number;
   odeRhs(config: object, system: 'rank1' | 'general', y: number[]): { dy: Float64Array; y0: Float64Array };
+  /** The law of the escape time (lib/escape_law.ts types the spec and the result). */
+  escapeLaw(spec: object): Promise<unknown>;
 }
 
 // ---- vit (lib/vit) ----

@@ -6,7 +6,7 @@ export interface RunResult {
   seed: number;
   rank: number;
   hidden: number;
-  /** Record points: step index (log-spaced, plus 0 and the last step). */
+  /** Record points: step index (log-spaced, plus 0 and the last step; every step up to record.dense when set). */
   step: Float64Array;
   /** t = step x eta (effective eta, after any Hermite rescale). */
   t: Float64Array;

@@ -27,6 +27,8 @@ export interface Series {
    * (solid, dashed), one for markers. Series without a key add nothing to it.
    */
   key?: string;
+  /** points: drawn as rings instead of filled dots (a second measure beside the first). */
+  hollow?: boolean;
 }
 
 /** An axis: title, log or linear, optional fixed domain and tick format. */
@@ -98,7 +100,7 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
       layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false), ...dash(s) } });
     } else {
       layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(1, 0.15) } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: true, size: s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) } });
     }
   }
   if (layers.length)

@@ -91,6 +91,7 @@ JobSpec read_job(const Arg& config) {
   c.record.final_state = r["final"].boolean_or(false);
   c.record.stop_at = r["stopAt"].number_or(0.0);
   if (!r["stopAt"].missing() && !(c.record.stop_at > 0)) r["stopAt"].fail("must be in (0, 1] or null");
+  c.record.dense = r["dense"].integer_or(0, 1, 100000000);
   const Arg e = config["engine"];
   try {
     job.engine = parse_engine(e.string());

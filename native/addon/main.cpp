@@ -38,7 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                     {"topCoefficient", TheoryTopCoefficient},
                                     {"potential", TheoryPotential},
                                     {"expect", TheoryExpect},
-                                    {"odeRhs", TheoryOdeRhs}}));
+                                    {"odeRhs", TheoryOdeRhs},
+                                    {"escapeLaw", TheoryEscapeLaw}}));
   exports.Set("vit", group(env, {{"layout", VitLayout},
                                  {"init", VitInit},
                                  {"forward", VitForward},

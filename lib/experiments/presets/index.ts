@@ -9,6 +9,7 @@ import { twoLayer } from './two_layer.js';
 import { scaling } from './scaling.js';
 import { curriculum } from './curriculum.js';
 import { vitPreset } from './vit.js';
+import { whenItHurts } from './when_it_hurts.js';
 
 /** Every preset, in the order `loradyn reproduce --list` shows them. */
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset];
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset, whenItHurts];

@@ -40,6 +40,7 @@ struct RecordConfig {
   std::vector<double> thresholds{0.5};
   bool final_state = false;  // also return U, V, the teacher rows and w0 at the end
   double stop_at = 0;        // > 0: a run ends at the first step with max |m_ij| >= stop_at
+  int64_t dense = 0;         // > 0: also record every step from 0 to min(dense, steps)
 };
 
 struct RunConfig {

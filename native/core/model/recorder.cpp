@@ -8,7 +8,7 @@
 namespace loradyn {
 
 Recorder::Recorder(const RunConfig& cfg, uint64_t seed)
-    : cfg_(cfg), readout_(committee_readout(cfg.model)), grid_(log_step_grid(cfg.train.steps, cfg.record.points)) {
+    : cfg_(cfg), readout_(committee_readout(cfg.model)), grid_(log_step_grid(cfg.train.steps, cfg.record.points, cfg.record.dense)) {
   rec_.seed = seed;
   rec_.rank = cfg.model.rank;
   rec_.hidden = cfg.model.hidden;
