@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { dropUnsetPractice, optimizerDoubles, practiceIssues } from './practice_config.js';
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
 
@@ -37,6 +38,36 @@ export const pretrainedSchema = z
   })
   .strict();
 
+// The practitioners' options (SPEC 7.1; docs/practice.md). Each is absent from the filled-in
+// config when it is unset or set to its default ("sgd", 0, 1, "lora"), so a config that does
+// not use them keeps its hash and its results, and two spellings of one run share one hash.
+const beta01 = z.number({ error: 'must be a number in [0, 1)' }).min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
+
+/** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
+export const optimizerSchema = z
+  .preprocess(
+    (v) => (v === 'sgd' ? { kind: 'sgd' } : v),
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('sgd') }).strict(),
+        z.object({ kind: z.literal('momentum'), beta: beta01.default(0.9) }).strict(),
+        z
+          .object({
+            kind: z.literal('adam'),
+            beta1: beta01.default(0.9),
+            beta2: beta01.default(0.999),
+            eps: z.number({ error: 'must be a finite number > 0' }).gt(0, 'must be a finite number > 0').refine(Number.isFinite, 'must be a finite number > 0').default(1e-8),
+          })
+          .strict(),
+      ],
+      { error: 'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }' },
+    ),
+  )
+  .optional()
+  .transform((v) => (v === undefined || v.kind === 'sgd' ? undefined : v));
+export type OptimizerSpec = Exclude<z.output<typeof optimizerSchema>, undefined>;
+
 export const modelSchema = z
   .object({
     activation: activationSchema.default('linear'),
@@ -55,6 +86,11 @@ export const modelSchema = z
       .object({ u: z.array(finite('init.u entry')).optional(), v: z.array(finite('init.v entry')).optional() })
       .strict()
       .optional(),
+    /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
+    adapter: z
+      .enum(['lora', 'full'], { error: 'adapter must be "lora" or "full"' })
+      .optional()
+      .transform((v) => (v === 'lora' ? undefined : v)),
   })
   .strict();
 
@@ -68,6 +104,21 @@ export const trainSchema = z
       .default(0.2),
     steps: int('steps', 0, 2 ** 52).default(10000),
     hermiteRescale: z.boolean().default(false),
+    optimizer: optimizerSchema,
+    /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
+    weightDecay: z
+      .number({ error: 'must be a finite number >= 0' })
+      .min(0, 'must be a finite number >= 0')
+      .refine(Number.isFinite, 'must be a finite number >= 0')
+      .optional()
+      .transform((v) => (v === 0 ? undefined : v)),
+    /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
+    lrRatio: z
+      .number({ error: 'must be a finite number > 0' })
+      .gt(0, 'must be a finite number > 0')
+      .refine(Number.isFinite, 'must be a finite number > 0')
+      .optional()
+      .transform((v) => (v === 1 ? undefined : v)),
   })
   .strict();
 
@@ -91,6 +142,14 @@ export const recordSchema = z
       .nullable()
       .optional()
       .transform((v) => v ?? undefined),
+    /**
+     * Fractions f in (0, 1): per run, the first step at which the population loss minus the
+     * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
+     */
+    lossThresholds: z
+      .array(z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'))
+      .optional()
+      .transform((v) => (v === undefined || v.length === 0 ? undefined : v)),
   })
   .strict();
 
@@ -131,7 +190,7 @@ export function muList(c: Config): number[] {
 /** Bytes one full-d run holds at once (teacher, w0, V, its update, one input). */
 export function fullRunBytes(c: Config): number {
   const { d, rank, hidden } = c.model;
-  return 8 * d * (2 * rank + 2 * hidden + 2);
+  return 8 * d * (2 * rank + 2 * hidden + 2) + 8 * optimizerDoubles(c);
 }
 
 /** Bytes of the recorded trajectories of all runs. */
@@ -168,6 +227,7 @@ function crossChecks(c: Config, threads: number): ConfigIssue[] {
   if (m.init?.v && m.init.v.length !== m.rank * m.d)
     out.push({ path: 'model.init.v', message: `must hold rank x d = ${m.rank * m.d} numbers` });
   for (const th of c.record.thresholds) if (!Number.isFinite(th)) out.push({ path: 'record.thresholds', message: 'must be finite' });
+  out.push(...practiceIssues(c));
   const limit = memoryLimit();
   const concurrent = Math.max(1, Math.min(threads, seedList(c).length));
   const gib = (b: number) => (b / 2 ** 30).toFixed(1);
@@ -176,7 +236,7 @@ function crossChecks(c: Config, threads: number): ConfigIssue[] {
   if (state > limit)
     out.push({
       path: 'model.d',
-      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
+      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run, plus any optimizer buffers), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
     });
   else if (state + rec > limit)
     out.push({
@@ -205,7 +265,7 @@ export function parseConfig(input: unknown, threads = os.availableParallelism())
   if (!r.success) throw new ConfigError(zodIssues(r.error));
   const issues = crossChecks(r.data, threads);
   if (issues.length) throw new ConfigError(issues);
-  return r.data;
+  return dropUnsetPractice(r.data);
 }
 
 /** Canonical JSON: keys sorted at every level, so equal configs give equal strings. */

@@ -3,6 +3,7 @@
 import { canonicalJson, type Config } from '../config.js';
 import { perLogD, summarizeEscapes, type EscapeSummary, type Passage } from './escape_stats.js';
 import type { ResultStore, StoredRun } from './store.js';
+import { practiceLabel } from '../practice_config.js';
 
 export interface Setting {
   key: string;
@@ -36,6 +37,11 @@ export function loadSettings(store: ResultStore, hashes = store.hashes()): Setti
 
 export function passages(runs: StoredRun[], threshold = 0.5): Passage[] {
   return runs.map((r) => ({ step: r.run.escape[String(threshold)] ?? null, horizon: r.run.stepsDone }));
+}
+
+/** First passages of the loss below fraction f of its excess at step 0 (record.lossThresholds). */
+export function lossPassages(runs: StoredRun[], fraction = 0.5): Passage[] {
+  return runs.map((r) => ({ step: r.run.lossEscape?.[String(fraction)] ?? null, horizon: r.run.stepsDone }));
 }
 
 const actName = (a: unknown) => (typeof a === 'string' ? a : JSON.stringify(a));
@@ -97,14 +103,18 @@ const csvCell = (v: unknown) => {
 /** One CSV row per stored run. */
 export function runsCsv(settings: Setting[]): string {
   const ths = [...new Set(settings.flatMap((s) => s.config.record.thresholds))].sort();
-  const head = ['hash', 'engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps', 'seed', ...ths.map((t) => `escape_${t}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
+  // Loss-threshold columns only where some run has them, so other stores export as before.
+  const lths = [...new Set(settings.flatMap((s) => s.config.record.lossThresholds ?? []))].sort();
+  // So is the practice options' column (train.optimizer, weightDecay, lrRatio, model.adapter).
+  const withOptions = settings.some((s) => practiceLabel(s.config) !== '');
+  const head = ['hash', 'engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps', 'seed', ...ths.map((t) => `escape_${t}`), ...lths.map((f) => `loss_escape_${f}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms', ...(withOptions ? ['options'] : [])];
   const lines = [head.join(',')];
   for (const s of settings)
     for (const r of s.runs) {
       const d = describe(r.config);
       const last = r.run.step.length - 1;
       lines.push(
-        [r.hash, d.engine, d.activation, d.teacher, d.kind, d.mu, d.d, d.rank, d.hidden, d.batch, d.eta, d.steps, r.run.seed, ...ths.map((t) => r.run.escape[String(t)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
+        [r.hash, d.engine, d.activation, d.teacher, d.kind, d.mu, d.d, d.rank, d.hidden, d.batch, d.eta, d.steps, r.run.seed, ...ths.map((t) => r.run.escape[String(t)] ?? ''), ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1), ...(withOptions ? [practiceLabel(r.config)] : [])]
           .map(csvCell)
           .join(','),
       );

@@ -21,6 +21,9 @@ std::vector<double> to_doubles(const Napi::Value& v, const std::string& path);
 
 loradyn::Activation to_activation(const Napi::Value& v, const std::string& path);
 loradyn::RunConfig to_run_config(const Napi::Object& cfg);
+// train.optimizer, train.weightDecay, train.lrRatio, model.adapter, record.lossThresholds
+// (convert_practice.cpp): each may be absent, which leaves the default.
+void read_practice_fields(const Napi::Object& cfg, loradyn::RunConfig& c);
 std::vector<uint64_t> to_seeds(const Napi::Value& v);
 
 // Moves a vector into an ArrayBuffer without copying; the buffer owns the memory.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
+#include "../core/model/practice.hpp"
 #include "../core/model/recorder.hpp"
 #include "../core/reduced/reduced_state.hpp"
 #include "../core/sgd/full_state.hpp"
@@ -215,6 +216,12 @@ struct LaunchRuns {
 };
 
 void check_group(Engine e, const std::vector<const RunJob*>& jobs) {
+  for (const RunJob* j : jobs) {
+    const std::string field = cpu_only_field(j->cfg);
+    if (!field.empty())
+      throw std::invalid_argument(field + ": backend 'cuda' runs the paper's recipe only (plain SGD on LoRA, no "
+                                          "loss thresholds); this option runs on the CPU: use backend 'cpu' or 'auto'");
+  }
   for (const RunJob* j : jobs)
     if (!launch_compatible(e, jobs.front()->cfg, j->cfg))
       throw std::invalid_argument("backend 'cuda': configs in one launch must agree on everything but seeds, mu, eta, "
@@ -361,6 +368,10 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
 // (aligned or scratch), i.e. the chain's fast loop; everything else stays on the CPU.
 bool reduced_supported(const RunConfig& cfg, std::string* why) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) {
+    if (why) *why = cpu_only_field(cfg) + ": backend 'cuda' does not run this option (use backend 'cpu' or 'auto')";
+    return false;
+  }
   if (m.hidden != 1 || m.rank != 1 ||
       !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
     if (why)
@@ -496,6 +507,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
 // Shapes the full-d kernel runs (the same checks run() makes, without throwing).
 bool full_supported(const RunConfig& cfg) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) return false;
   if (m.d > kCudaMaxD || m.hidden > kCudaMaxHidden || m.rank > kCudaMaxRank) return false;
   if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) return false;
   try {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "../gauss/gauss_hermite.hpp"
+#include "practice.hpp"
 
 namespace loradyn {
 
@@ -49,6 +50,7 @@ void validate_config(const RunConfig& c) {
   if (c.train.steps < 0) fail("train.steps must be >= 0");
   if (c.record.points < 2) fail("record.points must be >= 2");
   if (!(c.record.stop_at >= 0 && c.record.stop_at <= 1)) fail("record.stopAt must be in (0, 1] or null");
+  validate_practice(c);
 }
 
 }  // namespace loradyn

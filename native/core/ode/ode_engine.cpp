@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "../model/practice.hpp"
 #include "../model/recorder.hpp"
 #include "../theory/loss_model.hpp"
 #include "overlap_ode.hpp"
@@ -31,6 +32,7 @@ bool rank1_fast_path(const RunConfig& c) {
 
 RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, Dopri5Options opt) {
   validate_config(cfg);
+  check_practice_ode(cfg);
   const auto& mc = cfg.model;
   const double eta = effective_eta(cfg);
   const LossModel model(mc.activation, mc.teacher, mc.noise);
@@ -78,6 +80,7 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
   const std::vector<int64_t>& grid = rec.grid();
   size_t gi = 1;
   record_state(0, sys.y0.data());
+  rec.observe_loss(0, M.data(), Q.data());
   const double m_start = max_m(sys.y0.data());
   rec.observe(0, m_start);
   while (next_th < th.size() && m_start >= th[next_th]) ++next_th;
@@ -99,6 +102,20 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
     }
     return std::min(steps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9))));
   };
+  // record.lossThresholds: L - noise/2 at a state, and the first step it is <= `level` in [t0, t1].
+  auto loss_excess = [&](const double* yy) {
+    sys.observe(yy, m.data(), u.data(), M.data(), Q.data());
+    return rec.loss_excess(M.data(), Q.data());
+  };
+  auto loss_passage_step = [&](double t0, double t1, const Dopri5& d, double level) {
+    double a = t0, b = t1;
+    for (int it = 0; it < 60 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+      const double c = 0.5 * (a + b);
+      d.dense(c, yd.data());
+      (loss_excess(yd.data()) <= level ? b : a) = c;
+    }
+    return std::min(steps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9))));
+  };
   if (steps > 0 && stop_step < 0) {
     Dopri5 dp(sys.n, opt);
     auto f = [&](double, const double* yy, double* dy) { sys.rhs(yy, dy); };
@@ -111,6 +128,15 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
         if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
         rec.observe(s, th[next_th]);
         ++next_th;
+      }
+      if (rec.tracks_loss()) {
+        const double ex1 = loss_excess(d.state().data());
+        while (rec.tracks_loss() && ex1 <= rec.loss_level()) {
+          const double level = rec.loss_level();
+          const int64_t s = loss_passage_step(t0, t1, d, level);
+          if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
+          rec.observe_loss_excess(s, level);
+        }
       }
       // Grid points inside (t0, t1] (up to the stop step).
       const double t_end = stop_here >= 0 ? stop_here * eta : t1;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../model/practice.hpp"
 #include "../rng/gaussian.hpp"
 #include "gamma.hpp"
 #include "small_linalg.hpp"
@@ -94,6 +95,7 @@ int reduced_max_fixed_dim(const ModelConfig& m) {
 
 void check_reduced_config(const RunConfig& cfg) {
   validate_config(cfg);
+  check_practice_reduced(cfg);
   const auto& m = cfg.model;
   if (cfg.record.final_state)
     throw std::invalid_argument(
