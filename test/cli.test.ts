@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { commands } from '../lib/cli/registry.js';
+import { buildProgram } from '../lib/cli/program.js';
+import { closest, editDistance } from '../lib/cli/suggest.js';
+import { spawnSync } from 'node:child_process';
+import { cliPath } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-cli-'));
 const file = (name: string, body: string) => {
@@ -39,15 +43,97 @@ t.test('simulate --json prints runs[i].escape["0.5"]', async (t) => {
   t.equal(JSON.parse(c.stdout).runs[0].escape['0.5'], null, 'a run that never escapes is null (censored)');
 });
 
-t.test('--help on every command', async (t) => {
+t.test('--help on every command: every option, its default, an example', async (t) => {
+  const program = buildProgram();
   for (const c of commands) {
     const r = runCli([c.name, '--help']);
     t.equal(r.code, 0, `${c.name} --help exits 0`);
-    t.match(r.stdout, /loradyn/, `${c.name} --help prints usage`);
+    t.match(r.stdout, new RegExp(`Usage: loradyn ${c.name}`), `${c.name} --help prints usage`);
+    t.match(r.stdout, /Examples:\n  \$ /, `${c.name} --help has examples`);
+    const viaHelp = runCli(['help', c.name]);
+    t.equal(viaHelp.code, 0);
+    t.equal(viaHelp.stdout, r.stdout, `loradyn help ${c.name} prints the same`);
+    const sub = program.commands.find((x) => x.name() === c.name)!;
+    for (const cmd of [sub, ...sub.commands]) {
+      const text = cmd === sub ? r.stdout : runCli([c.name, cmd.name(), '--help']).stdout;
+      for (const o of cmd.options) {
+        t.match(text, o.long!, `${c.name} ${cmd === sub ? '' : cmd.name()} help lists ${o.long}`);
+        if (o.defaultValue !== undefined) t.match(text, `default: ${JSON.stringify(o.defaultValue)}`, `${o.long} shows its default`);
+      }
+    }
   }
   const top = runCli(['--help']);
   t.equal(top.code, 0);
   for (const c of commands) t.match(top.stdout, c.name);
+  const none = runCli([]);
+  t.equal(none.code, 2, 'no command: usage on stderr, exit 2');
+  t.match(none.stderr, /Usage: loradyn <command>/);
+  const v = runCli(['-V']);
+  t.equal(v.code, 0);
+  t.equal(v.stdout.trim(), JSON.parse(readFileSync(join(cliPath, '..', '..', '..', 'package.json'), 'utf8')).version);
+  t.equal(runCli(['--version']).stdout, v.stdout);
+});
+
+t.test('did you mean: commands, subcommands, options, presets, shells', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['simulat', 'x.json'], /unknown command 'simulat'\n\(Did you mean simulate\?\)/],
+    [['reproduc', '--list'], /Did you mean reproduce\?/],
+    [['theory', 'tua'], /Did you mean tau\?/],
+    [['info', '--jsn'], /unknown option '--jsn'\n\(Did you mean --json\?\)/],
+    [['sweep', 'x.json', '--out', 'o', '--job', '2'], /Did you mean --jobs\?/],
+    [['reproduce', 'headlin', '--out', 'o'], /unknown preset "headlin" \(did you mean headline\?\)/],
+    [['reproduce', 'hermit', '--out', 'o'], /did you mean hermite\?/],
+    [['reproduce', 'two_layer', '--out', 'o'], /did you mean two-layer\?/],
+    [['completion', 'bsh'], /did you mean bash/],
+    [['help', 'simulat'], /unknown command 'simulat' \(did you mean simulate\?\)/],
+    [['help', 'theory', 'tua'], /unknown command 'theory tua' \(did you mean tau\?\)/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = runCli(args);
+    t.equal(r.code, 2, `${args.join(' ')} exits 2`);
+    t.match(r.stderr, msg, `${args.join(' ')}: ${r.stderr.trim().split('\n').join(' | ')}`);
+  }
+  t.notMatch(runCli(['reproduce', 'zzzzzz', '--out', 'o']).stderr, /did you mean/, 'nothing close: no suggestion');
+  t.equal(editDistance('tua', 'tau'), 1, 'a transposition costs 1');
+  t.same(closest('headlin', ['headline', 'hermite', 'dynamics']), ['headline']);
+});
+
+t.test('--json where data is printed', async (t) => {
+  const list = runCli(['reproduce', '--list', '--json']);
+  t.equal(list.code, 0, list.stderr);
+  const presets = JSON.parse(list.stdout);
+  t.ok(presets.length >= 10 && presets.every((p: { name: string; item: string; title: string }) => p.name && p.item && p.title));
+  t.ok(presets.some((p: { name: string }) => p.name === 'headline'));
+});
+
+t.test('shell completion scripts', async (t) => {
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    const r = runCli(['completion', shell]);
+    t.equal(r.code, 0, r.stderr);
+    for (const w of ['simulate', 'reproduce', 'headline', 'threshold', 'scale', 'quick']) t.match(r.stdout, w, `${shell} script knows ${w}`);
+  }
+  const bash = runCli(['completion']).stdout;
+  t.equal(bash, runCli(['completion', 'bash']).stdout, 'bash is the default');
+  // Load the bash script and ask it what it completes, as bash would on TAB.
+  const ask = (line: string) => {
+    const words = line.split(' ');
+    const script = `${bash}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _loradyn; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const b = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: dir });
+    t.equal(b.status, 0, b.stderr);
+    return b.stdout.trim().split('\n').filter(Boolean);
+  };
+  t.same(ask('loradyn sim'), ['simulate']);
+  t.same(ask('loradyn reproduce head'), ['headline']);
+  t.same(ask('loradyn reproduce headline --scale q'), ['quick']);
+  t.ok(ask('loradyn results runs --th').includes('--threshold'));
+  t.same(ask('loradyn theory c'), ['critical']);
+  t.ok(ask('loradyn theory tau --').includes('--activation'), 'subcommand options');
+});
+
+t.test('output piped into a reader that stops early: no EPIPE crash', async (t) => {
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${cliPath}" theory tau --activation erf --grid 0.01:0.99:20000 | head -n 2 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+  t.match(r.stdout, /rc=0/, 'the writer exits 0 when the reader stops');
+  t.notMatch(r.stderr, /EPIPE|Error/, r.stderr);
 });
 
 t.test('bad input exits 2 with the reason', async (t) => {
@@ -61,8 +147,11 @@ t.test('bad input exits 2 with the reason', async (t) => {
     [[ 'simulate', file('rank.json', '{"model":{"d":3,"rank":4}}') ], /model\.rank: must be in \[1, model\.d = 3\]/],
     [[ 'simulate', file('big.json', '{"model":{"d":2000000000,"rank":8}}') ], /model\.d: .*GiB/],
     [[ 'simulate', join(dir, 'missing.json') ], /cannot read/],
-    [[ 'simulate' ], /expected exactly one CONFIG\.json/],
-    [[ 'simulate', 'a.json', '--frobnicate' ], /unknown option --frobnicate/],
+    [[ 'simulate' ], /missing required argument 'config'/],
+    [[ 'simulate', 'a.json', 'b.json' ], /too many arguments/],
+    [[ 'simulate', 'a.json', '--threads', 'x' ], /--threads must be an integer >= 1/],
+    [[ 'results', dir, '--threshold', '2' ], /--threshold must be a number in \(0, 1\]/],
+    [[ 'simulate', 'a.json', '--frobnicate' ], /unknown option '--frobnicate'/],
     [[ 'nonsense' ], /unknown command/],
   ];
   for (const [args, msg] of cases) {

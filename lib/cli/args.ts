@@ -1,5 +1,8 @@
-// A small, strict argument parser: unknown flags are errors, not silently ignored.
+// Argument helpers shared by the commands: the usage error (exit 2) and value parsers that
+// commander calls for typed options, so a bad value is reported with the option that carried it.
+import { InvalidArgumentError, Option } from 'commander';
 
+/** Bad usage of the command line: the CLI exits 2 with the message. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -7,55 +10,44 @@ export class UsageError extends Error {
   }
 }
 
-export interface FlagSpec {
-  /** Flags that take a value (e.g. "out" for --out FILE). */
-  values?: string[];
-  /** Boolean flags (e.g. "json"). */
-  booleans?: string[];
-}
-
-export interface ParsedArgs {
-  positional: string[];
-  values: Record<string, string>;
-  flags: Set<string>;
-}
-
-export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
-  const positional: string[] = [];
-  const takesValue = new Set(spec.values ?? []);
-  const isBool = new Set([...(spec.booleans ?? []), 'help']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-h') {
-      flags.add('help');
-      continue;
-    }
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (takesValue.has(name)) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      values[name] = v;
-    } else if (isBool.has(name)) {
-      if (eq > 0) throw new UsageError(`--${name} takes no value`);
-      flags.add(name);
-    } else {
-      throw new UsageError(`unknown option --${name}`);
-    }
-  }
-  return { positional, values, flags };
-}
-
-/** Parses a positive integer option. */
+/** Parses a positive integer option (throws UsageError). */
 export function intOption(v: string | undefined, name: string, min = 1): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got "${v}")`);
   return n;
+}
+
+/** A commander value parser for an integer option >= min. */
+export function intArg(name: string, min = 1): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`--${name} must be an integer >= ${min} (got "${v}")`);
+    return n;
+  };
+}
+
+/** A commander value parser for a number in [lo, hi]. */
+export function numberArg(name: string, lo: number, hi: number, loOpen = false): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    const ok = v.trim() !== '' && Number.isFinite(n) && (loOpen ? n > lo : n >= lo) && n <= hi;
+    if (!ok) throw new InvalidArgumentError(`--${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}] (got "${v}")`);
+    return n;
+  };
+}
+
+/** A commander value parser for one of a fixed list of words. */
+export function choiceArg<T extends string>(name: string, values: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`--${name} must be one of ${values.join(', ')} (got "${v}")`);
+    return v as T;
+  };
+}
+
+/** An option that takes one of a fixed list of words; help lists the choices. */
+export function choiceOption<T extends string>(flags: string, description: string, values: readonly T[], defaultValue?: T): Option {
+  const name = /--([\w-]+)/.exec(flags)?.[1] ?? flags;
+  const o = new Option(flags, description).choices(values).argParser(choiceArg(name, values));
+  return defaultValue === undefined ? o : o.default(defaultValue);
 }

@@ -1,5 +1,5 @@
 // Every CLI command, in the order `loradyn --help` lists them. Add one line per command.
-import type { Command } from './command.js';
+import type { CliCommand } from './command.js';
 import { infoCommand } from './info.js';
 import { simulateCommand } from './simulate.js';
 import { theoryCommand } from './theory.js';
@@ -9,8 +9,9 @@ import { resultsCommand } from './results.js';
 import { reproduceCommand } from './reproduce.js';
 import { workerCommand } from './worker.js';
 import { vitCommand } from './vit.js';
+import { completionCommand } from './completion.js';
 
-export const commands: Command[] = [
+export const commands: CliCommand[] = [
   infoCommand,
   simulateCommand,
   theoryCommand,
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   reproduceCommand,
   workerCommand,
   vitCommand,
+  completionCommand,
 ];

@@ -1,62 +1,91 @@
+// `loradyn reproduce NAME --out DIR`: one of the paper's experiments (a preset) into a folder with
+// a result store, figures, a summary and an offline HTML report.
 import path from 'node:path';
-import { intOption, parseArgs, UsageError } from './args.js';
-import type { Command } from './command.js';
-import { reproduce } from '../experiments/reproduce.js';
-import { presets } from '../experiments/presets/index.js';
-import { SCALES, type Scale } from '../experiments/presets/types.js';
-import { LocalExecutor } from '../experiments/executor.js';
-import { StoreError } from '../experiments/store.js';
+import { choiceOption, intArg, UsageError } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
+import { didYouMean } from './suggest.js';
 
-export const reproduceCommand: Command = {
+const SCALES = ['tiny', 'quick', 'paper'] as const;
+
+interface ReproduceCliOptions {
+  list?: boolean;
+  json?: boolean;
+  out?: string;
+  scale: (typeof SCALES)[number];
+  jobs?: number;
+  quiet?: boolean;
+}
+
+async function runReproduce(name: string | undefined, o: ReproduceCliOptions, argv: string[]): Promise<number> {
+  const { presets } = await import('../experiments/presets/index.js');
+  if (o.list) {
+    if (o.json) {
+      process.stdout.write(JSON.stringify(presets.map((p) => ({ name: p.name, item: p.item, title: p.title }))) + '\n');
+      return 0;
+    }
+    const w = Math.max(...presets.map((p) => p.name.length));
+    for (const p of presets) process.stdout.write(`${p.name.padEnd(w)}  [item ${p.item}]  ${p.title}\n`);
+    return 0;
+  }
+  if (name === undefined) throw new UsageError('expected a preset NAME (see --list)');
+  const names = presets.map((p) => p.name);
+  if (!names.includes(name)) throw new UsageError(`unknown preset "${name}"${didYouMean(name, names)}; known: ${names.join(', ')}`);
+  if (!o.out) throw new UsageError('--out DIR is required');
+  const [{ reproduce }, { LocalExecutor }, { StoreError }] = await Promise.all([import('../experiments/reproduce.js'), import('../experiments/executor.js'), import('../experiments/store.js')]);
+  const quiet = Boolean(o.quiet);
+  const tty = !quiet && Boolean(process.stderr.isTTY);
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  let lastLen = 0;
+  try {
+    const out = await reproduce(name, {
+      out: o.out,
+      scale: o.scale,
+      executor: new LocalExecutor(o.jobs),
+      signal: ac.signal,
+      command: `loradyn reproduce ${argv.join(' ')}`,
+      log: (m) => {
+        if (tty && lastLen) process.stderr.write('\r' + ' '.repeat(lastLen) + '\r');
+        lastLen = 0;
+        if (!quiet) process.stderr.write(m + '\n');
+      },
+      onProgress: tty
+        ? (label, f, eta) => {
+            const line = `${label}: ${(100 * f).toFixed(0)}%  eta ${eta === null ? '--' : Math.round(eta / 1000) + 's'}`;
+            process.stderr.write('\r' + line.padEnd(lastLen));
+            lastLen = line.length;
+          }
+        : undefined,
+    }).catch((e) => {
+      if (e instanceof StoreError) throw new UsageError(e.message);
+      throw e;
+    });
+    if (o.json) process.stdout.write(JSON.stringify({ preset: name, scale: o.scale, report: path.resolve(out.report), figures: out.figures.map((f) => path.resolve(f)), wallMs: Math.round(out.wallMs), summary: out.summary }) + '\n');
+    else process.stdout.write(`${name} (${o.scale}): ${out.figures.length} figure(s) in ${path.join(o.out, 'figures')}, ${(out.wallMs / 1000).toFixed(1)} s\nreport: ${path.resolve(out.report)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}
+
+export const reproduceCommand: CliCommand = {
   name: 'reproduce',
   summary: "reproduce one of the paper's experiments (a preset): figures, statistics and an HTML report",
-  usage: 'loradyn reproduce --list | loradyn reproduce NAME --out DIR [--scale quick|paper|tiny] [--jobs N] [--quiet]',
-  async run(argv) {
-    const a = parseArgs(argv, { values: ['out', 'scale', 'jobs'], booleans: ['list', 'quiet'] });
-    if (a.flags.has('list')) {
-      const w = Math.max(...presets.map((p) => p.name.length));
-      for (const p of presets) process.stdout.write(`${p.name.padEnd(w)}  [item ${p.item}]  ${p.title}\n`);
-      return 0;
-    }
-    if (a.positional.length !== 1) throw new UsageError('expected a preset NAME (see --list)');
-    const name = a.positional[0]!;
-    if (!presets.some((p) => p.name === name)) throw new UsageError(`unknown preset "${name}"; known: ${presets.map((p) => p.name).join(', ')}`);
-    if (!a.values.out) throw new UsageError('--out DIR is required');
-    const scale = (a.values.scale ?? 'quick') as Scale;
-    if (!SCALES.includes(scale)) throw new UsageError(`--scale must be one of ${SCALES.join(', ')} (got "${a.values.scale}")`);
-    const quiet = a.flags.has('quiet');
-    const tty = !quiet && Boolean(process.stderr.isTTY);
-    const ac = new AbortController();
-    const onSig = () => ac.abort();
-    process.once('SIGINT', onSig);
-    let lastLen = 0;
-    try {
-      const out = await reproduce(name, {
-        out: a.values.out,
-        scale,
-        executor: new LocalExecutor(intOption(a.values.jobs, 'jobs')),
-        signal: ac.signal,
-        command: `loradyn reproduce ${argv.join(' ')}`,
-        log: (m) => {
-          if (tty && lastLen) process.stderr.write('\r' + ' '.repeat(lastLen) + '\r');
-          lastLen = 0;
-          if (!quiet) process.stderr.write(m + '\n');
-        },
-        onProgress: tty
-          ? (label, f, eta) => {
-              const line = `${label}: ${(100 * f).toFixed(0)}%  eta ${eta === null ? '--' : Math.round(eta / 1000) + 's'}`;
-              process.stderr.write('\r' + line.padEnd(lastLen));
-              lastLen = line.length;
-            }
-          : undefined,
-      }).catch((e) => {
-        if (e instanceof StoreError) throw new UsageError(e.message);
-        throw e;
-      });
-      process.stdout.write(`${name} (${scale}): ${out.figures.length} figure(s) in ${path.join(a.values.out, 'figures')}, ${(out.wallMs / 1000).toFixed(1)} s\nreport: ${path.resolve(out.report)}\n`);
-      return 0;
-    } finally {
-      process.off('SIGINT', onSig);
-    }
+  configure(cmd) {
+    cmd
+      .argument('[name]', 'preset name (see --list)')
+      .option('--list', 'list the presets and the paper item each reproduces')
+      .option('--out <dir>', 'output folder: store/, figures/, summary.json, report.html (required to run)')
+      .addOption(choiceOption('--scale <scale>', "problem size (tiny: seconds, for tests; quick: about a minute; paper: the paper's parameters, 16 seeds)", SCALES, 'quick'))
+      .option('--jobs <n>', 'runs computed at once (default: all cores)', intArg('jobs'))
+      .option('--json', 'print JSON (with --list: the presets; otherwise the report path, figures and summary)')
+      .option('--quiet', 'no progress');
+    examples(cmd, [
+      ['loradyn reproduce --list', 'every preset'],
+      ['loradyn reproduce headline --out results/', "the paper's headline result in about a minute"],
+      ['loradyn reproduce hermite --out results/hermite --scale paper', 'paper parameters, 16 seeds'],
+    ]);
+    cmd.action(action((name: string | undefined, o: ReproduceCliOptions) => runReproduce(name, o, process.argv.slice(3))));
   },
 };

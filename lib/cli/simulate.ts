@@ -1,32 +1,48 @@
-import { simulate } from '../simulate.js';
-import { resultToJson } from '../result_json.js';
+// `loradyn simulate CONFIG.json`: run one config (any engine) and print or save the result.
+import type { Command } from 'commander';
 import type { SimulationResult } from '../types.js';
-import { intOption, parseArgs, UsageError } from './args.js';
-import type { Command } from './command.js';
-import { readJsonFile, writeFileAtomic } from './io.js';
-import { progressBar } from './progress.js';
+import { intArg, UsageError } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
 
-/** Shared by `simulate` and other engine commands: run a config file, print or save the result. */
-export async function runConfigCommand(argv: string[], forceEngine?: 'full' | 'reduced' | 'ode'): Promise<number> {
-  const a = parseArgs(argv, { values: ['out', 'threads'], booleans: ['json', 'quiet'] });
-  if (a.positional.length !== 1) throw new UsageError('expected exactly one CONFIG.json');
-  const raw = readJsonFile(a.positional[0]!);
+export interface RunConfigOptions {
+  json?: boolean;
+  out?: string;
+  threads?: number;
+  quiet?: boolean;
+}
+
+/** Options shared by `simulate` and `ode`. */
+export function configOptions(cmd: Command, threads = true): Command {
+  cmd.argument('<config>', 'config file (JSON): every field has a default, see docs/config.md').option('--json', 'print the full result as JSON on stdout').option('--out <file>', 'also write the full result as JSON to FILE');
+  if (threads) cmd.option('--threads <n>', 'native threads (default: all cores)', intArg('threads'));
+  return cmd.option('--quiet', 'no progress bar');
+}
+
+/** Shared by `simulate` and `ode`: run a config file, print or save the result. */
+export async function runConfigCommand(file: string, o: RunConfigOptions, forceEngine?: 'full' | 'reduced' | 'ode'): Promise<number> {
+  const [{ simulate }, { resultToJson }, { readJsonFile, writeFileAtomic }, { progressBar }] = await Promise.all([
+    import('../simulate.js'),
+    import('../result_json.js'),
+    import('./io.js'),
+    import('./progress.js'),
+  ]);
+  const raw = readJsonFile(file);
   const input = forceEngine && raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, engine: forceEngine } : raw;
-  const threads = intOption(a.values.threads, 'threads');
-  const bar = progressBar('simulate', !a.flags.has('quiet') && Boolean(process.stderr.isTTY));
+  if (input === null || typeof input !== 'object') throw new UsageError(`${file} must hold a JSON object (a config)`);
+  const bar = progressBar('simulate', !o.quiet && Boolean(process.stderr.isTTY));
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   let result: SimulationResult;
   try {
-    result = await simulate(input as object, { threads, signal: ac.signal, onProgress: (p) => bar.update(p) });
+    result = await simulate(input, { threads: o.threads, signal: ac.signal, onProgress: (p) => bar.update(p) });
   } finally {
     process.off('SIGINT', onSigint);
     bar.done();
   }
   const json = JSON.stringify(resultToJson(result));
-  if (a.values.out) writeFileAtomic(a.values.out, json + '\n');
-  if (a.flags.has('json')) process.stdout.write(json + '\n');
+  if (o.out) writeFileAtomic(o.out, json + '\n');
+  if (o.json) process.stdout.write(json + '\n');
   else summarize(result);
   return 0;
 }
@@ -43,9 +59,16 @@ function summarize(r: SimulationResult): void {
   }
 }
 
-export const simulateCommand: Command = {
+export const simulateCommand: CliCommand = {
   name: 'simulate',
   summary: 'run a config (any engine) and print or save the result',
-  usage: 'loradyn simulate CONFIG.json [--json] [--out FILE] [--threads N] [--quiet]',
-  run: (argv) => runConfigCommand(argv),
+  configure(cmd) {
+    configOptions(cmd);
+    examples(cmd, [
+      ['loradyn simulate examples/erf.json', 'one line per seed: steps, final m and loss, first passages'],
+      ['loradyn simulate examples/erf.json --json', 'runs[i].escape["0.5"] is each run\'s first passage (null: censored)'],
+      ['loradyn simulate examples/erf.json --out r.json --threads 2', 'save the full result'],
+    ]);
+    cmd.action(action((file: string, o: RunConfigOptions) => runConfigCommand(file, o)));
+  },
 };

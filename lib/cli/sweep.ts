@@ -1,44 +1,74 @@
-import { readJsonFile } from './io.js';
-import { intOption, parseArgs, UsageError } from './args.js';
-import type { Command } from './command.js';
-import { progressBar } from './progress.js';
-import { expandSweep } from '../experiments/sweep.js';
-import { ResultStore, StoreError } from '../experiments/store.js';
-import { runSweep } from '../experiments/runner.js';
-import { LocalExecutor } from '../experiments/executor.js';
-import { queueExecutor } from './sweep_queue.js';
+// `loradyn sweep SWEEP.json --out DIR`: a base config x axes x seeds into a resumable result store,
+// on this machine's cores or on a queue of workers.
+import { intArg, UsageError } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
 
-export const sweepCommand: Command = {
+interface SweepOptions {
+  out: string;
+  jobs?: number;
+  quiet?: boolean;
+  json?: boolean;
+  queue?: string;
+  queueName?: string;
+}
+
+async function runSweepCommand(file: string, o: SweepOptions): Promise<number> {
+  const [{ readJsonFile }, { progressBar }, { expandSweep }, { ResultStore, StoreError }, { runSweep }, { LocalExecutor }] = await Promise.all([
+    import('./io.js'),
+    import('./progress.js'),
+    import('../experiments/sweep.js'),
+    import('../experiments/store.js'),
+    import('../experiments/runner.js'),
+    import('../experiments/executor.js'),
+  ]);
+  const sweep = expandSweep(readJsonFile(file));
+  let store: import('../experiments/store.js').ResultStore;
+  try {
+    store = ResultStore.open(o.out);
+  } catch (e) {
+    if (e instanceof StoreError) throw new UsageError(e.message);
+    throw e;
+  }
+  const quiet = Boolean(o.quiet);
+  const bar = progressBar('sweep', !quiet && Boolean(process.stderr.isTTY));
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  try {
+    const executor = o.queue ? (await import('./sweep_queue.js')).queueExecutor(o.queue, o.queueName, quiet) : new LocalExecutor(o.jobs);
+    const rep = await runSweep(sweep, store, { executor, signal: ac.signal, onProgress: (p) => bar.update(p) });
+    bar.done();
+    if (o.json) process.stdout.write(JSON.stringify({ name: sweep.name, points: sweep.points.length, store: store.dir, ...rep }) + '\n');
+    else
+      process.stdout.write(
+        `${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`,
+      );
+    for (const f of rep.failed.slice(0, 20)) process.stderr.write(`failed: seed ${f.seed} at ${JSON.stringify(f.coords)}: ${f.error}\n`);
+    return rep.failed.length ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+}
+
+export const sweepCommand: CliCommand = {
   name: 'sweep',
   summary: 'run a sweep file (base config x axes x seeds) into a resumable result store',
-  usage: 'loradyn sweep SWEEP.json --out DIR [--jobs N] [--quiet] [--queue redis://HOST:PORT [--queue-name NAME]]',
-  async run(argv) {
-    const a = parseArgs(argv, { values: ['out', 'jobs', 'queue', 'queue-name'], booleans: ['quiet'] });
-    if (a.positional.length !== 1) throw new UsageError('expected exactly one SWEEP.json');
-    if (!a.values.out) throw new UsageError('--out DIR is required');
-    const sweep = expandSweep(readJsonFile(a.positional[0]!));
-    let store: ResultStore;
-    try {
-      store = ResultStore.open(a.values.out);
-    } catch (e) {
-      if (e instanceof StoreError) throw new UsageError(e.message);
-      throw e;
-    }
-    const quiet = a.flags.has('quiet');
-    const bar = progressBar('sweep', !quiet && Boolean(process.stderr.isTTY));
-    const ac = new AbortController();
-    const onSig = () => ac.abort();
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
-    try {
-      const rep = await runSweep(sweep, store, { executor: a.values.queue ? queueExecutor(a.values.queue, a.values['queue-name'], quiet) : new LocalExecutor(intOption(a.values.jobs, 'jobs')), signal: ac.signal, onProgress: (p) => bar.update(p) });
-      bar.done();
-      process.stdout.write(`${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`);
-      for (const f of rep.failed.slice(0, 20)) process.stderr.write(`failed: seed ${f.seed} at ${JSON.stringify(f.coords)}: ${f.error}\n`);
-      return rep.failed.length ? 1 : 0;
-    } finally {
-      process.off('SIGINT', onSig);
-      process.off('SIGTERM', onSig);
-    }
+  configure(cmd) {
+    cmd
+      .argument('<sweep>', 'sweep file (JSON): { "base": CONFIG, "axes": { "dotted.path": [values] }, "seeds": [..] | { count, base } }')
+      .requiredOption('--out <dir>', 'result store directory (created if needed; runs already there are not recomputed)')
+      .option('--jobs <n>', 'runs computed at once on this machine (default: all cores)', intArg('jobs'))
+      .option('--queue <url>', 'run on a BullMQ queue at redis://HOST:PORT instead (start `loradyn worker` on the machines)')
+      .option('--queue-name <name>', 'queue name, to keep unrelated sweeps apart on one Redis', 'runs')
+      .option('--json', 'print the sweep report as JSON')
+      .option('--quiet', 'no progress');
+    examples(cmd, [
+      ['loradyn sweep examples/sweep-mu.json --out runs/', 'every point and seed on all cores'],
+      ['loradyn sweep examples/sweep-mu.json --out runs/ --jobs 1', 'one run at a time'],
+      ['loradyn sweep SWEEP.json --out DIR --queue redis://HOST:6379', 'on the workers of a queue'],
+    ]);
+    cmd.action(action((file: string, o: SweepOptions) => runSweepCommand(file, o)));
   },
 };

@@ -1,12 +1,16 @@
 // `loradyn theory tau|critical`: the escape-time theory from the command line.
-import { criticalPoints, muGrid, tauCurve, type TheoryPair } from '../theory.js';
+import type { Command } from 'commander';
+import type { TheoryPair } from '../theory.js';
 import type { ActivationSpec } from '../config.js';
-import { parseArgs, UsageError, type ParsedArgs } from './args.js';
-import type { Command } from './command.js';
+import { UsageError } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
 
-const usage =
-  'loradyn theory tau --activation NAME [--teacher same|square|NAME] [--mu 0.1,0.5,0.9 | --grid LO:HI:N] [--hermite-rescale] [--json]\n' +
-  '       loradyn theory critical --activation NAME [--teacher ...] [--hermite-rescale] [--grid LO:HI:N] [--tol X] [--json]';
+interface PairOptions {
+  activation: string;
+  teacher: string;
+  hermiteRescale?: boolean;
+  json?: boolean;
+}
 
 function activationArg(v: string): ActivationSpec {
   // A JSON list of Hermite coefficients is accepted too: --activation '[0,1,0,0.5]'.
@@ -23,15 +27,22 @@ function activationArg(v: string): ActivationSpec {
   return v;
 }
 
-function pairFrom(a: ParsedArgs): TheoryPair {
-  const act = a.values.activation;
-  if (!act) throw new UsageError('--activation is required');
-  const t = a.values.teacher ?? 'same';
+function pairFrom(o: PairOptions): TheoryPair {
+  const t = o.teacher;
   return {
-    activation: activationArg(act),
+    activation: activationArg(o.activation),
     teacher: t === 'same' || t === 'square' ? t : activationArg(t),
-    hermiteRescale: a.flags.has('hermite-rescale'),
+    hermiteRescale: Boolean(o.hermiteRescale),
   };
+}
+
+/** Options every theory subcommand takes. */
+function pairOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--activation <name>', "student link: linear, relu, erf, sigmoid, tanh, square, he<k>, sums such as 'he3+0.5*he5', or Hermite coefficients '[c0,c1,...]'")
+    .option('--teacher <link>', "teacher link: same (matched), square (s*(z) = s(z)^2) or any activation", 'same')
+    .option('--hermite-rescale', "the paper's eta / (k! k) for Hermite links: divides A and B by k! k")
+    .option('--json', 'print JSON instead of a table');
 }
 
 function parseGrid(v: string): { lo: number; hi: number; n: number } {
@@ -49,13 +60,12 @@ function fmt(x: number | null): string {
   return x === null ? 'inf' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(4) : x.toFixed(6);
 }
 
-async function runTau(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { values: ['activation', 'teacher', 'mu', 'grid'], booleans: ['hermite-rescale', 'json'] });
-  if (a.positional.length) throw new UsageError(`unexpected argument ${a.positional[0]}`);
-  if (a.values.mu !== undefined && a.values.grid !== undefined) throw new UsageError('give --mu or --grid, not both');
+async function runTau(o: PairOptions & { mu?: string; grid?: string }): Promise<number> {
+  const { muGrid, tauCurve } = await import('../theory.js');
+  if (o.mu !== undefined && o.grid !== undefined) throw new UsageError('give --mu or --grid, not both');
   let mu: number[];
-  if (a.values.mu !== undefined) {
-    const parts = a.values.mu.split(',').filter((s) => s.trim() !== '');
+  if (o.mu !== undefined) {
+    const parts = o.mu.split(',').filter((s) => s.trim() !== '');
     if (!parts.length) throw new UsageError('--mu is empty');
     mu = parts.map((s) => {
       const x = Number(s);
@@ -64,11 +74,11 @@ async function runTau(argv: string[]): Promise<number> {
       return x;
     });
   } else {
-    const g = parseGrid(a.values.grid ?? '0.01:0.99:99');
+    const g = parseGrid(o.grid ?? '0.01:0.99:99');
     mu = muGrid(g.lo, g.hi, g.n);
   }
-  const pts = await tauCurve(pairFrom(a), mu);
-  if (a.flags.has('json')) {
+  const pts = await tauCurve(pairFrom(o), mu);
+  if (o.json) {
     process.stdout.write(JSON.stringify(pts) + '\n');
   } else {
     process.stdout.write('mu          A             B             tau\n');
@@ -77,15 +87,14 @@ async function runTau(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function runCritical(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { values: ['activation', 'teacher', 'grid', 'tol'], booleans: ['hermite-rescale', 'json'] });
-  if (a.positional.length) throw new UsageError(`unexpected argument ${a.positional[0]}`);
-  const g = a.values.grid !== undefined ? parseGrid(a.values.grid) : undefined;
+async function runCritical(o: PairOptions & { grid?: string; tol?: string }): Promise<number> {
+  const { criticalPoints } = await import('../theory.js');
+  const g = o.grid !== undefined ? parseGrid(o.grid) : undefined;
   if (g && g.n < 3) throw new UsageError('--grid needs at least 3 points for a critical-point search');
-  const tol = a.values.tol !== undefined ? Number(a.values.tol) : undefined;
-  if (tol !== undefined && !(tol > 0)) throw new UsageError(`--tol must be a number > 0 (got ${a.values.tol})`);
-  const c = await criticalPoints(pairFrom(a), g ? { lo: g.lo, hi: g.hi, points: g.n, tol } : { tol });
-  if (a.flags.has('json')) {
+  const tol = o.tol !== undefined ? Number(o.tol) : undefined;
+  if (tol !== undefined && !(tol > 0)) throw new UsageError(`--tol must be a number > 0 (got ${o.tol})`);
+  const c = await criticalPoints(pairFrom(o), g ? { lo: g.lo, hi: g.hi, points: g.n, tol } : { tol });
+  if (o.json) {
     process.stdout.write(JSON.stringify(c) + '\n');
   } else {
     process.stdout.write(`zeros of A (tau infinite): ${c.zeros.length ? c.zeros.map((z) => z.toFixed(9)).join(', ') : 'none'}\n`);
@@ -94,14 +103,26 @@ async function runCritical(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const theoryCommand: Command = {
+export const theoryCommand: CliCommand = {
   name: 'theory',
   summary: 'escape-time theory: tau(mu) curves and critical points',
-  usage,
-  run: async (argv) => {
-    const [sub, ...rest] = argv;
-    if (sub === 'tau') return runTau(rest);
-    if (sub === 'critical') return runCritical(rest);
-    throw new UsageError(sub ? `unknown theory subcommand '${sub}' (known: tau, critical)` : 'missing subcommand (tau or critical)');
+  configure(cmd) {
+    examples(cmd, [
+      ['loradyn theory tau --activation erf --mu 0.1,0.5,0.9', 'A(mu), B(mu) and tau(mu) at three strengths'],
+      ['loradyn theory critical --activation he3 --hermite-rescale --json', 'mu_c (A = 0) and the minima of tau'],
+    ]);
+    const tau = pairOptions(cmd.command('tau').description('tau(mu) = 1 / lambda+ of the linearised saddle, with A(mu) and B(mu)'))
+      .option('--mu <list>', 'comma-separated strengths in [0, 1], e.g. 0.1,0.5,0.9')
+      .option('--grid <lo:hi:n>', 'n evenly spaced strengths from lo to hi (default 0.01:0.99:99)');
+    examples(tau, [
+      ['loradyn theory tau --activation erf --mu 0.1,0.5,0.9', 'three points as a table'],
+      ['loradyn theory tau --activation he3 --hermite-rescale --grid 0:1:101 --json', 'a curve as JSON'],
+    ]);
+    tau.action(action((o: PairOptions & { mu?: string; grid?: string }) => runTau(o)));
+    const crit = pairOptions(cmd.command('critical').description('zeros of A(mu) (tau infinite: the ODE never escapes) and local minima of tau(mu)'))
+      .option('--grid <lo:hi:n>', 'search grid (default 0.001:0.999:2000, at least 3 points)')
+      .option('--tol <x>', 'refinement tolerance in mu (default 1e-9)');
+    examples(crit, [['loradyn theory critical --activation he3 --hermite-rescale', 'He3: mu_c = 0.3207 and two minima']]);
+    crit.action(action((o: PairOptions & { grid?: string; tol?: string }) => runCritical(o)));
   },
 };

@@ -1,37 +1,39 @@
 // `loradyn vit --out DIR [--scale quick|paper]`: the vision-transformer experiment.
-import { runVitExperiment } from '../vit/experiment.js';
-import { saveCheckpoint, writeVitResults } from '../vit/results_io.js';
-import { intOption, parseArgs, UsageError } from './args.js';
-import type { Command } from './command.js';
+import { InvalidArgumentError } from 'commander';
+import { choiceOption, intArg } from './args.js';
+import { action, examples, type CliCommand } from './command.js';
 
-function intList(v: string | undefined, name: string): number[] | undefined {
-  if (v === undefined) return undefined;
+interface VitOptions {
+  out: string;
+  scale: 'quick' | 'paper';
+  threads?: number;
+  seeds?: number;
+  budgets?: number[];
+  maxSteps?: number;
+  quiet?: boolean;
+}
+
+function intList(v: string): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--${name} must be a comma-separated list of integers >= 0 (got "${v}")`);
+  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new InvalidArgumentError(`--budgets must be a comma-separated list of integers >= 0 (got "${v}")`);
   return xs;
 }
 
-export async function runVitCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { values: ['out', 'scale', 'threads', 'seeds', 'budgets', 'max-steps'], booleans: ['quiet'] });
-  if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
-  const out = a.values.out;
-  if (!out) throw new UsageError('--out DIR is required');
-  const scale = a.values.scale ?? 'quick';
-  if (scale !== 'quick' && scale !== 'paper') throw new UsageError(`--scale must be quick or paper (got "${scale}")`);
-  const quiet = a.flags.has('quiet');
+export async function runVitCommand(o: VitOptions): Promise<number> {
+  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }] = await Promise.all([import('../vit/experiment.js'), import('../vit/results_io.js')]);
+  const out = o.out;
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   try {
-    const maxSteps = intOption(a.values['max-steps'], 'max-steps');
     const result = await runVitExperiment({
-      scale,
-      threads: intOption(a.values.threads, 'threads'),
-      seeds: intOption(a.values.seeds, 'seeds'),
-      budgets: intList(a.values.budgets, 'budgets'),
-      finetune: maxSteps ? { maxSteps } : undefined,
+      scale: o.scale,
+      threads: o.threads,
+      seeds: o.seeds,
+      budgets: o.budgets,
+      finetune: o.maxSteps ? { maxSteps: o.maxSteps } : undefined,
       signal: ac.signal,
-      log: quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+      log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
       onCheckpoint: (c, params) => {
         saveCheckpoint(out, c, params);
       },
@@ -53,9 +55,22 @@ export async function runVitCommand(argv: string[]): Promise<number> {
   }
 }
 
-export const vitCommand: Command = {
+export const vitCommand: CliCommand = {
   name: 'vit',
   summary: 'pre-train a small ViT for several budgets, LoRA-fine-tune each checkpoint, write results',
-  usage: 'loradyn vit --out DIR [--scale quick|paper] [--seeds N] [--budgets 0,1,4] [--max-steps N] [--threads N] [--quiet]',
-  run: runVitCommand,
+  configure(cmd) {
+    cmd
+      .requiredOption('--out <dir>', 'output folder: results, CSV tables, figures and checkpoints/')
+      .addOption(choiceOption('--scale <scale>', 'quick: 3 budgets, 2 seeds, 200 steps; paper: 7 budgets (0-32 epochs), 5 seeds, 600 steps', ['quick', 'paper'] as const, 'quick'))
+      .option('--seeds <n>', 'seeds per budget (default: set by --scale)', intArg('seeds'))
+      .option('--budgets <list>', 'pre-training budgets in epochs, e.g. 0,1,4 (default: set by --scale)', intList)
+      .option('--max-steps <n>', 'fine-tuning steps at most (default: set by --scale)', intArg('max-steps'))
+      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'))
+      .option('--quiet', 'no progress lines');
+    examples(cmd, [
+      ['loradyn vit --out results/vit', 'quick: minutes on 2 cores'],
+      ['loradyn vit --out results/vit --scale paper', 'the full protocol (about an hour on 2 cores)'],
+    ]);
+    cmd.action(action((o: VitOptions) => runVitCommand(o)));
+  },
 };

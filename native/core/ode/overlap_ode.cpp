@@ -5,6 +5,48 @@
 
 namespace loradyn {
 
+void OverlapOde::misaligned_start(const ModelConfig& mc, const LossModel& model, double m0,
+                                  std::vector<double>* mk, std::vector<double>* pk) {
+  // At U = 0 the student is W_j = w0_j = mu_j w*_j + (1 - mu_j) xi_j, and the search phase
+  // of unit j is the linear system
+  //   dU/dt = A' m + C' p + B' U,  dm/dt = A' U,  dp/dt = C' U   (p = v . xi_j)
+  // with A' = -(L_M + 2 mu L_Q), C' = -2 (1 - mu) L_Q, B' = -2 L_Q at (M, Q) = (mu, R_jj).
+  // Only the combination (A' m + C' p) / |(A', C')| grows; the orthogonal one is neutral.
+  // SGD starts from m, p iid N(0, 1/d), so that combination has RMS d^(-1/2) whatever the
+  // direction: the ODE starts there, with the neutral combination at 0. (Starting at
+  // m = p = d^(-1/2) instead put the linear model exactly on the neutral line, A' = -C',
+  // so that only u0 = 1/d^2 seeded the escape: 3x later than SGD.) For K > 1 each unit
+  // uses its own diagonal coefficients.
+  const int K = mc.hidden;
+  const double a = committee_readout(mc), a2 = a * a;
+  std::vector<double> M(K * K, 0.0), Q(K * K, 0.0), GM(K * K), GQ(K * K);
+  for (int j = 0; j < K; ++j) {
+    const double mu = mc.mu[j];
+    M[j * K + j] = mu;
+    Q[j * K + j] = mu * mu + (1 - mu) * (1 - mu);
+  }
+  if (K == 1) {
+    model.grad1(M[0], Q[0], &GM[0], &GQ[0]);
+    GM[0] *= a2;
+    GQ[0] *= a2;
+  } else {
+    model.grad_k(K, M.data(), Q.data(), a, GM.data(), GQ.data());
+  }
+  for (int k = 0; k < K; ++k) {
+    const double mu = mc.mu[k];
+    const double A = -(GM[k * K + k] + 2 * mu * GQ[k * K + k]), Cp = -2 * (1 - mu) * GQ[k * K + k];
+    const double norm = std::hypot(A, Cp);
+    if (!(norm > 0) || !std::isfinite(norm)) {
+      (*mk)[k] = m0;  // degenerate saddle: no direction is preferred
+      (*pk)[k] = 0.0;
+      continue;
+    }
+    const double sign = A < 0 || (A == 0 && Cp < 0) ? -1.0 : 1.0;  // m >= 0, as for aligned
+    (*mk)[k] = m0 * sign * A / norm;
+    (*pk)[k] = m0 * sign * Cp / norm;
+  }
+}
+
 OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
     : model_(model), K_(cfg.model.hidden), r_(cfg.model.rank), spherical_(cfg.model.spherical) {
   const auto& mc = cfg.model;
@@ -36,13 +78,18 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
       if (scratch_) U[j * r + i] = i == j ? 1.0 : 0.0;
       else U[j * r + i] = mc.init_u.empty() ? effective_u0(mc) : mc.init_u[j * r + i];
     }
+  // Start overlaps (m_ik, p_ik = v_i . xi_k) per teacher row k, scaled so that their
+  // component along the saddle's unstable direction is d^(-1/2), the RMS of SGD's random
+  // start (see misaligned_start); aligned and scratch: m = d^(-1/2), p unused.
+  std::vector<double> mk(K, m0), pk(K, 0.0);
+  if (mc.pretrained == Pretrained::Misaligned) misaligned_start(mc, model, m0, &mk, &pk);
   for (int i = 0; i < r; ++i) {
     C[i * r + i] = 1.0;
-    for (int k = 0; k < K; ++k) m[i * K + k] = m0;
+    for (int k = 0; k < K; ++k) m[i * K + k] = mk[k];
     for (int j = 0; j < K; ++j) {
       if (scratch_) continue;
-      // v_i . w0_j = mu_j m_ij (+ (1 - mu_j) v_i . xi_j, also taken as d^(-1/2)).
-      n[i * K + j] = mc.mu[j] * m0 + (mc.pretrained == Pretrained::Misaligned ? (1 - mc.mu[j]) * m0 : 0.0);
+      // v_i . w0_j = mu_j m_ij (+ (1 - mu_j) v_i . xi_j).
+      n[i * K + j] = mc.mu[j] * mk[j] + (mc.pretrained == Pretrained::Misaligned ? (1 - mc.mu[j]) * pk[j] : 0.0);
     }
   }
   for (auto* v : {&M_, &Q_, &GM_, &GQ_, &Ww0_, &gs_, &gw_}) v->assign(K * K, 0.0);

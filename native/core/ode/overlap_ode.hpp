@@ -20,7 +20,8 @@ namespace loradyn {
 
 class OverlapOde {
  public:
-  // Initial condition: m_ik = d^(-1/2) (deterministic), C = I, n from w0, U = u0 or init.u.
+  // Initial condition (deterministic): m_ik = d^(-1/2) (misaligned: m and v . xi chosen so that
+  // the unstable combination is d^(-1/2)), C = I, n from w0, U = u0 or init.u.
   OverlapOde(const RunConfig& cfg, const LossModel& model);
   int size() const { return static_cast<int>(y0_.size()); }
   const std::vector<double>& initial() const { return y0_; }
@@ -36,6 +37,9 @@ class OverlapOde {
 
  private:
   void order_params(const double* y, double* M, double* Q) const;
+  // Misaligned w0: the start overlaps m_ik = v . w*_k and p_ik = v . xi_k (same for every row).
+  static void misaligned_start(const ModelConfig& mc, const LossModel& model, double m0,
+                               std::vector<double>* mk, std::vector<double>* pk);
   const LossModel& model_;
   int K_, r_;
   bool spherical_, scratch_;
