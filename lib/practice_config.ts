@@ -18,7 +18,7 @@ export function practiceFields(c: Config): string[] {
 const ENGINE_RUNS: Record<Config['engine'], string[]> = {
   full: ['train.optimizer', 'train.weightDecay', 'train.lrRatio', 'model.adapter'],
   reduced: [],
-  ode: [],
+  ode: ['train.optimizer', 'train.weightDecay', 'train.lrRatio', 'model.adapter'],
 };
 
 /** Issues of the practice options against the rest of the config. */

@@ -76,9 +76,6 @@ void check_practice_ode(const RunConfig& c) {
   if (c.train.optimizer.kind == OptimizerKind::Adam)
     fail("train.optimizer", "engine \"ode\" cannot run adam: Adam acts coordinate by coordinate, so the overlaps do not "
                             "close into an ODE; use engine \"full\"");
-  const std::string f = cpu_only_field(c);
-  if (!f.empty() && f != "record.lossThresholds")
-    fail(f, "engine \"ode\" does not run this option yet; use engine \"full\"");
 }
 
 }  // namespace loradyn

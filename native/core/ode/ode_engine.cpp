@@ -10,6 +10,7 @@
 #include "../model/recorder.hpp"
 #include "../theory/loss_model.hpp"
 #include "overlap_ode.hpp"
+#include "practice_flow.hpp"
 
 namespace loradyn {
 namespace {
@@ -25,7 +26,7 @@ struct System {
 bool rank1_fast_path(const RunConfig& c) {
   const auto& m = c.model;
   return m.hidden == 1 && m.rank == 1 && m.pretrained == Pretrained::Aligned && m.spherical &&
-         m.init_v.empty();
+         m.init_v.empty() && m.adapter == Adapter::Lora;
 }
 
 }  // namespace
@@ -62,6 +63,15 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
     sys.y0 = p->initial();
     sys.rhs = [p](const double* y, double* dy) { p->rhs(y, dy); };
     sys.observe = [p](const double* y, double* m, double* u, double* M, double* Q) { p->observe(y, m, u, M, Q); };
+  }
+  // Momentum, lrRatio and weight decay (practice_flow.hpp).
+  const PracticeFlow flow = practice_flow(cfg, r1 != nullptr);
+  if (flow.active) {
+    auto paper = sys.rhs;
+    sys.rhs = [paper, flow](const double* y, double* dy) {
+      paper(y, dy);
+      flow.apply(y, dy);
+    };
   }
   const int K = mc.hidden, r = mc.rank;
   Recorder rec(cfg, seed);
