@@ -9,5 +9,6 @@ import { twoLayer } from './two_layer.js';
 import { scaling } from './scaling.js';
 import { curriculum } from './curriculum.js';
 import { vitPreset } from './vit.js';
+import { practice } from './practice.js';
 
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset];
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset, practice];
