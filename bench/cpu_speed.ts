@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { speedNative } from '../lib/speed_native.js';
+import { loadNative } from '../lib/native.js';
 import { benchDir, printTable, runPeer } from './harness.js';
 
 interface CaseResult {
@@ -30,7 +30,7 @@ function runCase(d: number, batch: number, steps: number, threads = 1): CaseResu
 // repeats: runs per cell of the full-d table (default 3, or LORADYN_BENCH_REPEATS).
 export async function benchCpuSpeed(opts: { seconds?: number; repeats?: number } = {}) {
   const seconds = opts.seconds ?? 1.5;
-  const native = speedNative();
+  const native = loadNative().testing;
   const load0 = os.loadavg();
 
   // 1. Generator alone, 65536 coordinates per fill (512 KB: in L2), in both precisions: engine

@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { dropUnsetPractice, optimizerDoubles, practiceIssues } from './practice_config.js';
+import { loadNative } from './native.js';
+import { dropUnsetPractice, optimizerDoubles } from './practice_config.js';
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
 
@@ -205,29 +206,10 @@ export function memoryLimit(): number {
   return Number.isFinite(env) && env > 0 ? env : 0.75 * os.totalmem();
 }
 
-function crossChecks(c: Config, threads: number): ConfigIssue[] {
+// The memory a run needs against the limit. Every other rule across fields (rank <= d, one mu
+// per unit, what each engine and backend can run) is the core's (native/core/engine/validate.hpp).
+function memoryIssues(c: Config, threads: number): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const m = c.model;
-  if (m.rank > m.d) out.push({ path: 'model.rank', message: `must be in [1, model.d = ${m.d}] (got ${m.rank})` });
-  if (m.hidden > m.d) out.push({ path: 'model.hidden', message: `must be in [1, model.d = ${m.d}] (teacher rows are orthonormal)` });
-  const mu = m.pretrained.mu;
-  if (Array.isArray(mu) && mu.length !== m.hidden)
-    out.push({ path: 'model.pretrained.mu', message: `needs one value per hidden unit (${m.hidden}), got ${mu.length}` });
-  if (m.pretrained.kind === 'scratch' && m.rank !== m.hidden)
-    out.push({ path: 'model.rank', message: `scratch trains W = V directly, so rank must equal hidden (${m.hidden})` });
-  if (m.pretrained.kind === 'given') {
-    if (!m.pretrained.w0) out.push({ path: 'model.pretrained.w0', message: 'is required when kind is "given"' });
-    else if (m.pretrained.w0.length !== m.hidden * m.d)
-      out.push({ path: 'model.pretrained.w0', message: `must hold hidden x d = ${m.hidden * m.d} numbers (got ${m.pretrained.w0.length})` });
-  } else if (m.pretrained.w0) {
-    out.push({ path: 'model.pretrained.w0', message: 'is only allowed when kind is "given"' });
-  }
-  if (m.init?.u && m.init.u.length !== m.hidden * m.rank)
-    out.push({ path: 'model.init.u', message: `must hold hidden x rank = ${m.hidden * m.rank} numbers` });
-  if (m.init?.v && m.init.v.length !== m.rank * m.d)
-    out.push({ path: 'model.init.v', message: `must hold rank x d = ${m.rank * m.d} numbers` });
-  for (const th of c.record.thresholds) if (!Number.isFinite(th)) out.push({ path: 'record.thresholds', message: 'must be finite' });
-  out.push(...practiceIssues(c));
   const limit = memoryLimit();
   const concurrent = Math.max(1, Math.min(threads, seedList(c).length));
   const gib = (b: number) => (b / 2 ** 30).toFixed(1);
@@ -255,17 +237,30 @@ function zodIssues(err: z.ZodError): ConfigIssue[] {
 }
 
 /**
- * Validates a config and fills in its defaults. Throws ConfigError naming each bad field
- * and its allowed range. `threads` sizes the memory check.
+ * Checks a config's shape (types, ranges, unknown fields) and fills in its defaults, without
+ * the core's rules: simulate() and simulateMany() hand the result to the core, which checks
+ * those once, at its entry. Throws ConfigError naming each bad field.
  */
-export function parseConfig(input: unknown, threads = os.availableParallelism()): Config {
+export function parseConfigShape(input: unknown, threads = os.availableParallelism()): Config {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
   const r = configSchema.safeParse(input);
   if (!r.success) throw new ConfigError(zodIssues(r.error));
-  const issues = crossChecks(r.data, threads);
+  const issues = memoryIssues(r.data, threads);
   if (issues.length) throw new ConfigError(issues);
   return dropUnsetPractice(r.data);
+}
+
+/**
+ * Validates a config completely and fills in its defaults: its shape, then every rule of the
+ * core for its engine and backend (what simulate() would refuse). Throws ConfigError naming
+ * each bad field and its allowed range. `threads` sizes the memory check.
+ */
+export function parseConfig(input: unknown, threads = os.availableParallelism()): Config {
+  const c = parseConfigShape(input, threads);
+  const issues = loadNative().config.check(c);
+  if (issues.length) throw new ConfigError(issues);
+  return c;
 }
 
 /** Canonical JSON: keys sorted at every level, so equal configs give equal strings. */

@@ -32,3 +32,17 @@ export class AbortError extends Error {
     this.name = 'AbortError';
   }
 }
+
+/**
+ * The native engine could not do what a valid call asked: LORADYN_THREADS (a thread could not
+ * be started), LORADYN_OUT_OF_MEMORY, LORADYN_NATIVE (anything else). The message says what
+ * to change.
+ */
+export class NativeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'NativeError';
+    this.code = code;
+  }
+}

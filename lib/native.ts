@@ -1,10 +1,16 @@
-// Loads the compiled addon and types it as one interface. Like sharp's loader, it tries each
+// The one typed binding module of the addon (native/addon/main.cpp). Its exports are shaped
+// like lib: one namespace per lib module that calls them (config, simulate, primitives,
+// theory, vit), test hooks under `testing`. Like sharp's loader, loadNative() tries each
 // candidate binary in turn and, if none loads, throws one error listing what was tried.
+//
+// Errors cross as structured values (native/addon/errors.hpp): a bad argument or config is a
+// RangeError with code "LORADYN_INVALID" and issues [{ path, message }]; fromNative() turns it
+// into a ConfigError without reading the message.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeLoadError } from './errors.js';
+import { ConfigError, NativeError, NativeLoadError, type ConfigIssue } from './errors.js';
 import type { RunResult } from './types.js';
 
 /** A run as the addon returns it: escapes by threshold index rather than by name. */
@@ -13,19 +19,15 @@ export type NativeRunRecord = Omit<RunResult, 'escape' | 'lossEscape'> & { escap
 /** "double": every stream but engine full's inputs; "single": the inputs x of engine full. */
 export type GaussianPrecision = 'double' | 'single';
 
-export interface NativeSimulation {
-  runs: NativeRunRecord[];
-  wallMs: number;
-  backend: string;
-  cancelled: boolean;
+/** A native call that runs off the main thread and can be stopped. */
+export interface NativeHandle<T> {
+  promise: Promise<T>;
+  cancel: () => void;
 }
 
-/** What simulateMany() resolves to: one { runs, backend } per job, in input order. */
-export interface NativeSimulationMany {
-  results: { runs: NativeRunRecord[]; backend: string }[];
-  wallMs: number;
-  cancelled: boolean;
-}
+export type StepsCallback = (stepsDone: number) => void;
+
+// ---- info (lib/info.ts) ----
 
 export interface NativeBackendInfo {
   compiled: boolean;
@@ -43,6 +45,30 @@ export interface NativeInfo {
   backends: { cpu: NativeBackendInfo; cuda: NativeBackendInfo };
 }
 
+// ---- simulate (lib/simulate.ts) ----
+
+export interface NativeSimulation {
+  runs: NativeRunRecord[];
+  wallMs: number;
+  backend: string;
+  cancelled: boolean;
+}
+
+/** What simulate.runMany() resolves to: one { runs, backend } per config, in input order. */
+export interface NativeSimulationMany {
+  results: { runs: NativeRunRecord[]; backend: string }[];
+  wallMs: number;
+  cancelled: boolean;
+}
+
+export interface NativeSimulate {
+  /** A filled-in config (engine, backend and seeds included); threads 0 = all cores. */
+  run(config: object, threads: number, onProgress?: StepsCallback): NativeHandle<NativeSimulation>;
+  runMany(configs: object[], threads: number, onProgress?: StepsCallback): NativeHandle<NativeSimulationMany>;
+}
+
+// ---- primitives (lib/primitives.ts) ----
+
 export interface NativeActivationValues {
   s: Float64Array;
   ds: Float64Array;
@@ -52,35 +78,215 @@ export interface NativeActivationValues {
   name: string;
 }
 
-/** The whole native module. Extended by each capability's glue (theory, reduced, vit, ...). */
-export interface NativeAddon {
-  info(): NativeInfo;
-  simulate(
-    config: object,
-    engine: string,
-    seeds: number[],
-    threads: number,
-    backend: string,
-    onProgress?: (stepsDone: number) => void,
-  ): { promise: Promise<NativeSimulation>; cancel: () => void };
-  simulateMany(
-    jobs: { config: object; engine: string; seeds: number[]; backend: string }[],
-    threads: number,
-    onProgress?: (stepsDone: number) => void,
-  ): { promise: Promise<NativeSimulationMany>; cancel: () => void };
-  /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */
-  launchGroups(engine: string, configs: object[]): number[][];
+export type NativeActivationSpec = string | { hermite: number[] };
+
+export interface NativePrimitives {
   philox(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): Uint32Array;
   gaussians(seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
-  evalActivation(spec: string | { hermite: number[] }, z: Float64Array | number[]): NativeActivationValues;
-  validateConfig(config: object): void;
+  evalActivation(spec: NativeActivationSpec, z: Float64Array | number[]): NativeActivationValues;
   populationLoss(config: object, M: number[], Q: number[]): number;
   logGrid(steps: number, points: number): Float64Array;
-  /** Test hook of the reduced chain: one run, synchronously; forceGeneral skips its rank-1 loop. */
+}
+
+// ---- theory (lib/theory.ts) ----
+
+export interface NativeTheoryPair {
+  activation: NativeActivationSpec;
+  teacher?: 'same' | 'square' | NativeActivationSpec;
+  hermiteRescale?: boolean;
+  noise?: number;
+}
+
+/** One point of tau(mu). tau is null where it is infinite; reason says why. */
+export interface NativeTauPoint {
+  mu: number;
+  A: number;
+  B: number;
+  tau: number | null;
+  reason?: string;
+}
+
+export interface NativeGaussOperand {
+  activation: NativeActivationSpec;
+  order?: 0 | 1 | 2;
+  squared?: boolean;
+}
+
+export interface NativeTheory {
+  tau(pair: NativeTheoryPair, mu: number[]): Promise<NativeTauPoint[]>;
+  critical(pair: NativeTheoryPair, options: { lo?: number; hi?: number; points?: number; tol?: number }): Promise<{ zeros: number[]; minima: { mu: number; tau: number }[] }>;
+  loss(pair: NativeTheoryPair, M: number[], Q: number[]): { L: Float64Array; LM: Float64Array; LQ: Float64Array };
+  lossK(pair: NativeTheoryPair, K: number, readout: number, M: number[], Q: number[]): { L: number; GM: Float64Array; GQ: Float64Array };
+  topCoefficient(k: number, mu: number[], rescaled: boolean): NativeTauPoint[];
+  potential(mu: number, g: number[]): Float64Array;
+  expect(f: NativeGaussOperand, g: NativeGaussOperand, cov: number[], mode: string): number;
+  odeRhs(config: object, system: 'rank1' | 'general', y: number[]): { dy: Float64Array; y0: Float64Array };
+}
+
+// ---- vit (lib/vit) ----
+
+export interface NativeVitConfig {
+  image: number;
+  channels: number;
+  patch: number;
+  width: number;
+  depth: number;
+  heads: number;
+  mlp: number;
+  classes: number;
+}
+
+export interface NativeLora {
+  rank: number;
+  alpha: number;
+  targets: string[];
+}
+
+export interface NativeVitLayout {
+  total: number;
+  baseSize: number;
+  tensors: { name: string; offset: number; size: number; rows: number; cols: number; group: 'base' | 'head' | 'lora' }[];
+}
+
+export interface NativeGradCheck {
+  name: string;
+  maxError: number;
+  maxAbsGrad: number;
+  entries: number;
+}
+
+export interface NativeVitData {
+  x: Float32Array;
+  y: Int32Array;
+}
+
+export interface NativeVitTrainSpec {
+  config: NativeVitConfig;
+  lora: NativeLora;
+  trainable: { base: boolean; head: boolean; lora: boolean };
+  optimizer: { kind: 'sgd' | 'adamw'; lr: number; momentum: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+  batch: number;
+  steps: number;
+  evalEvery: number;
+  evalSteps: number[];
+  stopAccuracy: number;
+  snapshotSteps: number[];
+  seed: number;
+  threads: number;
+  params: Float32Array;
+  train: NativeVitData;
+  test: NativeVitData;
+}
+
+export interface NativeVitTrainResult {
+  evalStep: Float64Array;
+  testAccuracy: Float64Array;
+  testLoss: Float64Array;
+  trainLoss: Float64Array;
+  params: Float32Array;
+  snapshots: { step: number; params: Float32Array }[];
+  stepsDone: number;
+  cancelled: boolean;
+}
+
+export interface NativeVit {
+  layout(config: NativeVitConfig, lora: NativeLora): NativeVitLayout;
+  init(config: NativeVitConfig, lora: NativeLora, seed: number): Float32Array;
+  forward(config: NativeVitConfig, lora: NativeLora, params: Float32Array, images: Float32Array): Float32Array;
+  merge(config: NativeVitConfig, lora: NativeLora, params: Float32Array): Float32Array;
+  gradCheck(seed: number): NativeGradCheck[];
+  evaluate(config: NativeVitConfig, lora: NativeLora, params: Float32Array, x: Float32Array, y: Int32Array, threads: number): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
+  features(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float32Array>;
+  train(spec: NativeVitTrainSpec, onProgress?: StepsCallback): NativeHandle<NativeVitTrainResult>;
+}
+
+// ---- testing: hooks for tests and benchmarks, not public API ----
+
+export type SimdPath = 'scalar' | 'avx2' | 'avx512';
+
+export interface BoxMullerAccuracy {
+  logUlp: number;
+  cosUlp: number;
+  sinUlp: number;
+  gaussianUlp: number;
+  libmLogUlp: number;
+  /** The single-precision transform of engine full's inputs, in float ulps. */
+  single: { logUlp: number; cosUlp: number; sinUlp: number; gaussianUlp: number };
+  referenceDigits: number;
+  samples: number;
+}
+
+export interface NativeTesting {
+  /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop. */
   reducedRun(config: object, seed: number, forceGeneral: boolean): NativeRunRecord;
+  /** One run through the plain reference full-d step (the fast step must match it bit for bit). */
+  simulateFullReference(config: object, seed: number): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
   chiSquare(seed: number, dof: number, count: number): Float64Array;
+  simdPaths(): { available: SimdPath[]; best: SimdPath };
+  gaussiansPath(path: SimdPath, seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
+  rngAccuracy(samples: number, seed: number): BoxMullerAccuracy;
+  benchGenerator(path: SimdPath, count: number, repeats: number, precision?: GaussianPrecision): { seconds: number; cpuSeconds: number; gaussians: number };
+  /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */
+  launchGroups(engine: string, configs: object[]): number[][];
+  /** The nth thread start from now on fails as if the system refused it (0 disarms). */
+  injectThreadFailure(nth: number): void;
 }
+
+/** The whole native module. */
+export interface NativeAddon {
+  info(): NativeInfo;
+  config: {
+    /** Every issue of a filled-in config (engine and backend rules included); [] when it can run. */
+    check(config: object): ConfigIssue[];
+  };
+  simulate: NativeSimulate;
+  primitives: NativePrimitives;
+  theory: NativeTheory;
+  vit: NativeVit;
+  testing: NativeTesting;
+}
+
+// ---- errors ----
+
+interface StructuredNativeError extends Error {
+  code?: string;
+  issues?: ConfigIssue[];
+}
+
+/**
+ * A native error as the public API throws it: LORADYN_INVALID becomes a ConfigError with the
+ * issues the core named; the other codes a NativeError that keeps its code. Anything else
+ * (a JS error from a callback) passes through.
+ */
+export function fromNative(e: unknown): Error {
+  const err = e as StructuredNativeError;
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    if (err.code === 'LORADYN_INVALID' && Array.isArray(err.issues)) return new ConfigError(err.issues);
+    if (err.code.startsWith('LORADYN_')) return new NativeError(err.code, err.message);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Runs a synchronous native call, rethrowing its error through fromNative(). */
+export function nativeCall<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Awaits a native promise, rejecting through fromNative(). */
+export async function nativeAwait<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+// ---- loading ----
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -112,7 +318,13 @@ export function loadNativeWithPath(): { addon: NativeAddon; path: string } {
       continue;
     }
     try {
-      cached = { addon: require(p) as NativeAddon, path: p };
+      const addon = require(p) as NativeAddon;
+      // A binary from before the namespaced exports (an old build-cuda/) is not this addon.
+      if (typeof addon.simulate?.run !== 'function') {
+        tried.push(`${p}: an older build without simulate.run (rebuild it)`);
+        continue;
+      }
+      cached = { addon, path: p };
       return cached;
     } catch (e) {
       tried.push(`${p}: ${(e as Error).message}`);

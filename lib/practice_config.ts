@@ -1,8 +1,7 @@
-// The practitioners' options of SPEC 7.1 in a config: which are set, which engines and backends
-// run them, and the combinations that cannot run (each refused naming its field).
-// docs/practice.md describes what each option does in each engine.
+// The practitioners' options of SPEC 7.1 in a config: which are set, their label, and the
+// optimizer's memory. Their rules (ranges, combinations, what each engine and backend runs) are
+// the core's (native/core/model/practice.hpp); docs/practice.md describes what each option does.
 import type { Config } from './config.js';
-import type { ConfigIssue } from './errors.js';
 
 /** The options set in a filled-in config that leave the paper's recipe, by config path. */
 export function practiceFields(c: Config): string[] {
@@ -11,41 +10,6 @@ export function practiceFields(c: Config): string[] {
   if (c.train.weightDecay !== undefined) out.push('train.weightDecay');
   if (c.train.lrRatio !== undefined) out.push('train.lrRatio');
   if (c.model.adapter !== undefined) out.push('model.adapter');
-  return out;
-}
-
-// Which engine runs which option today; the others are refused with the field named.
-const ENGINE_RUNS: Record<Config['engine'], string[]> = {
-  full: ['train.optimizer', 'train.weightDecay', 'train.lrRatio', 'model.adapter'],
-  reduced: [],
-  ode: ['train.optimizer', 'train.weightDecay', 'train.lrRatio', 'model.adapter'],
-};
-
-/** Issues of the practice options against the rest of the config. */
-export function practiceIssues(c: Config): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  const m = c.model;
-  if (m.adapter === 'full') {
-    if (m.pretrained.kind === 'scratch')
-      out.push({ path: 'model.adapter', message: '"full" fine-tunes a pre-trained w0 and kind "scratch" has none (the scratch baseline is adapter "lora")' });
-    if (m.rank !== m.hidden)
-      out.push({ path: 'model.rank', message: `adapter "full" trains one delta row per hidden unit: rank must equal hidden (${m.hidden})` });
-    if (m.u0 !== null) out.push({ path: 'model.u0', message: 'has no meaning with adapter "full" (there is no U); leave it null' });
-    if (m.init?.u) out.push({ path: 'model.init.u', message: 'has no meaning with adapter "full" (there is no U)' });
-  }
-  if (c.train.optimizer?.kind === 'adam' && c.engine !== 'full')
-    out.push({
-      path: 'train.optimizer',
-      message: `engine "${c.engine}" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is not rotation invariant and ${c.engine === 'ode' ? 'the overlaps do not close into an ODE' : 'no d-free reduction exists'}; use engine "full"`,
-    });
-  else
-    for (const f of practiceFields(c))
-      if (!ENGINE_RUNS[c.engine].includes(f)) out.push({ path: f, message: `engine "${c.engine}" does not run this option yet` });
-  if (c.backend === 'cuda') {
-    const cpuOnly = [...practiceFields(c), ...(c.record.lossThresholds ? ['record.lossThresholds'] : [])];
-    for (const f of cpuOnly)
-      out.push({ path: f, message: 'backend "cuda" runs the paper\'s recipe only (plain SGD on LoRA, no loss thresholds); use backend "cpu" or "auto", which runs this on the CPU' });
-  }
   return out;
 }
 

@@ -1,11 +1,10 @@
 // Low-level access to the generator, activations and the loss: for tests and hand checks.
 import { parseConfig, type ConfigInput, type ActivationSpec } from './config.js';
-import { ConfigError } from './errors.js';
-import { loadNative, type GaussianPrecision, type NativeActivationValues } from './native.js';
+import { loadNative, nativeCall, type GaussianPrecision, type NativeActivationValues } from './native.js';
 
 /** Philox4x32-10 of counter (c0..c3) and key (k0, k1). */
 export function philox(counter: [number, number, number, number], key: [number, number]): Uint32Array {
-  return loadNative().philox(counter[0], counter[1], counter[2], counter[3], key[0], key[1]);
+  return nativeCall(() => loadNative().primitives.philox(counter[0], counter[1], counter[2], counter[3], key[0], key[1]));
 }
 
 /** Stream ids of the generator (native/core/rng/gaussian.hpp). */
@@ -20,25 +19,21 @@ export const streams = { teacher: 1, misalign: 2, loraInit: 3, inputs: 4, labelN
 export function gaussians(a: {
   seed: number; stream: number; step: number; sample: number; start?: number; count: number; precision?: GaussianPrecision;
 }): Float64Array {
-  return loadNative().gaussians(a.seed, a.stream, a.step, a.sample, a.start ?? 0, a.count, a.precision ?? 'double');
+  return nativeCall(() => loadNative().primitives.gaussians(a.seed, a.stream, a.step, a.sample, a.start ?? 0, a.count, a.precision ?? 'double'));
 }
 
 /** s, s', s'' of an activation at the points z. */
 export function evalActivation(spec: ActivationSpec, z: ArrayLike<number>): NativeActivationValues {
-  try {
-    return loadNative().evalActivation(spec, Float64Array.from(z));
-  } catch (e) {
-    throw new ConfigError([{ path: 'activation', message: (e as Error).message.replace(/^activation: /, '') }]);
-  }
+  return nativeCall(() => loadNative().primitives.evalActivation(spec, Float64Array.from(z)));
 }
 
 /** Steps at which runs of `steps` steps record, `points` at most. */
 export function logGrid(steps: number, points: number): number[] {
-  return Array.from(loadNative().logGrid(steps, points));
+  return Array.from(nativeCall(() => loadNative().primitives.logGrid(steps, points)));
 }
 
 /** Exact population loss of the config's model at overlaps M, Q (hidden x hidden each). */
 export function populationLoss(config: ConfigInput, M: number[], Q: number[]): number {
   const c = parseConfig(config);
-  return loadNative().populationLoss(c, M, Q);
+  return nativeCall(() => loadNative().primitives.populationLoss(c, M, Q));
 }

@@ -1,8 +1,10 @@
-// simulate(): validate, run on native threads, return typed results without copying.
+// simulate(): check the config's shape (zod), hand it to the native core, which converts and
+// validates it once (every engine and backend rule) and runs it on native threads; typed
+// results come back without copying.
 import os from 'node:os';
 import { ConfigError, AbortError } from './errors.js';
-import { parseConfig, seedList, type Config, type ConfigInput } from './config.js';
-import { loadNative, type NativeRunRecord } from './native.js';
+import { parseConfigShape, seedList, type Config, type ConfigInput } from './config.js';
+import { fromNative, loadNative, nativeCall, type NativeHandle, type NativeRunRecord } from './native.js';
 import type { Progress, RunOptions, RunResult, SimulationResult } from './types.js';
 import { version } from './version.js';
 
@@ -23,17 +25,6 @@ export function resolveThreads(threads: number | undefined): number {
   return threads;
 }
 
-/** Checks a filled-in config with the native core too (activation names, core-level limits). */
-export function nativeCheck(config: Config): void {
-  try {
-    loadNative().validateConfig(config);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /^([a-zA-Z.]+(?:\.[a-zA-Z0-9]+)*): (.*)$/s.exec(msg);
-    throw new ConfigError([m ? { path: m[1]!, message: m[2]! } : { path: '', message: msg }]);
-  }
-}
-
 // Progress over `totalSteps` trajectory-steps, as the native side reports steps done.
 function progressReporter(totalSteps: number, onProgress: ((p: Progress) => void) | undefined) {
   if (!onProgress) return undefined;
@@ -46,11 +37,16 @@ function progressReporter(totalSteps: number, onProgress: ((p: Progress) => void
 }
 
 // Awaits a native handle, cancelling it when `signal` aborts; AbortError when cancelled.
-async function awaitHandle<T extends { cancelled: boolean }>(handle: { promise: Promise<T>; cancel: () => void }, signal?: AbortSignal): Promise<T> {
+async function awaitHandle<T extends { cancelled: boolean }>(handle: NativeHandle<T>, signal?: AbortSignal): Promise<T> {
   const abort = () => handle.cancel();
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    const out = await handle.promise;
+    let out: T;
+    try {
+      out = await handle.promise;
+    } catch (e) {
+      throw fromNative(e);
+    }
     if (signal?.aborted || out.cancelled) throw new AbortError();
     return out;
   } finally {
@@ -64,18 +60,11 @@ async function awaitHandle<T extends { cancelled: boolean }>(handle: { promise: 
  */
 export async function simulate(input: ConfigInput | Config, options: RunOptions = {}): Promise<SimulationResult> {
   const threads = resolveThreads(options.threads);
-  const config = parseConfig(input, threads);
-  nativeCheck(config);
-  const seeds = seedList(config);
+  const config = parseConfigShape(input, threads);
   const native = loadNative();
   if (options.signal?.aborted) throw new AbortError();
-  const onSteps = progressReporter(config.train.steps * seeds.length, options.onProgress);
-  let handle: ReturnType<typeof native.simulate>;
-  try {
-    handle = native.simulate(config, config.engine, seeds, threads, config.backend, onSteps);
-  } catch (e) {
-    throw new ConfigError([{ path: 'backend', message: (e as Error).message }]);
-  }
+  const onSteps = progressReporter(config.train.steps * seedList(config).length, options.onProgress);
+  const handle = nativeCall(() => native.simulate.run(config, threads, onSteps));
   const out = await awaitHandle(handle, options.signal);
   return {
     config,
@@ -100,9 +89,7 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
   const threads = resolveThreads(options.threads);
   const configs = inputs.map((input, i) => {
     try {
-      const c = parseConfig(input, threads);
-      nativeCheck(c);
-      return c;
+      return parseConfigShape(input, threads);
     } catch (e) {
       if (e instanceof ConfigError) throw new ConfigError(e.issues.map((x) => ({ path: `[${i}]${x.path ? '.' + x.path : ''}`, message: x.message })));
       throw e;
@@ -111,15 +98,9 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
   if (configs.length === 0) return [];
   const native = loadNative();
   if (options.signal?.aborted) throw new AbortError();
-  const jobs = configs.map((c) => ({ config: c, engine: c.engine, seeds: seedList(c), backend: c.backend }));
-  const onSteps = progressReporter(jobs.reduce((a, j) => a + j.config.train.steps * j.seeds.length, 0), options.onProgress);
-  let handle: ReturnType<typeof native.simulateMany>;
-  try {
-    handle = native.simulateMany(jobs, threads, onSteps);
-  } catch (e) {
-    const m = /^\[(\d+)\] (.*)$/s.exec((e as Error).message);
-    throw new ConfigError([{ path: m ? `[${m[1]}].backend` : 'backend', message: m ? m[2]! : (e as Error).message }]);
-  }
+  const onSteps = progressReporter(configs.reduce((a, c) => a + c.train.steps * seedList(c).length, 0), options.onProgress);
+  // The core names each bad field under its config's index ("[2].model.d").
+  const handle = nativeCall(() => native.simulate.runMany(configs, threads, onSteps));
   const out = await awaitHandle(handle, options.signal);
   return out.results.map((r, i) => ({
     config: configs[i]!,

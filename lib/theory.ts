@@ -2,7 +2,7 @@
 // native/core/theory. Curves and critical-point searches run on a native worker thread.
 import { parseConfig, type ActivationSpec, type ConfigInput } from './config.js';
 import { ConfigError } from './errors.js';
-import { loadNative } from './native.js';
+import { loadNative, nativeAwait, nativeCall, type NativeTheory } from './native.js';
 
 /** A student/teacher pair. teacher: "same" (default), "square" (s^2) or any activation. */
 export interface TheoryPair {
@@ -50,35 +50,8 @@ export interface GaussOperand {
   squared?: boolean;
 }
 
-interface TheoryNative {
-  theoryTau(pair: TheoryPair, mu: number[]): Promise<TauPoint[]>;
-  theoryCritical(pair: TheoryPair, o: CriticalOptions): Promise<CriticalPoints>;
-  theoryLoss(pair: TheoryPair & { noise?: number }, M: number[], Q: number[]): LossValues;
-  theoryLossK(pair: TheoryPair & { noise?: number }, K: number, a: number, M: number[], Q: number[]): { L: number; GM: Float64Array; GQ: Float64Array };
-  theoryTopCoefficient(k: number, mu: number[], rescaled: boolean): TauPoint[];
-  theoryPotential(mu: number, g: number[]): Float64Array;
-  theoryExpect(f: GaussOperand, g: GaussOperand, cov: number[], mode: string): number;
-  theoryOdeRhs(config: object, system: 'rank1' | 'general', y: number[]): { dy: Float64Array; y0: Float64Array };
-}
-
-function native(): TheoryNative {
-  return loadNative() as unknown as TheoryNative;
-}
-
-/** Native RangeErrors become ConfigErrors that name what was wrong. */
-function wrap<T>(path: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw new ConfigError([{ path, message: (e as Error).message }]);
-  }
-}
-async function wrapAsync<T>(path: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new ConfigError([{ path, message: (e as Error).message }]);
-  }
+function native(): NativeTheory {
+  return loadNative().theory;
 }
 
 function checkMu(mu: number[], path = 'mu'): void {
@@ -100,12 +73,12 @@ export function muGrid(lo: number, hi: number, n: number): number[] {
 /** A(mu), B(mu) and tau(mu) = 1/lambda_+ at each mu. */
 export async function tauCurve(pair: TheoryPair, mu: number[]): Promise<TauPoint[]> {
   checkMu(mu);
-  return wrapAsync('theory', () => native().theoryTau(pair, mu));
+  return nativeAwait(nativeCall(() => native().tau(pair, mu)));
 }
 
 /** Zeros of A (critical mu_c) and local minima of tau over a fine grid, refined. */
 export async function criticalPoints(pair: TheoryPair, options: CriticalOptions = {}): Promise<CriticalPoints> {
-  return wrapAsync('theory', () => native().theoryCritical(pair, options));
+  return nativeAwait(nativeCall(() => native().critical(pair, options)));
 }
 
 /**
@@ -126,18 +99,18 @@ export function tExit(tau: number | null, o: { d?: number; eps?: number; R?: num
 /** Top-coefficient approximation for He_k: A = mu^(k-1) (1 - mu^k), B = -mu^(2k-2) (rescaled units). */
 export function topCoefficient(k: number, mu: number[], rescaled = true): TauPoint[] {
   checkMu(mu);
-  return wrap('k', () => native().theoryTopCoefficient(k, mu, rescaled));
+  return nativeCall(() => native().topCoefficient(k, mu, rescaled));
 }
 
 /** Effective potential of the linear model, V(g) = -(1 - mu)^2 log cosh g (m = tanh g). */
 export function linearPotential(mu: number, g: number[]): Float64Array {
   checkMu([mu]);
-  return wrap('g', () => native().theoryPotential(mu, g));
+  return nativeCall(() => native().potential(mu, g));
 }
 
 /** Population loss L(M, Q) (label noise included) and L_M, L_Q at each (M[i], Q[i]). */
 export function lossDerivatives(pair: TheoryPair & { noise?: number }, M: number[], Q: number[]): LossValues {
-  return wrap('theory', () => native().theoryLoss(pair, M, Q));
+  return nativeCall(() => native().loss(pair, M, Q));
 }
 
 /**
@@ -145,7 +118,7 @@ export function lossDerivatives(pair: TheoryPair & { noise?: number }, M: number
  * (K x K row-major; dL = sum GM_jk dM_jk + sum GQ_jl dQ_jl).
  */
 export function committeeLoss(pair: TheoryPair & { noise?: number }, K: number, readout: number, M: number[], Q: number[]) {
-  return wrap('theory', () => native().theoryLossK(pair, K, readout, M, Q));
+  return nativeCall(() => native().lossK(pair, K, readout, M, Q));
 }
 
 /**
@@ -153,11 +126,11 @@ export function committeeLoss(pair: TheoryPair & { noise?: number }, K: number, 
  * "auto" uses closed forms where they exist, "quadrature" forces numerical integration.
  */
 export function gaussExpect(f: GaussOperand, g: GaussOperand, cov: [number, number, number], mode: 'auto' | 'quadrature' = 'auto'): number {
-  return wrap('expect', () => native().theoryExpect(f, g, cov, mode));
+  return nativeCall(() => native().expect(f, g, cov, mode));
 }
 
 /** Right-hand side of the ODE ("rank1": state (u, m); "general": (U, m, n, C)) at a state; for checks. */
 export function odeRhs(config: ConfigInput, system: 'rank1' | 'general', y: number[]): { dy: Float64Array; y0: Float64Array } {
   const c = parseConfig(config);
-  return wrap('ode', () => native().theoryOdeRhs(c, system, y));
+  return nativeCall(() => native().odeRhs(c, system, y));
 }

@@ -3,7 +3,7 @@
 // plain reference step, bit for bit, through every path the batch's gradient can take.
 import t from 'tap';
 import { simulate, parseConfig, type ConfigInput } from '../lib/index.js';
-import { speedNative } from '../lib/speed_native.js';
+import { loadNative } from '../lib/native.js';
 import { refOrder, type RefModel } from './support/reference_sgd.js';
 import { refPracticeInit, refPracticeStep, type RefPractice } from './support/reference_practice.js';
 
@@ -82,7 +82,7 @@ for (const c of cases) {
   });
 }
 
-const native = speedNative();
+const native = loadNative().testing;
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 const keys = ['step', 'm', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const;
 const paths: { name: string; config: ConfigInput }[] = [

@@ -2,7 +2,7 @@
 // same law at finite d, checked statistically; its two loops agree; it tends to the ODE as
 // d grows; it refuses what it cannot represent.
 import t from 'tap';
-import { simulate, type ConfigInput, type RunResult } from '../lib/index.js';
+import { simulate, logGrid, type ConfigInput, type RunResult } from '../lib/index.js';
 import { parseConfig } from '../lib/config.js';
 import { loadNative, type NativeRunRecord } from '../lib/native.js';
 import {
@@ -11,7 +11,7 @@ import {
 import { linearOde } from './support/linear_ode.js';
 
 type Rec = RunResult;
-const native = loadNative();
+const native = loadNative().testing;
 
 interface Over {
   activation?: string; d?: number; rank?: number; hidden?: number;
@@ -37,7 +37,7 @@ async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): P
   return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
 }
 const firstPassage = (r: Rec) => r.escape['0.5'] ?? Infinity;
-// The reduced chain's test hooks (native/addon/reduced_api.cpp).
+// The reduced chain's test hooks (native/addon/testing.cpp).
 function reducedRun(o: Over, seed: number, forceGeneral: boolean): NativeRunRecord {
   return native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [seed] }, 1), seed, forceGeneral);
 }
@@ -86,7 +86,7 @@ function compare(a: Rec[], b: Rec[], rank: number, K: number, at: number[], alph
 
 // Four grid steps of a config: 0, two inside, the last.
 function checkSteps(o: Over): number[] {
-  const g = Array.from(native.logGrid(o.steps ?? 1000, o.points ?? 12));
+  const g = logGrid(o.steps ?? 1000, o.points ?? 12);
   const P = g.length;
   return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
@@ -208,8 +208,8 @@ t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', as
 });
 
 t.test('refuses what it cannot represent, with the field named', async (tt) => {
-  await tt.rejects(run('reduced', config({ final: true }), [1]), /record\.final .*engine 'full'/);
-  await tt.rejects(run('reduced', config({ d: 3, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d must be >= 4/);
-  tt.throws(() => reducedRun({ d: 3, hidden: 2 }, 1, false), /model\.d must be >= 4/);
-  await tt.rejects(run('reduced', config({ batch: 2 ** 31, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /train\.batch must be < 1431655765/);
+  await tt.rejects(run('reduced', config({ final: true }), [1]), /record\.final: is not available with engine 'reduced'.*engine 'full'/);
+  await tt.rejects(run('reduced', config({ d: 3, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /model\.d: must be >= 4/);
+  tt.throws(() => reducedRun({ d: 3, hidden: 2 }, 1, false), /model\.d: must be >= 4/);
+  await tt.rejects(run('reduced', config({ batch: 2 ** 31, pretrained: { kind: 'misaligned', mu: 0.5 } }), [1]), /train\.batch: must be < 1431655765/);
 });

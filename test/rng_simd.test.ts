@@ -2,9 +2,9 @@
 // Box–Muller elementary functions (box_muller_math.hpp) against 80-bit long double.
 import t, { type Test } from 'tap';
 import { gaussians, streams } from '../lib/primitives.js';
-import { speedNative } from '../lib/speed_native.js';
+import { loadNative } from '../lib/native.js';
 
-const native = speedNative();
+const native = loadNative().testing;
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
 t.test('paths reported', async (t) => {
@@ -66,11 +66,11 @@ t.test('single precision: the documented super-block layout and the double trans
     const part = gaussians({ ...key, start, count, precision: 'single' });
     t.same(Array.from(part), Array.from(single.subarray(start, start + count)), `start ${start} count ${count}`);
   }
-  t.throws(() => gaussians({ ...key, count: 4, precision: 'half' as never }), /precision must be 'double' or 'single'/);
+  t.throws(() => gaussians({ ...key, count: 4, precision: 'half' as never }), /precision: must be 'double' or 'single'/);
 });
 
 t.test('unknown or unavailable paths are refused', async (t) => {
-  t.throws(() => native.gaussiansPath('sse9' as never, 1, 4, 0, 0, 0, 4), /path must be one of scalar, avx2, avx512/);
+  t.throws(() => native.gaussiansPath('sse9' as never, 1, 4, 0, 0, 0, 4), /path: must be one of scalar, avx2, avx512/);
   for (const p of ['avx2', 'avx512'] as const)
     if (!native.simdPaths().available.includes(p))
       t.throws(() => native.gaussiansPath(p, 1, 4, 0, 0, 0, 4), /not available/);

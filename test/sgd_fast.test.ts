@@ -2,9 +2,9 @@
 // against the plain reference step: identical trajectories, bit for bit.
 import t from 'tap';
 import { simulate, parseConfig, type ConfigInput } from '../lib/index.js';
-import { speedNative } from '../lib/speed_native.js';
+import { loadNative } from '../lib/native.js';
 
-const native = speedNative();
+const native = loadNative().testing;
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 const keys = ['step', 'm', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const;
 
@@ -124,14 +124,14 @@ t.test('the same trajectory whichever SIMD path draws (LORADYN_SIMD caps it per 
   const { spawnSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
-  const speed = fileURLToPath(new URL('../lib/speed_native.js', import.meta.url));
+  const speed = fileURLToPath(new URL('../lib/native.js', import.meta.url));
   const script = `
     const { simulate } = await import(${JSON.stringify(index)});
-    const { speedNative } = await import(${JSON.stringify(speed)});
+    const { loadNative } = await import(${JSON.stringify(speed)});
     const r = await simulate({ model: { activation: 'tanh', d: 777, rank: 2 }, train: { batch: 9, steps: 40 },
       engine: 'full', backend: 'cpu', seeds: [5], record: { points: 8 } }, { threads: 1 });
     const m = r.runs[0].m;
-    process.stdout.write(speedNative().simdPaths().best + ' ' + Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex'));`;
+    process.stdout.write(loadNative().testing.simdPaths().best + ' ' + Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex'));`;
   const out: Record<string, string> = {};
   for (const path of ['scalar', 'avx2', 'avx512']) {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LORADYN_SIMD: path } });

@@ -69,7 +69,7 @@ t.test('bad input: the index of the bad config, an empty list, aborting, progres
 });
 
 t.test('launch groups: what one GPU launch can hold', async (t) => {
-  const native = loadNative();
+  const native = loadNative().testing;
   const cfg = (over: Record<string, unknown> = {}) => ({
     engine: 'full', backend: 'cpu',
     model: { d: 500, activation: 'erf', pretrained: { kind: 'aligned', mu: 0.5 }, ...(over.model as object) },
@@ -87,7 +87,7 @@ t.test('launch groups: what one GPU launch can hold', async (t) => {
   t.same(groups('full', [cfg(), cfg({ model: { pretrained: { kind: 'misaligned', mu: 0.5 } } }), cfg({ model: { pretrained: { kind: 'scratch', mu: 0 } } }), cfg({ model: { pretrained: { kind: 'misaligned', mu: 0.2 } } })]),
     [[0], [1, 3], [2]], 'aligned, stored (misaligned) and scratch w0 are three kernel modes');
   t.same(groups('ode', [cfg(), cfg()]), [[0], [1]], 'the ODE never shares');
-  t.throws(() => native.launchGroups('warp', []), /engine must be one of/);
+  t.throws(() => native.launchGroups('warp', []), /engine: must be one of/);
 });
 
 t.test('the executor\'s batched path stores exactly what the one-run-per-thread path stores', async (t) => {

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, parseConfig, seedList, seedsSchema, type Config, type ConfigInput } from '../config.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { nativeCheck } from '../simulate.js';
 import { isConfigPath, setPath } from './paths.js';
 
 export interface SweepSpec {
@@ -102,8 +101,7 @@ export function expandSweep(raw: unknown): ExpandedSweep {
     if (seeds) input.seeds = seeds;
     let config: Config;
     try {
-      config = parseConfig(input, 1);
-      nativeCheck(config);
+      config = parseConfig(input, 1);  // shape and every core rule of its engine and backend
     } catch (e) {
       if (e instanceof ConfigError) {
         for (const i of e.issues) issues.push({ path: i.path, message: `${i.message} (grid point ${idx}: ${fmtCoords(coords)})` });

@@ -18,6 +18,7 @@ import {
 } from './config.js';
 import type { ImageSet } from './data.js';
 import { vitNative, type NativeGradCheck, type NativeVitLayout } from './native.js';
+import { nativeAwait, nativeCall } from '../native.js';
 
 const noLora: LoraConfig = { rank: 0, alpha: null, targets: ['q', 'v'] };
 
@@ -28,41 +29,36 @@ function lora(l: LoraInput | null | undefined): LoraConfig {
   return l ? parseWith(loraSchema, l, 'lora') : noLora;
 }
 
-/** Wraps a native call so that a bad argument surfaces as a ConfigError naming the field. */
-function native<T>(context: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError) throw new ConfigError([{ path: context, message: e.message }]);
-    throw e;
-  }
+/** A native call: a bad argument surfaces as a ConfigError naming the field (lib/native.ts). */
+function native<T>(_context: string, f: () => T): T {
+  return nativeCall(f);
 }
 
 export type VitLayout = NativeVitLayout;
 export type GradCheck = NativeGradCheck;
 
 export function vitLayout(config?: VitConfigInput, adapters?: LoraInput | null): VitLayout {
-  return native('vit', () => vitNative().vitLayout(cfg(config), toNativeLora(lora(adapters))));
+  return native('vit', () => vitNative().layout(cfg(config), toNativeLora(lora(adapters))));
 }
 
 /** Fresh parameters: base and head from `seed`, adapters (if any) with random A and zero B. */
 export function initParams(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, seed: number): Float32Array {
-  return native('vit', () => vitNative().vitInit(cfg(config), toNativeLora(lora(adapters)), seed));
+  return native('vit', () => vitNative().init(cfg(config), toNativeLora(lora(adapters)), seed));
 }
 
 /** Logits [n x classes] for images [n x pixels] (synchronous; meant for small n). */
 export function forward(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, params: Float32Array, images: Float32Array): Float32Array {
-  return native('vit', () => vitNative().vitForward(cfg(config), toNativeLora(lora(adapters)), params, images));
+  return native('vit', () => vitNative().forward(cfg(config), toNativeLora(lora(adapters)), params, images));
 }
 
 /** Base parameters with every adapter folded in: W0 + (alpha / r) A B. */
 export function mergeLora(config: VitConfigInput | undefined, adapters: LoraInput, params: Float32Array): Float32Array {
-  return native('vit', () => vitNative().vitMerge(cfg(config), toNativeLora(lora(adapters)), params));
+  return native('vit', () => vitNative().merge(cfg(config), toNativeLora(lora(adapters)), params));
 }
 
 /** Finite-difference checks (float64) of every layer and of the whole model at a tiny size. */
 export function gradChecks(seed = 1): GradCheck[] {
-  return vitNative().vitGradCheck(seed);
+  return vitNative().gradCheck(seed);
 }
 
 export interface EvalResult {
@@ -79,14 +75,13 @@ export async function evaluate(
   threads?: number,
 ): Promise<EvalResult> {
   const c = cfg(config);
-  const p = native('vit', () => vitNative().vitEvaluate(c, toNativeLora(lora(adapters)), params, data.x, data.y, defaultThreads(threads)));
-  return p;
+  return nativeAwait(native('vit', () => vitNative().evaluate(c, toNativeLora(lora(adapters)), params, data.x, data.y, defaultThreads(threads))));
 }
 
 /** Final-norm class-token features [n x width] of a base parameter vector (no adapters). */
 export async function features(config: VitConfigInput | undefined, params: Float32Array, x: Float32Array, threads?: number): Promise<Float32Array> {
   const c = cfg(config);
-  return native('vit', () => vitNative().vitFeatures(c, params, x, defaultThreads(threads)));
+  return nativeAwait(native('vit', () => vitNative().features(c, params, x, defaultThreads(threads))));
 }
 
 export interface TrainOptions {
@@ -163,11 +158,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         o.onProgress!({ stepsDone: done, totalSteps: steps, fraction, elapsedMs, etaMs: fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : null });
       }
     : undefined;
-  const handle = native('train', () => vitNative().vitTrain(spec, onSteps));
+  const handle = native('train', () => vitNative().train(spec, onSteps));
   const abort = () => handle.cancel();
   o.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const r = await handle.promise;
+    const r = await nativeAwait(handle.promise);
     if (o.signal?.aborted || r.cancelled) throw new AbortError();
     return {
       evalStep: Array.from(r.evalStep),

@@ -1,57 +1,66 @@
-// Module registration: the addon is glue only; every computation lives in native/core.
+// Module registration: the addon is glue only; every computation lives in native/core. Its
+// exports are shaped like lib (lib/native.ts types them): one namespace per lib module that
+// calls them, test hooks under `testing`.
 #include <napi.h>
 
-#include "backends.hpp"
-#include "debug_api.hpp"
-#include "reduced_api.hpp"
-#include "simulate_worker.hpp"
-#include "theory_api.hpp"
-#include "speed_api.hpp"
-#include "vit_api.hpp"
+#include "config.hpp"
+#include "info.hpp"
+#include "primitives.hpp"
+#include "simulate.hpp"
+#include "testing.hpp"
+#include "theory.hpp"
+#include "vit.hpp"
 
 namespace loradyn_addon {
 
+namespace {
+using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
+Napi::Object group(Napi::Env env, std::initializer_list<std::pair<const char*, Fn>> fns) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const auto& [name, fn] : fns) o.Set(name, Napi::Function::New(env, fn, name));
+  return o;
+}
+}  // namespace
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("info", Napi::Function::New(env, Info));
-  exports.Set("simulate", Napi::Function::New(env, Simulate));
-  exports.Set("simulateMany", Napi::Function::New(env, SimulateMany));
-  exports.Set("philox", Napi::Function::New(env, Philox));
-  exports.Set("gaussians", Napi::Function::New(env, Gaussians));
-  exports.Set("evalActivation", Napi::Function::New(env, EvalActivation));
-  exports.Set("validateConfig", Napi::Function::New(env, ValidateConfig));
-  exports.Set("populationLoss", Napi::Function::New(env, PopulationLoss));
-  exports.Set("logGrid", Napi::Function::New(env, LogGrid));
-  exports.Set("launchGroups", Napi::Function::New(env, LaunchGroups));
-  exports.Set("theoryTau", Napi::Function::New(env, TheoryTau));
-  exports.Set("theoryCritical", Napi::Function::New(env, TheoryCritical));
-  exports.Set("theoryLoss", Napi::Function::New(env, TheoryLoss));
-  exports.Set("theoryLossK", Napi::Function::New(env, TheoryLossK));
-  exports.Set("theoryTopCoefficient", Napi::Function::New(env, TheoryTopCoefficient));
-  exports.Set("theoryPotential", Napi::Function::New(env, TheoryPotential));
-  exports.Set("theoryExpect", Napi::Function::New(env, TheoryExpect));
-  exports.Set("theoryOdeRhs", Napi::Function::New(env, TheoryOdeRhs));
-  exports.Set("reducedRun", Napi::Function::New(env, ReducedRun));
-  exports.Set("chiSquare", Napi::Function::New(env, ChiSquare));
-  exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
-  exports.Set("gaussiansPath", Napi::Function::New(env, GaussiansPath));
-  exports.Set("rngAccuracy", Napi::Function::New(env, RngAccuracy));
-  exports.Set("simulateFullReference", Napi::Function::New(env, SimulateFullReference));
-  exports.Set("benchGenerator", Napi::Function::New(env, BenchGenerator));
-  exports.Set("vitLayout", Napi::Function::New(env, VitLayout));
-  exports.Set("vitInit", Napi::Function::New(env, VitInit));
-  exports.Set("vitForward", Napi::Function::New(env, VitForward));
-  exports.Set("vitMerge", Napi::Function::New(env, VitMerge));
-  exports.Set("vitGradCheck", Napi::Function::New(env, VitGradCheck));
-  exports.Set("vitEvaluate", Napi::Function::New(env, VitEvaluate));
-  exports.Set("vitFeatures", Napi::Function::New(env, VitFeatures));
-  exports.Set("vitTrain", Napi::Function::New(env, VitTrain));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("config", group(env, {{"check", CheckConfig}}));
+  exports.Set("simulate", group(env, {{"run", Run}, {"runMany", RunMany}}));
+  exports.Set("primitives", group(env, {{"philox", Philox},
+                                        {"gaussians", Gaussians},
+                                        {"evalActivation", EvalActivation},
+                                        {"populationLoss", PopulationLoss},
+                                        {"logGrid", LogGrid}}));
+  exports.Set("theory", group(env, {{"tau", TheoryTau},
+                                    {"critical", TheoryCritical},
+                                    {"loss", TheoryLoss},
+                                    {"lossK", TheoryLossK},
+                                    {"topCoefficient", TheoryTopCoefficient},
+                                    {"potential", TheoryPotential},
+                                    {"expect", TheoryExpect},
+                                    {"odeRhs", TheoryOdeRhs}}));
+  exports.Set("vit", group(env, {{"layout", VitLayout},
+                                 {"init", VitInit},
+                                 {"forward", VitForward},
+                                 {"merge", VitMerge},
+                                 {"gradCheck", VitGradCheck},
+                                 {"evaluate", VitEvaluate},
+                                 {"features", VitFeatures},
+                                 {"train", VitTrain}}));
+  exports.Set("testing", group(env, {{"reducedRun", ReducedRun},
+                                     {"simulateFullReference", SimulateFullReference},
+                                     {"chiSquare", ChiSquare},
+                                     {"simdPaths", SimdPaths},
+                                     {"gaussiansPath", GaussiansPath},
+                                     {"rngAccuracy", RngAccuracy},
+                                     {"benchGenerator", BenchGenerator},
+                                     {"launchGroups", LaunchGroups},
+                                     {"injectThreadFailure", InjectThreadFailure}}));
   return exports;
 }
 
 }  // namespace loradyn_addon
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return loradyn_addon::Init(env, exports);
-}
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return loradyn_addon::Init(env, exports); }
 
 NODE_API_MODULE(loradyn, InitModule)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../core/engine/engine.hpp"
+#include "../core/engine/validate.hpp"
 #include "../core/util/parallel.hpp"
 #include "../cuda/cuda_backend.hpp"
 
@@ -127,6 +128,7 @@ bool agreement(const char* name, const RunConfig& cfg, int nseeds, double min_sa
                Engine engine = Engine::Full) {
   if (!selected(name)) return true;
   const auto seeds = seed_list(nseeds);
+  validate_run(cfg, engine, BackendChoice::Cuda);  // the core's entry: what the addon checks
   RunControl ctl;
   std::vector<RunRecord> cpu = cpu_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
   std::vector<RunRecord> gpu = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);
@@ -139,7 +141,10 @@ bool sweep_agreement(const char* name, const std::vector<RunConfig>& cfgs, int n
                      Engine engine = Engine::Full) {
   if (!selected(name)) return true;
   std::vector<RunJob> jobs;
-  for (const RunConfig& c : cfgs) jobs.push_back(RunJob{c, seed_list(nseeds)});
+  for (const RunConfig& c : cfgs) {
+    validate_run(c, engine, BackendChoice::Cuda);
+    jobs.push_back(RunJob{c, seed_list(nseeds)});
+  }
   RunControl ctl;
   const auto gpu_many = cuda_backend().run_many(engine, jobs, hardware_threads(), ctl);
   std::vector<RunRecord> cpu, gpu;
@@ -154,6 +159,7 @@ bool sweep_agreement(const char* name, const std::vector<RunConfig>& cfgs, int n
 void timing(const char* name, const RunConfig& cfg, int nseeds, double gen_rate, Json& out,
             Engine engine = Engine::Full) {
   const auto seeds = seed_list(nseeds);
+  validate_run(cfg, engine, BackendChoice::Cuda);
   RunControl ctl;
   const auto t0 = std::chrono::steady_clock::now();
   auto res = cuda_backend().run(engine, cfg, seeds, hardware_threads(), ctl);

@@ -216,12 +216,6 @@ struct LaunchRuns {
 };
 
 void check_group(Engine e, const std::vector<const RunJob*>& jobs) {
-  for (const RunJob* j : jobs) {
-    const std::string field = cpu_only_field(j->cfg);
-    if (!field.empty())
-      throw std::invalid_argument(field + ": backend 'cuda' runs the paper's recipe only (plain SGD on LoRA, no "
-                                          "loss thresholds); this option runs on the CPU: use backend 'cpu' or 'auto'");
-  }
   for (const RunJob* j : jobs)
     if (!launch_compatible(e, jobs.front()->cfg, j->cfg))
       throw std::invalid_argument("backend 'cuda': configs in one launch must agree on everything but seeds, mu, eta, "
@@ -389,7 +383,6 @@ bool reduced_supported(const RunConfig& cfg, std::string* why) {
 std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
   check_group(Engine::Reduced, jobs);
   for (const RunJob* j : jobs) {
-    check_reduced_config(j->cfg);
     std::string why;
     if (!reduced_supported(j->cfg, &why)) throw std::invalid_argument(why);
   }
@@ -530,7 +523,6 @@ class CudaBackend final : public Backend {
   }
   std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
                              const RunControl& ctl) override {
-    validate_config(cfg);
     if (!supports(e))
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();
@@ -544,7 +536,6 @@ class CudaBackend final : public Backend {
   // few seeds per point fills the device instead of launching a handful of blocks per point.
   std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
                                                const RunControl& ctl) override {
-    for (const RunJob& j : jobs) validate_config(j.cfg);
     if (!supports(e))
       throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") + engine_name(e) + "'");
     const ProbeResult& p = probe();

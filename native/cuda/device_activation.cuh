@@ -5,12 +5,11 @@
 #include <stdexcept>
 
 #include "../core/activations/activation.hpp"
+#include "../core/engine/cuda_limits.hpp"  // kDevMaxTerms, kDevMaxCoeffs
 #include "../core/rng/philox.hpp"  // LD_HD
 
 namespace loradyn {
 
-constexpr int kDevMaxTerms = 8;
-constexpr int kDevMaxCoeffs = 72;  // Hermite-series coefficients, all terms together
 
 struct DevTerm {
   int kind;    // BaseKind

@@ -3,14 +3,11 @@
 #pragma once
 #include <cstdint>
 
+#include "../core/engine/cuda_limits.hpp"  // kCudaMax*: checked by validate_run
 #include "device_activation.cuh"
 
 namespace loradyn {
 
-constexpr int kCudaMaxHidden = 4;  // K and r limits of the CUDA full-d kernel (paper: K <= 4, r <= 4)
-constexpr int kCudaMaxRank = 4;
-constexpr int kCudaMaxThresholds = 8;
-constexpr int64_t kCudaMaxD = 32768;
 
 enum class W0Mode : int { Aligned = 0, Stored = 1, Scratch = 2 };
 

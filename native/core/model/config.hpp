@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../activations/activation.hpp"
+#include "config_issue.hpp"
 
 namespace loradyn {
 
@@ -68,7 +69,9 @@ double committee_readout(const ModelConfig& m);
 // eta after the optional Hermite rescale (eta / (k! k) with k the student's top order).
 double effective_eta(const RunConfig& c);
 double effective_u0(const ModelConfig& m);
-// Throws std::invalid_argument naming the field if the config cannot be run.
-void validate_config(const RunConfig& c);
+// The rules every engine shares (sizes, ranges, lengths of the given vectors), appended to
+// `out`. Engine- and backend-specific rules, and the one entry that runs them all, are in
+// engine/validate.hpp.
+void model_issues(const RunConfig& c, std::vector<ConfigIssue>& out);
 
 }  // namespace loradyn

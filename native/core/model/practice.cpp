@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
 
 namespace loradyn {
 namespace {
@@ -13,69 +12,82 @@ std::string num(double x) {
   return buf;
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& msg) {
-  throw std::invalid_argument(path + ": " + msg);
-}
-
 bool in_unit(double x) { return x >= 0 && x < 1; }
+
+// The practice options set in c, by config path.
+std::vector<std::string> practice_fields(const RunConfig& c) {
+  std::vector<std::string> f;
+  if (c.train.optimizer.kind != OptimizerKind::Sgd) f.push_back("train.optimizer");
+  if (c.train.weight_decay != 0) f.push_back("train.weightDecay");
+  if (c.train.lr_ratio != 1) f.push_back("train.lrRatio");
+  if (c.model.adapter != Adapter::Lora) f.push_back("model.adapter");
+  return f;
+}
 
 }  // namespace
 
-bool uses_practice_options(const RunConfig& c) {
-  return c.train.optimizer.kind != OptimizerKind::Sgd || c.train.weight_decay != 0 ||
-         c.train.lr_ratio != 1 || c.model.adapter != Adapter::Lora;
-}
+bool uses_practice_options(const RunConfig& c) { return !practice_fields(c).empty(); }
 
 std::string cpu_only_field(const RunConfig& c) {
-  if (c.train.optimizer.kind != OptimizerKind::Sgd) return "train.optimizer";
-  if (c.train.weight_decay != 0) return "train.weightDecay";
-  if (c.train.lr_ratio != 1) return "train.lrRatio";
-  if (c.model.adapter != Adapter::Lora) return "model.adapter";
+  const std::vector<std::string> f = practice_fields(c);
+  if (!f.empty()) return f.front();
   if (!c.record.loss_thresholds.empty()) return "record.lossThresholds";
   return "";
 }
 
-void validate_practice(const RunConfig& c) {
+void practice_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   const OptimizerConfig& o = c.train.optimizer;
+  auto add = [&](const char* path, std::string msg) { out.push_back({path, std::move(msg)}); };
   if (o.kind == OptimizerKind::Momentum && !in_unit(o.beta))
-    fail("train.optimizer.beta", "must be in [0, 1) (got " + num(o.beta) + ")");
+    add("train.optimizer.beta", "must be in [0, 1) (got " + num(o.beta) + ")");
   if (o.kind == OptimizerKind::Adam) {
-    if (!in_unit(o.beta1)) fail("train.optimizer.beta1", "must be in [0, 1) (got " + num(o.beta1) + ")");
-    if (!in_unit(o.beta2)) fail("train.optimizer.beta2", "must be in [0, 1) (got " + num(o.beta2) + ")");
-    if (!(o.eps > 0) || !std::isfinite(o.eps))
-      fail("train.optimizer.eps", "must be a finite number > 0 (got " + num(o.eps) + ")");
+    if (!in_unit(o.beta1)) add("train.optimizer.beta1", "must be in [0, 1) (got " + num(o.beta1) + ")");
+    if (!in_unit(o.beta2)) add("train.optimizer.beta2", "must be in [0, 1) (got " + num(o.beta2) + ")");
+    if (!(o.eps > 0) || !std::isfinite(o.eps)) add("train.optimizer.eps", "must be a finite number > 0 (got " + num(o.eps) + ")");
   }
   if (!(c.train.weight_decay >= 0) || !std::isfinite(c.train.weight_decay))
-    fail("train.weightDecay", "must be a finite number >= 0 (got " + num(c.train.weight_decay) + ")");
+    add("train.weightDecay", "must be a finite number >= 0 (got " + num(c.train.weight_decay) + ")");
   if (!(c.train.lr_ratio > 0) || !std::isfinite(c.train.lr_ratio))
-    fail("train.lrRatio", "must be a finite number > 0 (got " + num(c.train.lr_ratio) + ")");
+    add("train.lrRatio", "must be a finite number > 0 (got " + num(c.train.lr_ratio) + ")");
   for (double f : c.record.loss_thresholds)
-    if (!(f > 0 && f < 1)) fail("record.lossThresholds", "fractions must be in (0, 1) (got " + num(f) + ")");
+    if (!(f > 0 && f < 1)) {
+      add("record.lossThresholds", "fractions must be in (0, 1) (got " + num(f) + ")");
+      break;
+    }
   if (c.model.adapter == Adapter::Full) {
     const ModelConfig& m = c.model;
     if (m.pretrained == Pretrained::Scratch)
-      fail("model.adapter", "\"full\" fine-tunes a pre-trained w0; kind \"scratch\" has none (use adapter \"lora\" for the scratch baseline)");
+      add("model.adapter", "\"full\" fine-tunes a pre-trained w0 and kind \"scratch\" has none (the scratch baseline is adapter \"lora\")");
     if (m.rank != m.hidden)
-      fail("model.rank", "adapter \"full\" trains one delta row per hidden unit: rank must equal hidden (" +
-                             std::to_string(m.hidden) + ")");
-    if (m.u0 >= 0) fail("model.u0", "has no meaning with adapter \"full\" (there is no U); leave it null");
-    if (!m.init_u.empty()) fail("model.init.u", "has no meaning with adapter \"full\" (there is no U)");
+      add("model.rank", "adapter \"full\" trains one delta row per hidden unit: rank must equal hidden (" + std::to_string(m.hidden) + ")");
+    if (m.u0 >= 0) add("model.u0", "has no meaning with adapter \"full\" (there is no U); leave it null");
+    if (!m.init_u.empty()) add("model.init.u", "has no meaning with adapter \"full\" (there is no U)");
   }
 }
 
-void check_practice_reduced(const RunConfig& c) {
-  if (c.train.optimizer.kind == OptimizerKind::Adam)
-    fail("train.optimizer", "engine \"reduced\" cannot run adam: Adam acts coordinate by coordinate, so its law is not "
-                            "rotation invariant and no d-free reduction exists; use engine \"full\"");
-  const std::string f = cpu_only_field(c);
-  if (!f.empty() && f != "record.lossThresholds")
-    fail(f, "engine \"reduced\" does not run this option yet; use engine \"full\"");
+void practice_reduced_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
+  if (c.train.optimizer.kind == OptimizerKind::Adam) {
+    out.push_back({"train.optimizer",
+                   "engine \"reduced\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is "
+                   "not rotation invariant and no d-free reduction exists; use engine \"full\""});
+    return;
+  }
+  for (const std::string& f : practice_fields(c)) out.push_back({f, "engine \"reduced\" does not run this option yet; use engine \"full\""});
 }
 
-void check_practice_ode(const RunConfig& c) {
+void practice_ode_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   if (c.train.optimizer.kind == OptimizerKind::Adam)
-    fail("train.optimizer", "engine \"ode\" cannot run adam: Adam acts coordinate by coordinate, so the overlaps do not "
-                            "close into an ODE; use engine \"full\"");
+    out.push_back({"train.optimizer",
+                   "engine \"ode\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is not "
+                   "rotation invariant and the overlaps do not close into an ODE; use engine \"full\""});
+}
+
+void practice_cuda_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
+  std::vector<std::string> f = practice_fields(c);
+  if (!c.record.loss_thresholds.empty()) f.push_back("record.lossThresholds");
+  for (const std::string& p : f)
+    out.push_back({p, "backend \"cuda\" runs the paper's recipe only (plain SGD on LoRA, no loss thresholds); use backend "
+                      "\"cpu\" or \"auto\", which runs this on the CPU"});
 }
 
 }  // namespace loradyn

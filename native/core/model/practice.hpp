@@ -3,6 +3,7 @@
 // and backends run them. docs/practice.md says what each one does in each engine.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 
@@ -17,13 +18,16 @@ bool uses_practice_options(const RunConfig& c);
 // record.lossThresholds), or "" when there is none: the CUDA kernels run the paper's recipe.
 std::string cpu_only_field(const RunConfig& c);
 
-// Throws std::invalid_argument("field: message") for an option out of its range.
-void validate_practice(const RunConfig& c);
+// The options' ranges and combinations (part of model_issues).
+void practice_issues(const RunConfig& c, std::vector<ConfigIssue>& out);
 
-// Engine-specific refusals, std::invalid_argument naming the field. Adam is coordinate-wise,
-// so the law of its trajectory is not rotation invariant: neither the reduced chain nor the
-// ODE (which both rest on that invariance) can represent it.
-void check_practice_reduced(const RunConfig& c);
-void check_practice_ode(const RunConfig& c);
+// Engine-specific rules (part of reduced_issues and ode_issues). Adam is coordinate-wise, so
+// the law of its trajectory is not rotation invariant: neither the reduced chain nor the ODE
+// (which both rest on that invariance) can represent it.
+void practice_reduced_issues(const RunConfig& c, std::vector<ConfigIssue>& out);
+void practice_ode_issues(const RunConfig& c, std::vector<ConfigIssue>& out);
+
+// backend "cuda" asked for by name (part of cuda_issues): every CPU-only option, named.
+void practice_cuda_issues(const RunConfig& c, std::vector<ConfigIssue>& out);
 
 }  // namespace loradyn

@@ -31,9 +31,16 @@ bool rank1_fast_path(const RunConfig& c) {
 
 }  // namespace
 
+void ode_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out) {
+  if (cfg.model.pretrained == Pretrained::Given)
+    out.push_back({"model.pretrained.kind",
+                   "engine 'ode' does not support kind \"given\" (w0 must be described by overlaps); use engine 'full' or 'reduced'"});
+  if (!cfg.model.init_v.empty())
+    out.push_back({"model.init.v", "is not supported by engine 'ode', which starts from m = d^(-1/2); use engine 'full' or 'reduced'"});
+  practice_ode_issues(cfg, out);
+}
+
 RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, Dopri5Options opt) {
-  validate_config(cfg);
-  check_practice_ode(cfg);
   const auto& mc = cfg.model;
   const double eta = effective_eta(cfg);
   const LossModel model(mc.activation, mc.teacher, mc.noise);

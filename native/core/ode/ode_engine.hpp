@@ -8,7 +8,10 @@
 
 namespace loradyn {
 
-// Deterministic: the seed only labels the record. Tolerances default to rtol 1e-10.
+// What the ODE cannot start from (a given w0, a given V), appended to `out`.
+void ode_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out);
+
+// Deterministic: the seed only labels the record. `cfg` has passed validate_run. Tolerances default to rtol 1e-10.
 RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
                        Dopri5Options opt = {});
 

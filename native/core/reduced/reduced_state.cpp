@@ -93,25 +93,23 @@ int reduced_max_fixed_dim(const ModelConfig& m) {
   }
 }
 
-void check_reduced_config(const RunConfig& cfg) {
-  validate_config(cfg);
-  check_practice_reduced(cfg);
+void reduced_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out) {
+  practice_reduced_issues(cfg, out);
   const auto& m = cfg.model;
   if (cfg.record.final_state)
-    throw std::invalid_argument(
-        "record.final is not available with engine 'reduced': the chain keeps only the overlaps, "
-        "not d-dimensional vectors; use engine 'full' to get the final U, V, teacher and w0");
+    out.push_back({"record.final",
+                   "is not available with engine 'reduced': the chain keeps only the overlaps, not d-dimensional "
+                   "vectors; use engine 'full' to get the final U, V, teacher and w0"});
   const int64_t need = reduced_max_fixed_dim(m) + 2 * static_cast<int64_t>(m.rank);
   if (m.d < need)
-    throw std::invalid_argument(
-        "model.d must be >= " + std::to_string(need) +
-        " for engine 'reduced' (the frame of teacher, w0 and V rows plus the rank new directions "
-        "of one step must fit in R^d); use engine 'full' for smaller d");
+    out.push_back({"model.d", "must be >= " + std::to_string(need) +
+                                  " for engine 'reduced' (the frame of teacher, w0 and V rows plus the rank new "
+                                  "directions of one step must fit in R^d); use engine 'full' for smaller d"});
   // One Philox counter word indexes all frame coordinates of a step's batch.
   const int64_t per_sample = reduced_max_fixed_dim(m) + m.rank + (m.noise > 0 ? 1 : 0);
   if (cfg.train.batch * per_sample >= (int64_t{1} << 32))
-    throw std::invalid_argument("train.batch must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
-                                " for engine 'reduced' (batch x frame coordinates must be < 2^32)");
+    out.push_back({"train.batch", "must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
+                                      " for engine 'reduced' (batch x frame coordinates must be < 2^32)"});
 }
 
 ReducedState init_reduced_state(const RunConfig& cfg, uint64_t seed) {

@@ -24,9 +24,9 @@ struct ReducedState {
 // The largest f a config can produce: K for aligned and scratch, 2K otherwise.
 int reduced_max_fixed_dim(const ModelConfig& m);
 
-// Throws std::invalid_argument, naming the field, for configs the chain cannot represent
-// exactly. Calls validate_config first.
-void check_reduced_config(const RunConfig& cfg);
+// The configs the chain cannot represent exactly, each issue naming its field; appended to
+// `out` (engine/validate.cpp runs it after the shared rules).
+void reduced_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out);
 
 // Initial state with exactly the law of init_full_state's overlaps for `seed`: teacher rows
 // Gram–Schmidt-orthonormalised Gaussians, misaligned xi independent unit vectors, V rows

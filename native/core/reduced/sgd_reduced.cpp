@@ -428,7 +428,6 @@ class ReducedSgd {
 
 RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
                            bool force_general) {
-  check_reduced_config(cfg);
   ReducedSgd sim(cfg, seed, force_general);
   return sim.run(ctl);
 }

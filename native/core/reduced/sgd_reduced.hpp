@@ -7,8 +7,8 @@
 
 namespace loradyn {
 
-// One run of `cfg` with `seed`; a pure function of (cfg, seed). Throws
-// std::invalid_argument for configs it cannot represent exactly (check_reduced_config).
+// One run of `cfg` with `seed`; a pure function of (cfg, seed). `cfg` has passed
+// validate_run (engine/validate.hpp), which refuses what the chain cannot represent.
 // `force_general` skips the specialised rank-1, K = 1 loop (used to test that both agree).
 RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
                            bool force_general = false);

@@ -495,13 +495,11 @@ double FullSgd::rescale_huge(double* v, int64_t n) {
 }
 
 RunRecord simulate_full(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, int threads) {
-  validate_config(cfg);
   FullSgd sim(cfg, seed, FullSgd::Path::Fast, threads);
   return sim.run(ctl);
 }
 
 RunRecord simulate_full_reference(const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
-  validate_config(cfg);
   FullSgd sim(cfg, seed, FullSgd::Path::Reference, 1);
   return sim.run(ctl);
 }

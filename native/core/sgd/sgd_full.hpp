@@ -6,7 +6,7 @@
 
 namespace loradyn {
 
-// One run of `cfg` with `seed`. Deterministic: a pure function of (cfg, seed), whatever
+// One run of `cfg` (which has passed validate_run, engine/validate.hpp) with `seed`. Deterministic: a pure function of (cfg, seed), whatever
 // `threads` (how many threads share the batch of each step).
 RunRecord simulate_full(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
                         int threads = 1);

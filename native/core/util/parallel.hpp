@@ -5,8 +5,11 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include "thread_start.hpp"
 
 namespace loradyn {
 
@@ -15,6 +18,8 @@ inline int hardware_threads() {
   return h == 0 ? 1 : static_cast<int>(h);
 }
 
+// If a thread cannot be started, the ones already running are stopped after their current
+// task (no new task is taken) and joined, and ThreadStartError is thrown: never terminate.
 inline void parallel_for(int n, int threads, const std::function<void(int)>& task) {
   const int t = std::max(1, std::min(threads, n));
   std::atomic<int> next{0};
@@ -34,7 +39,15 @@ inline void parallel_for(int n, int threads, const std::function<void(int)>& tas
     worker();
   } else {
     std::vector<std::thread> pool;
-    for (int i = 0; i < t; ++i) pool.emplace_back(worker);
+    pool.reserve(t);
+    try {
+      for (int i = 0; i < t; ++i)
+        pool.push_back(start_thread("worker thread " + std::to_string(i + 1) + " of " + std::to_string(t), worker));
+    } catch (...) {
+      next.store(n);  // the running workers take no new task
+      for (auto& th : pool) th.join();
+      throw;
+    }
     for (auto& th : pool) th.join();
   }
   if (error) std::rethrow_exception(error);

@@ -8,24 +8,28 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include "thread_start.hpp"
 
 namespace loradyn {
 
 class TaskPool {
  public:
+  // Throws ThreadStartError (after stopping the helpers it did start) when a helper cannot start.
   explicit TaskPool(int threads) {
-    for (int w = 1; w < threads; ++w) helpers_.emplace_back([this, w] { helper_loop(w); });
-  }
-  ~TaskPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+    try {
+      for (int w = 1; w < threads; ++w)
+        helpers_.push_back(start_thread("step helper thread " + std::to_string(w) + " of " + std::to_string(threads - 1),
+                                        [this, w] { helper_loop(w); }));
+    } catch (...) {
+      stop();
+      throw;
     }
-    wake_.notify_all();
-    for (auto& t : helpers_) t.join();
   }
+  ~TaskPool() { stop(); }
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
 
@@ -54,6 +58,16 @@ class TaskPool {
   }
 
  private:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : helpers_) t.join();
+    helpers_.clear();
+  }
+
   void work(int worker) {
     for (int i = next_++; i < n_; i = next_++) {
       try {

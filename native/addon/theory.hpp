@@ -1,8 +1,8 @@
+// Escape theory, population loss derivatives and Gaussian expectations (lib/theory.ts: addon.theory).
 #pragma once
 #include <napi.h>
 
 namespace loradyn_addon {
-// Escape theory, population loss derivatives and Gaussian expectations (lib/theory.ts).
 Napi::Value TheoryTau(const Napi::CallbackInfo& info);        // ({activation, teacher, hermiteRescale}, mu[]) -> Promise<points>
 Napi::Value TheoryCritical(const Napi::CallbackInfo& info);   // (pair, {lo, hi, points, tol}) -> Promise<{zeros, minima}>
 Napi::Value TheoryLoss(const Napi::CallbackInfo& info);       // ({activation, teacher, noise}, M[], Q[]) -> {L, LM, LQ}

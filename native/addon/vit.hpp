@@ -1,3 +1,4 @@
+// The vision transformer (lib/vit: addon.vit).
 #pragma once
 #include <napi.h>
 

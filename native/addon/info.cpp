@@ -1,5 +1,6 @@
-#include "backends.hpp"
+#include "info.hpp"
 
+#include "../core/engine/engine.hpp"
 #include "../core/util/parallel.hpp"
 
 #ifdef LORADYN_WITH_CUDA
@@ -25,26 +26,6 @@ CudaStatus cuda_status() {
   s.reason = "this binary was built without CUDA (npm install builds the CPU addon; run npm run build:cuda)";
 #endif
   return s;
-}
-
-int default_threads() { return hardware_threads(); }
-
-Backend& select_backend(const std::string& want, Engine engine, const RunConfig* cfg) {
-  (void)cfg;  // only consulted when CUDA is compiled in
-  if (want == "cpu") return cpu_backend();
-  if (want == "cuda" || want == "auto") {
-    const CudaStatus s = cuda_status();
-#ifdef LORADYN_WITH_CUDA
-    if (s.available && cuda_backend().supports(engine) &&
-        (want == "cuda" || cfg == nullptr || cuda_backend().supports_config(engine, *cfg)))
-      return cuda_backend();  // "cuda" with an unsupported shape: run() names the field
-#endif
-    if (want == "auto") return cpu_backend();
-    if (!s.available) throw std::invalid_argument("backend 'cuda' is unavailable: " + s.reason);
-    throw std::invalid_argument(std::string("backend 'cuda' does not implement engine '") +
-                                engine_name(engine) + "'");
-  }
-  throw std::invalid_argument("backend must be cpu, cuda or auto (got '" + want + "')");
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
