@@ -39,7 +39,8 @@ export {
 } from './theory.js';
 export { expandSweep, runHash, type SweepSpec, type RunSpec, type ExpandedSweep } from './experiments/sweep.js';
 export { runSweep, type SweepReport } from './experiments/runner.js';
-export { ResultStore, StoreError, STORE_SCHEMA_VERSION, type StoredRun } from './experiments/store.js';
+export { ResultStore, StoreError, STORE_SCHEMA_VERSION, type StoredRun, type StoreOptions, type QuarantinedFile } from './experiments/store.js';
+export { verifyStoredRun, verifyRunJson, runJsonSchema, storedRunSchema, runChecks, type RunCheck, type Verdict } from './experiments/run_schema.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
 export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, perLogD, type Passage, type EscapeSummary } from './experiments/escape_stats.js';
 export { loadSettings, settingRows, runsCsv, lossPassages } from './experiments/results.js';

@@ -12,15 +12,16 @@ interface ResultsOptions {
 const f = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
 
 async function runResults(dir: string, o: ResultsOptions): Promise<number> {
-  const [{ ResultStore, StoreError }, { loadSettings, runsCsv, settingRows }, { writeFileAtomic }] = await Promise.all([
+  const [{ ResultStore, StoreError }, { loadSettings, runsCsv, settingRows }, { writeFileAtomic }, { storeWarning }] = await Promise.all([
     import('../experiments/store.js'),
     import('../experiments/results.js'),
     import('./io.js'),
+    import('./store_warning.js'),
   ]);
   if (o.csv && o.json) throw new UsageError('give --csv or --json, not both');
   let store: import('../experiments/store.js').ResultStore;
   try {
-    store = ResultStore.open(dir, false);
+    store = ResultStore.open(dir, false, { onWarning: storeWarning });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;

@@ -8,23 +8,27 @@ interface SweepOptions {
   jobs?: number;
   quiet?: boolean;
   json?: boolean;
-  queue?: string;
+  /** A URL, or true for a bare --queue (the URL then comes from LORADYN_REDIS_URL). */
+  queue?: string | true;
   queueName?: string;
 }
 
 async function runSweepCommand(file: string, o: SweepOptions): Promise<number> {
-  const [{ readJsonFile }, { progressBar }, { expandSweep }, { ResultStore, StoreError }, { runSweep }, { LocalExecutor }] = await Promise.all([
+  const [{ readJsonFile }, { progressBar }, { expandSweep }, { ResultStore, StoreError }, { runSweep }, { LocalExecutor }, { storeWarning }] = await Promise.all([
     import('./io.js'),
     import('./progress.js'),
     import('../experiments/sweep.js'),
     import('../experiments/store.js'),
     import('../experiments/runner.js'),
     import('../experiments/executor.js'),
+    import('./store_warning.js'),
   ]);
+  // A bare --queue takes the URL from LORADYN_REDIS_URL.
+  const target = o.queue === undefined ? undefined : (await import('./queue_option.js')).resolveQueue(typeof o.queue === 'string' ? o.queue : undefined, o.queueName, 'sweep');
   const sweep = expandSweep(readJsonFile(file));
   let store: import('../experiments/store.js').ResultStore;
   try {
-    store = ResultStore.open(o.out);
+    store = ResultStore.open(o.out, true, { onWarning: storeWarning });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
@@ -36,13 +40,13 @@ async function runSweepCommand(file: string, o: SweepOptions): Promise<number> {
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   try {
-    const executor = o.queue ? (await import('./sweep_queue.js')).queueExecutor(o.queue, o.queueName, quiet) : new LocalExecutor(o.jobs);
+    const executor = target ? (await import('./sweep_queue.js')).queueExecutor(target, quiet) : new LocalExecutor(o.jobs);
     const rep = await runSweep(sweep, store, { executor, signal: ac.signal, onProgress: (p) => bar.update(p) });
     bar.done();
     if (o.json) process.stdout.write(JSON.stringify({ name: sweep.name, points: sweep.points.length, store: store.dir, ...rep }) + '\n');
     else
       process.stdout.write(
-        `${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`,
+        `${sweep.name}: ${sweep.points.length} point(s), ${rep.total} run(s): ${rep.cached} already stored, ${rep.computed} computed, ${rep.failed.length} failed${rep.byPeers ? `, ${rep.byPeers} computed by another process` : ''}${rep.quarantined ? `, ${rep.quarantined} bad file(s) quarantined` : ''}, ${(rep.wallMs / 1000).toFixed(1)} s; results in ${store.dir}\n`,
       );
     for (const f of rep.failed.slice(0, 20)) process.stderr.write(`failed: seed ${f.seed} at ${JSON.stringify(f.coords)}: ${f.error}\n`);
     return rep.failed.length ? 1 : 0;
@@ -60,7 +64,7 @@ export const sweepCommand: CliCommand = {
       .argument('<sweep>', 'sweep file (JSON): { "base": CONFIG, "axes": { "dotted.path": [values] }, "seeds": [..] | { count, base } }')
       .requiredOption('--out <dir>', 'result store directory (created if needed; runs already there are not recomputed)')
       .option('--jobs <n>', 'runs computed at once on this machine (default: all cores)', intArg('jobs'))
-      .option('--queue <url>', 'run on a BullMQ queue at redis://HOST:PORT instead (start `loradyn worker` on the machines)')
+      .option('--queue [url]', 'run on a BullMQ queue instead (start `loradyn worker` on the machines): redis[s]://[:PASSWORD@]HOST:PORT, or bare to take it from $LORADYN_REDIS_URL (keeps a password off the command line)')
       .option('--queue-name <name>', 'queue name, to keep unrelated sweeps apart on one Redis', 'runs')
       .option('--json', 'print the sweep report as JSON')
       .option('--quiet', 'no progress');
@@ -68,6 +72,7 @@ export const sweepCommand: CliCommand = {
       ['loradyn sweep examples/sweep-mu.json --out runs/', 'every point and seed on all cores'],
       ['loradyn sweep examples/sweep-mu.json --out runs/ --jobs 1', 'one run at a time'],
       ['loradyn sweep SWEEP.json --out DIR --queue redis://HOST:6379', 'on the workers of a queue'],
+      ["LORADYN_REDIS_URL='rediss://:PASSWORD@HOST:6380' loradyn sweep SWEEP.json --out DIR --queue", 'the same over TLS, with a password (docs/queue.md)'],
     ]);
     cmd.action(action((file: string, o: SweepOptions) => runSweepCommand(file, o)));
   },

@@ -1,20 +1,13 @@
 // `loradyn sweep --queue URL`: builds the queue executor for the sweep command, prints cluster
 // progress on stderr, and turns queue errors (unreachable, other schema) into clear CLI errors.
 import type { Executor } from '../experiments/executor.js';
-import { QueueError, queueTarget } from '../queue/target.js';
+import { QueueError, type QueueTarget } from '../queue/target.js';
 import { UsageError } from './args.js';
 
 /** Least time between two status lines. */
 const STATUS_MS = 5000;
 
-export function queueExecutor(url: string, name: string | undefined, quiet: boolean): Executor {
-  let target: ReturnType<typeof queueTarget>;
-  try {
-    target = queueTarget(url, name);
-  } catch (e) {
-    if (e instanceof QueueError) throw new UsageError(e.message);
-    throw e;
-  }
+export function queueExecutor(target: QueueTarget, quiet: boolean): Executor {
   return {
     name: 'queue',
     async run(specs, hooks, signal) {
@@ -28,6 +21,7 @@ export function queueExecutor(url: string, name: string | undefined, quiet: bool
           last = now;
           process.stderr.write(`queue: ${formatStatus(s)}\n`);
         },
+        // Rejected results are always said, --quiet or not: they are about the truth of the results.
         onWarning: (m) => process.stderr.write(`queue: ${m}\n`),
       });
       try {

@@ -19,6 +19,13 @@ export interface ExecutorHooks {
   onDone(outcome: RunOutcome): void | Promise<void>;
   /** Steps done so far over all given runs (in-flight runs included). */
   onSteps?(stepsDone: number): void;
+  /**
+   * Called just before a run is computed (or, on a queue, collected). False: another process that
+   * shares the store has it in hand or has stored it; the executor then neither computes nor reports
+   * it (the runner waits for that process). An executor that never calls it still gives correct
+   * results, but two processes on one store may then compute the same runs.
+   */
+  claim?(spec: RunSpec): Promise<boolean>;
 }
 
 export interface Executor {
@@ -82,7 +89,9 @@ export class LocalExecutor implements Executor {
   private async runBatches(specs: RunSpec[], hooks: ExecutorHooks, onSteps: (s: number) => void, signal?: AbortSignal): Promise<void> {
     let finished = 0;
     for (let i = 0; i < specs.length && !signal?.aborted; i += this.batchSize) {
-      const chunk = specs.slice(i, i + this.batchSize);
+      const chunk: RunSpec[] = [];
+      for (const s of specs.slice(i, i + this.batchSize)) if (!hooks.claim || (await hooks.claim(s))) chunk.push(s);
+      if (!chunk.length) continue;
       const t0 = performance.now();
       let results: Awaited<ReturnType<typeof simulateMany>> | undefined;
       let error: Error | undefined;
@@ -122,6 +131,8 @@ export class LocalExecutor implements Executor {
         if (signal?.aborted) return;
         const i = next++;
         const spec = specs[i]!;
+        if (hooks.claim && !(await hooks.claim(spec))) continue;
+        if (signal?.aborted) return;
         const t0 = performance.now();
         inflight.set(i, 0);
         try {

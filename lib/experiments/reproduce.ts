@@ -45,7 +45,7 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
   const preset = presets.find((p) => p.name === name);
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);
   const scale = o.scale ?? 'quick';
-  const store = ResultStore.open(path.join(o.out, 'store'));
+  const store = ResultStore.open(path.join(o.out, 'store'), true, o.log ? { onWarning: (m) => o.log!(`warning: ${m}`) } : {});
   const t0 = performance.now();
   const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress });
   const wallMs = performance.now() - t0;

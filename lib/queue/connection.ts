@@ -2,9 +2,9 @@
 // server cannot be reached, and refuse a queue written with another schema version.
 import { Redis } from 'ioredis';
 import { QUEUE_PREFIX, QUEUE_SCHEMA_VERSION } from './protocol.js';
-import { displayUrl, QueueError, type QueueTarget } from './target.js';
+import { displayUrl, maskSecrets, QueueError, REDIS_URL_ENV, type QueueTarget } from './target.js';
 
-export { displayUrl, QueueError, queueTarget, type QueueTarget } from './target.js';
+export { displayUrl, QueueError, queueTarget, queueUrl, REDIS_URL_ENV, type QueueTarget } from './target.js';
 
 /** BullMQ connection options: reconnect forever, keep commands queued while Redis restarts. */
 export function bullConnection(t: QueueTarget) {
@@ -28,8 +28,7 @@ export async function checkQueue(t: QueueTarget, timeoutMs = 5000): Promise<void
       const pong = await withTimeout(client.ping(), timeoutMs);
       if (pong !== 'PONG') throw new Error(`unexpected reply to PING: ${String(pong)}`);
     } catch (e) {
-      const err = lastError ?? (e as NodeJS.ErrnoException);
-      throw new QueueError(`cannot reach the queue at ${where}: ${err.code ?? err.message} (is redis-server running there and reachable from this machine?)`);
+      throw new QueueError(connectionProblem(where, lastError, e as NodeJS.ErrnoException));
     }
     const key = schemaKey(t);
     await client.set(key, String(QUEUE_SCHEMA_VERSION), 'NX');
@@ -41,6 +40,19 @@ export async function checkQueue(t: QueueTarget, timeoutMs = 5000): Promise<void
   } finally {
     client.disconnect();
   }
+}
+
+/** Why connecting failed, in words that say what to do. The password is never part of it. */
+function connectionProblem(where: string, event: NodeJS.ErrnoException | undefined, thrown: NodeJS.ErrnoException): string {
+  const all = [event, thrown].filter((x): x is NodeJS.ErrnoException => x !== undefined);
+  const text = all.map((x) => `${x.code ?? ''} ${x.message}`).join(' ');
+  const first = event ?? thrown;
+  const what = maskSecrets(first.code ?? first.message);
+  if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(text))
+    return `the queue at ${where} refused the connection: ${maskSecrets(all.map((x) => x.message).find((m) => /NOAUTH|WRONGPASS|password/i.test(m)) ?? what)} (give the password in the URL, redis://:PASSWORD@HOST:PORT, best through ${REDIS_URL_ENV})`;
+  if (/SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|CERT_|ERR_TLS|DEPTH_ZERO|certificate/i.test(text))
+    return `cannot verify the TLS certificate of the queue at ${where}: ${what} (for a certificate of a private CA, start loradyn with NODE_EXTRA_CA_CERTS=/path/to/ca.crt)`;
+  return `cannot reach the queue at ${where}: ${what} (is redis-server running there and reachable from this machine?${where.startsWith('redis:') ? ' A TLS-only server needs rediss://.' : ''})`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

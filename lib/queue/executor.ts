@@ -3,12 +3,20 @@
 // coordinator), then polls the queue and hands each finished run to the sweep runner, which stores
 // it exactly as it stores a local run. Collected jobs are removed from Redis: from then on the
 // result lives in the store on disk, whatever happens to Redis.
+//
+// Returned results are untrusted (trust.ts): a result that fails the checks of a stored run is
+// rejected, counted and logged, and its job is computed again, up to maxRejections results, after
+// which the run is reported failed and its job removed. Nothing a job holds can stop the coordinator.
 import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { AbortError } from '../errors.js';
 import type { Executor, ExecutorHooks } from '../experiments/executor.js';
 import type { RunSpec } from '../experiments/sweep.js';
+import type { Config } from '../config.js';
+import { jobBound } from './bounds.js';
 import { bullConnection, checkQueue, displayUrl, type QueueTarget } from './connection.js';
-import { isRunJobResult, QUEUE_PREFIX, runFromJson, type RunJobData, type RunJobProgress, type RunJobResult } from './protocol.js';
+import { QUEUE_PREFIX, type RunJobData, type RunJobProgress, type RunJobResult } from './protocol.js';
+import { checkJobResult, printable } from './trust.js';
 
 /** The state of this sweep's runs across the cluster. */
 export interface ClusterStatus {
@@ -17,6 +25,8 @@ export interface ClusterStatus {
   running: number;
   queued: number;
   failed: number;
+  /** Results returned through the queue that failed the checks of a stored run. */
+  rejected: number;
   /** Per worker name: runs of this sweep it is running now and has finished. */
   workers: Record<string, { running: number; done: number }>;
   /** Workers connected to the queue (all sweeps). */
@@ -30,13 +40,27 @@ export interface QueueExecutorOptions {
   attempts?: number;
   /** Called after every poll. */
   onStatus?: (s: ClusterStatus) => void;
-  /** Called (at most every 10 s) while Redis cannot be reached; the executor keeps retrying. */
+  /** Called (at most every 10 s) while Redis cannot be reached, and once per rejected result. */
   onWarning?: (message: string) => void;
+  /** Rejected results of one run before it is reported failed (default 3). */
+  maxRejections?: number;
 }
 
 type RunJob = Job<RunJobData, RunJobResult>;
 const WAITING_STATES = ['waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
 const CHUNK = 500;
+
+/** Most characters a genuine result of `c` can take in Redis (its recorded arrays, with room to spare). */
+export function maxResultChars(c: Config): number {
+  const { d, rank, hidden } = c.model;
+  const points = c.record.points + c.record.thresholds.length + 8;
+  const numbers = points * (2 * rank * hidden + 2 * hidden * hidden + 4) + (c.record.final ? hidden * rank + rank * d + 2 * hidden * d : 0);
+  return 65_536 + 32 * numbers;
+}
+
+
+/** How a job's collection ended. */
+type Collected = 'stored' | 'claimed-elsewhere' | 'retried' | 'failed' | 'gone';
 
 export class QueueExecutor implements Executor {
   readonly name = 'queue';
@@ -68,7 +92,7 @@ export class QueueExecutor implements Executor {
 
   private async enqueue(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[]): Promise<void> {
     for (let i = 0; i < specs.length; i += CHUNK)
-      await queue.addBulk(specs.slice(i, i + CHUNK).map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config }, opts: this.jobOptions(s.hash) })));
+      await queue.addBulk(specs.slice(i, i + CHUNK).map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config, bound: jobBound(s.config) }, opts: this.jobOptions(s.hash) })));
   }
 
   private async collect(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
@@ -84,8 +108,9 @@ export class QueueExecutor implements Executor {
     const total = specs.length;
     let done = 0;
     let failed = 0;
-    let finishedSteps = 0;
     const doneBy: Record<string, number> = {};
+    const counts = { rejected: 0, doneBy };
+    let finishedSteps = 0;
     const pollMs = this.options.pollMs ?? 1000;
     let lastStatus = '';
     let connectedWorkers = 0;
@@ -94,28 +119,24 @@ export class QueueExecutor implements Executor {
       const ids = async (types: Parameters<typeof queue.getRanges>[0]) => new Set((await until(queue.getRanges(types, 0, -1))).filter((id) => pending.has(id)));
       const completed = await ids(['completed']);
       for (const id of completed) {
-        const job = (await until(queue.getJob(id))) as RunJob | undefined;
         const spec = pending.get(id)!;
-        if (!job) continue; // removed meanwhile; re-added below if still missing
-        const rv: unknown = job.returnvalue;
+        const how = await until(this.collectOne(queue, id, spec, hooks, counts));
+        if (how === 'gone') continue; // removed meanwhile: stored by a peer, or re-added below
+        if (how === 'retried') continue;
         pending.delete(id);
-        if (isRunJobResult(rv)) {
-          await hooks.onDone({ spec, result: runFromJson(rv.run), backend: rv.backend, wallMs: rv.wallMs });
-          doneBy[rv.worker] = (doneBy[rv.worker] ?? 0) + 1;
+        if (how === 'stored') {
           done++;
-        } else {
-          await hooks.onDone({ spec, wallMs: 0, error: new Error(`job ${id} finished with a result this loradyn cannot read`) });
+          finishedSteps += spec.config.train.steps;
+        } else if (how === 'failed') {
           failed++;
+          finishedSteps += spec.config.train.steps;
         }
-        finishedSteps += spec.config.train.steps;
-        // Stored on disk by onDone: the job is no longer needed in Redis.
-        await until(job.remove().catch(() => {}));
       }
       for (const id of await ids(['failed'])) {
-        const job = (await until(queue.getJob(id))) as RunJob | undefined;
+        const job = (await until(queue.getJob(id).catch(() => undefined))) as RunJob | undefined;
         const spec = pending.get(id)!;
         pending.delete(id);
-        await hooks.onDone({ spec, wallMs: 0, error: new Error(job?.failedReason || 'failed in the queue') });
+        await hooks.onDone({ spec, wallMs: 0, error: new Error(printable(job?.failedReason || 'failed in the queue', 400)) });
         finishedSteps += spec.config.train.steps;
         failed++;
       }
@@ -126,23 +147,32 @@ export class QueueExecutor implements Executor {
       const lost = [...pending.keys()].filter((id) => !active.has(id) && !waiting.has(id) && !completed.has(id));
       if (lost.length) {
         const again: RunSpec[] = [];
-        for (const id of lost) if ((await until(queue.getJobState(id))) === 'unknown') again.push(pending.get(id)!);
+        for (const id of lost) {
+          if ((await until(queue.getJobState(id))) !== 'unknown') continue;
+          const spec = pending.get(id)!;
+          // Its job may be gone because another coordinator sharing the store collected it.
+          if (hooks.claim && !(await until(hooks.claim(spec)))) {
+            pending.delete(id);
+            continue;
+          }
+          again.push(spec);
+        }
         if (again.length) await until(this.enqueue(queue, again));
       }
       const workers: ClusterStatus['workers'] = {};
       for (const [w, n] of Object.entries(doneBy)) workers[w] = { running: 0, done: n };
       let inflightSteps = 0;
       for (const id of active) {
-        const job = (await until(queue.getJob(id))) as RunJob | undefined;
+        const job = (await until(queue.getJob(id).catch(() => undefined))) as RunJob | undefined;
         const p = job?.progress as Partial<RunJobProgress> | undefined;
-        const w = typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : job?.processedBy ?? '?';
+        const w = printable(typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : job?.processedBy ?? '?');
         (workers[w] ??= { running: 0, done: 0 }).running++;
         if (typeof p === 'object' && p && typeof p.stepsDone === 'number') inflightSteps += p.stepsDone;
       }
       hooks.onSteps?.(finishedSteps + inflightSteps);
       if (this.options.onStatus) {
         connectedWorkers = await until(queue.getWorkersCount().catch(() => connectedWorkers));
-        const s: ClusterStatus = { total, done, running: active.size, queued: waiting.size, failed, workers, connectedWorkers };
+        const s: ClusterStatus = { total, done, running: active.size, queued: waiting.size, failed, rejected: counts.rejected, workers, connectedWorkers };
         const key = JSON.stringify(s);
         if (key !== lastStatus) this.options.onStatus(s);
         lastStatus = key;
@@ -150,7 +180,59 @@ export class QueueExecutor implements Executor {
       await until(sleep(pollMs));
     }
     hooks.onSteps?.(finishedSteps);
-    this.options.onStatus?.({ total, done, running: 0, queued: 0, failed, workers: Object.fromEntries(Object.entries(doneBy).map(([w, n]) => [w, { running: 0, done: n }])), connectedWorkers });
+    this.options.onStatus?.({ total, done, running: 0, queued: 0, failed, rejected: counts.rejected, workers: Object.fromEntries(Object.entries(doneBy).map(([w, n]) => [w, { running: 0, done: n }])), connectedWorkers });
+  }
+
+  /**
+   * Collects one completed job: checks its result, stores it (through the runner's claim and
+   * onDone) and removes the job; or rejects it, counts and logs why, and sends the job back to the
+   * workers, or after maxRejections reports the run failed and removes the job. Errors of the
+   * store (a full disk) propagate: the job stays in Redis for the next coordinator.
+   */
+  private async collectOne(queue: Queue<RunJobData, RunJobResult>, id: string, spec: RunSpec, hooks: ExecutorHooks, counts: { rejected: number; doneBy: Record<string, number> }): Promise<Collected> {
+    const max = Math.max(1, this.options.maxRejections ?? 3);
+    let job: RunJob | undefined;
+    let verdict: ReturnType<typeof checkJobResult>;
+    try {
+      // Measured before it is read: a result far larger than the run can be is not parsed at all.
+      const client = (await queue.backend.client) as unknown as Redis;
+      const size = await client.hstrlen(queue.toKey(id), 'returnvalue');
+      job = (await queue.getJob(id)) as RunJob | undefined;
+      if (!job) return 'gone';
+      const limit = maxResultChars(spec.config);
+      verdict = size > limit ? { ok: false, reason: `the result takes ${size} characters, more than a run of this config can (${limit})` } : checkJobResult(job.returnvalue, spec);
+    } catch (e) {
+      verdict = { ok: false, reason: `the job cannot be read (${(e as Error).message})` };
+    }
+    if (verdict.ok) {
+      if (hooks.claim && !(await hooks.claim(spec))) return 'claimed-elsewhere';
+      await hooks.onDone({ spec, result: verdict.value.result, backend: verdict.value.backend, wallMs: verdict.value.wallMs });
+      counts.doneBy[verdict.value.worker] = (counts.doneBy[verdict.value.worker] ?? 0) + 1;
+      await job!.remove().catch(() => {});
+      return 'stored';
+    }
+    counts.rejected++;
+    const rv = job?.returnvalue as { worker?: unknown } | undefined;
+    const from = printable(typeof rv === 'object' && rv !== null && 'worker' in rv ? rv.worker : job?.processedBy ?? 'an unknown worker');
+    const before = typeof job?.data?.rejected === 'number' && Number.isInteger(job.data.rejected) && job.data.rejected >= 0 ? job.data.rejected : 0;
+    const n = before + 1;
+    const reason = printable(verdict.reason, 400);
+    if (n < max && job) {
+      this.options.onWarning?.(`rejected the result of run ${id} from worker ${from} (${n} of ${max}): ${reason}; the run goes back to the workers`);
+      try {
+        await job.updateData({ ...job.data, rejected: n });
+        await job.retry('completed');
+        return 'retried';
+      } catch {
+        // The job changed under us (removed, retried by another coordinator): look again next poll.
+        return 'gone';
+      }
+    }
+    this.options.onWarning?.(`rejected the result of run ${id} from worker ${from} (${n} of ${max}): ${reason}; the run has failed`);
+    // Removed before it is reported: a coordinator that stops in between finds no job and enqueues the run afresh.
+    await (job ? job.remove() : queue.remove(id)).catch(() => {});
+    await hooks.onDone({ spec, wallMs: 0, error: new Error(`${max} result(s) returned through the queue were rejected; the last: ${reason}`) });
+    return 'failed';
   }
 
   toString(): string {
@@ -164,7 +246,7 @@ export function formatStatus(s: ClusterStatus): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([w, v]) => `${w} ${v.running} running ${v.done} done`)
     .join(', ');
-  return `${s.done}/${s.total} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed; ${s.connectedWorkers} worker(s) connected${per ? '; ' + per : ''}`;
+  return `${s.done}/${s.total} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed${s.rejected ? `, ${s.rejected} result(s) rejected` : ''}; ${s.connectedWorkers} worker(s) connected${per ? '; ' + per : ''}`;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

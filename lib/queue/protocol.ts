@@ -1,11 +1,13 @@
-// What travels through the queue: job data (one run's filled-in config, named by its hash) and the
-// job's return value (the run in its plain-JSON form). Bump QUEUE_SCHEMA_VERSION whenever either
-// changes shape, so old workers and coordinators refuse each other instead of mixing results.
+// What travels through the queue: job data (one run's filled-in config, named by its hash, and its
+// work bound) and the job's return value (the run in its plain-JSON form, checked by trust.ts). Bump
+// QUEUE_SCHEMA_VERSION whenever either changes shape, so old workers and coordinators refuse each
+// other instead of mixing results.
 import type { Config } from '../config.js';
+import type { JobBound } from './bounds.js';
 import type { RunJson } from '../result_json.js';
 import type { RunResult } from '../types.js';
 
-export const QUEUE_SCHEMA_VERSION = 1;
+export const QUEUE_SCHEMA_VERSION = 2;
 
 /** Redis key prefix of every loradyn queue (BullMQ namespaces its keys under it). */
 export const QUEUE_PREFIX = 'loradyn';
@@ -13,7 +15,12 @@ export const DEFAULT_QUEUE_NAME = 'runs';
 
 export interface RunJobData {
   hash: string;
+  /** The filled-in config with one seed; its canonical hash is `hash`. */
   config: Config;
+  /** The job's size (jobBound of config); a worker refuses a job beyond its limits. */
+  bound: JobBound;
+  /** How many results of this job the coordinator has rejected so far (absent: none). */
+  rejected?: number;
 }
 
 export interface RunJobResult {
@@ -56,11 +63,4 @@ export function runFromJson(j: RunJson): RunResult {
   };
   if (!r.final) delete r.final;
   return r;
-}
-
-/** Checks that a job's return value has the shape this version writes. */
-export function isRunJobResult(x: unknown): x is RunJobResult {
-  if (typeof x !== 'object' || x === null) return false;
-  const r = x as Partial<RunJobResult>;
-  return typeof r.run === 'object' && r.run !== null && Array.isArray(r.run.step) && typeof r.backend === 'string' && typeof r.worker === 'string';
 }
