@@ -72,7 +72,21 @@ void practice_reduced_issues(const RunConfig& c, std::vector<ConfigIssue>& out) 
                    "not rotation invariant and no d-free reduction exists; use engine \"full\""});
     return;
   }
-  for (const std::string& f : practice_fields(c)) out.push_back({f, "engine \"reduced\" does not run this option yet; use engine \"full\""});
+  if (!uses_practice_options(c)) return;
+  // The chain's frame grows by the momentum buffers (reduced/practice_reduced.cpp): the teacher
+  // and w0 rows, R = r or 2r moving rows, and the r new directions of a step must fit in R^d.
+  const ModelConfig& m = c.model;
+  const int64_t f_max = (m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) ? m.hidden : 2 * m.hidden;
+  const int64_t rows = (c.train.optimizer.kind == OptimizerKind::Momentum ? 2 : 1) * static_cast<int64_t>(m.rank);
+  const int64_t need = f_max + rows + m.rank;
+  if (m.d < need)
+    out.push_back({"model.d", "must be >= " + std::to_string(need) +
+                                  " for engine \"reduced\" with these options (the frame of teacher, w0, V rows and "
+                                  "momentum buffers plus the rank new directions of a step must fit in R^d); use engine \"full\""});
+  const int64_t per_sample = f_max + rows + (m.noise > 0 ? 1 : 0);
+  if (c.train.batch * per_sample >= (int64_t{1} << 32))
+    out.push_back({"train.batch", "must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
+                                      " for engine \"reduced\" with these options (batch x frame coordinates must be < 2^32)"});
 }
 
 void practice_ode_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
