@@ -182,13 +182,18 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
       reported = done;
       return !ctl.cancelled();
     };
-    try {
-      dp.integrate(f, 0.0, T, y, on_step);
-    } catch (const std::runtime_error& e) {
+    auto diverged = [&] {
       RunRecord bad = rec.take();
       bad.diverged_step = std::max<int64_t>(1, reported);
       bad.steps_done = reported;
       return bad;
+    };
+    try {
+      dp.integrate(f, 0.0, T, y, on_step);
+    } catch (const std::runtime_error&) {
+      return diverged();
+    } catch (const std::domain_error&) {  // a non-finite or negative variance: the state blew up
+      return diverged();
     }
     out = rec.take();
     out.cancelled = stop_step < 0 && ctl.cancelled() && gi < grid.size();

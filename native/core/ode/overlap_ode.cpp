@@ -120,7 +120,9 @@ void OverlapOde::order_params(const double* y, double* M, double* Q) const {
       for (int i = 0; i < r; ++i) s += U[j * r + i] * n[i * K + l] + U[l * r + i] * n[i * K + j];
       for (int i = 0; i < r; ++i)
         for (int i2 = 0; i2 < r; ++i2) s += U[j * r + i] * U[l * r + i2] * C[i * r + i2];
-      Q[j * K + l] = s;
+      // Q_jj = |W_j|^2 >= 0: the sum cancels when W_j -> 0 (adapter "full" of He3 below mu_c
+      // unlearns w0), where rounding would make it a tiny negative variance.
+      Q[j * K + l] = j == l ? std::fmax(s, 0.0) : s;
     }
 }
 
