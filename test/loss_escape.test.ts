@@ -3,6 +3,9 @@
 // same run records at every step; a run with thresholds has the same bits as one without.
 import t from 'tap';
 import { simulate, ConfigError, type ConfigInput } from '../lib/index.js';
+import { runHash } from '../lib/experiments/sweep.js';
+import { verifyStoredRun } from '../lib/experiments/run_schema.js';
+import { runToJson } from '../lib/result_json.js';
 
 const FRACTIONS = [0.9, 0.5, 0.1];
 
@@ -87,4 +90,31 @@ t.test('backend cuda refuses loss thresholds naming the field; auto runs them on
   const r = await simulate({ ...cfg, backend: 'auto' });
   t.equal(r.backend, 'cpu');
   t.type(r.runs[0]!.lossEscape!['0.5'], 'number');
+});
+
+// The result store verifies every run it reads (lib/experiments/run_schema.ts): runs with loss
+// thresholds must be accepted as they are, and a forged lossEscape refused.
+t.test('the store accepts runs with lossEscape and refuses forged ones', async (t) => {
+  const inputs: ConfigInput[] = [
+    { engine: 'full', model: { d: 100, adapter: 'full' }, train: { batch: 20, steps: 100, optimizer: { kind: 'momentum' } } },
+    { engine: 'reduced', model: { d: 100, activation: 'erf' }, train: { batch: 50, steps: 300, lrRatio: 4 } },
+    { engine: 'ode', model: { d: 1000, activation: 'he3', adapter: 'full', pretrained: { mu: 0.1 } }, train: { steps: 2000, eta: 0.002 } },
+  ];
+  for (const input of inputs) {
+    const r = await simulate({ ...input, backend: 'cpu', seeds: [3], record: { points: 20, lossThresholds: [0.5, 0.1] } }, { threads: 1 });
+    const hash = runHash(r.config);
+    const rec = JSON.parse(JSON.stringify({ hash, config: r.config, run: runToJson(r.runs[0]!), engine: r.config.engine, backend: r.backend, wallMs: 1, version: '0', finishedAt: new Date().toISOString() }));
+    const v = verifyStoredRun(rec, hash);
+    t.ok(v.ok, `${input.engine}: accepted${v.ok ? '' : ` (refused: ${v.reason})`}`);
+    const beyond = structuredClone(rec);
+    beyond.run.lossEscape['0.5'] = beyond.run.stepsDone + 1;
+    const b = verifyStoredRun(beyond, hash);
+    t.notOk(b.ok, `${input.engine}: a lossEscape beyond the run is refused`);
+    if (!b.ok) t.match(b.reason, /lossEscape\[0\.5\] = \d+ is beyond stepsDone/);
+    const missing = structuredClone(rec);
+    delete missing.run.lossEscape;
+    const m = verifyStoredRun(missing, hash);
+    t.notOk(m.ok, `${input.engine}: a run without the lossEscape its config records is refused`);
+    if (!m.ok) t.match(m.reason, /lossEscape fractions are \[\]/);
+  }
 });
