@@ -163,6 +163,14 @@ interface Cell {
   diverged: number;
 }
 
+// Vega-Lite cannot lay out a panel without data: series with no finite point are dropped, and a
+// panel left with none (e.g. He3 at mu = 0.1, where no run halves its loss) is left out.
+function drawable(panels: Panel[]): Panel[] {
+  return panels
+    .map((p) => ({ ...p, series: p.series.filter((s) => s.data.some((d) => d.y !== null && Number.isFinite(d.y))) }))
+    .filter((p) => p.series.length > 0);
+}
+
 const summary = (p: ReturnType<typeof passages>, seed: number) => summarizeEscapes(p, { seed, resamples: 1000 });
 
 export const practice: Preset = {
@@ -250,30 +258,30 @@ export const practice: Preset = {
         return { title: link, x: { title: 'pre-training strength mu' }, y: { title: what === 'loss' ? 'steps until L - n/2 <= 0.5 (L0 - n/2)' : 'steps until |m| >= 0.5', log: true }, series };
       });
     const sub = `d = ${o.d}, B = ${o.batch}, ${o.seeds} seeds; each variant at its own eta (table)`;
-    figures.push(await renderFigure('practice-loss-escape', `Loss halved: steps against mu (${sub})`, panelsSpec(panelsFor('loss'), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD median, 95% CI; solid: ODE' })));
-    figures.push(await renderFigure('practice-m-escape', `|m| >= 0.5: steps against mu (${sub})`, panelsSpec(panelsFor('m'), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD; solid: ODE; dashed: linearised theory' })));
+    figures.push(await renderFigure('practice-loss-escape', `Loss halved: steps against mu (${sub})`, panelsSpec(drawable(panelsFor('loss')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD median, 95% CI; solid: ODE' })));
+    figures.push(await renderFigure('practice-m-escape', `|m| >= 0.5: steps against mu (${sub})`, panelsSpec(drawable(panelsFor('m')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD; solid: ODE; dashed: linearised theory' })));
     // Slowdown: the loss-escape median at each mu over its value at the smallest mu.
     const slowPanels: Panel[] = o.links.map((link) => ({
       title: link,
       x: { title: 'pre-training strength mu' },
-      y: { title: `loss escape / its value at mu = ${o.mus[0]}`, log: true },
+      y: { title: 'loss escape / its value at the smallest mu where it halves', log: true },
       series: o.variants.flatMap((v) => {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
-        const b = cs.find((c) => c.mu === o.mus[0])?.loss.median ?? null;
+        const b = cs.find((c) => c.loss.median !== null)?.loss.median ?? null;
         return cs.length && b ? [{ name: v.label, kind: 'line' as const, data: cs.map((c) => ({ x: c.mu, y: c.loss.median === null ? null : c.loss.median / b })) }] : [];
       }),
     }));
-    figures.push(await renderFigure('practice-slowdown', `How much strong pre-training lengthens the search (loss halved, ${sub})`, panelsSpec(slowPanels, { width: 300, height: 240, columns: 3 })));
+    figures.push(await renderFigure('practice-slowdown', `How much strong pre-training lengthens the search (loss halved, ${sub})`, panelsSpec(drawable(slowPanels), { width: 300, height: 240, columns: 3 })));
 
     const fmtS = (s: EscapeSummary | null) => (s === null ? '-' : s.median === null ? `censored (${s.escaped}/${s.runs})` : `${s.median}${s.escaped < s.runs ? ` (${s.escaped}/${s.runs})` : ''}`);
     const tables: Table[] = o.links.map((link) => ({
       title: `${link}: median steps until the loss is halved / until |m| >= 0.5 (ODE in brackets)`,
-      columns: ['variant', 'eta', 'engine', ...o.mus.map((m) => `mu ${m}`), `slowdown mu ${o.mus[o.mus.length - 1]} / mu ${o.mus[0]} (loss)`],
+      columns: ['variant', 'eta', 'engine', ...o.mus.map((m) => `mu ${m}`), `slowdown (loss): mu ${o.mus[o.mus.length - 1]} / the smallest mu where the loss halves`],
       rows: o.variants.map((v) => {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
         const eta = etas.get(pairKey(link, v));
         if (!cs.length) return [v.label, eta ?? 'none stable', '-', ...o.mus.map(() => '-'), '-'];
-        const first = cs[0]!.loss.median, last = cs[cs.length - 1]!.loss.median;
+        const first = cs.find((c) => c.loss.median !== null)?.loss.median ?? null, last = cs[cs.length - 1]!.loss.median;
         return [
           v.label,
           eta ?? null,
@@ -299,7 +307,7 @@ export const practice: Preset = {
           }),
       })),
     );
-    figures.push(await renderFigure('practice-dynamics', 'Population loss against steps: median and IQR over seeds', panelsSpec(dynPanels, { width: 260, height: 200, columns: o.links.length, legendTitle: 'band: median, IQR' })));
+    figures.push(await renderFigure('practice-dynamics', 'Population loss against steps: median and IQR over seeds', panelsSpec(drawable(dynPanels), { width: 260, height: 200, columns: o.links.length, legendTitle: 'band: median, IQR' })));
 
     sections.push({
       heading: 'Does strong pre-training still lengthen the search? (SPEC 7.1)',
