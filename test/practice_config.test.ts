@@ -74,6 +74,15 @@ t.test('backend cuda names the CPU-only field; auto runs on the CPU', async (t) 
     ['model.adapter', { model: { d: 40, adapter: 'full' } }],
   ] as const)
     await refused(t, { ...base(), ...cfg, backend: 'cuda' } as ConfigInput, path, /backend "cuda"/);
+  await refused(t, { ...base(), backend: 'cuda', record: { lossThresholds: [0.5] } }, 'record.lossThresholds', /backend "cuda"/);
+  // auto: the same run as backend cpu, bit for bit (with or without a GPU: these options are CPU-only).
+  for (const engine of ['full', 'reduced'] as const) {
+    const cfg: ConfigInput = { ...base(), engine, seeds: [3], train: { steps: 30, batch: 4, optimizer: { kind: 'momentum' }, lrRatio: 2 }, record: { points: 5, lossThresholds: [0.5] } };
+    const [auto, cpu] = await Promise.all([simulate({ ...cfg, backend: 'auto' }), simulate({ ...cfg, backend: 'cpu' })]);
+    t.equal(auto.backend, 'cpu', `${engine}: backend auto reports the CPU`);
+    t.same(Array.from(auto.runs[0]!.m), Array.from(cpu.runs[0]!.m), `${engine}: backend auto runs on the CPU`);
+    t.same(auto.runs[0]!.lossEscape, cpu.runs[0]!.lossEscape);
+  }
 });
 
 t.test('the CLI exits 2 naming the field', async (t) => {
