@@ -28,15 +28,3 @@ export function optimizerDoubles(c: Config): number {
   const o = c.train.optimizer;
   return o?.kind === 'adam' ? 2 * n : o?.kind === 'momentum' ? n : 0;
 }
-
-/** A short label of the practice options of a config ("" for the paper's recipe): "adam, wd 0.01, lrRatio 8, full". */
-export function practiceLabel(c: Config): string {
-  const parts: string[] = [];
-  const o = c.train.optimizer;
-  if (o?.kind === 'momentum') parts.push(`momentum ${o.beta}`);
-  if (o?.kind === 'adam') parts.push(o.beta1 === 0.9 && o.beta2 === 0.999 && o.eps === 1e-8 ? 'adam' : `adam(${o.beta1}, ${o.beta2}, ${o.eps})`);
-  if (c.train.weightDecay !== undefined) parts.push(`wd ${c.train.weightDecay}`);
-  if (c.train.lrRatio !== undefined) parts.push(`lrRatio ${c.train.lrRatio}`);
-  if (c.model.adapter === 'full') parts.push('full');
-  return parts.join(', ');
-}

@@ -45,23 +45,35 @@ t.test('simulate --json prints runs[i].escape["0.5"]', async (t) => {
 
 t.test('--help on every command: every option, its default, an example', async (t) => {
   const program = buildProgram();
+  // Help text in-process (commander's own rendering, as --help prints it), plus a few real runs.
+  const help = (c: ReturnType<typeof buildProgram>) => {
+    let out = '';
+    c.configureOutput({ writeOut: (s) => (out += s) });
+    c.outputHelp();
+    return out;
+  };
   for (const c of commands) {
-    const r = runCli([c.name, '--help']);
-    t.equal(r.code, 0, `${c.name} --help exits 0`);
-    t.match(r.stdout, new RegExp(`Usage: loradyn ${c.name}`), `${c.name} --help prints usage`);
-    t.match(r.stdout, /Examples:\n  \$ /, `${c.name} --help has examples`);
-    const viaHelp = runCli(['help', c.name]);
-    t.equal(viaHelp.code, 0);
-    t.equal(viaHelp.stdout, r.stdout, `loradyn help ${c.name} prints the same`);
     const sub = program.commands.find((x) => x.name() === c.name)!;
     for (const cmd of [sub, ...sub.commands]) {
-      const text = cmd === sub ? r.stdout : runCli([c.name, cmd.name(), '--help']).stdout;
+      const text = help(cmd);
+      const name = cmd === sub ? c.name : `${c.name} ${cmd.name()}`;
+      t.match(text, new RegExp(`Usage: loradyn ${name}`), `${name}: usage`);
+      if (cmd === sub) t.match(text, /Examples:\n {2}\$ /, `${name}: examples`);
       for (const o of cmd.options) {
-        t.match(text, o.long!, `${c.name} ${cmd === sub ? '' : cmd.name()} help lists ${o.long}`);
+        t.match(text, o.long!, `${name} help lists ${o.long}`);
         if (o.defaultValue !== undefined) t.match(text, `default: ${JSON.stringify(o.defaultValue)}`, `${o.long} shows its default`);
       }
     }
   }
+  for (const name of ['simulate', 'reproduce', 'export']) {
+    const r = runCli([name, '--help']);
+    t.equal(r.code, 0, `${name} --help exits 0`);
+    t.equal(r.stdout, help(program.commands.find((x) => x.name() === name)!), `${name} --help prints its help`);
+    const viaHelp = runCli(['help', name]);
+    t.equal(viaHelp.code, 0);
+    t.equal(viaHelp.stdout, r.stdout, `loradyn help ${name} prints the same`);
+  }
+  t.match(runCli(['help', 'theory', 'tau']).stdout, /Usage: loradyn theory tau/);
   const top = runCli(['--help']);
   t.equal(top.code, 0);
   for (const c of commands) t.match(top.stdout, c.name);

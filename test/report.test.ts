@@ -14,7 +14,7 @@ import { renderFigure } from '../lib/plots/render.js';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-report-'));
 
-const pngSize = (b: Buffer) => ({ sig: b.subarray(0, 8).toString('hex'), w: b.readUInt32BE(16), h: b.readUInt32BE(20) });
+const pngSize = (u: Uint8Array, b = Buffer.from(u)) => ({ sig: b.subarray(0, 8).toString('hex'), w: b.readUInt32BE(16), h: b.readUInt32BE(20) });
 
 t.test('figures: SVG with marks and a PNG of the stated size', async (t) => {
   const spec = panelsSpec([{ title: 'p', x: { title: 'steps', log: true }, y: { title: 'loss', log: true }, series: [{ name: 'a', kind: 'line', data: [1, 10, 100].map((x) => ({ x, y: 1 / x })) }] }], { width: 200, height: 100 });
@@ -44,14 +44,18 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
   t.notMatch(html, /<(script|img|link)[^>]+(src|href)="https?:/i, 'no external resources: opens offline');
   t.equal((html.match(/<figure class="fig"/g) ?? []).length, 2);
   t.match(html, /escape statistics/);
+  t.match(html, /<h2>What was measured, and the caveats \(REPRODUCTION\.md\)<\/h2><p>Wall \d/, "the preset's notes and caveats from REPRODUCTION.md are in the report");
+  t.notMatch(html.replace(/<script[\s\S]*?<\/script>/g, ''), /SPEC/, 'no reference to a document that is not in the repository');
   t.match(html, /vega-lite/, 'versions listed');
+  t.notMatch(html, /<td>(vega|vega-lite)<\/td><td>\?<\/td>/, 'the versions of vega and vega-lite are known');
+  t.match(html, /<script>\/\* vega-embed \d/, 'vega-embed is inlined');
   if (!CHROMIUM) {
     t.comment('SKIP browser rendering: chromium is not installed here (CI installs it with .ci/install-chromium.sh)');
     t.skip('chromium rendering (chromium not installed)', () => {});
     return;
   }
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'loradyn-chromium-'))}`];
-  const dom = spawnSync(CHROMIUM, [...args, '--virtual-time-budget=5000', '--dump-dom', `file://${r.report}`], { encoding: 'utf8', timeout: 90_000 });
+  const dom = spawnSync(CHROMIUM, [...args, '--virtual-time-budget=10000', '--dump-dom', `file://${r.report}#selftest`], { encoding: 'utf8', timeout: 90_000 });
   t.equal(dom.status, 0, dom.stderr?.slice(-500));
   t.match(dom.stdout, /data-report-ready="1"/, 'the inline script ran');
   const figs = [...dom.stdout.matchAll(/<figure class="fig"[^>]*>/g)].map((m) => m[0]);
@@ -62,6 +66,10 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
     const marks = Number(/data-marks="(\d+)"/.exec(f)?.[1] ?? 0);
     t.ok(w > 200 && h > 100, `figure laid out at ${w} x ${h} px`);
     t.ok(marks > 10, `${marks} SVG paths drawn`);
+    t.match(f, /data-interactive="1"/, 'the figure is an interactive vega view (vega-embed, inlined)');
+    t.match(f, /data-zoom="1"/, 'a wheel over the plot zooms its scales');
+    t.match(f, /data-pick="1"/, 'a click on a legend entry picks that series');
+    t.match(f, /data-tooltip="series[^"]*\d\.\d{6,}/, 'hovering a mark shows a tooltip with its exact values');
   }
   const shot = join(dir, 'shot.png');
   const s = spawnSync(CHROMIUM, [...args, '--window-size=1200,2000', `--screenshot=${shot}`, `file://${r.report}`], { encoding: 'utf8', timeout: 90_000 });

@@ -9,6 +9,7 @@ import { resultsCommand } from './results.js';
 import { reproduceCommand } from './reproduce.js';
 import { workerCommand } from './worker.js';
 import { vitCommand } from './vit.js';
+import { exportCommand } from './export.js';
 import { completionCommand } from './completion.js';
 
 export const commands: CliCommand[] = [
@@ -18,6 +19,7 @@ export const commands: CliCommand[] = [
   odeCommand,
   sweepCommand,
   resultsCommand,
+  exportCommand,
   reproduceCommand,
   workerCommand,
   vitCommand,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { choiceOption, intArg, UsageError } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
 import { didYouMean } from './suggest.js';
+import { progressOptions } from './renderer.js';
 
 const SCALES = ['tiny', 'quick', 'paper'] as const;
 
@@ -14,6 +15,7 @@ interface ReproduceCliOptions {
   scale: (typeof SCALES)[number];
   jobs?: number;
   quiet?: boolean;
+  events?: string;
 }
 
 async function runReproduce(name: string | undefined, o: ReproduceCliOptions, argv: string[]): Promise<number> {
@@ -32,12 +34,12 @@ async function runReproduce(name: string | undefined, o: ReproduceCliOptions, ar
   if (!names.includes(name)) throw new UsageError(`unknown preset "${name}"${didYouMean(name, names)}; known: ${names.join(', ')}`);
   if (!o.out) throw new UsageError('--out DIR is required');
   const [{ reproduce }, { LocalExecutor }, { StoreError }] = await Promise.all([import('../experiments/reproduce.js'), import('../experiments/executor.js'), import('../experiments/store.js')]);
-  const quiet = Boolean(o.quiet);
-  const tty = !quiet && Boolean(process.stderr.isTTY);
+  const { ProgressRenderer } = await import('./renderer.js');
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
+  let phase = '';
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
-  let lastLen = 0;
   try {
     const out = await reproduce(name, {
       out: o.out,
@@ -45,22 +47,21 @@ async function runReproduce(name: string | undefined, o: ReproduceCliOptions, ar
       executor: new LocalExecutor(o.jobs),
       signal: ac.signal,
       command: `loradyn reproduce ${argv.join(' ')}`,
-      log: (m) => {
-        if (tty && lastLen) process.stderr.write('\r' + ' '.repeat(lastLen) + '\r');
-        lastLen = 0;
-        if (!quiet) process.stderr.write(m + '\n');
+      log: (m) => bar.log(m),
+      onProgress: (label, f, _eta, runs) => {
+        if (label !== phase) {
+          if (phase) bar.finish();
+          phase = label;
+          bar.start(label, runs?.total ?? null);
+        }
+        bar.update({ fraction: f, done: runs?.done, total: runs?.total });
       },
-      onProgress: tty
-        ? (label, f, eta) => {
-            const line = `${label}: ${(100 * f).toFixed(0)}%  eta ${eta === null ? '--' : Math.round(eta / 1000) + 's'}`;
-            process.stderr.write('\r' + line.padEnd(lastLen));
-            lastLen = line.length;
-          }
-        : undefined,
+      onRun: (r) => bar.run({ id: r.spec.hash, seed: r.spec.seed, coords: r.spec.coords, ok: r.ok, error: r.error, wallMs: Math.round(r.wallMs) }),
     }).catch((e) => {
       if (e instanceof StoreError) throw new UsageError(e.message);
       throw e;
     });
+    if (phase) bar.finish();
     if (o.json) process.stdout.write(JSON.stringify({ preset: name, scale: o.scale, report: path.resolve(out.report), figures: out.figures.map((f) => path.resolve(f)), wallMs: Math.round(out.wallMs), summary: out.summary }) + '\n');
     else process.stdout.write(`${name} (${o.scale}): ${out.figures.length} figure(s) in ${path.join(o.out, 'figures')}, ${(out.wallMs / 1000).toFixed(1)} s\nreport: ${path.resolve(out.report)}\n`);
     return 0;
@@ -79,8 +80,8 @@ export const reproduceCommand: CliCommand = {
       .option('--out <dir>', 'output folder: store/, figures/, summary.json, report.html (required to run)')
       .addOption(choiceOption('--scale <scale>', "problem size (tiny: seconds, for tests; quick: about a minute; paper: the paper's parameters, 16 seeds)", SCALES, 'quick'))
       .option('--jobs <n>', 'runs computed at once (default: all cores)', intArg('jobs'))
-      .option('--json', 'print JSON (with --list: the presets; otherwise the report path, figures and summary)')
-      .option('--quiet', 'no progress');
+      .option('--json', 'print JSON (with --list: the presets; otherwise the report path, figures and summary)');
+    progressOptions(cmd);
     examples(cmd, [
       ['loradyn reproduce --list', 'every preset'],
       ['loradyn reproduce headline --out results/', "the paper's headline result in about a minute"],

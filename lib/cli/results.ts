@@ -12,39 +12,51 @@ interface ResultsOptions {
 const f = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
 
 async function runResults(dir: string, o: ResultsOptions): Promise<number> {
-  const [{ ResultStore, StoreError }, { loadSettings, runsCsv, settingRows }, { writeFileAtomic }, { storeWarning }] = await Promise.all([
+  const [{ openStore, StoreError }, { loadSettings, recordedThresholds, runsCsv, settingFields, settingRows }, { fieldLabels }, { writeFileAtomic }, { storeWarning }] = await Promise.all([
     import('../experiments/store.js'),
     import('../experiments/results.js'),
+    import('../experiments/fields.js'),
     import('./io.js'),
     import('./store_warning.js'),
   ]);
   if (o.csv && o.json) throw new UsageError('give --csv or --json, not both');
   let store: import('../experiments/store.js').ResultStore;
   try {
-    store = ResultStore.open(dir, false, { onWarning: storeWarning });
+    store = openStore(dir, { onWarning: storeWarning });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
   }
-  const th = o.threshold ?? 0.5;
   const settings = loadSettings(store);
+  const recorded = recordedThresholds(settings);
+  // A threshold the runs did not record would report every run censored: refuse it.
+  const th = o.threshold ?? (recorded.includes('0.5') || !recorded.length ? 0.5 : Number(recorded[0]));
+  if (settings.length && !recorded.includes(String(th)))
+    throw new UsageError(`threshold ${th} was not recorded by ${o.threshold === undefined ? 'these' : 'the'} runs (record.thresholds); recorded: ${recorded.length ? recorded.join(', ') : 'none common to every run'}`);
   let text: string;
   if (o.csv) text = runsCsv(settings);
-  else if (o.json) {
+  else {
     const rows = settingRows(settings, th);
-    text = JSON.stringify({ store: store.dir, threshold: th, settings: rows }) + '\n';
-  } else {
-    const rows = settingRows(settings, th);
-    const lines = [`${store.dir}: ${settings.reduce((n, s) => n + s.runs.length, 0)} run(s) in ${settings.length} setting(s); escape at |m| >= ${th}`];
-    lines.push(['engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'K', 'runs', 'escaped', 'KM median [95% CI]', 'mean', 'median*eta/log d'].join('\t'));
-    for (const r of rows) {
-      const s = r.setting;
-      const m = r.summary;
-      lines.push(
-        [s.engine, s.activation, s.teacher, s.kind, s.mu, s.d, s.rank, s.hidden, m.runs, `${m.escaped} (${(100 * m.fraction).toFixed(0)}%)`, `${f(m.median)} [${f(m.medianCI.lo)}, ${m.medianCI.hi === null ? 'inf' : f(m.medianCI.hi)}]`, `${f(m.mean, 1)}${m.meanRestricted ? ' (restricted)' : ''}`, f(r.medianPerLogD, 3)].join('\t'),
-      );
+    const paths = settingFields(settings);
+    if (o.json) text = JSON.stringify({ store: store.dir, threshold: th, recordedThresholds: recorded.map(Number), fields: paths, settings: rows }) + '\n';
+    else {
+      // Every field that varies is a column, so no two rows look alike; with one setting, a few that orient.
+      const cols = paths.length ? paths : ['engine', 'model.activation', 'model.pretrained.mu', 'model.d'];
+      const labels = fieldLabels(cols);
+      const value = (r: (typeof rows)[number], p: string) => {
+        const v = p in r.fields ? r.fields[p] : r.setting[{ engine: 'engine', 'model.activation': 'activation', 'model.pretrained.mu': 'mu', 'model.d': 'd' }[p] ?? p];
+        return v === null || v === undefined ? '-' : String(v);
+      };
+      const lines = [`${store.dir}: ${settings.reduce((n, s) => n + s.runs.length, 0)} run(s) in ${settings.length} setting(s); escape at |m| >= ${th}`];
+      lines.push([...cols.map((p) => labels.get(p)!), 'runs', 'escaped', 'KM median [95% CI]', 'mean', 'median*eta/log d'].join('\t'));
+      for (const r of rows) {
+        const m = r.summary;
+        lines.push(
+          [...cols.map((p) => value(r, p)), m.runs, `${m.escaped} (${(100 * m.fraction).toFixed(0)}%)`, `${f(m.median)} [${f(m.medianCI.lo)}, ${m.medianCI.hi === null ? 'inf' : f(m.medianCI.hi)}]`, `${f(m.mean, 1)}${m.meanRestricted ? ' (restricted)' : ''}`, f(r.medianPerLogD, 3)].join('\t'),
+        );
+      }
+      text = lines.join('\n') + '\n';
     }
-    text = lines.join('\n') + '\n';
   }
   if (o.out) writeFileAtomic(o.out, text);
   else process.stdout.write(text);
@@ -53,11 +65,11 @@ async function runResults(dir: string, o: ResultsOptions): Promise<number> {
 
 export const resultsCommand: CliCommand = {
   name: 'results',
-  summary: 'list a result store: escape statistics per setting, or every run as CSV',
+  summary: 'escape statistics per setting of a result store (every varying field a column), or every run as CSV',
   configure(cmd) {
     cmd
-      .argument('<dir>', 'a result store (the --out of `loradyn sweep`)')
-      .option('--threshold <x>', 'escape threshold on |m|, one the runs recorded (default: 0.5)', numberArg('threshold', 0, 1, true))
+      .argument('<dir>', 'a result store (the --out of `loradyn sweep`), or a folder written by `loradyn reproduce`')
+      .option('--threshold <x>', 'escape threshold on |m|: one the runs recorded (default: 0.5, or the first recorded one)', numberArg('threshold', 0, 1, true))
       .option('--csv', 'one CSV row per run instead of the table')
       .option('--json', 'the per-setting statistics as JSON')
       .option('--out <file>', 'write to FILE instead of stdout');

@@ -20,26 +20,28 @@ export function configOptions(cmd: Command, threads = true): Command {
 
 /** Shared by `simulate` and `ode`: run a config file, print or save the result. */
 export async function runConfigCommand(file: string, o: RunConfigOptions, forceEngine?: 'full' | 'reduced' | 'ode'): Promise<number> {
-  const [{ simulate }, { resultToJson }, { readJsonFile, writeFileAtomic }, { progressBar }] = await Promise.all([
+  const [{ simulate }, { resultToJson }, { readJsonFile, writeFileAtomic }, { ProgressRenderer }] = await Promise.all([
     import('../simulate.js'),
     import('../result_json.js'),
     import('./io.js'),
-    import('./progress.js'),
+    import('./renderer.js'),
   ]);
   const raw = readJsonFile(file);
   const input = forceEngine && raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, engine: forceEngine } : raw;
   if (input === null || typeof input !== 'object') throw new UsageError(`${file} must hold a JSON object (a config)`);
-  const bar = progressBar('simulate', !o.quiet && Boolean(process.stderr.isTTY));
+  // A single simulate is short: progress on a terminal only, never plain lines in a log.
+  const bar = new ProgressRenderer({ quiet: o.quiet || !process.stderr.isTTY });
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   let result: SimulationResult;
   try {
-    result = await simulate(input, { threads: o.threads, signal: ac.signal, onProgress: (p) => bar.update(p) });
+    bar.start('simulate', null);
+    result = await simulate(input, { threads: o.threads, signal: ac.signal, onProgress: (p) => bar.update({ fraction: p.fraction }) });
   } finally {
     process.off('SIGINT', onSigint);
-    bar.done();
   }
+  bar.finish();
   const json = JSON.stringify(resultToJson(result));
   if (o.out) writeFileAtomic(o.out, json + '\n');
   if (o.json) process.stdout.write(json + '\n');

@@ -3,6 +3,17 @@
 import type { Executor } from '../experiments/executor.js';
 import { QueueError, type QueueTarget } from '../queue/target.js';
 import { UsageError } from './args.js';
+import { importOptional, MissingPackageError } from '../optional.js';
+
+/** Loads a queue module; a missing bullmq or ioredis is a usage error that says how to install it. */
+export async function importQueue<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await importOptional('queue', load);
+  } catch (e) {
+    if (e instanceof MissingPackageError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** Least time between two status lines. */
 const STATUS_MS = 5000;
@@ -12,7 +23,7 @@ export function queueExecutor(target: QueueTarget, quiet: boolean): Executor {
     name: 'queue',
     async run(specs, hooks, signal) {
       // BullMQ and ioredis are loaded only when a sweep really uses the queue.
-      const { formatStatus, QueueExecutor } = await import('../queue/executor.js');
+      const { formatStatus, QueueExecutor } = await importQueue(() => import('../queue/executor.js'));
       let last = 0;
       const inner = new QueueExecutor(target, {
         onStatus: (s) => {

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { choiceOption, intArg } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
+import { progressOptions } from './renderer.js';
 
 interface VitOptions {
   out: string;
@@ -11,6 +12,7 @@ interface VitOptions {
   budgets?: number[];
   maxSteps?: number;
   quiet?: boolean;
+  events?: string;
 }
 
 function intList(v: string): number[] {
@@ -20,7 +22,9 @@ function intList(v: string): number[] {
 }
 
 export async function runVitCommand(o: VitOptions): Promise<number> {
-  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }] = await Promise.all([import('../vit/experiment.js'), import('../vit/results_io.js')]);
+  const [{ runVitExperiment }, { saveCheckpoint, writeVitResults }, { ProgressRenderer }] = await Promise.all([import('../vit/experiment.js'), import('../vit/results_io.js'), import('./renderer.js')]);
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
+  bar.start('vit', null);
   const out = o.out;
   const ac = new AbortController();
   const onSigint = () => ac.abort();
@@ -33,7 +37,12 @@ export async function runVitCommand(o: VitOptions): Promise<number> {
       budgets: o.budgets,
       finetune: o.maxSteps ? { maxSteps: o.maxSteps } : undefined,
       signal: ac.signal,
-      log: o.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+      log: (line) => bar.log(line),
+      onRun: (r, done, total) => {
+        bar.update({ total });
+        bar.run({ id: `${r.pairing} seed ${r.seed} budget ${r.budgetEpochs}`, seed: r.seed, coords: { pairing: r.pairing, budgetEpochs: r.budgetEpochs }, ok: true, data: { stepsTo: r.stepsTo, stepsDone: r.stepsDone } });
+        if (done === total) bar.finish();
+      },
       onCheckpoint: (c, params) => {
         saveCheckpoint(out, c, params);
       },
@@ -65,8 +74,8 @@ export const vitCommand: CliCommand = {
       .option('--seeds <n>', 'seeds per budget (default: set by --scale)', intArg('seeds'))
       .option('--budgets <list>', 'pre-training budgets in epochs, e.g. 0,1,4 (default: set by --scale)', intList)
       .option('--max-steps <n>', 'fine-tuning steps at most (default: set by --scale)', intArg('max-steps'))
-      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'))
-      .option('--quiet', 'no progress lines');
+      .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'));
+    progressOptions(cmd);
     examples(cmd, [
       ['loradyn vit --out results/vit', 'quick: minutes on 2 cores'],
       ['loradyn vit --out results/vit --scale paper', 'the full protocol (about an hour on 2 cores)'],

@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import { choiceOption, intArg } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
+import { progressOptions } from './renderer.js';
 import { DEFAULT_MAX_SECONDS, DEFAULT_MAX_WORK } from '../queue/defaults.js';
 
 const BACKENDS = ['cpu', 'cuda', 'auto'] as const;
@@ -17,6 +18,7 @@ interface WorkerOptions {
   maxSeconds?: number;
   maxMemory?: number;
   quiet?: boolean;
+  events?: string;
 }
 
 /** A commander value parser for a number >= min; 1e13 and 1_000 are fine. */
@@ -43,8 +45,11 @@ async function runWorker(o: WorkerOptions): Promise<number> {
   const log = (line: string) => {
     if (!o.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   };
+  // Log lines go to stdout (as before); the renderer counts finished runs on stderr and in --events.
+  const { ProgressRenderer } = await import('./renderer.js');
+  const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
   // BullMQ and ioredis are loaded only by the commands that use them.
-  const { startWorker } = await import('../queue/worker.js');
+  const { startWorker } = await (await import('./sweep_queue.js')).importQueue(() => import('../queue/worker.js'));
   let worker;
   try {
     worker = await startWorker(target, {
@@ -55,6 +60,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
       maxWork: o.maxWork,
       maxSeconds: o.maxSeconds === 0 ? Infinity : o.maxSeconds,
       maxBytes: o.maxMemory,
+      onJob: (e) => bar.run({ id: e.id, ok: e.ok, error: e.error }),
     });
   } catch (e) {
     if (e instanceof QueueError) {
@@ -67,6 +73,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
   log(
     `worker ${worker.name} ready on queue "${target.name}" at ${displayUrl(target.url)}; refuses jobs over ${sci(l.maxWork)} work or ${(l.maxBytes / 2 ** 30).toFixed(1)} GiB, stops them after ${Number.isFinite(l.maxSeconds) ? `${l.maxSeconds} s` : 'no time limit'}`,
   );
+  bar.start(`worker ${worker.name}`, null);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -77,6 +84,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  bar.finish();
   log('stopped');
   return 0;
 }
@@ -93,8 +101,8 @@ export const workerCommand: CliCommand = {
       .option('--lock-ms <ms>', "job lock time: a dead worker's runs go to another worker after about this long", intArg('lock-ms', 200), 30000)
       .option('--max-work <n>', `refuse a job whose work (steps x batch x d x seeds for engine full) is above N (default ${sci(DEFAULT_MAX_WORK)})`, atLeast('max-work', 1))
       .option('--max-seconds <s>', `stop a job still running after S seconds; 0: no limit (default ${DEFAULT_MAX_SECONDS})`, atLeast('max-seconds', 0))
-      .option('--max-memory <size>', "refuse a job whose memory estimate is above SIZE: 4G, 512M, bytes (default: loradyn's memory limit divided by --threads)", sizeArg)
-      .option('--quiet', 'no log lines');
+      .option('--max-memory <size>', "refuse a job whose memory estimate is above SIZE: 4G, 512M, bytes (default: loradyn's memory limit divided by --threads)", sizeArg);
+    progressOptions(cmd);
     examples(cmd, [
       ["LORADYN_REDIS_URL='rediss://:PASSWORD@HOST:6380' loradyn worker", 'on each machine that computes: TLS and a password, off the command line (docs/queue.md)'],
       ['loradyn worker --queue redis://HOST:6379 --threads 8 --backend cpu', 'eight runs at once, on the CPU'],

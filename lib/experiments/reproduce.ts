@@ -1,15 +1,16 @@
 // Runs a preset into an output directory: result store (DIR/store), figures (DIR/figures/*.svg,
 // *.png), report (DIR/report.html) and summary (DIR/summary.json).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalExecutor, type Executor } from './executor.js';
-import { ResultStore, writeDurable } from './store.js';
+import { ResultStore, StoreError, writeDurable } from './store.js';
 import { presets } from './presets/index.js';
 import type { PresetContext, Scale } from './presets/types.js';
 import { renderReport } from '../report/html.js';
 import { version } from '../version.js';
-import { createRequire } from 'node:module';
+import { packageVersion } from '../report/assets.js';
 
 export interface ReproduceOptions {
   out: string;
@@ -18,6 +19,7 @@ export interface ReproduceOptions {
   signal?: AbortSignal;
   log?: (msg: string) => void;
   onProgress?: PresetContext['onProgress'];
+  onRun?: PresetContext['onRun'];
   command?: string;
 }
 
@@ -29,25 +31,69 @@ export interface ReproduceOutput {
 }
 
 function depVersions(): Record<string, string> {
-  const req = createRequire(import.meta.url);
   const out: Record<string, string> = { loradyn: version, node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: `${os.availableParallelism()} x ${os.cpus()[0]?.model ?? '?'}` };
-  for (const p of ['vega', 'vega-lite', '@resvg/resvg-js', 'zod']) {
-    try {
-      out[p] = (req(`${p}/package.json`) as { version: string }).version;
-    } catch {
-      out[p] = '?';
-    }
-  }
+  // package.json is not an export of every package (vega's and vega-lite's are not): find the folder.
+  for (const p of ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'zod', 'commander', 'hyparquet-writer']) out[p] = packageVersion(p);
   return out;
+}
+
+const MARKER = 'loradyn-reproduce.json';
+
+/**
+ * The preset's section of REPRODUCTION.md (what it measured, where it agrees with the paper and the
+ * caveats), as paragraphs for the report; empty where the file or the section is absent (an
+ * installed package ships without it).
+ */
+export function reproductionNotes(name: string): string[] {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'REPRODUCTION.md');
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^## ${name.replace(/[-]/g, '[- ]')}\\b`, 'i').test(l));
+  if (start < 0) return [];
+  const body: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/^## /.test(l)) break;
+    if (/^!\[|^\|/.test(l)) continue; // images and tables are in the report itself
+    body.push(l);
+  }
+  return body
+    .join('\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter((p) => p && !p.startsWith('```') && !p.startsWith('('));
+}
+
+/**
+ * One folder holds one preset at one scale: its report, summary and figures would otherwise be
+ * silently replaced by another's. Refuses a folder that another preset or scale wrote (its marker,
+ * or the summary.json of older versions); the same preset and scale resume there.
+ */
+function claimFolder(out: string, preset: string, scale: Scale): void {
+  for (const f of [MARKER, 'summary.json']) {
+    const file = path.join(out, f);
+    if (!existsSync(file)) continue;
+    let held: { preset?: unknown; scale?: unknown };
+    try {
+      held = JSON.parse(readFileSync(file, 'utf8')) as typeof held;
+    } catch {
+      throw new StoreError(`${file} is not readable JSON; refusing to write preset ${preset} into ${out}`);
+    }
+    if (held.preset !== preset || held.scale !== scale)
+      throw new StoreError(`${out} holds preset ${String(held.preset)} (${String(held.scale)} scale); writing ${preset} (${scale} scale) there would replace its report and summary: use another --out`);
+    break;
+  }
+  mkdirSync(out, { recursive: true });
+  writeDurable(path.join(out, MARKER), JSON.stringify({ preset, scale, version }) + '\n');
 }
 
 export async function reproduce(name: string, o: ReproduceOptions): Promise<ReproduceOutput> {
   const preset = presets.find((p) => p.name === name);
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);
   const scale = o.scale ?? 'quick';
+  claimFolder(o.out, preset.name, scale);
   const store = ResultStore.open(path.join(o.out, 'store'), true, o.log ? { onWarning: (m) => o.log!(`warning: ${m}`) } : {});
   const t0 = performance.now();
-  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress });
+  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun: o.onRun });
   const wallMs = performance.now() - t0;
   const figDir = path.join(o.out, 'figures');
   mkdirSync(figDir, { recursive: true });
@@ -58,9 +104,11 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
       writeFileSync(path.join(figDir, `${f.name}.png`), f.png);
       figures.push(path.join(figDir, `${f.name}.png`));
     }
+  const caveats = [...reproductionNotes(preset.name), ...reproductionNotes('Known limits')];
+  if (caveats.length) res.sections.push({ heading: 'What was measured, and the caveats (REPRODUCTION.md)', text: caveats });
   const html = renderReport({
     title: `loradyn reproduce ${preset.name} (${scale} scale)`,
-    subtitle: `${preset.title}. SPEC section 6 item ${preset.item}.`,
+    subtitle: `${preset.title}. Experiment ${preset.item} of Nwemadji, Loureiro and Barbier (arXiv:2602.02855).`,
     command: o.command ?? `loradyn reproduce ${preset.name} --out ${o.out} --scale ${scale}`,
     sections: res.sections,
     configs: res.configs,

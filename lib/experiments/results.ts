@@ -2,8 +2,8 @@
 // statistics per setting, and a flat CSV of runs.
 import { canonicalJson, type Config } from '../config.js';
 import { perLogD, summarizeEscapes, type EscapeSummary, type Passage } from './escape_stats.js';
+import { flattenConfig, varyingFields, type FieldValue } from './fields.js';
 import type { ResultStore, StoredRun } from './store.js';
-import { practiceLabel } from '../practice_config.js';
 
 export interface Setting {
   key: string;
@@ -28,11 +28,24 @@ export function loadSettings(store: ResultStore, hashes = store.hashes()): Setti
     s.runs.push(r);
   }
   for (const s of map.values()) s.runs.sort((a, b) => a.run.seed - b.run.seed);
-  const order = (c: Config) => {
-    const d = describe(c);
-    return [d.engine, d.activation, d.teacher, d.kind, String(d.d).padStart(12, '0'), d.rank, d.hidden, d.batch, d.eta, d.steps, String(d.mu)].join('|');
+  // Settings in the order of the fields that tell them apart (sweep axes first), numbers numerically.
+  const all = [...map.values()];
+  const paths = settingFields(all);
+  const flat = new Map(all.map((s) => [s, flattenConfig(s.config)]));
+  const cmp = (x: FieldValue | undefined, y: FieldValue | undefined): number => {
+    if (x === y) return 0;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    const a = x === undefined ? '' : String(x);
+    const b = y === undefined ? '' : String(y);
+    return a < b ? -1 : a > b ? 1 : 0;
   };
-  return [...map.values()].sort((a, b) => (order(a.config) < order(b.config) ? -1 : order(a.config) > order(b.config) ? 1 : 0));
+  return all.sort((a, b) => {
+    for (const p of paths) {
+      const c = cmp(flat.get(a)!.get(p), flat.get(b)!.get(p));
+      if (c) return c;
+    }
+    return 0;
+  });
 }
 
 export function passages(runs: StoredRun[], threshold = 0.5): Passage[] {
@@ -63,8 +76,30 @@ export function describe(c: Config): Record<string, string | number> {
   };
 }
 
+/**
+ * The thresholds every run of the settings recorded, ascending, as the keys of `escape` ("0.5").
+ * A threshold some runs lack would make them look censored, so only these can be summarised.
+ */
+export function recordedThresholds(settings: Setting[]): string[] {
+  const runs = settings.flatMap((s) => s.runs);
+  if (!runs.length) return [];
+  const sets = runs.map((r) => new Set(Object.keys(r.run.escape)));
+  return [...sets[0]!].filter((k) => sets.every((x) => x.has(k))).sort((a, b) => Number(a) - Number(b));
+}
+
+/** The config fields that differ between the settings, sweep axes first (see fields.ts). */
+export function settingFields(settings: Setting[]): string[] {
+  const axes = [...new Set(settings.flatMap((s) => s.runs.flatMap((r) => Object.keys(r.sweep?.axes ?? {}))))];
+  return varyingFields(
+    settings.map((s) => s.config),
+    axes,
+  );
+}
+
 export interface SettingRow {
   setting: Record<string, string | number>;
+  /** The values of the fields that vary across the settings (`settingFields`), by dotted path. */
+  fields: Record<string, FieldValue>;
   summary: EscapeSummary;
   /** KM median x eta_eff / log d (ODE time per log d). */
   medianPerLogD: number | null;
@@ -80,7 +115,9 @@ export function effectiveEta(c: Config, maxOrder: number | null): number {
 }
 
 export function settingRows(settings: Setting[], threshold = 0.5, seed = 1): SettingRow[] {
+  const paths = settingFields(settings);
   return settings.map((s) => {
+    const flat = flattenConfig(s.config);
     const summary = summarizeEscapes(passages(s.runs, threshold), { seed });
     const run0 = s.runs[0]!.run;
     // t / step gives the effective eta that the engine used.
@@ -88,6 +125,7 @@ export function settingRows(settings: Setting[], threshold = 0.5, seed = 1): Set
     const eta = n > 0 && run0.step[n]! > 0 ? run0.t[n]! / run0.step[n]! : s.config.train.eta;
     return {
       setting: describe(s.config),
+      fields: Object.fromEntries(paths.map((p) => [p, flat.get(p) ?? null])),
       summary,
       medianPerLogD: perLogD(summary.median, eta, s.config.model.d),
       wallMs: s.runs.reduce((a, r) => a + r.wallMs, 0),
@@ -100,24 +138,27 @@ const csvCell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** One CSV row per stored run. */
+/** One CSV row per stored run: the fixed description columns, then every other varying field. */
 export function runsCsv(settings: Setting[]): string {
-  const ths = [...new Set(settings.flatMap((s) => s.config.record.thresholds))].sort();
+  const ths = recordedThresholds(settings);
   // Loss-threshold columns only where some run has them, so other stores export as before.
   const lths = [...new Set(settings.flatMap((s) => s.config.record.lossThresholds ?? []))].sort();
-  // So is the practice options' column (train.optimizer, weightDecay, lrRatio, model.adapter).
-  const withOptions = settings.some((s) => practiceLabel(s.config) !== '');
-  const head = ['hash', 'engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps', 'seed', ...ths.map((t) => `escape_${t}`), ...lths.map((f) => `loss_escape_${f}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms', ...(withOptions ? ['options'] : [])];
-  const lines = [head.join(',')];
-  for (const s of settings)
+  const fixed = ['engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps'];
+  const fixedPaths = new Set(['engine', 'model.activation', 'model.teacher', 'model.pretrained.kind', 'model.pretrained.mu', 'model.d', 'model.rank', 'model.hidden', 'train.batch', 'train.eta', 'train.steps']);
+  const extra = settingFields(settings).filter((p) => !fixedPaths.has(p));
+  const head = ['hash', ...fixed, ...extra, 'seed', ...ths.map((t) => `escape_${t}`), ...lths.map((f) => `loss_escape_${f}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
+  const lines = [head.map(csvCell).join(',')];
+  for (const s of settings) {
+    const flat = flattenConfig(s.config);
     for (const r of s.runs) {
       const d = describe(r.config);
       const last = r.run.step.length - 1;
       lines.push(
-        [r.hash, d.engine, d.activation, d.teacher, d.kind, d.mu, d.d, d.rank, d.hidden, d.batch, d.eta, d.steps, r.run.seed, ...ths.map((t) => r.run.escape[String(t)] ?? ''), ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1), ...(withOptions ? [practiceLabel(r.config)] : [])]
+        [r.hash, ...fixed.map((k) => d[k]), ...extra.map((p) => flat.get(p) ?? null), r.run.seed, ...ths.map((t) => r.run.escape[t] ?? ''), ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
           .map(csvCell)
           .join(','),
       );
     }
+  }
   return lines.join('\n') + '\n';
 }

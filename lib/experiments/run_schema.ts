@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { configSchema, type Config } from '../config.js';
 import type { RunJson } from '../result_json.js';
+import { getPath, isConfigPath } from './paths.js';
 import { runHash } from './sweep.js';
 
 const stepIndex = z.number().int().min(0);
@@ -54,6 +55,15 @@ export const storedRunSchema = z
     wallMs: z.number().min(0),
     version: z.string().max(100),
     finishedAt: z.iso.datetime(),
+    // The sweep that computed the run: its name and this run's value on each axis (dotted config
+    // paths). Absent in stores written before it was recorded, and in runs stored outside a sweep.
+    sweep: z
+      .object({
+        name: z.string().max(200),
+        axes: z.record(z.string().min(1).max(200), z.unknown()),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -162,6 +172,34 @@ export const runChecks: RunCheck[] = [
   },
 ];
 
+/**
+ * True when the config's value `have` holds everything the axis value `want` says: numbers, strings
+ * and booleans equal, null the same as absent (stopAt: null is stored absent), objects key by key
+ * (the config may hold defaults the axis value left out), arrays element by element.
+ */
+function holds(want: unknown, have: unknown): boolean {
+  if (want === null || want === undefined) return have === null || have === undefined;
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(w, have[i]));
+  if (typeof want === 'object') {
+    if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
+    return Object.entries(want as Record<string, unknown>).every(([k, w]) => holds(w, (have as Record<string, unknown>)[k]));
+  }
+  return Object.is(want, have) || (typeof want === 'number' && want === have);
+}
+
+/**
+ * A stored run's sweep axes agree with its config: every axis names a config field and the config
+ * holds the axis value there, so a table that shows the axes never contradicts the configs.
+ */
+export function sweepCheck(sweep: { name: string; axes: Record<string, unknown> }, config: Config): string | null {
+  for (const [axis, want] of Object.entries(sweep.axes)) {
+    if (!isConfigPath(axis)) return `sweep.axes: "${axis}" is not a config field`;
+    const have = getPath(config, axis);
+    if (!holds(want, have)) return `sweep.axes: ${axis} is ${JSON.stringify(want)}, the config's is ${JSON.stringify(have) ?? 'absent'}`;
+  }
+  return null;
+}
+
 export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The first issues of a zod error as "path: message" parts, the path under `prefix`. */
@@ -203,6 +241,10 @@ export function verifyStoredRun(raw: unknown, expectedHash: string): Verdict<Sto
   const h = runHash(config);
   if (h !== expectedHash) return { ok: false, reason: `its config hashes to ${h}, not to ${expectedHash} (the run it is stored as)` };
   if (rec.engine !== config.engine) return { ok: false, reason: `engine is "${rec.engine}", the config's is "${config.engine}"` };
+  if (rec.sweep) {
+    const problem = sweepCheck(rec.sweep, config);
+    if (problem) return { ok: false, reason: problem };
+  }
   const run = verifyRunJson(rec.run, config);
   if (!run.ok) return run;
   return { ok: true, value: { ...rec, config, run: run.value } };

@@ -14,6 +14,8 @@ export interface SweepRunOptions {
   onProgress?: (p: Progress & { runsDone: number; runsTotal: number }) => void;
   /** How often runs held by other processes are checked on (ms, default 500). */
   peerPollMs?: number;
+  /** Called once per finished run (stored or failed), for progress renderers and event logs. */
+  onRun?: (r: { spec: RunSpec; ok: boolean; error?: string; wallMs: number; backend?: string }) => void;
 }
 
 export interface SweepReport {
@@ -88,17 +90,20 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
     },
     onDone: async (out: RunOutcome) => {
       const spec = out.spec;
+      let error: string | undefined;
       try {
         if (out.result) {
           try {
-            store.put(spec.hash, spec.config, out.result, { engine: spec.config.engine, backend: out.backend ?? '?', wallMs: out.wallMs });
+            store.put(spec.hash, spec.config, out.result, { engine: spec.config.engine, backend: out.backend ?? '?', wallMs: out.wallMs, sweep: { name: ex.name, axes: spec.coords } });
             report.computed++;
           } catch (e) {
             if ((e as Error).name !== 'StoreError') throw e;
-            report.failed.push({ hash: spec.hash, coords: spec.coords, seed: spec.seed, error: (e as Error).message });
+            error = (e as Error).message;
+            report.failed.push({ hash: spec.hash, coords: spec.coords, seed: spec.seed, error });
           }
         } else {
-          report.failed.push({ hash: spec.hash, coords: spec.coords, seed: spec.seed, error: out.error?.message ?? 'unknown error' });
+          error = out.error?.message ?? 'unknown error';
+          report.failed.push({ hash: spec.hash, coords: spec.coords, seed: spec.seed, error });
         }
       } finally {
         const c = claims.get(spec.hash);
@@ -106,6 +111,7 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
         await c?.release();
       }
       runsDone++;
+      o.onRun?.({ spec, ok: error === undefined, error, wallMs: out.wallMs, backend: out.backend });
       emit();
     },
     onSteps: (s: number) => {
@@ -114,6 +120,7 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
     },
   };
 
+  emit(); // totals known before the first run finishes
   try {
     let round = pending;
     while (round.length) {

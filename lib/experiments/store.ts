@@ -84,6 +84,17 @@ export function writeDurable(file: string, data: string): void {
   fsyncDir(path.dirname(file));
 }
 
+/**
+ * Opens an existing store for reading: `dir` itself, or the `store/` inside a folder that
+ * `loradyn reproduce` wrote. Throws StoreError, naming both places, when neither is a store.
+ */
+export function openStore(dir: string, o: StoreOptions = {}): ResultStore {
+  if (!existsSync(path.join(dir, SCHEMA_FILE)) && existsSync(path.join(dir, 'store', SCHEMA_FILE))) return ResultStore.open(path.join(dir, 'store'), false, o);
+  if (!existsSync(path.join(dir, SCHEMA_FILE)))
+    throw new StoreError(`${dir} is not a loradyn result store (no ${SCHEMA_FILE}) nor a reproduce folder (no store/${SCHEMA_FILE})`);
+  return ResultStore.open(dir, false, o);
+}
+
 export class ResultStore {
   readonly dir: string;
   readonly claims: RunClaims;
@@ -142,7 +153,7 @@ export class ResultStore {
    * record is verified before it is written: a result that fails is refused with a StoreError and
    * nothing is written. Returns whether this call wrote the file.
    */
-  put(hash: string, config: Config, run: RunResult, meta: { engine: string; backend: string; wallMs: number }): boolean {
+  put(hash: string, config: Config, run: RunResult, meta: { engine: string; backend: string; wallMs: number; sweep?: StoredRun['sweep'] }): boolean {
     const f = this.file(hash);
     const rec = { hash, config, run: runToJson(run), ...meta, version, finishedAt: new Date().toISOString() };
     const text = JSON.stringify(rec) + '\n';

@@ -16,7 +16,7 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** PNG from SVG at `scale` x the SVG's size; uses the system fonts (DejaVu on Debian). */
-export function svgToPng(svg: string, scale = 1.5): Buffer {
+export function svgToPng(svg: string, scale = 1.5): Uint8Array {
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
@@ -29,10 +29,13 @@ export interface Figure {
   name: string;
   title: string;
   svg: string;
-  png: Buffer;
+  /** PNG bytes (a Buffer in Node; typed as Uint8Array so consumers need no Node types). */
+  png: Uint8Array;
+  /** The vega-lite spec it was drawn from: the report embeds it as an interactive view. */
+  spec?: TopLevelSpec;
 }
 
 export async function renderFigure(name: string, title: string, spec: TopLevelSpec, pngScale = 1.5): Promise<Figure> {
   const svg = await vegaLiteToSvg(spec);
-  return { name, title, svg, png: svgToPng(svg, pngScale) };
+  return { name, title, svg, png: svgToPng(svg, pngScale), spec };
 }

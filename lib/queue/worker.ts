@@ -29,6 +29,8 @@ export interface WorkerOptions extends Partial<WorkerLimits> {
   name?: string;
   /** One line per event (start, completed, failed, requeued). */
   log?: (line: string) => void;
+  /** Called when a job completes or fails for good (progress renderers, event logs). */
+  onJob?: (e: { id: string; ok: boolean; error?: string }) => void;
 }
 
 export interface QueueWorker {
@@ -142,9 +144,15 @@ export async function startWorker(target: QueueTarget, o: WorkerOptions = {}): P
     maxStalledCount: 3,
     autorun: false,
   });
-  worker.on('completed', (job) => log(`completed ${job.id}`));
+  worker.on('completed', (job) => {
+    log(`completed ${job.id}`);
+    o.onJob?.({ id: String(job.id), ok: true });
+  });
   worker.on('failed', (job, err) => {
-    if (job && !(err instanceof WaitingError) && !err.message.startsWith('refused by worker')) log(`failed ${job.id} (attempt ${job.attemptsMade}): ${err.message}`);
+    if (job && !(err instanceof WaitingError) && !err.message.startsWith('refused by worker')) {
+      log(`failed ${job.id} (attempt ${job.attemptsMade}): ${err.message}`);
+      o.onJob?.({ id: String(job.id), ok: false, error: err.message });
+    }
   });
   let warned = 0;
   worker.on('error', (err: NodeJS.ErrnoException) => {

@@ -65,6 +65,8 @@ export interface VitExperimentOptions {
   log?: (line: string) => void;
   /** Called with each finished checkpoint's base parameters (the CLI saves them). */
   onCheckpoint?: (c: CheckpointRecord, params: Float32Array) => void | Promise<void>;
+  /** Called after each fine-tuning run, with how many of all the experiment's runs are done. */
+  onRun?: (r: FinetuneRecord, done: number, total: number) => void;
 }
 
 export interface CheckpointRecord {
@@ -291,6 +293,7 @@ export async function runVitExperiment(options: VitExperimentOptions = {}): Prom
           finalAccuracy: ft.testAccuracy[ft.testAccuracy.length - 1]!,
           stepsDone: ft.stepsDone,
         });
+        options.onRun?.(finetunes[finetunes.length - 1]!, finetunes.length, pairings.length * seeds.length * sortedBudgets.length);
         log(
           `${pairing.name} seed ${seed} budget ${budget} ep: source acc ${srcAcc.toFixed(3)}, probe ${probe.testAccuracy.toFixed(3)}, ` +
             `LoRA steps to ${pairing.thresholds.map((th) => `${th}: ${stepsTo[String(th)] ?? `>${maxSteps}`}`).join(', ')} (${(ft.wallMs / 1000).toFixed(1)} s)`,

@@ -21,7 +21,8 @@ export async function runSweeps(ctx: PresetContext, label: string, sweeps: { nam
   const rep = await runSweep(all, ctx.store, {
     executor: ctx.executor,
     signal: ctx.signal,
-    onProgress: (p) => ctx.onProgress?.(label, p.fraction, p.etaMs),
+    onProgress: (p) => ctx.onProgress?.(label, p.fraction, p.etaMs, { done: p.runsDone, total: p.runsTotal }),
+    onRun: ctx.onRun,
   });
   ctx.log(`${label}: ${rep.total} runs (${rep.cached} stored before, ${rep.computed} computed, ${rep.failed.length} failed) in ${(rep.wallMs / 1000).toFixed(1)} s`);
   for (const f of rep.failed.slice(0, 5)) ctx.log(`  failed: ${JSON.stringify(f.coords)} seed ${f.seed}: ${f.error}`);
@@ -155,11 +156,24 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       odeXY.push({ x: mu, y: odePer });
     });
     series.push({ name: label, kind: 'points', data: sim });
+    // Settings where fewer than half the runs escaped have no median: drawn at the budget, never dropped.
+    const censored = o.mus.flatMap((mu, j) => {
+      if (sim[j]!.y !== null) return [];
+      const rs = runs.get(key(a, mu)) ?? [];
+      const budget = rs[0]?.config.train.steps;
+      const eta = rs[0] ? etaOf(rs[0]) : o.eta;
+      return budget ? [{ x: mu, y: (budget * eta) / logd, lo: null, hi: null }] : [];
+    });
+    if (censored.length) series.push({ name: label, kind: 'points', shape: 'triangle-up', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
     series.push({ name: label, kind: 'line', data: odeXY });
     if (theory) series.push({ name: label, kind: 'line', dashed: true, data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
   }
-  const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true }, series };
-  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2' }));
+  // The escape axis spans what was simulated (SGD with its intervals, censored markers, ODE); the
+  // theory is drawn within it, so tau(mu) -> infinity near mu = 1 or mu_c cannot stretch it.
+  const seen = series.filter((s) => !s.dashed).flatMap((s) => s.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.3, Math.max(...seen) * 1.3] : undefined;
+  const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true, domain }, series };
+  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2; triangles: censored (at the budget)' }));
   const table: Table = {
     title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d})`,
     columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'paper window metric (steps)'],
@@ -190,9 +204,10 @@ export async function dynamicsFigure(name: string, title: string, groups: { labe
         series.push({ name: g.label, kind: 'line', dashed: true, data: g.ode.run.step.map((s, i) => ({ x: s, y: v[i]! })) });
       }
     }
-    return { title: yTitle[w], x: { title: 'steps', log: true }, y: { title: yTitle[w], log: w === 'loss' }, series };
+    // Losses span many decades: label them as powers of ten (1e-3), not 0.001 beside 1e-7.
+    return { title: yTitle[w], x: { title: 'steps', log: true }, y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { format: '.0e' } : {}) }, series };
   });
-  return renderFigure(name, title, panelsSpec(panels, { title, width: 260, height: 200, columns: 3, legendTitle: 'band: SGD median, IQR; dashed: ODE' }));
+  return renderFigure(name, title, panelsSpec(panels, { title, width: 260, height: 200, columns: 3, legendTitle: 'band: SGD median, IQR; dashed: ODE', sequential: groups.length > 2 && groups.every((g) => /mu\s*=\s*[\d.]+/.test(g.label)) }));
 }
 
 export const pick = <T>(scale: Scale, v: { tiny: T; quick: T; paper: T }): T => v[scale];

@@ -34,7 +34,7 @@ export function headlinePreset(name: string, item: string, title: string, keep: 
     for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, medianSteps: r.sim.median, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3) };
     const sections = [
         {
-          heading: 'Escape time against mu (SPEC 6.2)',
+          heading: 'Escape time against mu (paper experiment 2)',
           text: [
             'Points: Kaplan-Meier median over seeds of the first step with |m| >= 0.5, times eta / log d, with a seeded 95% bootstrap interval (an open upper end means too many censored runs). Solid lines: the ODE started at m = d^-1/2 (same d). Dashed: the linearised theory tau(mu)/2, i.e. t_exit = tau log(sqrt d) with the exit radius set to 1; it leaves out the O(1) time from |m| ~ 1/2 to the exit radius and the d-independent part of the initial condition.',
             'SGD runs use the exact reduced engine (same law as full-d SGD at this d, independent of d in cost). Runs are sized to 2.5x the ODE escape step, capped; a run that has not escaped by then is censored.',
@@ -42,7 +42,7 @@ export function headlinePreset(name: string, item: string, title: string, keep: 
           figures: [e.figure],
           tables: [e.table],
         },
-        { heading: 'Dynamics (SPEC 6.1)', text: ['Bands: median and interquartile range over seeds of the SGD runs; dashed: the ODE. Log step axis, log loss axis (floored at 1e-10).'], figures: dyn },
+        { heading: 'Dynamics (paper experiment 1)', text: ['Bands: median and interquartile range over seeds of the SGD runs; dashed: the ODE. Log step axis, log loss axis (floored at 1e-10).'], figures: dyn },
       ];
     return { sections: keep === 'all' ? sections : keep === 'escape' ? [sections[0]!] : [sections[1]!], configs: e.configs, numbers };
   },

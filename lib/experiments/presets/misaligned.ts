@@ -42,7 +42,7 @@ export const misaligned: Preset = {
     const dyn = await dynamicsFigure('misaligned-dynamics-linear', 'misaligned, linear: loss, |m|, M', mus.map((mu) => ({ label: `mu=${mu}`, sgd: e.runs.get(`${acts[0]}|${mu}`) ?? [], ode: e.ode.get(`${acts[0]}|${mu}`) })));
     return {
       sections: [
-        { heading: 'Escape time against mu', text: ['No theory line: the linearised tau(mu) of SPEC 4 is for aligned w0.'], figures: [e.figure], tables: [e.table] },
+        { heading: 'Escape time against mu', text: ['No theory line: the linearised tau(mu) of the escape-time theory is for aligned w0.'], figures: [e.figure], tables: [e.table] },
         { heading: 'Final overlap', figures: [dyn], tables: [{ title: 'final |m| (median over seeds) and the ODE', columns: ['activation', 'mu', 'runs', 'final |m| SGD', 'final |m| ODE', 'steps'], rows }] },
       ],
       configs: e.configs,

@@ -1,4 +1,4 @@
-// SPEC 6.9: escape steps against d with the exact reduced chain, up to d = 1e6: log d with
+// the paper's scaling experiment: escape steps against d with the exact reduced chain, up to d = 1e6: log d with
 // pre-training, a power of d from scratch (He3).
 import { panelsSpec, type Series } from '../../plots/charts.js';
 import { renderFigure } from '../../plots/render.js';
@@ -60,7 +60,7 @@ export const scaling: Preset = {
     const series: Series[] = [...bySeries].map(([name, data]) => ({ name, kind: 'points', data }));
     const figure = await renderFigure('scaling', 'escape step (KM median, 95% CI) against d', panelsSpec([{ title: 'escape step against d (B = d/2 with pre-training, B = d/10 from scratch)', x: { title: 'd', log: true }, y: { title: 'escape step', log: true }, series }], { width: 520, height: 320 }));
     return {
-      sections: [{ heading: 'Escape steps against d', text: ['Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3): B = d/10, eta = 0.03 B / d^1.5, up to 20 d^2 samples; the number of samples needed should grow like d^2 (SPEC item 9). Every run stops at its escape (record.stopAt); runs that do not escape within the budget are censored.', `From scratch, fitted exponent of the median samples against d: ${Number.isFinite(exponent) ? exponent.toFixed(2) : 'not enough escaped settings'} (theory 2).`], figures: [figure], tables: [{ title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows }] }],
+      sections: [{ heading: 'Escape steps against d', text: ['Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3): B = d/10, eta = 0.03 B / d^1.5, up to 20 d^2 samples; the number of samples needed should grow like d^2 (the paper: item 9). Every run stops at its escape (record.stopAt); runs that do not escape within the budget are censored.', `From scratch, fitted exponent of the median samples against d: ${Number.isFinite(exponent) ? exponent.toFixed(2) : 'not enough escaped settings'} (theory 2).`], figures: [figure], tables: [{ title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows }] }],
       configs: [...pre, ...scratch].map((x) => ({ name: x.name, value: x.spec })),
       numbers,
     };

@@ -3,6 +3,7 @@ import type { Figure } from '../../plots/render.js';
 import type { Table } from '../../report/html.js';
 import type { Executor } from '../executor.js';
 import type { ResultStore } from '../store.js';
+import type { SweepRunOptions } from '../runner.js';
 
 /** tiny: for tests (seconds); quick: about a minute on 2 cores; paper: the paper's parameters, >= 16 seeds. */
 export type Scale = 'tiny' | 'quick' | 'paper';
@@ -14,7 +15,9 @@ export interface PresetContext {
   executor: Executor;
   signal?: AbortSignal;
   log(msg: string): void;
-  onProgress?(label: string, fraction: number, etaMs: number | null): void;
+  onProgress?(label: string, fraction: number, etaMs: number | null, runs?: { done: number; total: number }): void;
+  /** Called once per finished run of every sweep the preset runs. */
+  onRun?: SweepRunOptions['onRun'];
 }
 
 export interface Section {
