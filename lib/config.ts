@@ -67,7 +67,8 @@ export const optimizerSchema = z
   )
   .optional()
   .transform((v) => (v === undefined || v.kind === 'sgd' ? undefined : v));
-export type OptimizerSpec = Exclude<z.output<typeof optimizerSchema>, undefined>;
+/** train.optimizer in a filled-in config: absent for "sgd", else the optimizer with its defaults. */
+export type OptimizerSpec = { kind: 'momentum'; beta: number } | { kind: 'adam'; beta1: number; beta2: number; eps: number };
 
 export const modelSchema = z
   .object({

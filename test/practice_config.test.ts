@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulate, parseConfig, ConfigError, type ConfigInput } from '../lib/index.js';
+import { simulate, parseConfig, ConfigError, type ConfigInput, type OptimizerSpec } from '../lib/index.js';
 
 const fill = (c: ConfigInput) => parseConfig(c, 1);
 import { runCli } from './support/cli.js';
@@ -25,7 +25,8 @@ async function refused(t: Test, cfg: ConfigInput, path: string, msg: RegExp) {
 
 t.test('options fill in their defaults; the defaults themselves are dropped', async (t) => {
   const mom = fill({ train: { optimizer: { kind: 'momentum' } } });
-  t.same(mom.train.optimizer, { kind: 'momentum', beta: 0.9 });
+  const typed: OptimizerSpec | undefined = mom.train.optimizer; // the documented type is the schema's output
+  t.same(typed, { kind: 'momentum', beta: 0.9 });
   const adam = fill({ train: { optimizer: { kind: 'adam', beta2: 0.99 } } });
   t.same(adam.train.optimizer, { kind: 'adam', beta1: 0.9, beta2: 0.99, eps: 1e-8 });
   const c = fill({ model: { adapter: 'full' }, train: { weightDecay: 0.01, lrRatio: 8 } });
