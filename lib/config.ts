@@ -4,6 +4,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadNative } from './native.js';
+import { dropUnsetPractice, optimizerDoubles } from './practice_config.js';
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
 
@@ -39,6 +40,37 @@ export const pretrainedSchema = z
   })
   .strict();
 
+// The practitioners' options (SPEC 7.1; docs/practice.md). Each is absent from the filled-in
+// config when it is unset or set to its default ("sgd", 0, 1, "lora"), so a config that does
+// not use them keeps its hash and its results, and two spellings of one run share one hash.
+const beta01 = z.number({ error: 'must be a number in [0, 1)' }).min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
+
+/** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
+export const optimizerSchema = z
+  .preprocess(
+    (v) => (v === 'sgd' ? { kind: 'sgd' } : v),
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('sgd') }).strict(),
+        z.object({ kind: z.literal('momentum'), beta: beta01.default(0.9) }).strict(),
+        z
+          .object({
+            kind: z.literal('adam'),
+            beta1: beta01.default(0.9),
+            beta2: beta01.default(0.999),
+            eps: z.number({ error: 'must be a finite number > 0' }).gt(0, 'must be a finite number > 0').refine(Number.isFinite, 'must be a finite number > 0').default(1e-8),
+          })
+          .strict(),
+      ],
+      { error: 'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }' },
+    ),
+  )
+  .optional()
+  .transform((v) => (v === undefined || v.kind === 'sgd' ? undefined : v));
+/** train.optimizer in a filled-in config: absent for "sgd", else the optimizer with its defaults. */
+export type OptimizerSpec = { kind: 'momentum'; beta: number } | { kind: 'adam'; beta1: number; beta2: number; eps: number };
+
 export const modelSchema = z
   .object({
     activation: activationSchema.default('linear'),
@@ -57,6 +89,11 @@ export const modelSchema = z
       .object({ u: z.array(finite('init.u entry')).optional(), v: z.array(finite('init.v entry')).optional() })
       .strict()
       .optional(),
+    /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
+    adapter: z
+      .enum(['lora', 'full'], { error: 'adapter must be "lora" or "full"' })
+      .optional()
+      .transform((v) => (v === 'lora' ? undefined : v)),
   })
   .strict();
 
@@ -70,6 +107,21 @@ export const trainSchema = z
       .default(0.2),
     steps: int('steps', 0, 2 ** 52).default(10000),
     hermiteRescale: z.boolean().default(false),
+    optimizer: optimizerSchema,
+    /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
+    weightDecay: z
+      .number({ error: 'must be a finite number >= 0' })
+      .min(0, 'must be a finite number >= 0')
+      .refine(Number.isFinite, 'must be a finite number >= 0')
+      .optional()
+      .transform((v) => (v === 0 ? undefined : v)),
+    /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
+    lrRatio: z
+      .number({ error: 'must be a finite number > 0' })
+      .gt(0, 'must be a finite number > 0')
+      .refine(Number.isFinite, 'must be a finite number > 0')
+      .optional()
+      .transform((v) => (v === 1 ? undefined : v)),
   })
   .strict();
 
@@ -99,6 +151,14 @@ export const recordSchema = z
      * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
      */
     dense: z.number().int('dense must be an integer in [1, 1e8]').min(1, 'dense must be an integer in [1, 1e8]').max(1e8, 'dense must be an integer in [1, 1e8]').optional(),
+    /**
+     * Fractions f in (0, 1): per run, the first step at which the population loss minus the
+     * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
+     */
+    lossThresholds: z
+      .array(z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'))
+      .optional()
+      .transform((v) => (v === undefined || v.length === 0 ? undefined : v)),
   })
   .strict();
 
@@ -140,7 +200,7 @@ export function muList(c: Config): number[] {
 /** Bytes one full-d run holds at once (teacher, w0, V, its update, one input). */
 export function fullRunBytes(c: Config): number {
   const { d, rank, hidden } = c.model;
-  return 8 * d * (2 * rank + 2 * hidden + 2);
+  return 8 * d * (2 * rank + 2 * hidden + 2) + 8 * optimizerDoubles(c);
 }
 
 /** Record points of one run: the log grid plus, with record.dense, every step up to it. */
@@ -172,7 +232,7 @@ function memoryIssues(c: Config, threads: number): ConfigIssue[] {
   if (state > limit)
     out.push({
       path: 'model.d',
-      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
+      message: `the full-d state needs about ${gib(state)} GiB (model.d x (2 rank + 2 hidden + 2) x 8 bytes per concurrent run, plus any optimizer buffers), more than the ${gib(limit)} GiB allowed; lower model.d or threads, use engine "reduced", or raise LORADYN_MAX_BYTES`,
     });
   else if (state + rec > limit)
     out.push(
@@ -209,7 +269,7 @@ export function parseConfigShape(input: unknown, threads = os.availableParalleli
   if (!r.success) throw new ConfigError(zodIssues(r.error));
   const issues = memoryIssues(r.data, threads);
   if (issues.length) throw new ConfigError(issues);
-  return r.data;
+  return dropUnsetPractice(r.data);
 }
 
 /**

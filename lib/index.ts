@@ -10,7 +10,9 @@ export {
   type Config,
   type ConfigInput,
   type ActivationSpec,
+  type OptimizerSpec,
 } from './config.js';
+export { practiceFields } from './practice_config.js';
 export { ConfigError, NativeLoadError, AbortError, type ConfigIssue } from './errors.js';
 export type { RunResult, SimulationResult, Progress, RunOptions } from './types.js';
 export { evalActivation, gaussians, philox, logGrid, populationLoss } from './primitives.js';
@@ -43,7 +45,7 @@ export { exportStore, storeTable, tableToCsv, tableToJsonl, tableToParquet, EXPO
 export { varyingFields, flattenConfig, type FieldValue } from './experiments/fields.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
 export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, paperWindowMetricDense, perLogD, type Passage, type EscapeSummary, type DenseWindowMetric } from './experiments/escape_stats.js';
-export { loadSettings, settingRows, runsCsv, recordedThresholds, settingFields } from './experiments/results.js';
+export { loadSettings, settingRows, runsCsv, recordedThresholds, settingFields, lossPassages } from './experiments/results.js';
 export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';

@@ -14,7 +14,7 @@ import { ConfigError, NativeError, NativeLoadError, type ConfigIssue } from './e
 import type { RunResult } from './types.js';
 
 /** A run as the addon returns it: escapes by threshold index rather than by name. */
-export type NativeRunRecord = Omit<RunResult, 'escape'> & { escape: (number | null)[] };
+export type NativeRunRecord = Omit<RunResult, 'escape' | 'lossEscape'> & { escape: (number | null)[]; lossEscape?: (number | null)[] };
 
 /** "double": every stream but engine full's inputs; "single": the inputs x of engine full. */
 export type GaussianPrecision = 'double' | 'single';

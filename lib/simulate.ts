@@ -8,10 +8,14 @@ import { fromNative, loadNative, nativeCall, type NativeHandle, type NativeRunRe
 import type { Progress, RunOptions, RunResult, SimulationResult } from './types.js';
 import { version } from './version.js';
 
-function toRunResult(r: NativeRunRecord, thresholds: number[]): RunResult {
+function toRunResult(r: NativeRunRecord, thresholds: number[], lossThresholds?: number[]): RunResult {
   const escape: Record<string, number | null> = {};
   thresholds.forEach((th, i) => (escape[String(th)] = r.escape[i] ?? null));
-  return { ...r, escape };
+  const { lossEscape: le, ...rest } = r;
+  if (!lossThresholds) return { ...rest, escape };
+  const lossEscape: Record<string, number | null> = {};
+  lossThresholds.forEach((f, i) => (lossEscape[String(f)] = le?.[i] ?? null));
+  return { ...rest, escape, lossEscape };
 }
 
 export function resolveThreads(threads: number | undefined): number {
@@ -66,7 +70,7 @@ export async function simulate(input: ConfigInput | Config, options: RunOptions 
     config,
     engine: config.engine,
     backend: out.backend,
-    runs: out.runs.map((r) => toRunResult(r, config.record.thresholds)),
+    runs: out.runs.map((r) => toRunResult(r, config.record.thresholds, config.record.lossThresholds)),
     wallMs: out.wallMs,
     version,
   };
@@ -102,7 +106,7 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
     config: configs[i]!,
     engine: configs[i]!.engine,
     backend: r.backend,
-    runs: r.runs.map((x) => toRunResult(x, configs[i]!.record.thresholds)),
+    runs: r.runs.map((x) => toRunResult(x, configs[i]!.record.thresholds, configs[i]!.record.lossThresholds)),
     wallMs: out.wallMs,
     version,
   }));

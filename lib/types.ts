@@ -24,6 +24,11 @@ export interface RunResult {
   batchLoss: Float64Array;
   /** First step at which max_ij |m_ij| >= threshold, keyed by the threshold ("0.5"); null if never (censored). */
   escape: Record<string, number | null>;
+  /**
+   * With record.lossThresholds: per fraction f ("0.5"), the first step at which the population
+   * loss minus the noise floor is at most f times its value at step 0; null if never (censored).
+   */
+  lossEscape?: Record<string, number | null>;
   stepsDone: number;
   /** The step at which the state became NaN or Inf; null if it never did. */
   divergedStep: number | null;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
+#include "../core/model/practice.hpp"
 #include "../core/model/recorder.hpp"
 #include "../core/reduced/general_launch.hpp"
 #include "../core/reduced/reduced_state.hpp"
@@ -363,6 +364,10 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
 // (aligned or scratch), i.e. the chain's fast loop; everything else stays on the CPU.
 bool reduced_rank1_supported(const RunConfig& cfg, std::string* why) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) {
+    if (why) *why = cpu_only_field(cfg) + ": backend 'cuda' does not run this option (use backend 'cpu' or 'auto')";
+    return false;
+  }
   if (m.hidden != 1 || m.rank != 1 ||
       !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
     if (why)
@@ -566,6 +571,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
 // Shapes the full-d kernel runs (the same checks run() makes, without throwing).
 bool full_supported(const RunConfig& cfg) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) return false;
   if (m.d > kCudaMaxD || m.hidden > kCudaMaxHidden || m.rank > kCudaMaxRank) return false;
   if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) return false;
   try {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../model/config.hpp"
+#include "../model/practice.hpp"
 
 namespace loradyn {
 
@@ -26,6 +27,7 @@ inline void cuda_issues(const char* engine, const RunConfig& c, std::vector<Conf
     out.push_back({"backend", "backend 'cuda' does not implement engine 'ode' (use backend 'cpu' or 'auto')"});
     return;
   }
+  practice_cuda_issues(c, out);
   if (static_cast<int>(c.record.thresholds.size()) > kCudaMaxThresholds)
     out.push_back({"record.thresholds", "backend 'cuda' allows at most " + std::to_string(kCudaMaxThresholds) + " values"});
   auto fits = [&](const Activation& a, const char* path) {

@@ -21,6 +21,8 @@ struct RunRecord {
   int rank = 1, hidden = 1;
   std::vector<double> step, t, m, u, M, Q, pop_loss, batch_loss;
   std::vector<int64_t> escape;  // per threshold: first step with max|m| >= theta, -1 if never
+  // per record.lossThresholds fraction f: first step with L - noise/2 <= f (L(0) - noise/2), -1 if never
+  std::vector<int64_t> loss_escape;
   int64_t steps_done = 0;
   int64_t diverged_step = -1;   // >= 0: the state became NaN/Inf at this step
   bool cancelled = false;

@@ -134,6 +134,7 @@ class ReducedSgd {
   RunRecord run(const RunControl& ctl) {
     const int64_t steps = cfg_.train.steps;
     record_point(0);
+    rec_.observe_loss(0, M_.data(), Q_.data());
     const double m0 = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(0, m0);
     stopped_ = rec_.stop_reached(m0);
@@ -146,11 +147,16 @@ class ReducedSgd {
         break;
       }
       // Run until the next grid point, the end of this progress chunk, or the end.
-      const int64_t stop = std::min({steps, s + chunk, rec_.next_step()});
+      // record.lossThresholds: one step at a time while a loss level is still to be crossed.
+      const int64_t stop = std::min({steps, s + chunk, rec_.next_step(), rec_.tracks_loss() ? s + 1 : steps});
       const int64_t before = s;
       if (fast_) s = run_fast(s, stop);
       else s = run_general(s, stop);
       ctl.report(s - before);
+      if (rec_.tracks_loss()) {
+        order_parameters();
+        rec_.observe_loss(s, M_.data(), Q_.data());
+      }
       if (diverged_) {
         rec_.result().diverged_step = s;
         record_point(s);
@@ -184,9 +190,14 @@ class ReducedSgd {
 
   // m, u, M = W w*^T, Q = W W^T from the frame coordinates (teacher rows = first K axes).
   void record_point(int64_t step) {
+    order_parameters();
+    rec_.record(step, static_cast<double>(step) * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
+  }
+
+  // m_, M_ and Q_ (and W_) of the current state.
+  void order_parameters() {
     general_overlaps(st_.K, st_.r, st_.f, st_.q, st_.w0.data(), st_.V.data(), st_.U.data(), m_.data(), M_.data(),
                      Q_.data(), W_.data());
-    rec_.record(step, static_cast<double>(step) * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
   }
 
   bool finite_state(double loss) const {
