@@ -6,10 +6,12 @@ import { activationSchema, type ActivationSpec } from './config.js';
 import { ConfigError } from './errors.js';
 import { loadNative, nativeAwait, nativeCall } from './native.js';
 
+/** The probabilities of the quantiles escapeLaw() predicts by default: q10, q25, q50, q75, q90. */
 export const QUANTILE_PROBS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
 const prob = z.number().gt(0, 'each probability must be in (0, 1)').lt(1, 'each probability must be in (0, 1)');
 
+/** The zod schema of escapeLaw()'s argument: the setting (link, mu, d, batch, eta, ...) and what to predict, with defaults. */
 export const escapeLawSchema = z
   .object({
     activation: activationSchema,
@@ -33,9 +35,12 @@ export const escapeLawSchema = z
   })
   .strict();
 
+/** escapeLaw()'s argument as a caller writes it (defaults may be left out). */
 export type EscapeLawInput = z.input<typeof escapeLawSchema>;
+/** escapeLaw()'s argument with every default filled in, as the result echoes it. */
 export type EscapeLawSpec = z.output<typeof escapeLawSchema>;
 
+/** One predicted quantile of the escape time. */
 export interface EscapeLawQuantile {
   /** Probability: the escape step is <= steps with probability p. */
   p: number;
@@ -47,6 +52,7 @@ export interface EscapeLawQuantile {
   lossSteps?: number | null;
 }
 
+/** The predicted law of the first-passage step of |m| over the threshold (docs/escape-law.md): the saddle's linearisation, the start's spread and the quantiles. */
 export interface EscapeLaw {
   spec: EscapeLawSpec;
   /** false where A(mu) = 0: no escape along the linearisation (reason says why); quantiles empty. */

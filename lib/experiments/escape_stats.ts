@@ -191,6 +191,7 @@ export function paperWindowMetric(
   return { mean, std, count: hits.length };
 }
 
+/** The paper's window metric read exactly from a dense record (every step recorded, record.dense). */
 export interface DenseWindowMetric {
   /** Mean and std of the steps (1 = after the first update) at which the seed-mean |m| is in the window. */
   mean: number;
