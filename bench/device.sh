@@ -158,6 +158,10 @@ if isinstance(c, dict) and isinstance(t, list):
                                    "speedup": row["steps_per_s"] / best,
                                    "fraction_of_generator": row.get("fraction_of_generator")}
     summary["vs_torch"] = ratios
+if isinstance(c, dict):
+    # Which agreement cases matched the CPU to the last bit (the general reduced chain's goal).
+    summary["agreement"] = [{k: r.get(k) for k in ("case", "ok", "bit_identical", "worst_m", "escape_identical", "escape_total")}
+                            for r in c.get("agreement", [])]
 json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
 print(json.dumps(summary.get("vs_torch", {}), indent=1))
 PY

@@ -6,6 +6,7 @@ import { benchCpuSpeed } from './cpu_speed.js';
 import { writeResults } from './harness.js';
 import { benchTheory } from './theory.js';
 import { benchVit } from './vit.js';
+import { benchEscapeLaw } from './escape_law.js';
 
 type Suite = () => Promise<unknown>;
 const suites: Record<string, Suite> = {
@@ -14,6 +15,7 @@ const suites: Record<string, Suite> = {
   reduced: () => benchReduced(),
   cpu_speed: () => benchCpuSpeed(),
   vit: () => benchVit(),
+  escape_law: () => benchEscapeLaw(),
 };
 
 const wanted = process.argv.slice(2);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadNative } from './native.js';
+import { dropUnsetPractice } from './practice_config.js';
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
 
@@ -22,6 +23,7 @@ export const activationSchema = z.union(
   ],
   { error: 'activation must be a name (e.g. "erf", "he3+he5") or { hermite: [c0, c1, ...] }' },
 );
+/** An activation as a config accepts it: a name ("erf", "he3", "he3+he5") or { hermite: [c0, c1, ...] }. */
 export type ActivationSpec = z.infer<typeof activationSchema>;
 
 const mu01 = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
@@ -37,6 +39,37 @@ export const pretrainedSchema = z
     w0: z.array(finite('w0 entry')).optional(),
   })
   .strict();
+
+// The practitioners' options (SPEC 7.1; docs/practice.md). Each is absent from the filled-in
+// config when it is unset or set to its default ("sgd", 0, 1, "lora"), so a config that does
+// not use them keeps its hash and its results, and two spellings of one run share one hash.
+const beta01 = z.number({ error: 'must be a number in [0, 1)' }).min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
+
+/** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
+export const optimizerSchema = z
+  .preprocess(
+    (v) => (v === 'sgd' ? { kind: 'sgd' } : v),
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('sgd') }).strict(),
+        z.object({ kind: z.literal('momentum'), beta: beta01.default(0.9) }).strict(),
+        z
+          .object({
+            kind: z.literal('adam'),
+            beta1: beta01.default(0.9),
+            beta2: beta01.default(0.999),
+            eps: z.number({ error: 'must be a finite number > 0' }).gt(0, 'must be a finite number > 0').refine(Number.isFinite, 'must be a finite number > 0').default(1e-8),
+          })
+          .strict(),
+      ],
+      { error: 'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }' },
+    ),
+  )
+  .optional()
+  .transform((v) => (v === undefined || v.kind === 'sgd' ? undefined : v));
+/** train.optimizer in a filled-in config: absent for "sgd", else the optimizer with its defaults. */
+export type OptimizerSpec = { kind: 'momentum'; beta: number } | { kind: 'adam'; beta1: number; beta2: number; eps: number };
 
 export const modelSchema = z
   .object({
@@ -56,6 +89,11 @@ export const modelSchema = z
       .object({ u: z.array(finite('init.u entry')).optional(), v: z.array(finite('init.v entry')).optional() })
       .strict()
       .optional(),
+    /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
+    adapter: z
+      .enum(['lora', 'full'], { error: 'adapter must be "lora" or "full"' })
+      .optional()
+      .transform((v) => (v === 'lora' ? undefined : v)),
   })
   .strict();
 
@@ -69,6 +107,21 @@ export const trainSchema = z
       .default(0.2),
     steps: int('steps', 0, 2 ** 52).default(10000),
     hermiteRescale: z.boolean().default(false),
+    optimizer: optimizerSchema,
+    /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
+    weightDecay: z
+      .number({ error: 'must be a finite number >= 0' })
+      .min(0, 'must be a finite number >= 0')
+      .refine(Number.isFinite, 'must be a finite number >= 0')
+      .optional()
+      .transform((v) => (v === 0 ? undefined : v)),
+    /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
+    lrRatio: z
+      .number({ error: 'must be a finite number > 0' })
+      .gt(0, 'must be a finite number > 0')
+      .refine(Number.isFinite, 'must be a finite number > 0')
+      .optional()
+      .transform((v) => (v === 1 ? undefined : v)),
   })
   .strict();
 
@@ -92,6 +145,20 @@ export const recordSchema = z
       .nullable()
       .optional()
       .transform((v) => v ?? undefined),
+    /**
+     * Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what
+     * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
+     * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
+     */
+    dense: z.number().int('dense must be an integer in [1, 1e8]').min(1, 'dense must be an integer in [1, 1e8]').max(1e8, 'dense must be an integer in [1, 1e8]').optional(),
+    /**
+     * Fractions f in (0, 1): per run, the first step at which the population loss minus the
+     * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
+     */
+    lossThresholds: z
+      .array(z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'))
+      .optional()
+      .transform((v) => (v === undefined || v.length === 0 ? undefined : v)),
   })
   .strict();
 
@@ -100,6 +167,7 @@ export const seedsSchema = z.union([
   z.object({ count: int('seeds.count', 1, 1_000_000), base: int('seeds.base', 0, Number.MAX_SAFE_INTEGER).default(0) }).strict(),
 ]);
 
+/** The zod schema of a simulation config: parses a partial config and fills in every default (see docs/config.md). */
 export const configSchema = z
   .object({
     model: modelSchema.prefault({}),
@@ -157,7 +225,7 @@ export function parseConfigShape(input: unknown): Config {
     throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
   const r = configSchema.safeParse(input);
   if (!r.success) throw new ConfigError(zodIssues(r.error));
-  return r.data;
+  return dropUnsetPractice(r.data);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Error types the public API throws; each says what was wrong and where.
 
+/** One problem found in a config: the field and what is wrong with it. */
 export interface ConfigIssue {
   /** Dotted path of the offending field, e.g. "model.d". */
   path: string;

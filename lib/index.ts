@@ -10,7 +10,9 @@ export {
   type Config,
   type ConfigInput,
   type ActivationSpec,
+  type OptimizerSpec,
 } from './config.js';
+export { practiceFields } from './practice_config.js';
 export { ConfigError, NativeLoadError, NativeError, FileError, AbortError, type ConfigIssue } from './errors.js';
 export { estimateMemory, type MemoryEstimate, type MemoryOptions } from './memory.js';
 export type { RunResult, SimulationResult, Progress, RunOptions } from './types.js';
@@ -43,12 +45,13 @@ export { verifyStoredRun, verifyRunJson, runJsonSchema, storedRunSchema, runChec
 export { exportStore, storeTable, tableToCsv, tableToJsonl, tableToParquet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportSummary, type ExportTable, type ExportColumn, type ColumnType } from './experiments/export.js';
 export { varyingFields, flattenConfig, type FieldValue } from './experiments/fields.js';
 export { LocalExecutor, type Executor, type ExecutorHooks, type RunOutcome } from './experiments/executor.js';
-export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, perLogD, type Passage, type EscapeSummary } from './experiments/escape_stats.js';
-export { loadSettings, settingRows, runsCsv, recordedThresholds, settingFields } from './experiments/results.js';
+export { summarizeEscapes, kaplanMeier, kmMedian, paperWindowMetric, paperWindowMetricDense, perLogD, type Passage, type EscapeSummary, type DenseWindowMetric } from './experiments/escape_stats.js';
+export { loadSettings, settingRows, runsCsv, recordedThresholds, settingFields, lossPassages } from './experiments/results.js';
 export { reproduce } from './experiments/reproduce.js';
 export { presets } from './experiments/presets/index.js';
 export { panelsSpec, bandOverSeeds, renderFigure, vegaLiteToSvg, svgToPng, type Panel, type Series, type Figure } from './plots/index.js';
 export * as vit from './vit/index.js';
+export { escapeLaw, lawCdf, escapeLawSchema, QUANTILE_PROBS, type EscapeLaw, type EscapeLawInput, type EscapeLawSpec, type EscapeLawQuantile } from './escape_law.js';
 // Types that the API above takes or returns, exported so that they can be named and documented.
 export type { Preset, PresetContext, PresetResult, Section, Scale } from './experiments/presets/types.js';
 export type { Interval, SummaryOptions } from './experiments/escape_stats.js';

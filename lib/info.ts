@@ -2,6 +2,7 @@
 import { loadNativeWithPath, type NativeBackendInfo } from './native.js';
 import { version } from './version.js';
 
+/** The version of loradyn, the addon it loaded (path, build, flags), threads and backends. */
 export interface Info {
   version: string;
   /** Path of the loaded addon binary. */
@@ -14,6 +15,7 @@ export interface Info {
   backends: { cpu: NativeBackendInfo; cuda: NativeBackendInfo };
 }
 
+/** The version, the addon path and which backends (CPU, CUDA) are compiled and usable here. */
 export function info(): Info {
   const { addon, path } = loadNativeWithPath();
   const n = addon.info();

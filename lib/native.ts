@@ -14,7 +14,7 @@ import { ConfigError, NativeError, NativeLoadError, type ConfigIssue } from './e
 import type { RunResult } from './types.js';
 
 /** A run as the addon returns it: escapes by threshold index rather than by name. */
-export type NativeRunRecord = Omit<RunResult, 'escape'> & { escape: (number | null)[] };
+export type NativeRunRecord = Omit<RunResult, 'escape' | 'lossEscape'> & { escape: (number | null)[]; lossEscape?: (number | null)[] };
 
 /** "double": every stream but engine full's inputs; "single": the inputs x of engine full. */
 export type GaussianPrecision = 'double' | 'single';
@@ -29,6 +29,7 @@ export type StepsCallback = (stepsDone: number) => void;
 
 // ---- info (lib/info.ts) ----
 
+/** Whether a backend is compiled into the addon and usable on this machine. */
 export interface NativeBackendInfo {
   compiled: boolean;
   available: boolean;
@@ -81,6 +82,7 @@ export interface NativeMemoryEstimate {
 
 // ---- primitives (lib/primitives.ts) ----
 
+/** An activation and its first two derivatives at given points, with its Dirac and Hermite data, from the native core. */
 export interface NativeActivationValues {
   s: Float64Array;
   ds: Float64Array;
@@ -133,6 +135,8 @@ export interface NativeTheory {
   potential(mu: number, g: number[]): Float64Array;
   expect(f: NativeGaussOperand, g: NativeGaussOperand, cov: number[], mode: string): number;
   odeRhs(config: object, system: 'rank1' | 'general', y: number[]): { dy: Float64Array; y0: Float64Array };
+  /** The law of the escape time (lib/escape_law.ts types the spec and the result). */
+  escapeLaw(spec: object): Promise<unknown>;
 }
 
 // ---- vit (lib/vit) ----
@@ -184,6 +188,12 @@ export interface NativeVitTrainSpec {
   stopAccuracy: number;
   snapshotSteps: number[];
   seed: number;
+  /** One-pass sampling (each image-shift sample at most once), its shifts and their fill value. */
+  sampling?: 'epochs' | 'one-pass';
+  maxShift?: number;
+  shiftFill?: number;
+  stopOnDivergence?: boolean;
+  recordDraws?: boolean;
   threads: number;
   params: Float32Array;
   train: NativeVitData;
@@ -198,18 +208,32 @@ export interface NativeVitTrainResult {
   params: Float32Array;
   snapshots: { step: number; params: Float32Array }[];
   stepsDone: number;
+  /** Step whose loss was non-finite (stopOnDivergence); 0 = none. */
+  divergedAt: number;
+  /** recordDraws: the stream index of every sample drawn. */
+  draws: Float64Array;
   cancelled: boolean;
 }
 
 export interface NativeVit {
   layout(config: NativeVitConfig, lora: NativeLora): NativeVitLayout;
-  init(config: NativeVitConfig, lora: NativeLora, seed: number): Float32Array;
+  init(config: NativeVitConfig, lora: NativeLora, seed: number, bSize?: number): Float32Array;
   forward(config: NativeVitConfig, lora: NativeLora, params: Float32Array, images: Float32Array): Float32Array;
   merge(config: NativeVitConfig, lora: NativeLora, params: Float32Array): Float32Array;
   gradCheck(seed: number): NativeGradCheck[];
   evaluate(config: NativeVitConfig, lora: NativeLora, params: Float32Array, x: Float32Array, y: Int32Array, threads: number): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
   features(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float32Array>;
   train(spec: NativeVitTrainSpec, onProgress?: StepsCallback): NativeHandle<NativeVitTrainResult>;
+  gradient(
+    config: NativeVitConfig,
+    lora: NativeLora,
+    params: Float32Array,
+    x: Float32Array,
+    y: Int32Array,
+    trainable: { base: boolean; head: boolean; lora: boolean },
+    threads: number,
+  ): Promise<{ loss: number; grad: Float32Array }>;
+  attentionEntropy(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float64Array>;
 }
 
 // ---- testing: hooks for tests and benchmarks, not public API ----
@@ -229,8 +253,10 @@ export interface BoxMullerAccuracy {
 }
 
 export interface NativeTesting {
-  /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop. */
-  reducedRun(config: object, seed: number, forceGeneral: boolean): NativeRunRecord;
+  /** One run of the reduced chain on the calling thread; forceGeneral skips its rank-1 loop, 'generic' also its batch kernels. */
+  reducedRun(config: object, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord;
+  /** The CUDA backend's general reduced chain (any K, r <= 4) run on the host: its launch arrays, the kernel's per-run function over chunks of `chunk` steps, the replay; one record per seed of config. */
+  reducedGpuEmulated(config: object, chunk: number): NativeRunRecord[];
   /** One run through the plain reference full-d step (the fast step must match it bit for bit). */
   simulateFullReference(config: object, seed: number): NativeRunRecord;
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
@@ -238,6 +264,11 @@ export interface NativeTesting {
   simdPaths(): { available: SimdPath[]; best: SimdPath };
   gaussiansPath(path: SimdPath, seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
   rngAccuracy(samples: number, seed: number): BoxMullerAccuracy;
+  /** The reduced chain's exp, erf and sigmoid (native/core/reduced/chain_math.hpp) against long double: largest errors in ulps. */
+  chainMathAccuracy(samples: number, seed: number): {
+    expUlp: number; erfUlp: number; erfDerivUlp: number; sigmoidUlp: number; sigmoidDerivUlp: number;
+    libmErfUlp: number; arraysMatchScalar: boolean; referenceDigits: number; samples: number;
+  };
   benchGenerator(path: SimdPath, count: number, repeats: number, precision?: GaussianPrecision): { seconds: number; cpuSeconds: number; gaussians: number };
   /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */
   launchGroups(engine: string, configs: object[]): number[][];

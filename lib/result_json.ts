@@ -1,6 +1,7 @@
 // Plain-JSON form of a result (typed arrays become number arrays; NaN becomes null).
 import type { SimulationResult, RunResult } from './types.js';
 
+/** A run in plain JSON: typed arrays as number arrays, NaN as null. */
 export type RunJson = Omit<RunResult, 'step' | 't' | 'm' | 'u' | 'M' | 'Q' | 'popLoss' | 'batchLoss' | 'final'> & {
   step: number[];
   t: number[];
@@ -13,6 +14,7 @@ export type RunJson = Omit<RunResult, 'step' | 't' | 'm' | 'u' | 'M' | 'Q' | 'po
   final?: { u: number[]; v: number[]; teacher: number[]; w0: number[] };
 };
 
+/** A simulation result in plain JSON (see RunJson). */
 export type SimulationJson = Omit<SimulationResult, 'runs'> & { runs: RunJson[] };
 
 const arr = (a: Float64Array): (number | null)[] => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
@@ -36,6 +38,7 @@ export function runToJson(r: RunResult): RunJson {
   return out;
 }
 
+/** A simulation result in plain JSON, for files and the queue. */
 export function resultToJson(r: SimulationResult): SimulationJson {
   return { ...r, runs: r.runs.map(runToJson) };
 }

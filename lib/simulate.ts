@@ -9,12 +9,18 @@ import { fromNative, loadNative, nativeCall, type NativeHandle, type NativeRunRe
 import type { Progress, RunOptions, RunResult, SimulationResult } from './types.js';
 import { version } from './version.js';
 
-function toRunResult(r: NativeRunRecord, thresholds: number[]): RunResult {
-  const escapes: Record<string, number | null> = {};
+function toRunResult(r: NativeRunRecord, thresholds: number[], lossThresholds?: number[]): RunResult {
+  const escape: Record<string, number | null> = {};
   thresholds.forEach((th, i) => {
-    escapes[String(th)] = r.escape[i] ?? null;
+    escape[String(th)] = r.escape[i] ?? null;
   });
-  return { ...r, escape: escapes };
+  const { lossEscape: le, ...rest } = r;
+  if (!lossThresholds) return { ...rest, escape };
+  const lossEscape: Record<string, number | null> = {};
+  lossThresholds.forEach((f, i) => {
+    lossEscape[String(f)] = le?.[i] ?? null;
+  });
+  return { ...rest, escape, lossEscape };
 }
 
 export function resolveThreads(threads: number | undefined): number {
@@ -73,7 +79,7 @@ export async function simulate(input: ConfigInput | Config, options: RunOptions 
     config,
     engine: config.engine,
     backend: out.backend,
-    runs: out.runs.map((r) => toRunResult(r, config.record.thresholds)),
+    runs: out.runs.map((r) => toRunResult(r, config.record.thresholds, config.record.lossThresholds)),
     wallMs: out.wallMs,
     version,
   };
@@ -111,7 +117,7 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
     config: configs[i]!,
     engine: configs[i]!.engine,
     backend: r.backend,
-    runs: r.runs.map((x) => toRunResult(x, configs[i]!.record.thresholds)),
+    runs: r.runs.map((x) => toRunResult(x, configs[i]!.record.thresholds, configs[i]!.record.lossThresholds)),
     wallMs: out.wallMs,
     version,
   }));

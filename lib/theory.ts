@@ -21,6 +21,7 @@ export interface TauPoint {
   reason?: string;
 }
 
+/** The critical points of tau(mu): where A(mu) = 0 (tau infinite) and the local minima of tau. */
 export interface CriticalPoints {
   /** mu_c in the open search interval where A(mu_c) = 0 (tau infinite), refined to tol. */
   zeros: number[];
@@ -28,6 +29,7 @@ export interface CriticalPoints {
   minima: { mu: number; tau: number }[];
 }
 
+/** Options of criticalPoints: the search interval, grid and tolerance. */
 export interface CriticalOptions {
   /** Search interval [lo, hi] in [0, 1] and its number of grid intervals (default 1e-3, 0.999, 2000). */
   lo?: number;
@@ -37,6 +39,7 @@ export interface CriticalOptions {
   tol?: number;
 }
 
+/** The population loss L(M, Q) and its derivatives L_M, L_Q at each given (M, Q). */
 export interface LossValues {
   L: Float64Array;
   LM: Float64Array;

@@ -6,7 +6,7 @@ export interface RunResult {
   seed: number;
   rank: number;
   hidden: number;
-  /** Record points: step index (log-spaced, plus 0 and the last step). */
+  /** Record points: step index (log-spaced, plus 0 and the last step; every step up to record.dense when set). */
   step: Float64Array;
   /** t = step x eta (effective eta, after any Hermite rescale). */
   t: Float64Array;
@@ -24,6 +24,11 @@ export interface RunResult {
   batchLoss: Float64Array;
   /** First step at which max_ij |m_ij| >= threshold, keyed by the threshold ("0.5"); null if never (censored). */
   escape: Record<string, number | null>;
+  /**
+   * With record.lossThresholds: per fraction f ("0.5"), the first step at which the population
+   * loss minus the noise floor is at most f times its value at step 0; null if never (censored).
+   */
+  lossEscape?: Record<string, number | null>;
   stepsDone: number;
   /** The step at which the state became NaN or Inf; null if it never did. */
   divergedStep: number | null;
@@ -32,6 +37,7 @@ export interface RunResult {
   final?: { u: Float64Array; v: Float64Array; teacher: Float64Array; w0: Float64Array };
 }
 
+/** The result of simulate(): the filled-in config and one run per seed. */
 export interface SimulationResult {
   /** The filled-in config that produced these runs. */
   config: Config;
@@ -43,6 +49,7 @@ export interface SimulationResult {
   version: string;
 }
 
+/** Progress of a simulation: steps done of the total, elapsed time and a time-to-go estimate. */
 export interface Progress {
   stepsDone: number;
   totalSteps: number;
@@ -52,8 +59,10 @@ export interface Progress {
   etaMs: number | null;
 }
 
+/** Options of simulate(): cancellation and progress. */
 export interface RunOptions {
   signal?: AbortSignal;
+  /** Called as the native side reports steps done (over all seeds), with elapsed time and time to go. */
   onProgress?: (p: Progress) => void;
   /** Worker threads (default: all cores). */
   threads?: number;

@@ -4,4 +4,5 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+/** loradyn's version (from its package.json). */
 export const version: string = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;

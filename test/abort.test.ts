@@ -1,7 +1,8 @@
 // An abort is observed inside a step, not only between steps: at d = 1e5, B = 1e5 (one step
 // is 1e10 coordinate-samples, many seconds) and with a reduced batch of 2^24 samples, the call
-// rejects soon after the signal. The bound asserted is loose (the machine is shared); the
-// latency measured is printed.
+// rejects soon after the signal (the reduced case runs 100 steps: since the chain's speed-up a
+// few of its steps take less than the 1.5 s before the abort). The bound asserted is loose (the
+// machine is shared); the latency measured is printed.
 import t from 'tap';
 import { simulate, AbortError, type ConfigInput } from '../lib/index.js';
 
@@ -24,7 +25,7 @@ t.test('abort inside one long step', async (t) => {
   const cases: [string, ConfigInput][] = [
     ['full d = 1e5, B = 1e5', { model: { d: 100_000 }, train: { batch: 100_000, steps: 3 }, seeds: [1], backend: 'cpu' }],
     ['full d = 1e5, B = 1e5, two seeds', { model: { d: 100_000 }, train: { batch: 100_000, steps: 3 }, seeds: [1, 2], backend: 'cpu' }],
-    ["reduced B = 2^24", { engine: "reduced", model: { d: 1000 }, train: { batch: 2 ** 24, steps: 3 }, seeds: [1], backend: 'cpu' }],
+    ["reduced B = 2^24", { engine: "reduced", model: { d: 1000 }, train: { batch: 2 ** 24, steps: 100 }, seeds: [1], backend: 'cpu' }],
   ];
   for (const [what, config] of cases) {
     const ms = await latency(config, 1500);

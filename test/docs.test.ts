@@ -1,6 +1,8 @@
 // The API reference: `npm run docs` (typedoc over the public entry points lib/index.ts,
 // lib/queue/index.ts and lib/vit/index.ts) builds with no warning: every type the API names is
-// exported, every link resolves (typedoc.json treats warnings as errors).
+// exported, every link resolves (typedoc.json treats warnings as errors). The same run checks that
+// every export (functions, classes, interfaces, types, constants, methods) has a doc comment; the
+// ViT module (lib/vit/) is the one place still allowed to lack them, and is counted.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -10,10 +12,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-t.test('typedoc builds the API reference without warnings', async (t) => {
+t.test('typedoc builds the API reference without warnings, every export documented (lib/vit/ counted)', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'loradyn-api-'));
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out, '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
-  t.equal(r.status, 0, `${r.stdout}${r.stderr}`.slice(-2000));
-  t.notMatch(r.stdout + r.stderr, /warning/i, 'no warnings');
+  // One run: notDocumented on, warnings reported (not fatal) so that they can be sorted here.
+  const args = ['--out', out, '--logLevel', 'Warn', '--validation.notDocumented', 'true', '--treatWarningsAsErrors', 'false'];
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  t.equal(r.status, 0, 'typedoc exits 0', r.status === 0 ? {} : { output: `${r.stdout}${r.stderr}`.slice(-2000) });
+  const warnings = (r.stdout + r.stderr)
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => /warning/i.test(l) && !/^\[warning\] Found \d+ errors and \d+ warnings/.test(l));
+  const undocumented = warnings.filter((l) => /does not have any documentation/.test(l));
+  t.same(warnings.filter((l) => !undocumented.includes(l)), [], 'no warnings but missing docs');
+  t.same(undocumented.filter((l) => !/defined in loradyn\/lib\/vit\//.test(l)), [], 'every export outside lib/vit/ has a doc comment');
+  t.comment(`lib/vit/: ${undocumented.length} exports without a doc comment`);
   for (const page of ['index.html', 'functions/index.simulate.html', 'functions/index.exportStore.html']) t.ok(existsSync(join(out, page)), `${page} written`);
 });

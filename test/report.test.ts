@@ -44,6 +44,15 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
   t.notMatch(html, /<(script|img|link)[^>]+(src|href)="https?:/i, 'no external resources: opens offline');
   t.equal((html.match(/<figure class="fig"/g) ?? []).length, 2);
   t.match(html, /escape statistics/);
+  // The wall time shown is that of the compute, not of a rerun that reads every run from the store.
+  const first = /Compute: ([\d.]+) s wall time for (\d+) run\(s\)\. This invocation computed (\d+) of them in ([\d.]+) s\./.exec(html);
+  t.ok(first, 'the first invocation computed the runs');
+  t.equal(first?.[2], first?.[3], 'every run computed by it');
+  t.equal(first?.[1], first?.[4], 'its wall time is the compute');
+  const again = await reproduce('headline', { out, scale: 'tiny', executor: new LocalExecutor(2) });
+  const rerun = readFileSync(again.report, 'utf8');
+  t.match(rerun, new RegExp(`Compute: ${first?.[1]} s wall time for ${first?.[2]} run\\(s\\)\\. This invocation took every run from the store`), 'a cached rerun reports the compute of the first');
+  t.equal((again.summary.compute as { runs: number }).runs, Number(first?.[2]), 'summary.json carries the compute too');
   t.match(html, /<h2>What was measured, and the caveats \(REPRODUCTION\.md\)<\/h2><p>Wall \d/, "the preset's notes and caveats from REPRODUCTION.md are in the report");
   t.notMatch(html.replace(/<script[\s\S]*?<\/script>/g, ''), /SPEC/, 'no reference to a document that is not in the repository');
   t.match(html, /vega-lite/, 'versions listed');

@@ -20,7 +20,7 @@ const engineRules: { what: string; config: ConfigInput; path: string; message: R
   { what: 'ode, a given w0', config: { ...small, engine: 'ode', model: { d: 3, pretrained: { kind: 'given', w0: [1, 0, 0] } } }, path: 'model.pretrained.kind', message: /engine 'ode' does not support kind "given"/ },
   { what: 'cuda asked for by name, engine ode', config: { ...small, engine: 'ode', backend: 'cuda' }, path: 'backend', message: /does not implement engine 'ode'/ },
   { what: 'cuda asked for by name, d past the kernel', config: { ...small, backend: 'cuda', model: { d: 40000 } }, path: 'model.d', message: /backend 'cuda' runs engine 'full' with model\.d in \[1, 32768\]/ },
-  { what: 'cuda asked for by name, reduced at rank 2', config: { ...small, engine: 'reduced', backend: 'cuda', model: { d: 40, rank: 2 } }, path: 'backend', message: /model\.hidden = 1, model\.rank = 1/ },
+  { what: 'cuda asked for by name, reduced at rank 5', config: { ...small, engine: 'reduced', backend: 'cuda', model: { d: 40, rank: 5 } }, path: 'model.rank', message: /backend 'cuda' runs model\.rank in \[1, 4\]/ },
 ];
 
 function hasIssue(t: Test, e: unknown, path: string, message: RegExp, what: string) {

@@ -54,7 +54,8 @@ function summarize(r: SimulationResult): void {
   process.stdout.write(`${r.runs.length} run(s), engine ${r.engine}, backend ${r.backend}, ${(r.wallMs / 1000).toFixed(2)} s\n`);
   for (const run of r.runs) {
     const last = run.step.length - 1;
-    const esc = th.map((x) => `escape@${x}=${run.escape[String(x)] ?? 'none'}`).join(' ');
+    const esc = th.map((x) => `escape@${x}=${run.escape[String(x)] ?? 'none'}`).join(' ') +
+      (r.config.record.lossThresholds ?? []).map((f) => ` lossEscape@${f}=${run.lossEscape?.[String(f)] ?? 'none'}`).join('');
     const div = run.divergedStep !== null ? `  DIVERGED at step ${run.divergedStep}` : '';
     process.stdout.write(`seed ${run.seed}: steps ${run.stepsDone}  m ${run.m[last * run.rank * run.hidden]?.toFixed(4)}  loss ${run.popLoss[last]?.toExponential(3)}  ${esc}${div}\n`);
   }

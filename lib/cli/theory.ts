@@ -1,9 +1,10 @@
-// `loradyn theory tau|critical`: the escape-time theory from the command line.
+// `loradyn theory tau|critical|escape-law`: the escape-time theory from the command line.
 import type { Command } from 'commander';
 import type { TheoryPair } from '../theory.js';
 import type { ActivationSpec } from '../config.js';
 import { UsageError } from './args.js';
 import { action, examples, type CliCommand } from './command.js';
+import { configureEscapeLaw } from './escape_law.js';
 
 interface PairOptions {
   activation: string;
@@ -105,7 +106,7 @@ async function runCritical(o: PairOptions & { grid?: string; tol?: string }): Pr
 
 export const theoryCommand: CliCommand = {
   name: 'theory',
-  summary: 'escape-time theory: tau(mu) curves and critical points',
+  summary: 'escape-time theory: tau(mu) curves, critical points, the law of the escape time',
   configure(cmd) {
     examples(cmd, [
       ['loradyn theory tau --activation erf --mu 0.1,0.5,0.9', 'A(mu), B(mu) and tau(mu) at three strengths'],
@@ -124,5 +125,6 @@ export const theoryCommand: CliCommand = {
       .option('--tol <x>', 'refinement tolerance in mu (default 1e-9)');
     examples(crit, [['loradyn theory critical --activation he3 --hermite-rescale', 'He3: mu_c = 0.3207 and two minima']]);
     crit.action(action((o: PairOptions & { grid?: string; tol?: string }) => runCritical(o)));
+    configureEscapeLaw(cmd);
   },
 };

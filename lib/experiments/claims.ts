@@ -17,9 +17,11 @@ export interface Claim {
   readonly hash: string;
   /** True once another process may have taken the claim over (it was not refreshed in time). */
   readonly lost: boolean;
+  /** Lets the claim go; a second call does nothing. */
   release(): Promise<void>;
 }
 
+/** Options of a store's run claims. */
 export interface ClaimOptions {
   /** A claim not refreshed for this long is taken over (ms; default 60 000, LORADYN_STORE_STALE_MS). */
   staleMs?: number;
@@ -46,6 +48,7 @@ export function defaultStaleMs(): number {
   return Number.isFinite(v) && v >= 2000 ? v : 60_000;
 }
 
+/** Claims on runs, shared by every process on one store (lock files under the store): a run is computed by the process that holds its claim. */
 export class RunClaims {
   readonly dir: string;
   readonly staleMs: number;

@@ -8,11 +8,13 @@ export interface Passage {
   horizon: number;
 }
 
+/** A confidence interval; null ends are unbounded (an open upper end: too many censored runs). */
 export interface Interval {
   lo: number | null;
   hi: number | null;
 }
 
+/** Escape statistics of one setting over its seeds: counts, Kaplan-Meier median with its bootstrap interval, mean. */
 export interface EscapeSummary {
   runs: number;
   escaped: number;
@@ -107,6 +109,7 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** Options of summarizeEscapes: bootstrap resamples, confidence level, seed. */
 export interface SummaryOptions {
   /** Bootstrap resamples (default 2000). */
   resamples?: number;
@@ -168,7 +171,8 @@ export function perLogD(steps: number | null, eta: number, d: number): number | 
 /**
  * The paper's window metric: on the seed-averaged |m| curve, the mean (and std) of the step
  * indices at which |m| lies within [mu - halfWidth, mu + halfWidth]. null when the curve never
- * enters the window. `step` and `mAbsMean` are the same length (the recorded grid).
+ * enters the window. `step` and `mAbsMean` are the same length (the recorded grid). On a log
+ * grid this is a coarse estimate; paperWindowMetricDense is exact on a dense record.
  */
 export function paperWindowMetric(
   step: ArrayLike<number>,
@@ -185,6 +189,59 @@ export function paperWindowMetric(
   const mean = hits.reduce((a, b) => a + b, 0) / hits.length;
   const std = Math.sqrt(hits.reduce((a, b) => a + (b - mean) ** 2, 0) / hits.length);
   return { mean, std, count: hits.length };
+}
+
+/** The paper's window metric read exactly from a dense record (every step recorded, record.dense). */
+export interface DenseWindowMetric {
+  /** Mean and std of the steps (1 = after the first update) at which the seed-mean |m| is in the window. */
+  mean: number;
+  std: number;
+  count: number;
+  /** The same mean on the authors' index, which counts from 0 after the first update: mean - 1. */
+  paperIndex: number;
+  /** The last step recorded densely (every step from 0 to it). */
+  denseTo: number;
+  /**
+   * True when the seed-mean |m| has passed the window's top (mu + halfWidth) by the end of the
+   * dense record, so that no later visit can be missed while |m| rises; false means the window
+   * may extend past the dense record (raise record.dense).
+   */
+  complete: boolean;
+}
+
+/**
+ * The paper's window metric computed exactly: runs recorded at every step (record.dense), the
+ * seed average of |m_11| at each step, and the mean and std of the steps at which it lies in
+ * [mu - halfWidth, mu + halfWidth] (the authors record after every update and report 0-based
+ * indices: paperIndex = mean - 1). null when the curve never enters the window in the dense
+ * part. Throws when the runs have no dense record (step 1 missing).
+ */
+export function paperWindowMetricDense(
+  runs: { step: ArrayLike<number>; m: ArrayLike<number>; rank: number; hidden: number }[],
+  mu: number,
+  halfWidth = 0.05,
+): DenseWindowMetric | null {
+  if (runs.length === 0) return null;
+  // The dense prefix common to every run: step[i] = i.
+  let n = Infinity;
+  for (const r of runs) {
+    let k = 0;
+    while (k < r.step.length && r.step[k] === k) k++;
+    n = Math.min(n, k);
+  }
+  if (!(n >= 2)) throw new Error('paperWindowMetricDense needs runs recorded at every step (set record.dense)');
+  const hits: number[] = [];
+  let last = 0;
+  for (let i = 1; i < n; i++) {
+    let acc = 0;
+    for (const r of runs) acc += Math.abs(r.m[i * r.rank * r.hidden]!);
+    last = acc / runs.length;
+    if (last >= mu - halfWidth && last <= mu + halfWidth) hits.push(i);
+  }
+  if (hits.length === 0) return null;
+  const mean = hits.reduce((a, b) => a + b, 0) / hits.length;
+  const std = Math.sqrt(hits.reduce((a, b) => a + (b - mean) ** 2, 0) / hits.length);
+  return { mean, std, count: hits.length, paperIndex: mean - 1, denseTo: n - 1, complete: last > mu + halfWidth };
 }
 
 /** Seed average of |m| (first entry of each run's m, i.e. m_11) on a common grid. */

@@ -6,6 +6,7 @@ import { simulate, simulateMany } from '../simulate.js';
 import type { RunResult } from '../types.js';
 import type { RunSpec } from './sweep.js';
 
+/** One finished run: its result and the backend that computed it, or the error. */
 export interface RunOutcome {
   spec: RunSpec;
   result?: RunResult;
@@ -14,6 +15,7 @@ export interface RunOutcome {
   error?: Error;
 }
 
+/** What an executor reports back while it runs. */
 export interface ExecutorHooks {
   /** Called once per finished run (result or error), in completion order; awaited. */
   onDone(outcome: RunOutcome): void | Promise<void>;
@@ -28,12 +30,14 @@ export interface ExecutorHooks {
   claim?(spec: RunSpec): Promise<boolean>;
 }
 
+/** Computes runs of a sweep: on this machine (LocalExecutor) or on a queue's workers (QueueExecutor). */
 export interface Executor {
   readonly name: string;
   /** Runs every spec; resolves when all finished, or rejects with AbortError when `signal` aborts. */
   run(specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void>;
 }
 
+/** Options of the LocalExecutor. */
 export interface LocalExecutorOptions {
   /** Runs at once on the CPU path (default: all cores). */
   concurrency?: number;

@@ -12,17 +12,22 @@ import { renderReport } from '../report/html.js';
 import { version } from '../version.js';
 import { packageVersion } from '../report/assets.js';
 
+/** Options of reproduce(). */
 export interface ReproduceOptions {
   out: string;
   scale?: Scale;
   executor?: Executor;
   signal?: AbortSignal;
+  /** Log lines of the preset (phases, runs stored and failed); default: none. */
   log?: (msg: string) => void;
+  /** Progress of each phase of the preset. */
   onProgress?: PresetContext['onProgress'];
+  /** Called once per finished run (computed, not taken from the store). */
   onRun?: PresetContext['onRun'];
   command?: string;
 }
 
+/** What reproduce() wrote: the report, the figures (PNG paths), the summary and the wall time. */
 export interface ReproduceOutput {
   report: string;
   figures: string[];
@@ -68,7 +73,8 @@ export function reproductionNotes(name: string): string[] {
  * silently replaced by another's. Refuses a folder that another preset or scale wrote (its marker,
  * or the summary.json of older versions); the same preset and scale resume there.
  */
-function claimFolder(out: string, preset: string, scale: Scale): void {
+function claimFolder(out: string, preset: string, scale: Scale): Compute | null {
+  let compute: Compute | null = null;
   for (const f of [MARKER, 'summary.json']) {
     const file = path.join(out, f);
     if (!existsSync(file)) continue;
@@ -80,21 +86,55 @@ function claimFolder(out: string, preset: string, scale: Scale): void {
     }
     if (held.preset !== preset || held.scale !== scale)
       throw new StoreError(`${out} holds preset ${String(held.preset)} (${String(held.scale)} scale); writing ${preset} (${scale} scale) there would replace its report and summary: use another --out`);
+    compute = readCompute((held as { compute?: unknown }).compute);
     break;
   }
   mkdirSync(out, { recursive: true });
-  writeDurable(path.join(out, MARKER), JSON.stringify({ preset, scale, version }) + '\n');
+  writeMarker(out, preset, scale, compute);
+  return compute;
 }
 
+/** The compute behind a folder's results, summed over the invocations that computed runs in it. */
+export interface Compute {
+  /** Wall time (ms) of the invocations that computed at least one run. */
+  wallMs: number;
+  /** Runs computed (stored) by them. */
+  runs: number;
+  invocations: number;
+}
+
+function readCompute(x: unknown): Compute | null {
+  const c = x as Partial<Compute> | null | undefined;
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  return c && ok(c.wallMs) && ok(c.runs) && ok(c.invocations) ? { wallMs: c.wallMs, runs: c.runs, invocations: c.invocations } : null;
+}
+
+function writeMarker(out: string, preset: string, scale: Scale, compute: Compute | null): void {
+  writeDurable(path.join(out, MARKER), JSON.stringify({ preset, scale, version, ...(compute ? { compute } : {}) }) + '\n');
+}
+
+/** Runs a preset into `o.out`: store/, figures/, summary.json and report.html. Resumes from the runs already stored there; refuses a folder that another preset or scale wrote (StoreError). */
 export async function reproduce(name: string, o: ReproduceOptions): Promise<ReproduceOutput> {
   const preset = presets.find((p) => p.name === name);
   if (!preset) throw new Error(`unknown preset "${name}" (known: ${presets.map((p) => p.name).join(', ')})`);
   const scale = o.scale ?? 'quick';
-  claimFolder(o.out, preset.name, scale);
+  const before = claimFolder(o.out, preset.name, scale);
   const store = ResultStore.open(path.join(o.out, 'store'), true, o.log ? { onWarning: (m) => o.log!(`warning: ${m}`) } : {});
   const t0 = performance.now();
-  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun: o.onRun });
+  // A rerun over a finished folder takes every run from the store in a second: the report keeps the
+  // wall time of the invocations that computed the runs, summed in the folder's marker.
+  let computed = 0;
+  let finished = 0;
+  const onRun: PresetContext['onRun'] = (r) => {
+    finished++;
+    if (r.ok) computed++;
+    o.onRun?.(r);
+  };
+  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun });
   const wallMs = performance.now() - t0;
+  // A preset that keeps nothing in the store (the ViT) computes everything at each invocation.
+  const compute: Compute | null = !store.hashes().length ? { wallMs, runs: 0, invocations: 1 } : finished ? { wallMs: (before?.wallMs ?? 0) + wallMs, runs: (before?.runs ?? 0) + computed, invocations: (before?.invocations ?? 0) + 1 } : before;
+  writeMarker(o.out, preset.name, scale, compute);
   const figDir = path.join(o.out, 'figures');
   mkdirSync(figDir, { recursive: true });
   const figures: string[] = [];
@@ -114,10 +154,12 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
     configs: res.configs,
     versions: depVersions(),
     wallMs,
+    compute,
+    computedNow: computed,
   });
   const report = path.join(o.out, 'report.html');
   writeDurable(report, html);
-  const summary = { preset: preset.name, item: preset.item, scale, wallMs: Math.round(wallMs), version, numbers: res.numbers };
+  const summary = { preset: preset.name, item: preset.item, scale, wallMs: Math.round(wallMs), compute: compute && { ...compute, wallMs: Math.round(compute.wallMs) }, version, numbers: res.numbers };
   writeDurable(path.join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return { report, figures, summary, wallMs };
 }

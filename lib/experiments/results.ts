@@ -5,6 +5,7 @@ import { perLogD, summarizeEscapes, type EscapeSummary, type Passage } from './e
 import { flattenConfig, varyingFields, type FieldValue } from './fields.js';
 import type { ResultStore, StoredRun } from './store.js';
 
+/** The runs of a store that share one config up to the seed. */
 export interface Setting {
   key: string;
   config: Config;
@@ -17,6 +18,7 @@ export function settingKey(c: Config): string {
   return canonicalJson(rest);
 }
 
+/** Groups a store's runs (all, or those of `hashes`) into settings: runs whose configs differ only in the seed. */
 export function loadSettings(store: ResultStore, hashes = store.hashes()): Setting[] {
   const map = new Map<string, Setting>();
   for (const h of hashes) {
@@ -50,6 +52,11 @@ export function loadSettings(store: ResultStore, hashes = store.hashes()): Setti
 
 export function passages(runs: StoredRun[], threshold = 0.5): Passage[] {
   return runs.map((r) => ({ step: r.run.escape[String(threshold)] ?? null, horizon: r.run.stepsDone }));
+}
+
+/** First passages of the loss below fraction f of its excess at step 0 (record.lossThresholds). */
+export function lossPassages(runs: StoredRun[], fraction = 0.5): Passage[] {
+  return runs.map((r) => ({ step: r.run.lossEscape?.[String(fraction)] ?? null, horizon: r.run.stepsDone }));
 }
 
 const actName = (a: unknown) => (typeof a === 'string' ? a : JSON.stringify(a));
@@ -91,6 +98,7 @@ export function settingFields(settings: Setting[]): string[] {
   );
 }
 
+/** One setting as a results row: its varying fields and escape statistics. */
 export interface SettingRow {
   setting: Record<string, string | number>;
   /** The values of the fields that vary across the settings (`settingFields`), by dotted path. */
@@ -109,6 +117,7 @@ export function effectiveEta(c: Config, maxOrder: number | null): number {
   return c.train.eta / (f * maxOrder);
 }
 
+/** Escape statistics per setting at `threshold` (which the runs must have recorded), with the fields that vary across the settings. */
 export function settingRows(settings: Setting[], threshold = 0.5, seed = 1): SettingRow[] {
   const paths = settingFields(settings);
   return settings.map((s) => {
@@ -136,10 +145,12 @@ const csvCell = (v: unknown) => {
 /** One CSV row per stored run: the fixed description columns, then every other varying field. */
 export function runsCsv(settings: Setting[]): string {
   const ths = recordedThresholds(settings);
+  // Loss-threshold columns only where some run has them, so other stores export as before.
+  const lths = [...new Set(settings.flatMap((s) => s.config.record.lossThresholds ?? []))].sort();
   const fixed = ['engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps'];
   const fixedPaths = new Set(['engine', 'model.activation', 'model.teacher', 'model.pretrained.kind', 'model.pretrained.mu', 'model.d', 'model.rank', 'model.hidden', 'train.batch', 'train.eta', 'train.steps']);
   const extra = settingFields(settings).filter((p) => !fixedPaths.has(p));
-  const head = ['hash', ...fixed, ...extra, 'seed', ...ths.map((t) => `escape_${t}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
+  const head = ['hash', ...fixed, ...extra, 'seed', ...ths.map((t) => `escape_${t}`), ...lths.map((f) => `loss_escape_${f}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
   const lines = [head.map(csvCell).join(',')];
   for (const s of settings) {
     const flat = flattenConfig(s.config);
@@ -147,7 +158,7 @@ export function runsCsv(settings: Setting[]): string {
       const d = describe(r.config);
       const last = r.run.step.length - 1;
       lines.push(
-        [r.hash, ...fixed.map((k) => d[k]), ...extra.map((p) => flat.get(p) ?? null), r.run.seed, ...ths.map((t) => r.run.escape[t] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
+        [r.hash, ...fixed.map((k) => d[k]), ...extra.map((p) => flat.get(p) ?? null), r.run.seed, ...ths.map((t) => r.run.escape[t] ?? ''), ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
           .map(csvCell)
           .join(','),
       );

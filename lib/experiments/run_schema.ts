@@ -33,6 +33,8 @@ export const runJsonSchema = z
     popLoss: values,
     batchLoss: values,
     escape: z.record(z.string(), stepIndex.nullable()),
+    // record.lossThresholds (docs/practice.md): the first step with L - noise/2 <= f (L(0) - noise/2).
+    lossEscape: z.record(z.string(), stepIndex.nullable()).optional(),
     stepsDone: stepIndex,
     divergedStep: stepIndex.nullable(),
     // A cancelled run is never a result: simulate() throws instead of returning it.
@@ -131,6 +133,14 @@ export const runChecks: RunCheck[] = [
     const got = Object.keys(r.escape).sort();
     return JSON.stringify(want) === JSON.stringify(got) ? null : `escape thresholds are ${JSON.stringify(got)}, the config records ${JSON.stringify(want)}`;
   },
+  (r, c) => {
+    const want = (c.record.lossThresholds ?? []).map(String).sort();
+    const got = Object.keys(r.lossEscape ?? {}).sort();
+    if (JSON.stringify(want) !== JSON.stringify(got)) return `lossEscape fractions are ${JSON.stringify(got)}, the config records ${JSON.stringify(want)}`;
+    for (const [key, e] of Object.entries(r.lossEscape ?? {}))
+      if (e !== null && e > r.stepsDone) return `lossEscape[${key}] = ${e} is beyond stepsDone ${r.stepsDone}`;
+    return null;
+  },
   // An escape step lies in [0, stepsDone], and the recorded trajectory agrees with it: no record
   // point before it (or anywhere, when censored) reaches the threshold, and a record point at it does.
   (r, c) => {
@@ -190,6 +200,7 @@ export function sweepCheck(sweep: { name: string; axes: Record<string, unknown> 
   return null;
 }
 
+/** The outcome of a check: the checked value, or why it was refused. */
 export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The first issues of a zod error as "path: message" parts, the path under `prefix`. */

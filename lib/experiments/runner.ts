@@ -8,9 +8,11 @@ import { LocalExecutor, type Executor, type RunOutcome } from './executor.js';
 import { ResultStore } from './store.js';
 import { expandSweep, type ExpandedSweep, type RunSpec } from './sweep.js';
 
+/** Options of runSweep(). */
 export interface SweepRunOptions {
   executor?: Executor;
   signal?: AbortSignal;
+  /** Progress over the runs to compute: steps and runs done, elapsed time and time to go. */
   onProgress?: (p: Progress & { runsDone: number; runsTotal: number }) => void;
   /** How often runs held by other processes are checked on (ms, default 500). */
   peerPollMs?: number;
@@ -18,6 +20,7 @@ export interface SweepRunOptions {
   onRun?: (r: { spec: RunSpec; ok: boolean; error?: string; wallMs: number; backend?: string }) => void;
 }
 
+/** What a sweep did: runs in total, taken from the store, computed here or by other processes, quarantined and failed. */
 export interface SweepReport {
   total: number;
   /** Verified runs in the store when the sweep started. */
@@ -34,6 +37,7 @@ export interface SweepReport {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Runs every run of a sweep not yet in the store and stores it, with progress; resumable, and safe with several processes on one store (claims). Failed runs are reported, not thrown. */
 export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStore, o: SweepRunOptions = {}): Promise<SweepReport> {
   const ex: ExpandedSweep = isExpanded(sweep) ? sweep : expandSweep(sweep);
   const t0 = performance.now();

@@ -18,11 +18,13 @@ import { verifyStoredRun, type StoredRun } from './run_schema.js';
 
 export type { StoredRun } from './run_schema.js';
 
+/** Version of the store layout, written in the store's loradyn-store.json. */
 export const STORE_SCHEMA_VERSION = 1;
 const SCHEMA_FILE = 'loradyn-store.json';
 /** A temporary file older than this is abandoned, whoever wrote it (a write takes milliseconds). */
 const TEMP_MAX_AGE_MS = 3_600_000;
 
+/** A store cannot be opened, read or written (the message says which file and why). */
 export class StoreError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,6 +32,7 @@ export class StoreError extends Error {
   }
 }
 
+/** Options of ResultStore.open and openStore. */
 export interface StoreOptions {
   /** Told about each file moved to quarantine/ and each claim lost; default: process.emitWarning. */
   onWarning?: (message: string) => void;
@@ -95,6 +98,7 @@ export function openStore(dir: string, o: StoreOptions = {}): ResultStore {
   return ResultStore.open(dir, false, o);
 }
 
+/** A folder of verified runs, one JSON file per run keyed by its config hash. Reads verify each file (a bad one is quarantined); writes are atomic and durable. */
 export class ResultStore {
   readonly dir: string;
   readonly claims: RunClaims;

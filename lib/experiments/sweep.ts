@@ -6,6 +6,7 @@ import { canonicalJson, parseConfig, seedList, seedsSchema, type Config, type Co
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { isConfigPath, setPath } from './paths.js';
 
+/** A sweep: a base config, axes (dotted config paths and their values) and seeds. */
 export interface SweepSpec {
   /** Optional label shown in listings. */
   name?: string;
@@ -27,6 +28,7 @@ export interface RunSpec {
   coords: Record<string, unknown>;
 }
 
+/** One grid point of a sweep: its axis values and filled-in config. */
 export interface SweepPoint {
   index: number;
   coords: Record<string, unknown>;
@@ -34,6 +36,7 @@ export interface SweepPoint {
   config: Config;
 }
 
+/** A sweep expanded into its grid points and its runs (one per point and seed). */
 export interface ExpandedSweep {
   name: string;
   points: SweepPoint[];

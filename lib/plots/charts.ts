@@ -3,6 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT } from './render.js';
 
+/** One data point; lo and hi bound a band or an error bar; y null is not drawn. */
 export interface XY {
   x: number;
   y: number | null;
@@ -10,6 +11,7 @@ export interface XY {
   hi?: number | null;
 }
 
+/** One series of a panel: a line, a shaded band or points with error bars. */
 export interface Series {
   /** Legend label; series sharing a label share a colour. */
   name: string;
@@ -19,8 +21,17 @@ export interface Series {
   dashed?: boolean;
   /** Point marker shape (points only), e.g. 'triangle-up' for censored settings drawn at the budget. */
   shape?: 'circle' | 'triangle-up' | 'triangle-down' | 'square' | 'diamond';
+  /**
+   * What this series' line style or marker means (e.g. "ODE", "theory tau/2", "SGD: median, 95% CI").
+   * Each distinct key is an entry of a style legend beside the colour legend: one for line styles
+   * (solid, dashed), one for markers. Series without a key add nothing to it.
+   */
+  key?: string;
+  /** points: drawn as rings instead of filled dots (a second measure beside the first). */
+  hollow?: boolean;
 }
 
+/** An axis: title, log or linear, optional fixed domain and tick format. */
 export interface Axis {
   title: string;
   log?: boolean;
@@ -29,6 +40,7 @@ export interface Axis {
   format?: string;
 }
 
+/** One panel of a figure: its title, axes and series. */
 export interface Panel {
   title: string;
   x: Axis;
@@ -36,12 +48,17 @@ export interface Panel {
   series: Series[];
 }
 
+/** Options of panelsSpec: title, subtitle, sizes, columns and the colour legend. */
 export interface ChartOptions {
+  /** The figure's title, above every panel (a single panel then shows no title of its own). */
   title?: string;
+  /** A second title line in smaller type, for the setting (d, batch, eta, seeds). */
+  subtitle?: string;
   width?: number;
   height?: number;
   /** Panels per row. */
   columns?: number;
+  /** Title of the colour legend (what the colours tell apart: "activation", "mu"). */
   legendTitle?: string;
   /** The series are ordered (e.g. mu = 0.1 ... 0.9): a sequential colour scheme instead of categories. */
   sequential?: boolean;
@@ -60,9 +77,12 @@ function tooltip(p: Panel, band: boolean): object[] {
  * scales, log axes included: params `zoom<k>`), click a legend entry to pick a series (`pick<k>`),
  * hover a mark for its exact values. Static renderings (SVG, PNG) ignore the params.
  */
-function layerFor(p: Panel, color: Record<string, unknown>, k: number): object[] {
+function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: StyleScales): object[] {
   const rows = (s: Series, f: (d: XY) => boolean) =>
-    s.data.filter((d) => finite(d.x) && (!p.x.log || d.x > 0) && f(d)).map((d) => ({ ...d, series: s.name }));
+    s.data.filter((d) => finite(d.x) && (!p.x.log || d.x > 0) && f(d)).map((d) => ({ ...d, series: s.name, ...(s.key ? { [s.kind === 'points' ? 'markKey' : 'lineKey']: s.key } : {}) }));
+  // Line style and marker come from the style legends' scales when the series has a key.
+  const dash = (s: Series) => (s.key && style.line ? { strokeDash: style.line } : {});
+  const shape = (s: Series) => (s.key && style.marker ? { shape: style.marker } : {});
   const okY = (v: number | null | undefined) => finite(v) && (!p.y.log || v > 0);
   const scale = (a: Axis) => ({ type: a.log ? 'log' : 'linear', ...(a.domain ? { domain: a.domain } : {}), ...(a.log ? {} : { zero: false }), nice: !a.log });
   // Plain decimals on linear axes (mu = 0.2, not the SI "200m"); ~g on log axes (1e-10, 0.001, 100).
@@ -74,13 +94,13 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number): object[]
   for (const s of p.series) {
     if (s.kind === 'band') {
       layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'area' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(0.2, 0.04), tooltip: tooltip(p, true) } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color, opacity: opacity(1, 0.15) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true }, encoding: { x, y, color, opacity: opacity(1, 0.15), ...dash(s) } });
     } else if (s.kind === 'line') {
       // clip: a curve (a theory line, say) never stretches or leaves the range the data set.
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: [5, 3] } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false), ...dash(s) } });
     } else {
       layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(1, 0.15) } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: true, size: s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true) } });
+      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) } });
     }
   }
   if (layers.length)
@@ -91,20 +111,51 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number): object[]
   return layers;
 }
 
-/** A vega-lite spec for one or more panels that share a colour legend. */
+const DASHED = [5, 3];
+
+/** The strokeDash and shape encodings of the style legends (absent when no series has a key). */
+interface StyleScales {
+  line?: Record<string, unknown>;
+  marker?: Record<string, unknown>;
+}
+
+// One entry per distinct key, in order of appearance; the first series with a key sets its look.
+function styleScales(panels: Panel[]): StyleScales {
+  const line = new Map<string, number[]>();
+  const marker = new Map<string, string>();
+  for (const p of panels)
+    for (const s of p.series) {
+      if (!s.key || !s.data.some((d) => finite(d.y))) continue;
+      if (s.kind === 'points') {
+        if (!marker.has(s.key)) marker.set(s.key, s.shape ?? 'circle');
+      } else if (!line.has(s.key)) line.set(s.key, s.dashed ? DASHED : [1, 0]);
+    }
+  const legend = { title: null, symbolStrokeColor: '#444', symbolFillColor: '#444', symbolStrokeWidth: 1.6 };
+  return {
+    ...(line.size ? { line: { field: 'lineKey', type: 'nominal', scale: { domain: [...line.keys()], range: [...line.values()] }, legend: { ...legend, symbolType: 'stroke' } } } : {}),
+    ...(marker.size ? { marker: { field: 'markKey', type: 'nominal', scale: { domain: [...marker.keys()], range: [...marker.values()] }, legend } } : {}),
+  };
+}
+
+/** A vega-lite spec for one or more panels that share a colour legend (and style legends, see Series.key). */
 export function panelsSpec(panels: Panel[], o: ChartOptions = {}): TopLevelSpec {
   // A legend entry only for a series that draws something.
   const drawn = (p: Panel, s: Series) => s.data.some((d) => finite(d.x) && (!p.x.log || d.x > 0) && finite(d.y) && (!p.y.log || d.y > 0));
   const names = [...new Set(panels.flatMap((p) => p.series.filter((s) => drawn(p, s)).map((s) => s.name)))];
   const scheme = o.sequential ? 'viridis' : names.length <= 10 ? 'tableau10' : 'category20';
-  const color = { field: 'series', type: 'nominal', title: o.legendTitle ?? '', scale: { domain: names, scheme } };
+  const color = { field: 'series', type: 'nominal', title: o.legendTitle || null, scale: { domain: names, scheme } };
+  const style = styleScales(panels);
   const w = o.width ?? 300;
   const h = o.height ?? 220;
-  const one = (p: Panel, k: number) => ({ title: p.title, width: w, height: h, layer: layerFor(p, color, k) });
-  const body = panels.length === 1 ? one(panels[0]!, 0) : { concat: panels.map(one), columns: o.columns ?? Math.min(panels.length, 3) };
+  // A single panel under a figure title needs no title of its own (two titles would stack).
+  const one = (p: Panel, k: number) => ({ ...(panels.length === 1 && o.title ? {} : { title: { text: p.title, fontSize: 12 } }), width: w, height: h, layer: layerFor(p, color, k, style) });
+  const body = panels.length === 1 ? one(panels[0]!, 0) : { concat: panels.map(one), columns: o.columns ?? Math.min(panels.length, 3), spacing: 24 };
+  // The figure title is centred above the panels with room beneath it, so it never touches a
+  // panel's own title; the subtitle names the setting.
+  const title = o.title ? { title: { text: o.title, ...(o.subtitle ? { subtitle: o.subtitle, subtitleFontSize: 11, subtitleColor: '#444' } : {}), fontSize: 14, anchor: 'middle', offset: 14 } } : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title ? { title: { text: o.title, fontSize: 14 } } : {}),
+    ...title,
     background: 'white',
     config: { font: FONT, view: { stroke: '#ccc' }, axis: { grid: true, gridOpacity: 0.4 }, legend: { orient: 'right', symbolOpacity: 1, titleLimit: 420, labelLimit: 300 } },
     ...body,

@@ -5,6 +5,7 @@ import { Resvg } from '@resvg/resvg-js';
 
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
+/** Renders a vega-lite spec to SVG text, offline. */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const vg = compile(spec).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none' });
@@ -25,6 +26,7 @@ export function svgToPng(svg: string, scale = 1.5): Uint8Array {
   return r.render().asPng();
 }
 
+/** A rendered figure: SVG, PNG and the vega-lite spec (for the interactive report). */
 export interface Figure {
   name: string;
   title: string;
@@ -35,6 +37,7 @@ export interface Figure {
   spec?: TopLevelSpec;
 }
 
+/** Renders a vega-lite spec to SVG and PNG (scale `pngScale`), offline. */
 export async function renderFigure(name: string, title: string, spec: TopLevelSpec, pngScale = 1.5): Promise<Figure> {
   const svg = await vegaLiteToSvg(spec);
   return { name, title, svg, png: svgToPng(svg, pngScale), spec };

@@ -37,6 +37,7 @@ function runBytes(c: Config): number {
   }
 }
 
+/** What a worker accepts: the most work and memory per job, and the longest a job may run. */
 export interface WorkerLimits {
   /** Refuse a job whose work is above this (default 1e13: about 3 hours of the full engine on one core). */
   maxWork: number;

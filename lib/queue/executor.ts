@@ -33,6 +33,7 @@ export interface ClusterStatus {
   connectedWorkers: number;
 }
 
+/** Options of the QueueExecutor. */
 export interface QueueExecutorOptions {
   /** How often the queue is polled (ms, default 1000). */
   pollMs?: number;
@@ -62,6 +63,7 @@ export function maxResultChars(c: Config): number {
 /** How a job's collection ended. */
 type Collected = 'stored' | 'claimed-elsewhere' | 'retried' | 'failed' | 'gone';
 
+/** An executor that puts runs on a BullMQ queue and stores what the workers return, after checking each result. */
 export class QueueExecutor implements Executor {
   readonly name = 'queue';
   constructor(

@@ -7,10 +7,12 @@ import type { JobBound } from './bounds.js';
 import type { RunJson } from '../result_json.js';
 import type { RunResult } from '../types.js';
 
+/** Version of the job and result format; coordinators and workers of another version refuse each other. */
 export const QUEUE_SCHEMA_VERSION = 2;
 
 /** Redis key prefix of every loradyn queue (BullMQ namespaces its keys under it). */
 export const QUEUE_PREFIX = 'loradyn';
+/** The queue name when none is given (`--queue-name`). */
 export const DEFAULT_QUEUE_NAME = 'runs';
 
 export interface RunJobData {

@@ -14,6 +14,7 @@ export class QueueError extends Error {
   }
 }
 
+/** Where a queue is: the Redis URL and the queue name. */
 export interface QueueTarget {
   /** redis://[user:password@]host:port[/db] */
   url: string;

@@ -18,6 +18,7 @@ import { jobBound, overLimits, workerLimits, type WorkerLimits } from './bounds.
 import { bullConnection, checkQueue, type QueueTarget } from './connection.js';
 import { QUEUE_PREFIX, type RunJobData, type RunJobProgress, type RunJobResult } from './protocol.js';
 
+/** Options of startWorker(). */
 export interface WorkerOptions extends Partial<WorkerLimits> {
   /** Runs computed at once, one native thread each (default: all cores). */
   threads?: number;
@@ -33,6 +34,7 @@ export interface WorkerOptions extends Partial<WorkerLimits> {
   onJob?: (e: { id: string; ok: boolean; error?: string }) => void;
 }
 
+/** A running worker: its name, its limits, and close() to stop it (unfinished runs go back to the queue). */
 export interface QueueWorker {
   readonly name: string;
   /** The limits this worker checks every job against. */
@@ -44,6 +46,7 @@ export interface QueueWorker {
 /** How often a running job publishes its step count. */
 const PROGRESS_MS = 1000;
 
+/** Starts a worker that computes runs from the queue at `target` until closed; checks each job against its limits first. */
 export async function startWorker(target: QueueTarget, o: WorkerOptions = {}): Promise<QueueWorker> {
   await checkQueue(target);
   const name = o.name ?? `${os.hostname()}:${process.pid}`;

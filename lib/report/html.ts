@@ -6,12 +6,14 @@
 import type { Figure } from '../plots/render.js';
 import { vegaScripts } from './assets.js';
 
+/** A table of a report. */
 export interface Table {
   title: string;
   columns: string[];
   rows: (string | number | null)[][];
 }
 
+/** The content of an HTML report. */
 export interface ReportInput {
   title: string;
   subtitle?: string;
@@ -19,8 +21,25 @@ export interface ReportInput {
   sections: { heading: string; text?: string[]; figures?: Figure[]; tables?: Table[] }[];
   configs: { name: string; value: unknown }[];
   versions: Record<string, string>;
+  /** Wall time of this invocation (ms). */
   wallMs: number;
+  /** The compute behind the results, over every invocation that computed runs (null: not known). */
+  compute?: { wallMs: number; runs: number; invocations: number } | null;
+  /** Runs this invocation computed (the rest came from the store). */
+  computedNow?: number;
   generatedAt?: string;
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+// The compute's wall time, not that of a rerun that read every run from the store.
+function wallLine(r: ReportInput): string {
+  if (r.compute === undefined) return `Wall time: ${sec(r.wallMs)}.`;
+  const c = r.compute;
+  const total = c ? `Compute: ${sec(c.wallMs)} wall time${c.runs ? ` for ${c.runs} run(s)` : ''}${c.invocations > 1 ? ` over ${c.invocations} invocations (resumed)` : ''}.` : 'Compute: not known (the runs were computed by an older version).';
+  if (c && !c.runs) return total; // nothing kept in the store: this invocation is the compute
+  const now = r.computedNow ? `This invocation computed ${r.computedNow} of them in ${sec(r.wallMs)}.` : `This invocation took every run from the store (${sec(r.wallMs)}).`;
+  return `${total} ${now}`;
 }
 
 export const esc = (s: unknown) =>
@@ -127,7 +146,7 @@ pre{background:#f6f6f6;padding:6px;font-size:12px;overflow:auto}code{background:
 <h1>${esc(r.title)}</h1>
 ${r.subtitle ? `<p>${esc(r.subtitle)}</p>` : ''}
 ${r.command ? `<p>Command: <code>${esc(r.command)}</code></p>` : ''}
-<p>Wall time: ${(r.wallMs / 1000).toFixed(1)} s. Generated ${esc(r.generatedAt ?? new Date().toISOString())}.</p>
+<p>${esc(wallLine(r))} Generated ${esc(r.generatedAt ?? new Date().toISOString())}.</p>
 ${sections}
 <section><h2>Versions</h2><table><tbody>${versions}</tbody></table></section>
 <section><h2>Configs</h2>${configs}</section>

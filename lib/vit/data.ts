@@ -6,7 +6,7 @@
 // Each class file is parsed on its own (never the whole set at once), converted to float32,
 // normalised with the data set's usual pixel mean/std, and split deterministically: image i
 // of a class goes to the test split when i % 5 == 4 (20 %), to train otherwise.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -60,7 +60,7 @@ export function loadClassRaw(dataset: DatasetName, cls: number, maxImages = Infi
   if (!datasetNames.includes(dataset))
     throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
   if (!Number.isInteger(cls) || cls < 0 || cls > 9) throw new ConfigError([{ path: 'classes', message: `class ids must be integers in [0, 9] (got ${cls})` }]);
-  const parsed = JSON.parse(readFileSync(classFile(dataset, cls), 'utf8')) as { data: number[] | number[][] };
+  const parsed = readClassFile(classFile(dataset, cls), dataset, maxImages);
   if (dataset === 'mnist') {
     const flat = parsed.data as number[];
     const n = Math.min(Math.floor(flat.length / PIXELS), maxImages);
@@ -77,6 +77,50 @@ export function loadClassRaw(dataset: DatasetName, cls: number, maxImages = Infi
     for (let j = 0; j < PIXELS; j++) out[i * PIXELS + j] = r[j]! / 255;
   }
   return out;
+}
+
+/**
+ * Reads a class file, or only as much of it as its first maxImages images can take (at most 6
+ * characters per pixel), and parses those images alone: a full Fashion-MNIST class file is 16 MB
+ * of JSON. Falls back to the whole file when the prefix holds fewer images.
+ */
+function readClassFile(path: string, dataset: DatasetName, maxImages: number): { data: number[] | number[][] } {
+  if (Number.isFinite(maxImages)) {
+    const fd = openSync(path, 'r');
+    try {
+      const want = Math.min(fstatSync(fd).size, maxImages * PIXELS * 6 + 4096);
+      const buf = Buffer.alloc(want);
+      const got = readSync(fd, buf, 0, want, 0);
+      const prefix = parseClassPrefix(buf.toString('utf8', 0, got), dataset, maxImages);
+      if (prefix) return prefix;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as { data: number[] | number[][] };
+}
+
+/** The first maxImages images of a class file's text, or null when the text holds fewer. */
+function parseClassPrefix(text: string, dataset: DatasetName, maxImages: number): { data: number[] | number[][] } | null {
+  const open = text.indexOf('[');
+  if (open < 0) return null;
+  let end = open + 1;
+  if (dataset === 'mnist') {
+    // One flat array: the wanted images end before comma number maxImages x 784.
+    for (let k = 0; k < maxImages * PIXELS; k++) {
+      const next = text.indexOf(',', end);
+      if (next < 0) return null;
+      end = next + 1;
+    }
+    return { data: JSON.parse(text.slice(open, end - 1) + ']') as number[] };
+  }
+  // An array of arrays of integers: each image ends at its first ']'.
+  for (let k = 0; k < maxImages; k++) {
+    const next = text.indexOf(']', end);
+    if (next < 0 || text[next + 1] === ']') return null;
+    end = next + 1;
+  }
+  return { data: JSON.parse(text.slice(open, end) + ']') as number[][] };
 }
 
 export function isTestIndex(i: number): boolean {
@@ -128,6 +172,57 @@ export function subsample(set: ImageSet, n: number): ImageSet {
     const k = Math.floor((i * set.n) / m);
     out.x.set(set.x.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
     out.y[i] = set.y[k]!;
+  }
+  return out;
+}
+
+/** The images subsample(set, n) picks, and the others (in their original order). */
+export function splitOff(set: ImageSet, n: number): { picked: ImageSet; rest: ImageSet } {
+  const m = Math.min(n, set.n);
+  const take = new Uint8Array(set.n);
+  for (let i = 0; i < m; i++) take[Math.floor((i * set.n) / m)] = 1;
+  const pick = (want: number): ImageSet => {
+    const idx: number[] = [];
+    for (let i = 0; i < set.n; i++) if (take[i] === want) idx.push(i);
+    const out: ImageSet = { x: new Float32Array(idx.length * PIXELS), y: new Int32Array(idx.length), n: idx.length };
+    idx.forEach((k, j) => {
+      out.x.set(set.x.subarray(k * PIXELS, (k + 1) * PIXELS), j * PIXELS);
+      out.y[j] = set.y[k]!;
+    });
+    return out;
+  };
+  return { picked: pick(1), rest: pick(0) };
+}
+
+/**
+ * Each image moved by its own random (dx, dy) in [-maxShift, maxShift]^2 (uniform, from a seeded
+ * generator), the uncovered pixels set to `fill`: out(y, x) = in(y - dy, x - dx), as the
+ * trainer's one-pass stream shifts its draws. Gives a fixed set the stream's distribution.
+ */
+export function shiftImages(set: ImageSet, maxShift: number, seed: number, fill: number): ImageSet {
+  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift > 8) throw new ConfigError([{ path: 'maxShift', message: 'must be an integer in [0, 8]' }]);
+  const out: ImageSet = { x: new Float32Array(set.x.length), y: Int32Array.from(set.y), n: set.n };
+  // Mulberry32: a small seeded generator; only which shift each image gets depends on it.
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const side = 28;
+  const span = 2 * maxShift + 1;
+  for (let i = 0; i < set.n; i++) {
+    const dx = Math.floor(rand() * span) - maxShift;
+    const dy = Math.floor(rand() * span) - maxShift;
+    const src = i * PIXELS;
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) {
+        const sy = y - dy;
+        const sx = x - dx;
+        out.x[src + y * side + x] = sy >= 0 && sy < side && sx >= 0 && sx < side ? set.x[src + sy * side + sx]! : fill;
+      }
   }
   return out;
 }

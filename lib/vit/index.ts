@@ -22,3 +22,4 @@ export {
 } from './experiment.js';
 export { writeVitResults, saveCheckpoint, checkpointPath, type WrittenFiles } from './results_io.js';
 export { stepsFigureSpec, renderSvg, type StepsPoint } from './figure.js';
+export * as search from './search/index.js';

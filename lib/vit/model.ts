@@ -41,9 +41,13 @@ export function vitLayout(config?: VitConfigInput, adapters?: LoraInput | null):
   return native('vit', () => vitNative().layout(cfg(config), toNativeLora(lora(adapters))));
 }
 
-/** Fresh parameters: base and head from `seed`, adapters (if any) with random A and zero B. */
-export function initParams(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, seed: number): Float32Array {
-  return native('vit', () => vitNative().init(cfg(config), toNativeLora(lora(adapters)), seed));
+/**
+ * Fresh parameters: base and head from `seed`, adapters (if any) with random A (variance 1/in)
+ * and B = 0, or, with `bSize` > 0, every entry of B equal to +bSize or -bSize (random signs).
+ */
+export function initParams(config: VitConfigInput | undefined, adapters: LoraInput | null | undefined, seed: number, bSize = 0): Float32Array {
+  if (!(bSize >= 0) || !Number.isFinite(bSize)) throw new ConfigError([{ path: 'bSize', message: 'must be a finite number >= 0' }]);
+  return native('vit', () => vitNative().init(cfg(config), toNativeLora(lora(adapters)), seed, bSize));
 }
 
 /** Logits [n x classes] for images [n x pixels] (synchronous; meant for small n). */
@@ -84,6 +88,32 @@ export async function features(config: VitConfigInput | undefined, params: Float
   return nativeAwait(native('vit', () => vitNative().features(c, params, x, defaultThreads(threads))));
 }
 
+export interface LossGradient {
+  /** Mean cross-entropy over the data. */
+  loss: number;
+  /** Gradient of that mean (full layout; zero outside the groups asked for). */
+  grad: Float32Array;
+}
+
+/** Mean loss over `data` and its gradient with respect to the `wrt` groups (default: the adapters). */
+export async function lossGradient(
+  config: VitConfigInput | undefined,
+  adapters: LoraInput | null | undefined,
+  params: Float32Array,
+  data: ImageSet,
+  wrt: { base: boolean; head: boolean; lora: boolean } = { base: false, head: false, lora: true },
+  threads?: number,
+): Promise<LossGradient> {
+  const c = cfg(config);
+  return nativeAwait(native('vit', () => vitNative().gradient(c, toNativeLora(lora(adapters)), params, data.x, data.y, { ...wrt }, defaultThreads(threads))));
+}
+
+/** Mean attention entropy (nats) of each block over images, heads and query tokens (base parameters). */
+export async function attentionEntropy(config: VitConfigInput | undefined, params: Float32Array, x: Float32Array, threads?: number): Promise<number[]> {
+  const c = cfg(config);
+  return Array.from(await nativeAwait(native('vit', () => vitNative().attentionEntropy(c, params, x, defaultThreads(threads)))));
+}
+
 export interface TrainOptions {
   config?: VitConfigInput;
   lora?: LoraInput | null;
@@ -99,8 +129,21 @@ export interface TrainOptions {
   stopAccuracy?: number;
   /** Keep copies of the base parameters at these steps (0 = before training). */
   snapshotSteps?: number[];
-  /** Batch order seed. */
+  /** Batch order seed (epochs) or order of the one-pass stream. */
   seed: number;
+  /**
+   * 'epochs' (default): a new random order of the training set every epoch. 'one-pass': every
+   * sample at most once; steps x batch must not exceed the stream (images x shifts).
+   */
+  sampling?: 'epochs' | 'one-pass';
+  /** One-pass only: each image also appears moved by every (dx, dy) in [-maxShift, maxShift]^2. */
+  maxShift?: number;
+  /** Value of the pixels a shift uncovers (the normalised background). */
+  shiftFill?: number;
+  /** A non-finite loss ends the run (divergedAt) instead of rejecting the promise. */
+  stopOnDivergence?: boolean;
+  /** Return the stream index of every sample drawn (for checks). */
+  recordDraws?: boolean;
   params: Float32Array;
   train: ImageSet;
   test: ImageSet;
@@ -118,6 +161,10 @@ export interface TrainResult {
   params: Float32Array;
   snapshots: { step: number; params: Float32Array }[];
   stepsDone: number;
+  /** Step whose loss was non-finite (stopOnDivergence), else null. */
+  divergedAt: number | null;
+  /** recordDraws: stream indices (one-pass: image x shifts + shift; epochs: image). */
+  draws: number[];
   wallMs: number;
 }
 
@@ -132,6 +179,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const l = lora(o.lora);
   const opt = parseWith(optimizerSchema, o.optimizer ?? {}, 'optimizer');
   const steps = intField(o.steps, 'steps', 0, 0);
+  if (o.sampling !== undefined && o.sampling !== 'epochs' && o.sampling !== 'one-pass')
+    throw new ConfigError([{ path: 'train.sampling', message: `must be 'epochs' or 'one-pass' (got '${String(o.sampling)}')` }]);
+  if (o.shiftFill !== undefined && !Number.isFinite(o.shiftFill)) throw new ConfigError([{ path: 'train.shiftFill', message: 'must be a finite number' }]);
   const spec = {
     config: c,
     lora: toNativeLora(l),
@@ -144,6 +194,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     stopAccuracy: o.stopAccuracy ?? 0,
     snapshotSteps: o.snapshotSteps ?? [],
     seed: intField(o.seed, 'seed', 0, 0),
+    sampling: o.sampling ?? 'epochs',
+    maxShift: intField(o.maxShift, 'maxShift', 0, 0),
+    shiftFill: o.shiftFill ?? 0,
+    stopOnDivergence: o.stopOnDivergence ?? false,
+    recordDraws: o.recordDraws ?? false,
     threads: defaultThreads(o.threads),
     params: o.params,
     train: { x: o.train.x, y: o.train.y },
@@ -172,6 +227,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       params: r.params,
       snapshots: r.snapshots,
       stepsDone: r.stepsDone,
+      divergedAt: r.divergedAt > 0 ? r.divergedAt : null,
+      draws: Array.from(r.draws),
       wallMs: performance.now() - t0,
     };
   } finally {

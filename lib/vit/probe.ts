@@ -7,7 +7,8 @@ export interface ProbeResult {
   testAccuracy: number;
 }
 
-function cholSolve(A: Float64Array, n: number, B: Float64Array, m: number): void {
+/** Solves A X = B in place for symmetric positive definite A (n x n; B is n x m, row-major): A <- its Cholesky factor, B <- X. */
+export function cholSolve(A: Float64Array, n: number, B: Float64Array, m: number): void {
   // In place: A = L L^T (lower), then B <- A^{-1} B (B is n x m row-major).
   for (let j = 0; j < n; j++) {
     let d = A[j * n + j]!;

@@ -40,6 +40,33 @@ BackendChoice read_backend(const Arg& a) {
   a.fail("must be one of cpu, cuda, auto (got '" + b + "')");
 }
 
+// train.optimizer: absent or "sgd" keep plain SGD; zod has filled in beta, beta1, beta2, eps.
+OptimizerConfig read_optimizer(const Arg& a) {
+  OptimizerConfig o;
+  if (a.missing() || (a.is_string() && a.string() == "sgd")) return o;
+  const std::string kind = a["kind"].string();
+  if (kind == "sgd") return o;
+  if (kind == "momentum") {
+    o.kind = OptimizerKind::Momentum;
+    o.beta = a["beta"].number_or(o.beta);
+  } else if (kind == "adam") {
+    o.kind = OptimizerKind::Adam;
+    o.beta1 = a["beta1"].number_or(o.beta1);
+    o.beta2 = a["beta2"].number_or(o.beta2);
+    o.eps = a["eps"].number_or(o.eps);
+  } else {
+    a["kind"].fail("must be one of sgd, momentum, adam (got '" + kind + "')");
+  }
+  return o;
+}
+
+Adapter read_adapter(const Arg& a) {
+  const std::string k = a.string_or("lora");
+  if (k == "lora") return Adapter::Lora;
+  if (k == "full") return Adapter::Full;
+  a.fail("must be \"lora\" or \"full\" (got '" + k + "')");
+}
+
 std::vector<uint64_t> read_seeds(const Arg& s) {
   std::vector<uint64_t> out;
   if (s.value().IsArray()) {
@@ -84,17 +111,23 @@ JobSpec read_job(const Arg& config) {
     if (!init["u"].missing()) c.model.init_u = init["u"].doubles();
     if (!init["v"].missing()) c.model.init_v = init["v"].doubles();
   }
+  c.model.adapter = read_adapter(m["adapter"]);
   const Arg t = config["train"];
   c.train.batch = t["batch"].integer(-kMaxSafe, kMaxSafe);
   c.train.eta = t["eta"].number();
   c.train.steps = t["steps"].integer(-kMaxSafe, kMaxSafe);
   c.train.hermite_rescale = t["hermiteRescale"].boolean();
+  c.train.optimizer = read_optimizer(t["optimizer"]);
+  c.train.weight_decay = t["weightDecay"].number_or(0.0);
+  c.train.lr_ratio = t["lrRatio"].number_or(1.0);
   const Arg r = config["record"];
   c.record.points = static_cast<int>(r["points"].integer(-(int64_t{1} << 31), (int64_t{1} << 31) - 1));
   c.record.thresholds = r["thresholds"].doubles();
   c.record.final_state = r["final"].boolean_or(false);
   c.record.stop_at = r["stopAt"].number_or(0.0);
+  if (!r["lossThresholds"].missing()) c.record.loss_thresholds = r["lossThresholds"].doubles();
   if (!r["stopAt"].missing() && !(c.record.stop_at > 0)) r["stopAt"].fail("must be in (0, 1] or null");
+  c.record.dense = r["dense"].integer_or(0, 1, 100000000);
   const Arg e = config["engine"];
   try {
     job.engine = parse_engine(e.string());

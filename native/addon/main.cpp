@@ -38,7 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                     {"topCoefficient", TheoryTopCoefficient},
                                     {"potential", TheoryPotential},
                                     {"expect", TheoryExpect},
-                                    {"odeRhs", TheoryOdeRhs}}));
+                                    {"odeRhs", TheoryOdeRhs},
+                                    {"escapeLaw", TheoryEscapeLaw}}));
   exports.Set("vit", group(env, {{"layout", VitLayout},
                                  {"init", VitInit},
                                  {"forward", VitForward},
@@ -46,13 +47,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                  {"gradCheck", VitGradCheck},
                                  {"evaluate", VitEvaluate},
                                  {"features", VitFeatures},
-                                 {"train", VitTrain}}));
+                                 {"train", VitTrain},
+                                 {"gradient", VitGradient},
+                                 {"attentionEntropy", VitAttentionEntropy}}));
   exports.Set("testing", group(env, {{"reducedRun", ReducedRun},
+                                     {"reducedGpuEmulated", ReducedGpuEmulated},
                                      {"simulateFullReference", SimulateFullReference},
                                      {"chiSquare", ChiSquare},
                                      {"simdPaths", SimdPaths},
                                      {"gaussiansPath", GaussiansPath},
                                      {"rngAccuracy", RngAccuracy},
+                                     {"chainMathAccuracy", ChainMathAccuracy},
                                      {"benchGenerator", BenchGenerator},
                                      {"launchGroups", LaunchGroups},
                                      {"injectThreadFailure", InjectThreadFailure},

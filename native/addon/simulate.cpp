@@ -173,6 +173,12 @@ Napi::Object record_to_js(Napi::Env env, RunRecord&& r) {
   for (size_t i = 0; i < r.escape.size(); ++i)
     esc.Set(static_cast<uint32_t>(i), r.escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.escape[i])));
   o.Set("escape", esc);
+  if (!r.loss_escape.empty()) {
+    Napi::Array le = Napi::Array::New(env, r.loss_escape.size());
+    for (size_t i = 0; i < r.loss_escape.size(); ++i)
+      le.Set(static_cast<uint32_t>(i), r.loss_escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.loss_escape[i])));
+    o.Set("lossEscape", le);
+  }
   o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.steps_done)));
   o.Set("divergedStep", r.diverged_step < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.diverged_step)));
   o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
+#include "../core/reduced/chain_math_accuracy.hpp"
 #include "../core/engine/memory.hpp"
 #include "../core/reduced/gamma.hpp"
+#include "../core/reduced/general_launch.hpp"
 #include "../core/reduced/sgd_reduced.hpp"
 #include "../core/rng/box_muller_accuracy.hpp"
 #include "../core/rng/gaussian.hpp"
@@ -46,8 +48,29 @@ Napi::Value ReducedRun(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     const JobSpec job = read_for(info, Engine::Reduced);
     const uint64_t seed = Arg::of(info, 1, "seed").seed();
-    const bool force_general = Arg::of(info, 2, "forceGeneral").boolean_or(false);
-    return record_to_js(env, simulate_reduced(job.cfg, seed, RunControl{}, force_general));
+    // forceGeneral: true skips the rank-1 loop; 'generic' skips it and the batch kernels.
+    const Arg fg = Arg::of(info, 2, "forceGeneral");
+    ReducedLoops loops = ReducedLoops::Auto;
+    if (fg.is_string()) {
+      if (fg.string() != "generic") fg.fail("must be a boolean or 'generic'");
+      loops = ReducedLoops::GenericOnly;
+    } else if (fg.boolean_or(false)) {
+      loops = ReducedLoops::NoRank1;
+    }
+    return record_to_js(env, simulate_reduced(job.cfg, seed, RunControl{}, loops));
+  });
+}
+
+Napi::Value ReducedGpuEmulated(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const JobSpec job = read_for(info, Engine::Reduced);
+    const int64_t chunk = Arg::of(info, 1, "chunk").integer(1, int64_t{1} << 40);
+    std::vector<const RunConfig*> cfgs(job.seeds.size(), &job.cfg);
+    std::vector<RunRecord> recs = emulate_reduced_general(cfgs, job.seeds, chunk);
+    Napi::Array out = Napi::Array::New(env, recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) out.Set(static_cast<uint32_t>(i), record_to_js(env, std::move(recs[i])));
+    return out;
   });
 }
 
@@ -120,6 +143,24 @@ Napi::Value RngAccuracy(const Napi::CallbackInfo& info) {
     single.Set("sinUlp", a.f32_sin_ulp);
     single.Set("gaussianUlp", a.f32_gaussian_ulp);
     o.Set("single", single);
+    o.Set("referenceDigits", a.reference_digits);
+    o.Set("samples", static_cast<double>(a.samples));
+    return o;
+  });
+}
+
+Napi::Value ChainMathAccuracy(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const auto n = static_cast<uint64_t>(Arg::of(info, 0, "samples").integer(0, 100000000));
+    const loradyn::ChainMathAccuracy a = chain_math_accuracy(n, Arg::of(info, 1, "seed").seed());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("expUlp", a.exp_ulp);
+    o.Set("erfUlp", a.erf_ulp);
+    o.Set("erfDerivUlp", a.erf_deriv_ulp);
+    o.Set("sigmoidUlp", a.sigmoid_ulp);
+    o.Set("sigmoidDerivUlp", a.sigmoid_deriv_ulp);
+    o.Set("libmErfUlp", a.libm_erf_ulp);
+    o.Set("arraysMatchScalar", a.arrays_match_scalar);
     o.Set("referenceDigits", a.reference_digits);
     o.Set("samples", static_cast<double>(a.samples));
     return o;

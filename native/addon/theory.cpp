@@ -9,6 +9,7 @@
 
 #include "../core/ode/overlap_ode.hpp"
 #include "../core/theory/escape.hpp"
+#include "../core/theory/escape_law.hpp"
 #include "args.hpp"
 #include "config.hpp"
 #include "errors.hpp"
@@ -245,6 +246,85 @@ Napi::Value TheoryOdeRhs(const Napi::CallbackInfo& info) {
     out.Set("y0", adopt(env, std::move(y0)));
     return out;
   }, "ode");
+}
+
+namespace {
+
+EscapeLawSpec to_law_spec(const Arg& a) {
+  const Pair p = to_pair(a);
+  EscapeLawSpec s;
+  s.student = p.student;
+  s.teacher = p.teacher;
+  s.hermite_rescale = p.rescale;
+  s.noise = p.noise;
+  s.mu = a["mu"].finite();
+  s.d = a["d"].integer(1, Arg::kMaxSafe);
+  s.batch = a["batch"].integer(1, Arg::kMaxSafe);
+  s.eta = a["eta"].number();
+  s.threshold = a["threshold"].number_or(0.5);
+  s.u0 = a["u0"].number_or(-1);
+  s.loss_fraction = a["lossThreshold"].number_or(-1);
+  s.noise_drift = a["noiseDrift"].boolean_or(true);
+  if (!a["probs"].missing()) s.probs = a["probs"].doubles();
+  return s;
+}
+
+Napi::Value law_to_js(Napi::Env env, const EscapeLaw& L, bool with_loss) {
+  auto num_or_null = [env](double x) { return x >= 0 ? Napi::Value(Napi::Number::New(env, x)) : env.Null(); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("finite", L.finite);
+  if (!L.reason.empty()) o.Set("reason", L.reason);
+  o.Set("etaEff", L.eta_eff);
+  o.Set("A", L.A);
+  o.Set("B", L.B);
+  o.Set("lambdaPlus", L.lambda_plus);
+  o.Set("lambdaMinus", L.lambda_minus);
+  o.Set("tau", L.finite ? Napi::Value(Napi::Number::New(env, L.tau)) : env.Null());
+  o.Set("growthPerStep", L.growth_per_step);
+  Napi::Object dir = Napi::Object::New(env);
+  dir.Set("u", L.c);
+  dir.Set("m", L.s);
+  o.Set("direction", dir);
+  o.Set("sigma2", L.sigma2);
+  Napi::Object z = Napi::Object::New(env);
+  z.Set("mean", L.zeta_mean);
+  z.Set("sdInit", L.sd_init);
+  z.Set("sdNoise", L.sd_noise);
+  o.Set("zeta", z);
+  o.Set("kappa", L.kappa);
+  o.Set("loss0", L.loss0);
+  Napi::Array qs = Napi::Array::New(env, L.quantiles.size());
+  for (size_t i = 0; i < L.quantiles.size(); ++i) {
+    const auto& q = L.quantiles[i];
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("p", q.p);
+    e.Set("zeta", q.zeta);
+    e.Set("steps", num_or_null(q.steps));
+    if (with_loss) e.Set("lossSteps", num_or_null(q.loss_steps));
+    qs.Set(static_cast<uint32_t>(i), e);
+  }
+  o.Set("quantiles", qs);
+  Napi::Array w = Napi::Array::New(env, L.warnings.size());
+  for (size_t i = 0; i < L.warnings.size(); ++i) w.Set(static_cast<uint32_t>(i), L.warnings[i]);
+  o.Set("warnings", w);
+  return o;
+}
+
+}  // namespace
+
+// The law of the escape time: a few ODE integrations and quadratures, off the main thread.
+// Ranges are checked by the core (escape_law.cpp), which names the field.
+Napi::Value TheoryEscapeLaw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const EscapeLawSpec spec = to_law_spec(Arg::of(info, 0, ""));
+    JobOptions opt;
+    opt.context = "escapeLaw";
+    const bool with_loss = spec.loss_fraction > 0;
+    return Job<EscapeLaw>::start(
+        env, "loradyn.escapeLaw", [spec](JobControl&) { return escape_law(spec); },
+        [with_loss](Napi::Env e, EscapeLaw& L) -> Napi::Value { return law_to_js(e, L, with_loss); }, opt);
+  }, "escapeLaw");
 }
 
 }  // namespace loradyn_addon

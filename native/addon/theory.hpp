@@ -11,4 +11,5 @@ Napi::Value TheoryTopCoefficient(const Napi::CallbackInfo& info);  // (k, mu[], 
 Napi::Value TheoryPotential(const Napi::CallbackInfo& info);  // (mu, g[]) -> Float64Array
 Napi::Value TheoryExpect(const Napi::CallbackInfo& info);     // (f, g, [caa, cab, cbb], mode) -> number
 Napi::Value TheoryOdeRhs(const Napi::CallbackInfo& info);     // (config, "rank1"|"general", y[]) -> {dy, y0}
+Napi::Value TheoryEscapeLaw(const Napi::CallbackInfo& info);  // (spec) -> Promise<law> (lib/escape_law.ts)
 }  // namespace loradyn_addon

@@ -9,6 +9,7 @@
 
 #include "../core/util/parallel.hpp"
 #include "../core/vit/grad_check.hpp"
+#include "../core/vit/measure.hpp"
 #include "../core/vit/trainer.hpp"
 #include "args.hpp"
 #include "errors.hpp"
@@ -97,6 +98,14 @@ Data to_data(const Arg& o, const VitConfig& c) {
   return d;
 }
 
+Trainable to_trainable(const Arg& tr) {
+  Trainable t;
+  t.base = tr["base"].boolean();
+  t.head = tr["head"].boolean();
+  t.lora = tr["lora"].boolean();
+  return t;
+}
+
 void check_params(const Layout& L, const std::vector<float>& p, const Arg& a) {
   if (p.size() != L.total)
     a.fail("has " + std::to_string(p.size()) + " values; this config and lora need " + std::to_string(L.total));
@@ -132,7 +141,11 @@ Napi::Value VitInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     const Layout L = make_layout(to_vit_config(Arg::of(info, 0, "config")), to_lora(Arg::of(info, 1, "lora")));
-    return adopt(env, init_params(L, Arg::of(info, 2, "seed").seed()));
+    const uint64_t seed = Arg::of(info, 2, "seed").seed();
+    std::vector<float> P = init_params(L, seed);
+    const Arg b = Arg::of(info, 3, "bSize");
+    if (!b.missing()) init_lora_b(L, seed, b.finite(), P.data());
+    return adopt(env, std::move(P));
   }, kContext);
 }
 
@@ -239,6 +252,55 @@ Napi::Value VitFeatures(const Napi::CallbackInfo& info) {
   }, kContext);
 }
 
+Napi::Value VitGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const VitConfig c = to_vit_config(Arg::of(info, 0, "config"));
+    auto L = std::make_shared<Layout>(make_layout(c, to_lora(Arg::of(info, 1, "lora"))));
+    const Arg pa = Arg::of(info, 2, "params"), xa = Arg::of(info, 3, "x");
+    auto P = std::make_shared<std::vector<float>>(pa.floats());
+    check_params(*L, *P, pa);
+    auto d = std::make_shared<Data>();
+    d->x = xa.floats();
+    d->y = Arg::of(info, 4, "y").ints();
+    if (d->x.size() != d->y.size() * (size_t)c.pixels()) xa.fail("must hold image*image*channels values per label");
+    validate_data(c, d->view(), "data");
+    const Trainable tr = to_trainable(Arg::of(info, 5, "trainable"));
+    const int threads = to_threads(Arg::of(info, 6, "threads"));
+    JobOptions opt;
+    opt.context = kContext;
+    return Job<LossGradient>::start(
+        env, "loradyn.vit", [=](JobControl&) { return loss_gradient(*L, P->data(), d->view(), tr, threads); },
+        [](Napi::Env e, LossGradient& res) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(e);
+          o.Set("loss", res.loss);
+          o.Set("grad", adopt(e, std::move(res.grad)));
+          return o;
+        },
+        opt);
+  }, kContext);
+}
+
+Napi::Value VitAttentionEntropy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const VitConfig c = to_vit_config(Arg::of(info, 0, "config"));
+    auto L = std::make_shared<Layout>(make_layout(c, LoraConfig{}));
+    const Arg pa = Arg::of(info, 1, "params"), xa = Arg::of(info, 2, "x");
+    auto P = std::make_shared<std::vector<float>>(pa.floats());
+    check_params(*L, *P, pa);
+    auto x = std::make_shared<std::vector<float>>(xa.floats());
+    if (x->empty() || x->size() % c.pixels() != 0) xa.fail("must hold whole images (image*image*channels values each)");
+    const int n = static_cast<int>(x->size() / c.pixels());
+    const int threads = to_threads(Arg::of(info, 3, "threads"));
+    JobOptions opt;
+    opt.context = kContext;
+    return Job<std::vector<double>>::start(
+        env, "loradyn.vit", [=](JobControl&) { return attention_entropy(*L, P->data(), x->data(), n, threads); },
+        [](Napi::Env e, std::vector<double>& out) -> Napi::Value { return adopt(e, std::move(out)); }, opt);
+  }, kContext);
+}
+
 Napi::Value VitTrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -246,10 +308,17 @@ Napi::Value VitTrain(const Napi::CallbackInfo& info) {
     auto spec = std::make_shared<TrainSpec>();
     spec->cfg = to_vit_config(o["config"]);
     spec->lora = to_lora(o["lora"]);
-    const Arg tr = o["trainable"];
-    spec->trainable.base = tr["base"].boolean();
-    spec->trainable.head = tr["head"].boolean();
-    spec->trainable.lora = tr["lora"].boolean();
+    spec->trainable = to_trainable(o["trainable"]);
+    const Arg sampling = o["sampling"];
+    if (!sampling.missing()) {
+      const std::string v = sampling.string();
+      if (v == "one-pass") spec->sampling = Sampling::OnePass;
+      else if (v != "epochs") sampling.fail("must be 'epochs' or 'one-pass' (got '" + v + "')");
+    }
+    spec->max_shift = static_cast<int>(o["maxShift"].integer_or(0, 0, 8));
+    spec->shift_fill = static_cast<float>(o["shiftFill"].missing() ? 0.0 : o["shiftFill"].finite());
+    spec->stop_on_divergence = o["stopOnDivergence"].boolean_or(false);
+    spec->record_draws = o["recordDraws"].boolean_or(false);
     spec->optim = to_optim(o["optimizer"]);
     spec->batch = int_field(o["batch"]);
     spec->steps = o["steps"].integer(-Arg::kMaxSafe, Arg::kMaxSafe);
@@ -301,6 +370,9 @@ Napi::Value VitTrain(const Napi::CallbackInfo& info) {
           }
           out.Set("snapshots", snaps_out);
           out.Set("stepsDone", Napi::Number::New(e, static_cast<double>(res.steps_done)));
+          out.Set("divergedAt", Napi::Number::New(e, static_cast<double>(res.diverged_at)));
+          std::vector<double> draws(res.draws.begin(), res.draws.end());
+          out.Set("draws", adopt(e, std::move(draws)));
           out.Set("cancelled", Napi::Boolean::New(e, res.cancelled));
           return out;
         },

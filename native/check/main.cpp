@@ -101,6 +101,7 @@ bool compare(const char* name, const std::vector<RunRecord>& cpu, const std::vec
       same += c.escape[h] == g.escape[h];
     }
   }
+  const bool identical = wm == 0 && wM == 0 && wQ == 0 && wu == 0 && wl == 0 && wb == 0 && same == total;
   const bool ok = shape_ok && wm <= 1 && wM <= 1 && wQ <= 1 && wu <= 1 && wl <= 1 && wb <= 1 &&
                   same >= min_same * total;
   out.item();
@@ -114,7 +115,7 @@ bool compare(const char* name, const std::vector<RunRecord>& cpu, const std::vec
   out.raw(", \"worst_pop_loss\": "); out.num(wl);
   out.raw(", \"worst_batch_loss\": "); out.num(wb);
   out.raw(", \"escape_identical\": " + std::to_string(same) + ", \"escape_total\": " + std::to_string(total) +
-          ", \"escaped_cpu\": " + std::to_string(escaped) + ", \"ok\": " + (ok ? "true" : "false") + "}");
+          ", \"escaped_cpu\": " + std::to_string(escaped) + ", \"bit_identical\": " + (identical ? "true" : "false") + ", \"ok\": " + (ok ? "true" : "false") + "}");
   std::fprintf(stderr, "agreement %-34s %s (worst m %.3g, escapes %d/%d identical)\n", name, ok ? "ok" : "FAIL", wm,
                same, total);
   return ok;
@@ -248,6 +249,16 @@ int main(int argc, char** argv) {
                    32 / q, 0.9, j, Engine::Reduced);
   all &= agreement("reduced relu d=1000 B=500 noise", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 500, 0.2, 2000 / q, 0.05),
                    16, 0.75, j, Engine::Reduced);
+  // The general chain's kernel (any K, r <= 4): bit for bit but for the chi-squares' libm calls.
+  all &= agreement("reduced general erf d=100 B=5000 K=4 r=2 (two-layer)",
+                   make_cfg("erf", 100, 4, 2, Pretrained::Aligned, {0.1, 0.1, 1, 1}, 5000, 0.5, 400 / q), 8, 0.75, j,
+                   Engine::Reduced);
+  all &= agreement("reduced general relu d=200 B=20 K=2 r=2 misaligned noise",
+                   make_cfg("relu", 200, 2, 2, Pretrained::Misaligned, {0.3, 0.6}, 20, 0.1, 1000 / q, 0.05), 8, 0.75, j,
+                   Engine::Reduced);
+  all &= agreement("reduced general linear d=1000 B=1 r=4",
+                   make_cfg("linear", 1000, 1, 4, Pretrained::Aligned, {0.5}, 1, 0.02, 4000 / q), 8, 0.75, j,
+                   Engine::Reduced);
   }
   j.raw("\n  ],\n");
   if (agreement_only) {
@@ -279,6 +290,11 @@ int main(int argc, char** argv) {
          gen_rate, j, Engine::Reduced);
   timing("reduced B=500 4096 seeds", make_cfg("relu", 1000, 1, 1, Pretrained::Aligned, {0.5}, 500, 0.2, 400 / q), 4096,
          gen_rate, j, Engine::Reduced);
+  timing("reduced general r=2 B=500 4096 seeds", make_cfg("relu", 1000, 1, 2, Pretrained::Aligned, {0.5}, 500, 0.2, 200 / q),
+         4096, gen_rate, j, Engine::Reduced);
+  timing("reduced general K=4 r=2 B=5000 432 seeds (two-layer grid's size)",
+         make_cfg("erf", 100, 4, 2, Pretrained::Aligned, {0.5, 0.5, 1, 1}, 5000, 0.5, 200 / q), 432, gen_rate, j,
+         Engine::Reduced);
   j.raw("\n  ],\n");
 
   // One CPU core for scale: the reference simulator on the same d = 1000, B = 1 update.

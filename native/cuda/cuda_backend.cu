@@ -14,13 +14,16 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
+#include "../core/model/practice.hpp"
 #include "../core/model/recorder.hpp"
+#include "../core/reduced/general_launch.hpp"
 #include "../core/reduced/reduced_state.hpp"
 #include "../core/sgd/full_state.hpp"
 #include "../core/util/parallel.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "full_kernel.hpp"
+#include "reduced_general_kernel.hpp"
 #include "reduced_kernel.hpp"
 
 namespace loradyn {
@@ -359,8 +362,12 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
 
 // Which reduced configs the rank-1 kernel runs: K = r = 1 with w0 on the teacher axis
 // (aligned or scratch), i.e. the chain's fast loop; everything else stays on the CPU.
-bool reduced_supported(const RunConfig& cfg, std::string* why) {
+bool reduced_rank1_supported(const RunConfig& cfg, std::string* why) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) {
+    if (why) *why = cpu_only_field(cfg) + ": backend 'cuda' does not run this option (use backend 'cpu' or 'auto')";
+    return false;
+  }
   if (m.hidden != 1 || m.rank != 1 ||
       !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
     if (why)
@@ -375,12 +382,81 @@ bool reduced_supported(const RunConfig& cfg, std::string* why) {
   return true;
 }
 
+// Which reduced configs a kernel runs: the rank-1 kernel's, or the general kernel's (K, r <= 4,
+// links the device can evaluate).
+bool reduced_supported(const RunConfig& cfg, std::string* why) {
+  if (reduced_rank1_supported(cfg, nullptr)) return true;
+  if (!reduced_general_supported(cfg, why)) return false;
+  try {
+    to_dev_chain_link(cfg.model.activation, false);
+    to_dev_chain_link(cfg.model.teacher.act, cfg.model.teacher.squared);
+  } catch (const std::exception& e) {
+    if (why) *why = e.what();
+    return false;
+  }
+  return true;
+}
+
+// The general chain (general_launch.hpp holds the host side, general_chunk.hpp the kernel body).
+std::vector<RunRecord> run_reduced_general(const std::vector<const RunJob*>& jobs, int threads,
+                                           const RunControl& ctl) {
+  const LaunchRuns runs(jobs);
+  if (runs.size() == 0) return {};
+  ReducedGeneralLaunch L(runs.cfg, runs.seed, threads);
+  const RunConfig& cfg = jobs.front()->cfg;  // the shared part
+  const DevChainLink student = to_dev_chain_link(cfg.model.activation, false);
+  const DevChainLink teacher = to_dev_chain_link(cfg.model.teacher.act, cfg.model.teacher.squared);
+  if (L.steps() == 0) return L.finish(false, threads);
+  const int S = L.size();
+  ReducedGeneralArgs a = L.host_args();  // the scalars; the arrays go to the device
+  DeviceArena dev;
+  a.grid = dev.upload(L.grid);
+  a.seeds = dev.upload(L.seeds);
+  a.step_size = dev.upload(L.step_size);
+  a.sqrt_noise = dev.upload(L.sqrt_noise);
+  a.w0 = dev.upload(L.w0);
+  a.V = dev.upload(L.V);
+  a.U = dev.upload(L.U);
+  a.next_point = dev.upload(L.next_point);
+  a.points_done = dev.upload(L.points_done);
+  a.escape = dev.upload(L.escape);
+  a.loss_sum = dev.upload(L.loss_sum);
+  a.loss_n = dev.upload(L.loss_n);
+  a.diverged = dev.upload(L.diverged);
+  a.stopped = dev.upload(L.stopped);
+  a.steps_done = dev.upload(L.steps_done);
+  a.out_step = dev.upload(L.out_step);
+  a.out_bl = dev.upload(L.out_bl);
+  a.out_V = dev.upload(L.out_V);
+  a.out_U = dev.upload(L.out_U);
+  // About 4e9 / 50 samples per launch, as for the rank-1 kernel, scaled by the frame's size.
+  const double per_step = static_cast<double>(S) * static_cast<double>(a.B) * (a.q + a.K) / 3.0;
+  const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(4e9 / 50 / per_step));
+  const bool cancelled = !run_in_launches(L.steps(), chunk, S, ctl, [&](int64_t b, int64_t e) {
+    a.step_begin = b;
+    a.step_end = e;
+    launch_reduced_general(a, student, teacher);
+  });
+  L.points_done = dev.download(a.points_done, L.points_done.size());
+  L.escape = dev.download(a.escape, L.escape.size());
+  L.diverged = dev.download(a.diverged, L.diverged.size());
+  L.steps_done = dev.download(a.steps_done, L.steps_done.size());
+  L.out_step = dev.download(a.out_step, L.out_step.size());
+  L.out_bl = dev.download(a.out_bl, L.out_bl.size());
+  L.out_V = dev.download(a.out_V, L.out_V.size());
+  L.out_U = dev.download(a.out_U, L.out_U.size());
+  return L.finish(cancelled, threads);
+}
+
 std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
   check_group(Engine::Reduced, jobs);
+  bool rank1 = true;
   for (const RunJob* j : jobs) {
     std::string why;
     if (!reduced_supported(j->cfg, &why)) throw std::invalid_argument(why);
+    rank1 = rank1 && reduced_rank1_supported(j->cfg, nullptr);
   }
+  if (!rank1) return run_reduced_general(jobs, threads, ctl);
   const RunConfig& cfg = jobs.front()->cfg;  // the shared part
   const LaunchRuns runs(jobs);
   const int S = runs.size();
@@ -495,6 +571,7 @@ std::vector<RunRecord> run_reduced(const std::vector<const RunJob*>& jobs, int t
 // Shapes the full-d kernel runs (the same checks run() makes, without throwing).
 bool full_supported(const RunConfig& cfg) {
   const auto& m = cfg.model;
+  if (!cpu_only_field(cfg).empty()) return false;
   if (m.d > kCudaMaxD || m.hidden > kCudaMaxHidden || m.rank > kCudaMaxRank) return false;
   if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) return false;
   try {

@@ -58,8 +58,8 @@ export function refInit(m: RefModel, seed: number): RefState {
   return { teacher, w0, U, V };
 }
 
-/** One SGD update with the batch of step `step`; returns the new state and the batch loss. */
-export function refStep(m: RefModel, st: RefState, seed: number, step: number): { state: RefState; loss: number } {
+/** Sums over the batch of step `step` of dL/dU (hidden x rank) and dL/dV (rank x d), and the batch loss. */
+export function refGradients(m: RefModel, st: RefState, seed: number, step: number): { gU: number[][]; gV: number[][]; loss: number } {
   const gU = st.U.map((row) => row.map(() => 0));
   const gV = st.V.map((row) => row.map(() => 0));
   let loss = 0;
@@ -81,6 +81,12 @@ export function refStep(m: RefModel, st: RefState, seed: number, step: number): 
       }
     }
   }
+  return { gU, gV, loss: loss / m.batch };
+}
+
+/** One SGD update with the batch of step `step`; returns the new state and the batch loss. */
+export function refStep(m: RefModel, st: RefState, seed: number, step: number): { state: RefState; loss: number } {
+  const { gU, gV, loss } = refGradients(m, st, seed, step);
   const lr = m.eta / m.batch;
   const U = st.U.map((row, j) => row.map((u, i) => (m.kind === 'scratch' ? u : u - lr * gU[j]![i]!)));
   const V = st.V.map((v, i) => {
@@ -89,7 +95,7 @@ export function refStep(m: RefModel, st: RefState, seed: number, step: number): 
     const n = norm(nv);
     return nv.map((x) => x / n);
   });
-  return { state: { ...st, U, V }, loss: loss / m.batch };
+  return { state: { ...st, U, V }, loss };
 }
 
 /** Order parameters in the engine's layout: m (rank x hidden), u (hidden x rank), M, Q (hidden x hidden). */

@@ -1,12 +1,14 @@
 // Building blocks shared by the presets: run a set of sweeps at once, escape time against mu
 // (simulation, ODE, theory), dynamics panels (median and IQR over seeds with the ODE overlaid).
 import { tauCurve, type TheoryPair } from '../../theory.js';
+import { escapeLaw } from '../../escape_law.js';
 import type { ConfigInput, ActivationSpec } from '../../config.js';
 import { bandOverSeeds, panelsSpec, type Panel, type Series, type XY } from '../../plots/charts.js';
 import { renderFigure, type Figure } from '../../plots/render.js';
 import type { Table } from '../../report/html.js';
 import { summarizeEscapes, paperWindowMetric, type EscapeSummary } from '../escape_stats.js';
 import { passages } from '../results.js';
+import { escapedWithoutLoss, lossProgressPassages } from '../loss_progress.js';
 import { runSweep } from '../runner.js';
 import type { StoredRun } from '../store.js';
 import { expandSweep, type ExpandedSweep, type SweepSpec } from '../sweep.js';
@@ -91,13 +93,35 @@ export interface EscapeCurveResult {
   figure: Figure;
   table: Table;
   configs: { name: string; value: unknown }[];
-  rows: { activation: string; mu: number; sim: EscapeSummary; simPerLogD: number | null; odePerLogD: number | null; theoryHalfTau: number | null; windowMetric: number | null }[];
+  rows: { activation: string; mu: number; sim: EscapeSummary; simPerLogD: number | null; odePerLogD: number | null; theoryHalfTau: number | null; windowMetric: number | null; law?: LawBand | null; lossSim: EscapeSummary; lossPerLogD: number | null; mOnly: number }[];
   /** SGD runs per (activation, mu), for dynamics panels. */
   runs: Map<string, StoredRun[]>;
   ode: Map<string, StoredRun>;
 }
 
 const key = (a: ActivationSpec, mu: number) => `${actLabel(a)}|${mu}`;
+
+/** The escape law's quantiles (lib/escape_law.ts) at one setting, in steps; null where it does not apply. */
+export interface LawBand {
+  q10: number | null;
+  q25: number | null;
+  q50: number | null;
+  q75: number | null;
+  q90: number | null;
+  kappa: number;
+}
+
+/** The law at (activation, mu): aligned only; null where A(mu) = 0 or the flow never reaches 0.5. */
+export async function lawBand(a: ActivationSpec, teacher: 'same' | 'square' | ActivationSpec, mu: number, d: number, batch: number, eta: number, hermiteRescale: boolean): Promise<LawBand | null> {
+  try {
+    const L = await escapeLaw({ activation: a, teacher, mu, d, batch, eta, hermiteRescale });
+    if (!L.finite) return null;
+    const [q10, q25, q50, q75, q90] = L.quantiles.map((q) => q.steps);
+    return { q10: q10 ?? null, q25: q25 ?? null, q50: q50 ?? null, q75: q75 ?? null, q90: q90 ?? null, kappa: L.kappa };
+  } catch {
+    return null; // e.g. relu at mu = 0 (a Dirac delta of a zero-variance variable)
+  }
+}
 
 /**
  * Escape time against mu: simulated KM median x eta / log d with its bootstrap CI, the ODE's
@@ -141,6 +165,10 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
     const label = actLabel(a);
     const sim: XY[] = [];
     const odeXY: XY[] = [];
+    const outer: XY[] = [];
+    const inner: XY[] = [];
+    const lossXY: XY[] = [];
+    const laws = o.kind === 'misaligned' ? o.mus.map(() => null) : await Promise.all(o.mus.map((mu) => lawBand(a, o.teacher ?? 'same', mu, o.d, o.batch, o.eta, o.hermiteRescale ?? false)));
     o.mus.forEach((mu, j) => {
       const rs = runs.get(key(a, mu)) ?? [];
       const s = summarizeEscapes(passages(rs), { seed: 1 + j, resamples: 1000 });
@@ -151,11 +179,21 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const odePer = od && odeE !== null ? (odeE * etaOf(od)) / logd : null;
       const avg = rs.length ? meanAbs(rs) : null;
       const wm = avg ? paperWindowMetric(avg.step, avg.value, mu) : null;
-      rows.push({ activation: label, mu, sim: s, simPerLogD: per(s.median), odePerLogD: odePer, theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null, windowMetric: wm ? wm.mean : null });
+      const law = laws[j] ?? null;
+      // Progress by loss beside |m|: runs that escape by |m| with the loss not halved are flagged.
+      const ls = summarizeEscapes(lossProgressPassages(rs), { seed: 1 + j, resamples: 1000 });
+      const mOnly = escapedWithoutLoss(rs);
+      rows.push({ activation: label, mu, sim: s, simPerLogD: per(s.median), odePerLogD: odePer, theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null, windowMetric: wm ? wm.mean : null, law, lossSim: ls, lossPerLogD: per(ls.median), mOnly });
+      lossXY.push({ x: mu, y: per(ls.median) });
+      if (law) {
+        outer.push({ x: mu, y: null, lo: per(law.q10), hi: per(law.q90) });
+        inner.push({ x: mu, y: null, lo: per(law.q25), hi: per(law.q75) });
+      }
       sim.push({ x: mu, y: per(s.median), lo: per(s.medianCI.lo), hi: s.medianCI.hi === null ? null : per(s.medianCI.hi) });
       odeXY.push({ x: mu, y: odePer });
     });
-    series.push({ name: label, kind: 'points', data: sim });
+    series.push({ name: label, kind: 'points', key: 'SGD: KM median, 95% CI', data: sim });
+    series.push({ name: label, kind: 'points', hollow: true, key: 'SGD: loss halved (rings)', data: lossXY });
     // Settings where fewer than half the runs escaped have no median: drawn at the budget, never dropped.
     const censored = o.mus.flatMap((mu, j) => {
       if (sim[j]!.y !== null) return [];
@@ -164,22 +202,31 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const eta = rs[0] ? etaOf(rs[0]) : o.eta;
       return budget ? [{ x: mu, y: (budget * eta) / logd, lo: null, hi: null }] : [];
     });
-    if (censored.length) series.push({ name: label, kind: 'points', shape: 'triangle-up', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
-    series.push({ name: label, kind: 'line', data: odeXY });
-    if (theory) series.push({ name: label, kind: 'line', dashed: true, data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
+    if (censored.length) series.push({ name: label, kind: 'points', shape: 'triangle-up', key: 'censored: drawn at the budget', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
+    series.push({ name: label, kind: 'line', key: 'ODE', data: odeXY });
+    if (theory) series.push({ name: label, kind: 'line', dashed: true, key: 'theory: tau/2', data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
+    // The escape law's quantile bands, q10-q90 and q25-q75 (the two overlap, darker inside).
+    if (outer.length) series.push({ name: label, kind: 'band', key: 'escape law: q10-q90, q25-q75', data: outer }, { name: label, kind: 'band', data: inner });
   }
   // The escape axis spans what was simulated (SGD with its intervals, censored markers, ODE); the
   // theory is drawn within it, so tau(mu) -> infinity near mu = 1 or mu_c cannot stretch it.
   const seen = series.filter((s) => !s.dashed).flatMap((s) => s.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
   const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.3, Math.max(...seen) * 1.3] : undefined;
   const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true, domain }, series };
-  const figure = await renderFigure(o.name, `${o.title}: escape (|m| >= 0.5) time x eta / log d against mu, d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds`, panelsSpec([panel], { width: 520, height: 320, legendTitle: 'dots: SGD; solid: ODE; dashed: tau/2; triangles: censored (at the budget)' }));
+  const setting = `d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds; escape: first |m| >= 0.5`;
+  const figure = await renderFigure(o.name, `${o.title}: escape time x eta / log d against mu, ${setting}`, panelsSpec([panel], { title: o.title, subtitle: setting, width: 520, height: 320, legendTitle: 'activation' }));
   const table: Table = {
-    title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d})`,
-    columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'paper window metric (steps)'],
-    rows: rows.map((r) => [r.activation, r.mu, r.sim.runs, `${r.sim.escaped}`, r.sim.median, `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`, fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`, fmt(r.simPerLogD, 3), fmt(r.odePerLogD, 3), fmt(r.theoryHalfTau, 3), fmt(r.windowMetric, 0)]),
+    title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d}; loss halved: first step with L - noise/2 <= (L(0) - noise/2) / 2, on the record grid; flagged runs count as escapes by |m| alone)`,
+    columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'escape law median [q10, q90] (steps)', 'paper window metric (steps)', 'loss halved: escaped, KM median (steps)', 'flag: |m| escaped, loss not halved'],
+    rows: rows.map((r) => [r.activation, r.mu, r.sim.runs, `${r.sim.escaped}`, r.sim.median, `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`, fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`, fmt(r.simPerLogD, 3), fmt(r.odePerLogD, 3), fmt(r.theoryHalfTau, 3), lawCell(r.law), fmt(r.windowMetric, 0), `${r.lossSim.escaped}, ${r.lossSim.median ?? '-'}`, r.mOnly ? `${r.mOnly} of ${r.sim.runs} runs` : '']),
   };
   return { figure, table, configs: [...odeSweeps, ...sgdSweeps].map((s) => ({ name: s.name, value: s.spec })), rows, runs, ode };
+}
+
+function lawCell(l: LawBand | null | undefined): string | null {
+  if (!l) return null;
+  const f = (x: number | null) => (x === null ? 'never' : x.toFixed(0));
+  return `${f(l.q50)} [${f(l.q10)}, ${f(l.q90)}]${l.kappa > 1.5 ? ` (kappa ${l.kappa.toFixed(1)})` : ''}`;
 }
 
 function meanAbs(rs: StoredRun[]): { step: number[]; value: number[] } {
@@ -197,17 +244,18 @@ export async function dynamicsFigure(name: string, title: string, groups: { labe
         const { step, curves: raw } = alignedTraces(g.sgd, w);
         // Losses below 1e-10 are rounding noise around the global minimum; floor them for the log axis.
         const curves = w === 'loss' ? raw.map((c) => c.map((x) => Math.max(x, 1e-10))) : raw;
-        series.push({ name: g.label, kind: 'band', data: bandOverSeeds(step, curves) });
+        series.push({ name: g.label, kind: 'band', key: 'SGD: median, IQR over seeds', data: bandOverSeeds(step, curves) });
       }
       if (g.ode) {
         const v = trace(g.ode, w).map((x) => (w === 'loss' ? Math.max(x, 1e-10) : x));
-        series.push({ name: g.label, kind: 'line', dashed: true, data: g.ode.run.step.map((s, i) => ({ x: s, y: v[i]! })) });
+        series.push({ name: g.label, kind: 'line', dashed: true, key: 'ODE', data: g.ode.run.step.map((s, i) => ({ x: s, y: v[i]! })) });
       }
     }
     // Losses span many decades: label them as powers of ten (1e-3), not 0.001 beside 1e-7.
     return { title: yTitle[w], x: { title: 'steps', log: true }, y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { format: '.0e' } : {}) }, series };
   });
-  return renderFigure(name, title, panelsSpec(panels, { title, width: 260, height: 200, columns: 3, legendTitle: 'band: SGD median, IQR; dashed: ODE', sequential: groups.length > 2 && groups.every((g) => /mu\s*=\s*[\d.]+/.test(g.label)) }));
+  const byMu = groups.every((g) => /mu\s*=\s*[\d.]+/.test(g.label));
+  return renderFigure(name, title, panelsSpec(panels, { title, width: 260, height: 200, columns: 3, ...(byMu ? { legendTitle: 'pre-training' } : {}), sequential: groups.length > 2 && byMu }));
 }
 
 export const pick = <T>(scale: Scale, v: { tiny: T; quick: T; paper: T }): T => v[scale];

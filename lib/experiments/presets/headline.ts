@@ -31,7 +31,7 @@ export function headlinePreset(name: string, item: string, title: string, keep: 
       dyn.push(await dynamicsFigure(`dynamics-${a}`, `${a}: loss, |m| and M against steps`, groups));
     }
     const numbers: Record<string, unknown> = {};
-    for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, medianSteps: r.sim.median, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3) };
+    for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, medianSteps: r.sim.median, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3), lossHalved: `${r.lossSim.escaped}/${r.lossSim.runs}`, lossHalvedMedianSteps: r.lossSim.median, mOnly: r.mOnly };
     const sections = [
         {
           heading: 'Escape time against mu (paper experiment 2)',

@@ -3,6 +3,7 @@
 import { criticalPoints } from '../../theory.js';
 import { dynamicsFigure, escapeCurves, pick, runSweeps, theoryFigure } from './common.js';
 import type { Preset } from './types.js';
+import { escapedWithoutLoss, lossPassageStep } from '../loss_progress.js';
 
 export const hermite: Preset = {
   name: 'hermite',
@@ -28,6 +29,8 @@ export const hermite: Preset = {
     const cp = await criticalPoints({ activation: 'he3', hermiteRescale: true });
     const muc = cp.zeros[0] ?? null;
     const numbers: Record<string, unknown> = { even: even.numbers, odd: odd.numbers, he3_mu_c: muc };
+    // |m| escapes against loss progress per setting: He3 below mu_c escapes by |m| alone.
+    numbers.escapes = Object.fromEntries(e.rows.map((r) => [`${r.activation} mu=${r.mu}`, { escaped: `${r.sim.escaped}/${r.sim.runs}`, medianSteps: r.sim.median, lossHalved: `${r.lossSim.escaped}/${r.lossSim.runs}`, lossHalvedMedianSteps: r.lossSim.median, mOnly: r.mOnly }]));
     const sections = [
       { heading: 'tau(mu) for Hermite links', text: ['Linearised escape time tau(mu) = 1/lambda_+ with A and B divided by k! k (the paper\'s eta rescale). Odd links have a critical mu_c where A(mu_c) = 0 and tau is infinite.'], figures: [even.figure, odd.figure], tables: [even.table, odd.table] },
       { heading: 'Simulated escapes (He2, He3)', figures: [e.figure], tables: [e.table] },
@@ -42,8 +45,10 @@ export const hermite: Preset = {
       ]);
       const fig = await dynamicsFigure('hermite-he3-trajectories', `He3 at mu = 0.2 and at mu = ${near} (mu_c = ${muc.toFixed(4)})`, [0.2, near].map((mu, i) => ({ label: `mu=${mu}`, sgd: sw[0]!.points[i]!, ode: sw[1]!.points[i]![0] })));
       const escaped = sw[0]!.points.map((rs) => rs.filter((r) => r.run.escape['0.5'] !== null).length);
-      numbers.he3_trajectories = { mu02_escaped: `${escaped[0]}/${sw[0]!.points[0]!.length}`, near_mu_c_escaped: `${escaped[1]}/${sw[0]!.points[1]!.length}`, steps };
-      sections.push({ heading: 'He3 at mu = 0.2 and next to mu_c', text: [`Within ${steps} steps, ${escaped[0]}/${sw[0]!.points[0]!.length} runs escape at mu = 0.2 and ${escaped[1]}/${sw[0]!.points[1]!.length} at mu = ${near}, next to mu_c = ${muc.toFixed(4)}, where the ODE has a line of fixed points and only SGD noise moves the run.`], figures: [fig], tables: [] });
+      const halved = sw[0]!.points.map((rs) => rs.filter((r) => lossPassageStep(r) !== null).length);
+      const mOnly = sw[0]!.points.map((rs) => escapedWithoutLoss(rs));
+      numbers.he3_trajectories = { mu02_escaped: `${escaped[0]}/${sw[0]!.points[0]!.length}`, near_mu_c_escaped: `${escaped[1]}/${sw[0]!.points[1]!.length}`, mu02_loss_halved: `${halved[0]}/${sw[0]!.points[0]!.length}`, near_mu_c_loss_halved: `${halved[1]}/${sw[0]!.points[1]!.length}`, mu02_m_only: mOnly[0], near_mu_c_m_only: mOnly[1], steps };
+      sections.push({ heading: 'He3 at mu = 0.2 and next to mu_c', text: [`Within ${steps} steps, ${escaped[0]}/${sw[0]!.points[0]!.length} runs escape at mu = 0.2 and ${escaped[1]}/${sw[0]!.points[1]!.length} at mu = ${near}, next to mu_c = ${muc.toFixed(4)}, where the ODE has a line of fixed points and only SGD noise moves the run. By loss (L - noise/2 halved from its start): ${halved[0]} and ${halved[1]} runs; ${mOnly[0]} and ${mOnly[1]} runs reach |m| = 0.5 with the loss not halved (flagged: below mu_c the run aligns v with w* while cancelling w0, M -> 0).`], figures: [fig], tables: [] });
     }
     return { sections, configs: e.configs, numbers };
   },

@@ -9,5 +9,8 @@ import { twoLayer } from './two_layer.js';
 import { scaling } from './scaling.js';
 import { curriculum } from './curriculum.js';
 import { vitPreset } from './vit.js';
+import { whenItHurts } from './when_it_hurts.js';
+import { practice } from './practice.js';
 
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset];
+/** Every preset, in the order `loradyn reproduce --list` shows them. */
+export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset, whenItHurts, practice];

@@ -24,7 +24,7 @@ export const squaredTeacher: Preset = {
       maxSteps: pick(s, { tiny: 1500, quick: 8000, paper: 100000 }),
     });
     const numbers: Record<string, unknown> = { theory: th.numbers };
-    for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3) };
+    for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3), lossHalved: `${r.lossSim.escaped}/${r.lossSim.runs}`, lossHalvedMedianSteps: r.lossSim.median, mOnly: r.mOnly };
     return {
       sections: [
         { heading: 'Theory', figures: [th.figure], tables: [th.table] },

@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "../ode/ode_engine.hpp"
+#include "../model/practice.hpp"
+#include "../reduced/practice_reduced.hpp"
 #include "../reduced/reduced_state.hpp"
 #include "../reduced/sgd_reduced.hpp"
 #include "../sgd/sgd_full.hpp"
@@ -31,7 +33,8 @@ RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunCo
   switch (e) {
     case Engine::Full: return simulate_full(cfg, seed, ctl);
     case Engine::Ode: return simulate_ode(cfg, seed, ctl);
-    case Engine::Reduced: return simulate_reduced(cfg, seed, ctl);
+    case Engine::Reduced:
+      return uses_practice_options(cfg) ? simulate_reduced_practice(cfg, seed, ctl) : simulate_reduced(cfg, seed, ctl);
     default: break;
   }
   throw std::invalid_argument(std::string("engine '") + engine_name(e) +

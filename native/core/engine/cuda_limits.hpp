@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../model/config.hpp"
+#include "../model/practice.hpp"
 
 namespace loradyn {
 
@@ -26,6 +27,7 @@ inline void cuda_issues(const char* engine, const RunConfig& c, std::vector<Conf
     out.push_back({"backend", "backend 'cuda' does not implement engine 'ode' (use backend 'cpu' or 'auto')"});
     return;
   }
+  practice_cuda_issues(c, out);
   if (static_cast<int>(c.record.thresholds.size()) > kCudaMaxThresholds)
     out.push_back({"record.thresholds", "backend 'cuda' allows at most " + std::to_string(kCudaMaxThresholds) + " values"});
   auto fits = [&](const Activation& a, const char* path) {
@@ -39,18 +41,12 @@ inline void cuda_issues(const char* engine, const RunConfig& c, std::vector<Conf
   };
   fits(m.activation, "model.activation");
   fits(m.teacher.act, "model.teacher");
-  if (e == "full") {
-    if (m.d > kCudaMaxD) out.push_back({"model.d", "backend 'cuda' runs engine 'full' with model.d in [1, " + std::to_string(kCudaMaxD) + "]"});
-    if (m.hidden > kCudaMaxHidden)
-      out.push_back({"model.hidden", "backend 'cuda' runs model.hidden in [1, " + std::to_string(kCudaMaxHidden) + "]"});
-    if (m.rank > kCudaMaxRank) out.push_back({"model.rank", "backend 'cuda' runs model.rank in [1, " + std::to_string(kCudaMaxRank) + "]"});
-  } else if (e == "reduced") {
-    if (m.hidden != 1 || m.rank != 1 || !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) ||
-        !m.init_v.empty())
-      out.push_back({"backend",
-                     "backend 'cuda' runs engine 'reduced' only with model.hidden = 1, model.rank = 1, "
-                     "model.pretrained.kind aligned or scratch and no model.init.v (use backend 'cpu' or 'auto')"});
-  }
+  if (e == "full" && m.d > kCudaMaxD)
+    out.push_back({"model.d", "backend 'cuda' runs engine 'full' with model.d in [1, " + std::to_string(kCudaMaxD) + "]"});
+  // Both engines' kernels (full-d, and the reduced chain's rank-1 and general ones) take K, r <= 4.
+  if (m.hidden > kCudaMaxHidden)
+    out.push_back({"model.hidden", "backend 'cuda' runs model.hidden in [1, " + std::to_string(kCudaMaxHidden) + "]"});
+  if (m.rank > kCudaMaxRank) out.push_back({"model.rank", "backend 'cuda' runs model.rank in [1, " + std::to_string(kCudaMaxRank) + "]"});
 }
 
 }  // namespace loradyn

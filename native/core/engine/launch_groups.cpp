@@ -30,7 +30,8 @@ bool launch_compatible(Engine e, const RunConfig& a, const RunConfig& b) {
                     same_activation(x.activation, y.activation) && x.teacher.squared == y.teacher.squared &&
                     same_activation(x.teacher.act, y.teacher.act) && a.train.batch == b.train.batch &&
                     a.train.steps == b.train.steps && a.record.points == b.record.points &&
-                    a.record.thresholds == b.record.thresholds && a.record.stop_at == b.record.stop_at;
+                    a.record.thresholds == b.record.thresholds && a.record.stop_at == b.record.stop_at &&
+                    a.record.dense == b.record.dense;
   return same && w0_kind(x.pretrained) == w0_kind(y.pretrained);
 }
 

@@ -25,9 +25,11 @@ constexpr double kRunOverhead = 7168;
 
 int64_t grid_points(const RunConfig& c) {
   // The distinct log-spaced steps actually recorded (fewer than record.points where steps are few).
-  if (c.record.points > 100000 && c.train.steps > 100000)  // a bound, without building a huge grid
-    return std::min<int64_t>(c.record.points, c.train.steps + 1);
-  return static_cast<int64_t>(log_step_grid(c.train.steps, c.record.points).size());
+  // record.dense adds every step up to it.
+  const int64_t dense = std::min<int64_t>(c.record.dense, c.train.steps);
+  if ((c.record.points > 100000 || dense > 100000) && c.train.steps > 100000)  // a bound, without a huge grid
+    return std::min<int64_t>(c.record.points + dense, c.train.steps + 1);
+  return static_cast<int64_t>(log_step_grid(c.train.steps, c.record.points, c.record.dense).size());
 }
 
 std::string gib(double b) {
@@ -52,8 +54,12 @@ double run_state_bytes(const RunConfig& c, Engine e, int threads) {
   const auto& m = c.model;
   const double K = m.hidden, r = m.rank, d = static_cast<double>(m.d);
   switch (e) {
-    case Engine::Full:
-      return full_run_bytes(c, threads);
+    case Engine::Full: {
+      // train.optimizer's buffers beside the state: one (momentum) or two (Adam) per entry of U and V.
+      const auto k = c.train.optimizer.kind;
+      const double buffers = k == OptimizerKind::Adam ? 2 : k == OptimizerKind::Momentum ? 1 : 0;
+      return full_run_bytes(c, threads) + kDouble * buffers * r * (d + K);
+    }
     case Engine::Reduced: {
       const double f = reduced_max_fixed_dim(m), q = f + r, nq = q + (m.noise > 0 ? 1 : 0);
       double bytes = kDouble * (std::ceil(static_cast<double>(c.train.batch) * nq / 4) * 4 + 16 * (q + r) * (q + r));
@@ -93,7 +99,9 @@ MemoryEstimate estimate_call(const std::vector<MemoryJob>& jobs, int threads) {
     if (k == 0) biggest = states[k].second;
   }
   double records = 0, configs = 0;
+  bool dense = false;
   for (const MemoryJob& j : jobs) {
+    dense = dense || j.cfg->record.dense > 0;
     records += run_record_bytes(*j.cfg) * static_cast<double>(j.seeds);
     const auto& m = j.cfg->model;
     configs += kDouble * static_cast<double>(m.w0.size() + m.init_v.size() + m.init_u.size()) + kDouble * j.seeds;
@@ -118,8 +126,9 @@ MemoryEstimate estimate_call(const std::vector<MemoryJob>& jobs, int threads) {
       st.otherwise = "model.d";
     }
     est.items.push_back(st);
-    est.items.push_back({"records of " + std::to_string(runs) + " run" + (runs > 1 ? "s" : "") + " (record.points x seeds)",
-                         "record.points", records, 0, ""});
+    est.items.push_back({"records of " + std::to_string(runs) + " run" + (runs > 1 ? "s" : "") +
+                             (dense ? " (record.dense + record.points, x seeds)" : " (record.points x seeds)"),
+                         dense ? "record.dense" : "record.points", records, 0, ""});
     est.items.push_back({"the configs' vectors and seeds", "model.pretrained.w0", configs, 0, ""});
   }
   for (const MemoryItem& i : est.items) est.bytes += i.bytes;

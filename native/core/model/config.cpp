@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "../gauss/gauss_hermite.hpp"
+#include "practice.hpp"
 
 namespace loradyn {
 
@@ -97,6 +98,9 @@ void model_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
       break;
     }
   if (!(c.record.stop_at >= 0 && c.record.stop_at <= 1)) add("record.stopAt", "must be in (0, 1] or null");
+  if (c.record.dense < 0 || c.record.dense > 100000000)
+    add("record.dense", "must be an integer in [1, 1e8] (every step up to it is recorded) or absent");
+  practice_issues(c, out);
 }
 
 }  // namespace loradyn

@@ -11,6 +11,8 @@
 namespace loradyn {
 
 enum class Pretrained { Aligned, Misaligned, Scratch, Given };
+// model.adapter: LoRA (w = w0 + U V) or full fine-tuning (w = w0 + delta, delta from 0).
+enum class Adapter { Lora, Full };
 
 struct ModelConfig {
   Activation activation;
@@ -26,6 +28,15 @@ struct ModelConfig {
   double noise = 0;
   std::vector<double> init_u;        // optional K x r start for U
   std::vector<double> init_v;        // optional r x d start for V (rows need not be unit)
+  Adapter adapter = Adapter::Lora;
+};
+
+// train.optimizer (model/practice.hpp says how each engine treats it).
+enum class OptimizerKind { Sgd, Momentum, Adam };
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::Sgd;
+  double beta = 0.9;                          // momentum: b <- beta b + g
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam
 };
 
 struct TrainConfig {
@@ -33,6 +44,9 @@ struct TrainConfig {
   double eta = 0.2;
   int64_t steps = 10000;
   bool hermite_rescale = false;
+  OptimizerConfig optimizer;
+  double weight_decay = 0;  // L2 (sgd, momentum) or decoupled (adam)
+  double lr_ratio = 1;      // eta_u / eta_v (LoRA+); eta is eta_v
 };
 
 struct RecordConfig {
@@ -40,6 +54,9 @@ struct RecordConfig {
   std::vector<double> thresholds{0.5};
   bool final_state = false;  // also return U, V, the teacher rows and w0 at the end
   double stop_at = 0;        // > 0: a run ends at the first step with max |m_ij| >= stop_at
+  int64_t dense = 0;         // > 0: also record every step from 0 to min(dense, steps)
+  // Fractions f in (0, 1): first step with L - noise/2 <= f (L(0) - noise/2) (lossEscape).
+  std::vector<double> loss_thresholds;
 };
 
 struct RunConfig {

@@ -9,8 +9,9 @@
 
 namespace loradyn {
 
-// Sorted distinct steps 0 = s_0 < ... < s_n = steps, log-spaced, at most `points` of them.
-std::vector<int64_t> log_step_grid(int64_t steps, int points);
+// Sorted distinct steps 0 = s_0 < ... < s_n = steps, log-spaced, at most `points` of them,
+// plus every step from 0 to min(dense, steps) when dense > 0 (record.dense).
+std::vector<int64_t> log_step_grid(int64_t steps, int points, int64_t dense = 0);
 
 // One run's trajectory. Arrays are indexed [point][...]: m is r x K (m[i*K+j] = v_i . w*_j),
 // u is K x r, M and Q are K x K. batch_loss at a point is the mean batch loss over the
@@ -20,6 +21,8 @@ struct RunRecord {
   int rank = 1, hidden = 1;
   std::vector<double> step, t, m, u, M, Q, pop_loss, batch_loss;
   std::vector<int64_t> escape;  // per threshold: first step with max|m| >= theta, -1 if never
+  // per record.lossThresholds fraction f: first step with L - noise/2 <= f (L(0) - noise/2), -1 if never
+  std::vector<int64_t> loss_escape;
   int64_t steps_done = 0;
   int64_t diverged_step = -1;   // >= 0: the state became NaN/Inf at this step
   bool cancelled = false;

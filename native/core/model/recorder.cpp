@@ -3,13 +3,15 @@
 #include <cmath>
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "population_loss.hpp"
+#include "../theory/loss_model.hpp"
 
 namespace loradyn {
 
 Recorder::Recorder(const RunConfig& cfg, uint64_t seed)
-    : cfg_(cfg), readout_(committee_readout(cfg.model)), grid_(log_step_grid(cfg.train.steps, cfg.record.points)) {
+    : cfg_(cfg), readout_(committee_readout(cfg.model)), grid_(log_step_grid(cfg.train.steps, cfg.record.points, cfg.record.dense)) {
   rec_.seed = seed;
   rec_.rank = cfg.model.rank;
   rec_.hidden = cfg.model.hidden;
@@ -21,6 +23,11 @@ Recorder::Recorder(const RunConfig& cfg, uint64_t seed)
   rec_.u.reserve(P * r * K);
   rec_.M.reserve(P * K * K);
   rec_.Q.reserve(P * K * K);
+  if (!cfg.record.loss_thresholds.empty()) {
+    rec_.loss_escape.assign(cfg.record.loss_thresholds.size(), -1);
+    loss_model_ = std::make_shared<const LossModel>(cfg.model.activation, cfg.model.teacher, cfg.model.noise);
+    loss_pending_ = cfg.record.loss_thresholds.size();
+  }
   rec_.pop_loss.reserve(P);
   rec_.batch_loss.reserve(P);
 }
@@ -43,6 +50,36 @@ void Recorder::observe(int64_t step, double max_abs_m) {
   const auto& th = cfg_.record.thresholds;
   for (size_t i = 0; i < th.size(); ++i)
     if (rec_.escape[i] < 0 && max_abs_m >= th[i]) rec_.escape[i] = step;
+}
+
+double Recorder::loss_excess(const double* M, const double* Q) const {
+  const int K = cfg_.model.hidden;
+  for (int i = 0; i < K * K; ++i)
+    if (!std::isfinite(M[i]) || !std::isfinite(Q[i])) return std::nan("");
+  try {
+    return loss_model_->loss_k(K, M, Q, readout_) - 0.5 * cfg_.model.noise;
+  } catch (const std::domain_error&) {
+    return std::numeric_limits<double>::infinity();  // overflows a double: below no level
+  }
+}
+
+void Recorder::observe_loss_excess(int64_t step, double excess) {
+  if (loss_pending_ == 0) return;
+  if (step == 0) loss_excess0_ = excess;
+  const auto& f = cfg_.record.loss_thresholds;
+  for (size_t i = 0; i < f.size(); ++i)
+    if (rec_.loss_escape[i] < 0 && excess <= f[i] * loss_excess0_) {  // false for NaN
+      rec_.loss_escape[i] = step;
+      --loss_pending_;
+    }
+}
+
+double Recorder::loss_level() const {
+  double level = -std::numeric_limits<double>::infinity();
+  const auto& f = cfg_.record.loss_thresholds;
+  for (size_t i = 0; i < f.size(); ++i)
+    if (rec_.loss_escape[i] < 0) level = std::fmax(level, f[i] * loss_excess0_);
+  return level;
 }
 
 void Recorder::record(int64_t step, double t, const double* m, const double* u, const double* M,

@@ -6,9 +6,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "../model/practice.hpp"
 #include "../model/recorder.hpp"
 #include "../theory/loss_model.hpp"
 #include "overlap_ode.hpp"
+#include "practice_flow.hpp"
 
 namespace loradyn {
 namespace {
@@ -24,7 +26,7 @@ struct System {
 bool rank1_fast_path(const RunConfig& c) {
   const auto& m = c.model;
   return m.hidden == 1 && m.rank == 1 && m.pretrained == Pretrained::Aligned && m.spherical &&
-         m.init_v.empty();
+         m.init_v.empty() && m.adapter == Adapter::Lora;
 }
 
 }  // namespace
@@ -35,6 +37,7 @@ void ode_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out) {
                    "engine 'ode' does not support kind \"given\" (w0 must be described by overlaps); use engine 'full' or 'reduced'"});
   if (!cfg.model.init_v.empty())
     out.push_back({"model.init.v", "is not supported by engine 'ode', which starts from m = d^(-1/2); use engine 'full' or 'reduced'"});
+  practice_ode_issues(cfg, out);
 }
 
 RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, Dopri5Options opt) {
@@ -68,6 +71,15 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
     sys.rhs = [p](const double* y, double* dy) { p->rhs(y, dy); };
     sys.observe = [p](const double* y, double* m, double* u, double* M, double* Q) { p->observe(y, m, u, M, Q); };
   }
+  // Momentum, lrRatio and weight decay (practice_flow.hpp).
+  const PracticeFlow flow = practice_flow(cfg, r1 != nullptr);
+  if (flow.active) {
+    auto paper = sys.rhs;
+    sys.rhs = [paper, flow](const double* y, double* dy) {
+      paper(y, dy);
+      flow.apply(y, dy);
+    };
+  }
   const int K = mc.hidden, r = mc.rank;
   Recorder rec(cfg, seed);
   std::vector<double> m(r * K), u(K * r), M(K * K), Q(K * K), yd(sys.n);
@@ -90,6 +102,7 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
     bad.diverged_step = 0;
     return bad;
   }
+  rec.observe_loss(0, M.data(), Q.data());
   const double m_start = max_m(sys.y0.data());
   rec.observe(0, m_start);
   while (next_th < th.size() && m_start >= th[next_th]) ++next_th;
@@ -111,6 +124,20 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
     }
     return std::min(steps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9))));
   };
+  // record.lossThresholds: L - noise/2 at a state, and the first step it is <= `level` in [t0, t1].
+  auto loss_excess = [&](const double* yy) {
+    sys.observe(yy, m.data(), u.data(), M.data(), Q.data());
+    return rec.loss_excess(M.data(), Q.data());
+  };
+  auto loss_passage_step = [&](double t0, double t1, const Dopri5& d, double level) {
+    double a = t0, b = t1;
+    for (int it = 0; it < 60 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+      const double c = 0.5 * (a + b);
+      d.dense(c, yd.data());
+      (loss_excess(yd.data()) <= level ? b : a) = c;
+    }
+    return std::min(steps, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(b / eta - 1e-9))));
+  };
   if (steps > 0 && stop_step < 0) {
     Dopri5 dp(sys.n, opt);
     auto f = [&](double, const double* yy, double* dy) { sys.rhs(yy, dy); };
@@ -123,6 +150,15 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
         if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
         rec.observe(s, th[next_th]);
         ++next_th;
+      }
+      if (rec.tracks_loss()) {
+        const double ex1 = loss_excess(d.state().data());
+        while (rec.tracks_loss() && ex1 <= rec.loss_level()) {
+          const double level = rec.loss_level();
+          const int64_t s = loss_passage_step(t0, t1, d, level);
+          if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
+          rec.observe_loss_excess(s, level);
+        }
       }
       // Grid points inside (t0, t1] (up to the stop step).
       const double t_end = stop_here >= 0 ? stop_here * eta : t1;
@@ -162,7 +198,7 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
       dp.integrate(f, 0.0, T, y, on_step);
     } catch (const std::runtime_error&) {
       return diverged();
-    } catch (const std::domain_error&) {
+    } catch (const std::domain_error&) {  // a non-finite or negative variance: the state blew up
       return diverged();
     }
     out = rec.take();

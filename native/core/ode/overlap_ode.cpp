@@ -57,6 +57,10 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
     : model_(model), K_(cfg.model.hidden), r_(cfg.model.rank), spherical_(cfg.model.spherical) {
   const auto& mc = cfg.model;
   scratch_ = mc.pretrained == Pretrained::Scratch;
+  // adapter "full": W_j = w0_j + delta_j with the deltas as the rows of V (r = K), from 0, never
+  // renormalised, and U = I frozen: the same overlap system, started at m = n = C = 0.
+  full_ = mc.adapter == Adapter::Full;
+  if (full_) spherical_ = false;
   if (mc.pretrained == Pretrained::Given)
     throw std::invalid_argument("engine 'ode' does not support model.pretrained.kind = given (w0 must be described by overlaps)");
   if (!mc.init_v.empty())
@@ -81,7 +85,7 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
   double* C = n + r * K;
   for (int j = 0; j < K; ++j)
     for (int i = 0; i < r; ++i) {
-      if (scratch_) U[j * r + i] = i == j ? 1.0 : 0.0;
+      if (scratch_ || full_) U[j * r + i] = i == j ? 1.0 : 0.0;
       else U[j * r + i] = mc.init_u.empty() ? effective_u0(mc) : mc.init_u[j * r + i];
     }
   // Start overlaps (m_ik, p_ik = v_i . xi_k) per teacher row k, scaled so that their
@@ -89,7 +93,7 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
   // start (see misaligned_start); aligned and scratch: m = d^(-1/2), p unused.
   std::vector<double> mk(K, m0), pk(K, 0.0);
   if (mc.pretrained == Pretrained::Misaligned) misaligned_start(mc, model, m0, &mk, &pk);
-  for (int i = 0; i < r; ++i) {
+  for (int i = 0; i < r && !full_; ++i) {
     C[i * r + i] = 1.0;
     for (int k = 0; k < K; ++k) m[i * K + k] = mk[k];
     for (int j = 0; j < K; ++j) {
@@ -122,7 +126,9 @@ void OverlapOde::order_params(const double* y, double* M, double* Q) const {
       for (int i = 0; i < r; ++i) s += U[j * r + i] * n[i * K + l] + U[l * r + i] * n[i * K + j];
       for (int i = 0; i < r; ++i)
         for (int i2 = 0; i2 < r; ++i2) s += U[j * r + i] * U[l * r + i2] * C[i * r + i2];
-      Q[j * K + l] = s;
+      // Q_jj = |W_j|^2 >= 0: the sum cancels when W_j -> 0 (adapter "full" of He3 below mu_c
+      // unlearns w0), where rounding would make it a tiny negative variance.
+      Q[j * K + l] = j == l ? std::fmax(s, 0.0) : s;
     }
 }
 
@@ -202,7 +208,7 @@ void OverlapOde::rhs(const double* y, double* dy) const {
     }
   }
   for (int j = 0; j < K; ++j)
-    for (int i = 0; i < r; ++i) dU[j * r + i] = scratch_ ? 0.0 : -gv_[j * r + i];
+    for (int i = 0; i < r; ++i) dU[j * r + i] = scratch_ || full_ ? 0.0 : -gv_[j * r + i];
   for (int i = 0; i < r; ++i) {
     const double p = spherical_ ? hv_[i * r + i] : 0.0;  // radial part removed by the sphere
     for (int k = 0; k < K; ++k) {

@@ -42,7 +42,7 @@ class OverlapOde {
                                std::vector<double>* mk, std::vector<double>* pk);
   const LossModel& model_;
   int K_, r_;
-  bool spherical_, scratch_;
+  bool spherical_, scratch_, full_ = false;
   double a_;
   std::vector<double> P_, R_, y0_;
   mutable std::vector<double> M_, Q_, GM_, GQ_, Wv_, Ww0_, gv_, gs_, gw_, hv_, hs_, hw_;

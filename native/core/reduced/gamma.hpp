@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../rng/gaussian.hpp"
+#include "chain_draws.hpp"
 
 namespace loradyn {
 
@@ -49,13 +50,25 @@ LD_HD double chi_square(const DrawKey& key, uint64_t step, uint32_t sample, doub
 // Bartlett factor of a Wishart_r(n, I) matrix: lower-triangular T (r x r, row-major) with
 // T T^T ~ Wishart_r(n, I); T_ii = sqrt(chi2_{n-i}), T_ij ~ N(0, 1) below the diagonal.
 // Needs n >= r (checked by the caller). Diagonal i draws from `diag` with sample i; the
-// off-diagonal Gaussians are coordinates 0.. of sample 0 of `offdiag`.
-inline void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, int r,
-                            double n, double* T) {
+// off-diagonal Gaussians are coordinates 0.. of sample 0 of `offdiag`, in row order. `r` is an
+// int or a std::integral_constant.
+template <class R>
+LD_HD void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, R r, double n,
+                            double* T) {
+  // The r (r - 1) / 2 Gaussians below the diagonal come kMaxFill at a time, four per Philox
+  // block (gaussian_span gives gaussian_at's numbers).
+  constexpr int kMaxFill = 64;
+  double g[kMaxFill];
+  const int below = r * (r - 1) / 2;
   int idx = 0;
   for (int i = 0; i < r; ++i) {
-    for (int j = 0; j < i; ++j)
-      T[i * r + j] = gaussian_at(offdiag, step, 0, static_cast<uint32_t>(idx++));
+    for (int j = 0; j < i; ++j, ++idx) {
+      if (idx % kMaxFill == 0) {
+        const int count = below - idx < kMaxFill ? below - idx : kMaxFill;
+        gaussian_span(offdiag, step, static_cast<uint32_t>(idx), static_cast<uint32_t>(count), g);
+      }
+      T[i * r + j] = g[idx % kMaxFill];
+    }
     T[i * r + i] = std::sqrt(chi_square(diag, step, static_cast<uint32_t>(i), n - i));
     for (int j = i + 1; j < r; ++j) T[i * r + j] = 0.0;
   }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../model/practice.hpp"
 #include "../rng/gaussian.hpp"
 #include "gamma.hpp"
 #include "small_linalg.hpp"
@@ -98,6 +99,7 @@ int reduced_max_fixed_dim(const ModelConfig& m) {
 }
 
 void reduced_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out) {
+  practice_reduced_issues(cfg, out);
   const auto& m = cfg.model;
   if (cfg.record.final_state)
     out.push_back({"record.final",

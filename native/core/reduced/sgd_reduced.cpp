@@ -11,9 +11,10 @@
 #include "../util/aligned_vector.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
+#include "general_ops.hpp"
+#include "general_step.hpp"
 #include "rank1_step.hpp"
 #include "reduced_state.hpp"
-#include "small_linalg.hpp"
 
 namespace loradyn {
 namespace {
@@ -121,32 +122,21 @@ struct LinearTeacher {
 
 class ReducedSgd {
  public:
-  ReducedSgd(const RunConfig& cfg, uint64_t seed, bool force_general)
-      : cfg_(cfg), seed_(seed), st_(init_reduced_state(cfg, seed)), rec_(cfg, seed) {
+  ReducedSgd(const RunConfig& cfg, uint64_t seed, ReducedLoops loops)
+      : cfg_(cfg),
+        seed_(seed),
+        st_(init_reduced_state(cfg, seed)),
+        rec_(cfg, seed),
+        general_(cfg, seed, st_, loops != ReducedLoops::GenericOnly) {
     const int K = st_.K, r = st_.r, q = st_.q;
     eta_ = effective_eta(cfg);
-    a_ = committee_readout(cfg.model);
     sqrt_noise_ = std::sqrt(cfg.model.noise);
     scratch_ = cfg.model.pretrained == Pretrained::Scratch;
     spherical_ = cfg.model.spherical;
     nq_ = q + (sqrt_noise_ > 0 ? 1 : 0);
     dof_ = static_cast<double>(st_.d - q);
-    fast_ = !force_general && K == 1 && r == 1 && st_.f == 1;
-    const int64_t coords = cfg.train.batch * nq_;
-    xs_.resize(static_cast<size_t>((coords + 3) / 4 * 4));
-    sv_.resize(static_cast<size_t>(r) * q);
-    gU_.resize(static_cast<size_t>(K) * r);
-    cc_.resize(static_cast<size_t>(r) * r);
-    Lc_.resize(static_cast<size_t>(r) * r);
-    T_.resize(static_cast<size_t>(r) * r);
-    Z_.resize(static_cast<size_t>(r) * r);
-    P_.resize(static_cast<size_t>(r) * 2 * r);
-    Lnew_.resize(static_cast<size_t>(r) * r);
-    lq_work_.resize(static_cast<size_t>(r + 1) * 2 * r);
-    p0_.resize(K);
-    pv_.resize(r);
-    g_.resize(K);
-    c_.resize(r);
+    fast_ = loops == ReducedLoops::Auto && K == 1 && r == 1 && st_.f == 1;
+    if (fast_) xs_.resize(static_cast<size_t>((cfg.train.batch * nq_ + 3) / 4 * 4));
     m_.resize(static_cast<size_t>(r) * K);
     M_.resize(static_cast<size_t>(K) * K);
     Q_.resize(static_cast<size_t>(K) * K);
@@ -163,6 +153,7 @@ class ReducedSgd {
       out.diverged_step = 0;
       return out;
     }
+    rec_.observe_loss(0, M_.data(), Q_.data());
     const double m0 = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(0, m0);
     stopped_ = rec_.stop_reached(m0);
@@ -175,7 +166,8 @@ class ReducedSgd {
         break;
       }
       // Run until the next grid point, the end of this progress chunk, or the end.
-      const int64_t stop = std::min({steps, s + chunk, rec_.next_step()});
+      // record.lossThresholds: one step at a time while a loss level is still to be crossed.
+      const int64_t stop = std::min({steps, s + chunk, rec_.next_step(), rec_.tracks_loss() ? s + 1 : steps});
       const int64_t before = s;
       if (fast_) s = run_fast(s, stop);
       else s = run_general(s, stop);
@@ -183,6 +175,10 @@ class ReducedSgd {
       if (aborted_) {  // inside a step: its update is incomplete, the run ends here
         rec_.result().cancelled = true;
         break;
+      }
+      if (rec_.tracks_loss()) {
+        order_parameters();
+        rec_.observe_loss(s, M_.data(), Q_.data());
       }
       if (diverged_) {
         rec_.result().diverged_step = s;
@@ -223,22 +219,14 @@ class ReducedSgd {
 
   // m, u, M = W w*^T, Q = W W^T from the frame coordinates (teacher rows = first K axes).
   void record_point(int64_t step) {
-    const int K = st_.K, r = st_.r, q = st_.q, f = st_.f;
-    update_m();
-    for (int j = 0; j < K; ++j)
-      for (int k = 0; k < q; ++k) {
-        double w = k < f ? st_.w0[j * f + k] : 0.0;
-        for (int i = 0; i < r; ++i) w += st_.U[j * r + i] * st_.V[i * q + k];
-        W_[j * q + k] = w;
-      }
-    for (int j = 0; j < K; ++j)
-      for (int k = 0; k < K; ++k) {
-        M_[j * K + k] = W_[j * q + k];
-        double qq = 0;
-        for (int x = 0; x < q; ++x) qq += W_[j * q + x] * W_[k * q + x];
-        Q_[j * K + k] = qq;
-      }
+    order_parameters();
     rec_.record(step, static_cast<double>(step) * eta_, m_.data(), st_.U.data(), M_.data(), Q_.data());
+  }
+
+  // m_, M_ and Q_ (and W_) of the current state.
+  void order_parameters() {
+    general_overlaps(st_.K, st_.r, st_.f, st_.q, st_.w0.data(), st_.V.data(), st_.U.data(), m_.data(), M_.data(),
+                     Q_.data(), W_.data());
   }
 
   bool finite_state(double loss) const {
@@ -249,12 +237,12 @@ class ReducedSgd {
     return std::isfinite(loss);
   }
 
-  // ---- General chain: any K, r, f. -------------------------------------------------
+  // ---- General chain: any K, r, f (general_step.hpp). ---------------------------------
   int64_t run_general(int64_t s, int64_t stop) {
     double th = pending_threshold();
     for (; s < stop; ++s) {
-      const double loss = step_general(s);
-      if (aborted_) return s;
+      const double loss = general_.step(s);
+      update_m();
       rec_.add_batch_loss(loss);
       if (!finite_state(loss)) {
         diverged_ = true;
@@ -271,108 +259,6 @@ class ReducedSgd {
       }
     }
     return s;
-  }
-
-  double step_general(int64_t s) {
-    const int K = st_.K, r = st_.r, f = st_.f, q = st_.q;
-    const int64_t B = cfg_.train.batch;
-    const auto& act = cfg_.model.activation;
-    const auto& teacher = cfg_.model.teacher;
-    std::fill(sv_.begin(), sv_.end(), 0.0);
-    std::fill(gU_.begin(), gU_.end(), 0.0);
-    std::fill(cc_.begin(), cc_.end(), 0.0);
-    double loss = 0;
-    if (!draw_batch({seed_, kStreamReduced}, static_cast<uint64_t>(s), B * nq_, xs_.data(), cancel_)) {
-      aborted_ = true;
-      return 0;
-    }
-    for (int64_t b = 0; b < B; ++b) {
-      if (b % kPollSamples == kPollSamples - 1 && stop_requested()) {
-        aborted_ = true;
-        return 0;
-      }
-      const double* xi = &xs_[b * nq_];
-      // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F+E.
-      for (int j = 0; j < K; ++j) {
-        double p = 0;
-        if (!st_.w0_zero)
-          for (int e = 0; e < f; ++e) p += st_.w0[j * f + e] * xi[e];
-        p0_[j] = p;
-      }
-      for (int i = 0; i < r; ++i) {
-        double p = 0;
-        for (int k = 0; k < q; ++k) p += st_.V[i * q + k] * xi[k];
-        pv_[i] = p;
-      }
-      double yhat = 0, y = 0;
-      for (int j = 0; j < K; ++j) {
-        double l = p0_[j];
-        for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv_[i];
-        const ActivationValue v = act.eval(l);
-        yhat += v.s;
-        g_[j] = v.ds;
-        y += teacher.value(xi[j]);
-      }
-      yhat *= a_;
-      y *= a_;
-      if (sqrt_noise_ > 0) y += sqrt_noise_ * xi[q];
-      const double err = yhat - y;
-      loss += 0.5 * err * err;
-      for (int j = 0; j < K; ++j) g_[j] *= err * a_;
-      for (int j = 0; j < K; ++j)
-        for (int i = 0; i < r; ++i) gU_[j * r + i] += g_[j] * pv_[i];
-      for (int i = 0; i < r; ++i) {
-        double c = 0;
-        for (int j = 0; j < K; ++j) c += st_.U[j * r + i] * g_[j];
-        c_[i] = c;
-        for (int k = 0; k < q; ++k) sv_[i * q + k] += c * xi[k];
-      }
-      for (int i = 0; i < r; ++i)
-        for (int k = 0; k <= i; ++k) cc_[i * r + k] += c_[i] * c_[k];
-    }
-    for (int i = 0; i < r; ++i)
-      for (int k = 0; k < i; ++k) cc_[k * r + i] = cc_[i * r + k];
-    const double step_size = eta_ / static_cast<double>(B);
-    if (!scratch_)
-      for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
-    // The inputs' parts outside the frame enter as Z_i = sum_b c_bi x_b^perp, r Gaussian
-    // vectors of R^(d-q) with covariance (c^T c) (x) I: coordinates Lc T on r new axes.
-    cholesky_psd(cc_.data(), r, Lc_.data());
-    bartlett_factor({seed_, kStreamReducedGamma}, {seed_, kStreamReducedWishart},
-                    static_cast<uint64_t>(s), r, dof_, T_.data());
-    for (int i = 0; i < r; ++i)
-      for (int k = 0; k < r; ++k) {
-        double z = 0;
-        for (int l = k; l <= i; ++l) z += Lc_[i * r + l] * T_[l * r + k];
-        Z_[i * r + k] = z;
-      }
-    // New rows: F part in place, the (E, new axes) part in P (r x 2r); then renormalise
-    // and re-express P on an r-dimensional orthonormal frame (only inner products matter).
-    for (int i = 0; i < r; ++i) {
-      double* v = &st_.V[i * q];
-      const double* sv = &sv_[i * q];
-      double nn = 0;
-      for (int e = 0; e < f; ++e) {
-        v[e] -= step_size * sv[e];
-        nn += v[e] * v[e];
-      }
-      double* p = &P_[i * 2 * r];
-      for (int k = 0; k < r; ++k) {
-        p[k] = v[f + k] - step_size * sv[f + k];
-        p[r + k] = -step_size * Z_[i * r + k];
-      }
-      for (int k = 0; k < 2 * r; ++k) nn += p[k] * p[k];
-      if (spherical_) {
-        const double inv = 1.0 / std::sqrt(nn);
-        for (int e = 0; e < f; ++e) v[e] *= inv;
-        for (int k = 0; k < 2 * r; ++k) p[k] *= inv;
-      }
-    }
-    row_lq(P_.data(), r, 2 * r, Lnew_.data(), lq_work_.data());
-    for (int i = 0; i < r; ++i)
-      for (int k = 0; k < r; ++k) st_.V[i * q + f + k] = Lnew_[i * r + k];
-    update_m();
-    return loss / static_cast<double>(B);
   }
 
   // ---- Rank 1, K = 1, f = 1 (aligned or scratch): state (m, l, u), l = |v outside w*|. --
@@ -449,7 +335,8 @@ class ReducedSgd {
   uint64_t seed_;
   ReducedState st_;
   Recorder rec_;
-  double eta_, a_, sqrt_noise_, dof_;
+  GeneralStep general_;  // any K, r, f
+  double eta_, sqrt_noise_, dof_;
   bool scratch_, spherical_, fast_;
   bool diverged_ = false;
   bool stopped_ = false;  // record.stopAt reached
@@ -459,15 +346,13 @@ class ReducedSgd {
   int nq_;
   // The batch's draws: written whole by every step before it is read, so not zeroed here.
   std::vector<double, UninitAllocator<double>> xs_;
-  std::vector<double> sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_,
-      M_, Q_, W_;
+  std::vector<double> m_, M_, Q_, W_;
 };
 
 }  // namespace
 
-RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
-                           bool force_general) {
-  ReducedSgd sim(cfg, seed, force_general);
+RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, ReducedLoops loops) {
+  ReducedSgd sim(cfg, seed, loops);
   return sim.run(ctl);
 }
 

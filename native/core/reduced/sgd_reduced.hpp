@@ -4,13 +4,15 @@
 #include <cstdint>
 
 #include "../model/record.hpp"
+#include "general_step.hpp"  // ReducedLoops
 
 namespace loradyn {
 
 // One run of `cfg` with `seed`; a pure function of (cfg, seed). `cfg` has passed
 // validate_run (engine/validate.hpp), which refuses what the chain cannot represent.
-// `force_general` skips the specialised rank-1, K = 1 loop (used to test that both agree).
+// `loops` other than Auto skips the rank-1, K = 1 loop, or that and the batch kernels (tests
+// check that every loop returns the same bits).
 RunRecord simulate_reduced(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
-                           bool force_general = false);
+                           ReducedLoops loops = ReducedLoops::Auto);
 
 }  // namespace loradyn

@@ -1,11 +1,22 @@
 // Tiny dense linear algebra for the reduced chain (matrices of a few rows, row-major).
 // Rank-deficient inputs are expected (aligned w0 is parallel to a teacher row, rows of V
 // can align), so both factorisations turn a vanishing pivot into a zero column instead of
-// dividing by it.
+// dividing by it. Sizes are ints, or std::integral_constant where the caller knows them at
+// compile time (the loops then unroll; the operations and their order are the same).
 #pragma once
 #include <cmath>
+#include <type_traits>
+
+#include "../rng/philox.hpp"  // LD_HD
 
 namespace loradyn {
+
+// 2n, known at compile time when n is.
+template <int N>
+constexpr std::integral_constant<int, 2 * N> twice(std::integral_constant<int, N>) {
+  return {};
+}
+constexpr int twice(int n) { return 2 * n; }
 
 // Relative size under which a residual counts as zero: a few ulps of accumulated rounding.
 constexpr double kRankTol = 1e-13;
@@ -14,7 +25,8 @@ constexpr double kRankTol = 1e-13;
 // Gram–Schmidt on the rows. Writes L only (E is never needed: the chain keeps coordinates).
 // `work` holds (n + 1) * m doubles. A row whose residual is below kRankTol times its norm adds no
 // direction (its L column stays zero).
-inline void row_lq(const double* P, int n, int m, double* L, double* work) {
+template <class N, class M>
+LD_HD void row_lq(const double* P, N n, M m, double* L, double* work) {
   double* E = work;  // orthonormal rows found so far, packed
   double* res = work + n * m;
   int found = 0;
@@ -45,7 +57,8 @@ inline void row_lq(const double* P, int n, int m, double* L, double* work) {
 
 // Lower-triangular L with L L^T = G for a symmetric PSD G (n x n); a pivot at or below
 // kRankTol times the largest diagonal gives a zero column.
-inline void cholesky_psd(const double* G, int n, double* L) {
+template <class N>
+LD_HD void cholesky_psd(const double* G, N n, double* L) {
   double scale = 0.0;
   for (int i = 0; i < n; ++i) scale = std::fmax(scale, G[i * n + i]);
   for (int i = 0; i < n * n; ++i) L[i] = 0.0;

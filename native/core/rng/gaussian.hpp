@@ -32,6 +32,8 @@ enum Stream : uint32_t {
   kStreamVitShuffle = 17, // ViT batch order, step = epoch, sample = position
   kStreamVitLora = 18,    // ViT LoRA A matrices at init, sample = adapter index
   kStreamVitHead = 19,    // fresh ViT classifier head, sample = tensor index
+  kStreamVitOnePass = 20, // ViT one-pass stream: order of the (image, shift) draws, sample = position
+  kStreamVitLoraB = 21,   // ViT LoRA B at a small non-zero init: signs, sample = adapter index
 };
 
 struct DrawKey {

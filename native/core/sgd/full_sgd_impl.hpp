@@ -47,6 +47,13 @@ class FullSgd {
 
  private:
   void record_point(int64_t step);
+  // M and Q (K x K) of the current state without touching it (record.lossThresholds, every
+  // step): from m_, U, the rows' Gram matrix and their pending scales (sgd_full_overlaps.cpp).
+  void overlaps_now(double* M, double* Q);
+  // The practice step (sgd_full_practice.cpp): optimizer buffers, and the update from the
+  // batch's gradient sums dV (r x d) and gU (K x r) in place of the default update.
+  void init_practice();
+  void practice_update(const double* dV, const double* gU);
   bool finite_state() const;
   void step_fast(int64_t s);
   void step_reference(int64_t s);
@@ -135,11 +142,17 @@ class FullSgd {
   int64_t d_;
   double eta_, a_, sqrt_noise_;
   bool scratch_;
+  // Practice options set (model/practice.hpp): the step takes practice_update; U frozen for
+  // the scratch baseline and for adapter "full" (U = I, the rows of V are the deltas).
+  bool practice_ = false, u_frozen_ = false;
+  int64_t opt_step_ = 0;
+  std::vector<double> opt_u1_, opt_u2_, opt_v1_, opt_v2_;  // momentum: *1; adam: *1 = m, *2 = s
   double last_loss_ = 0;
   bool row_broken_ = false;  // a row of V became zero, NaN or Inf
   BatchParts parts_;
   std::unique_ptr<TaskPool> pool_;
   std::vector<double> m_, M_, Q_;
+  std::vector<double> w0_teacher_, w0_w0_, ov_C_, ov_n_;  // overlaps_now: w0 . w*, w0 . w0 (once), C, n
   std::vector<double> v_scale_;  // pending renormalisation of each row of V (apply_v_update)
   // The batch of one (apply_direct_update): |v_i|^2 and v_i . w*_j of the stored rows, valid
   // while row_sums_valid_ (materialize_v rescales the rows and clears it).

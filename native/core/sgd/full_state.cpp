@@ -69,6 +69,8 @@ FullState init_full_state(const RunConfig& cfg, uint64_t seed) {
   s.V.assign(r * d, 0.0);
   if (!m.init_v.empty()) {
     s.V.assign(m.init_v.begin(), m.init_v.end());
+  } else if (m.adapter == Adapter::Full) {
+    // Full fine-tuning: the rows of V are the deltas w_j - w0_j, zero at the start.
   } else {
     for (int i = 0; i < r; ++i) {
       gaussian_fill({seed, kStreamLoraInit}, 0, i, 0, static_cast<uint32_t>(d), &s.V[i * d]);
@@ -76,8 +78,9 @@ FullState init_full_state(const RunConfig& cfg, uint64_t seed) {
     }
   }
   s.U.assign(K * r, 0.0);
-  if (m.pretrained == Pretrained::Scratch) {
-    for (int j = 0; j < K; ++j) s.U[j * r + j] = 1.0;  // W = V, U frozen at the identity
+  if (m.pretrained == Pretrained::Scratch || m.adapter == Adapter::Full) {
+    // Scratch: W = V; full fine-tuning: W = w0 + V (r = K). U frozen at the identity.
+    for (int j = 0; j < K; ++j) s.U[j * r + j] = 1.0;
   } else if (!m.init_u.empty()) {
     s.U = m.init_u;
   } else {

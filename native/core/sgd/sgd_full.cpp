@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "../model/practice.hpp"
 #include "../engine/memory.hpp"
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
@@ -66,6 +67,9 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
   a_ = committee_readout(cfg.model);
   sqrt_noise_ = std::sqrt(cfg.model.noise);
   scratch_ = cfg.model.pretrained == Pretrained::Scratch;
+  practice_ = uses_practice_options(cfg);
+  u_frozen_ = scratch_ || cfg.model.adapter == Adapter::Full;
+  if (practice_) init_practice();
   parts_ = batch_parts(cfg.train.batch);
   const int workers = path == Path::Fast ? std::max(1, std::min(threads, parts_.count)) : 1;
   if (workers > 1) pool_ = std::make_unique<TaskPool>(workers);
@@ -87,7 +91,7 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     group_ = static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad_), 2, kMaxGroup));
   if (const char* g = std::getenv("LORADYN_SAMPLE_GROUP"))  // tests and tuning: force a group size
     if (path == Path::Fast && cfg.train.batch > 1) group_ = std::clamp(std::atoi(g), 1, 64);
-  f32_inputs_ = path == Path::Fast && cfg.train.batch == 1 && d_ >= kGroupMinD && K == 1 && r == 1 && !need_w0() &&
+  f32_inputs_ = path == Path::Fast && cfg.train.batch == 1 && !practice_ && d_ >= kGroupMinD && K == 1 && r == 1 && !need_w0() &&
                 full_kernels::draw_project_supported(2, false, true) && full_kernels::draw_project_supported(2, true, true);
   scratch_per_worker_.resize(workers);
   for (Scratch& w : scratch_per_worker_) {
@@ -129,6 +133,7 @@ RunRecord FullSgd::run(const RunControl& ctl) {
     out.steps_done = 0;
     return out;
   }
+  rec_.observe_loss(0, M_.data(), Q_.data());
   const double m0 = max_abs(m_.data(), st_.r * st_.K);
   rec_.observe(0, m0);
   const double work_per_step = static_cast<double>(cfg_.train.batch) * d_ * (st_.r + 1);
@@ -153,6 +158,10 @@ RunRecord FullSgd::run(const RunControl& ctl) {
       record_point(done);
       s = done;
       break;
+    }
+    if (rec_.tracks_loss()) {  // record.lossThresholds
+      overlaps_now(M_.data(), Q_.data());
+      rec_.observe_loss(done, M_.data(), Q_.data());
     }
     const double mx = max_abs(m_.data(), st_.r * st_.K);
     rec_.observe(done, mx);
@@ -262,8 +271,8 @@ void FullSgd::step_fast(int64_t s) {
   const int64_t d8 = d - d % kSumLanes;
   const DrawKey inputs{seed_, kStreamInputs};
   // A batch of one needs no dV: V moves by c x straight from the sample's x, and the sums that
-  // carry |v|^2 take one more row, x itself (apply_direct_update).
-  const bool direct = B == 1;
+  // carry |v|^2 take one more row, x itself (apply_direct_update). The practice step needs dV.
+  const bool direct = B == 1 && !practice_;
   const int nrows = nproj + (direct ? 1 : 0);
   auto part_task = [&](int p, int worker) {
     Scratch& w = scratch_per_worker_[worker];
@@ -363,6 +372,10 @@ void FullSgd::step_fast(int64_t s) {
   const double step_size = eta_ / static_cast<double>(B);
   last_loss_ = loss / static_cast<double>(B);
   rec_.add_batch_loss(last_loss_);
+  if (practice_) {
+    practice_update(dV, gU_.data());
+    return;
+  }
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU_[k];
   const Scratch& w0 = scratch_per_worker_[0];

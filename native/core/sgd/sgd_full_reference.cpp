@@ -33,7 +33,7 @@ void FullSgd::step_reference(int64_t s) {
     }
     return pv;
   };
-  if (B == 1) {  // the batch of one: V moves straight from x (apply_direct_update)
+  if (B == 1 && !practice_) {  // the batch of one: V moves straight from x (apply_direct_update)
     std::vector<double> gU(K * r, 0.0);
     const int pv = draw_and_project(0);
     const double xx = canonical_dot(x.data(), x.data(), d);
@@ -64,6 +64,10 @@ void FullSgd::step_reference(int64_t s) {
   const double step_size = eta_ / static_cast<double>(B);
   last_loss_ = loss / static_cast<double>(B);
   rec_.add_batch_loss(last_loss_);
+  if (practice_) {
+    practice_update(dV.data(), gU.data());
+    return;
+  }
   if (!scratch_)
     for (int k = 0; k < K * r; ++k) st_.U[k] -= step_size * gU[k];
   apply_v_update(dV.data(), step_size, false);

@@ -5,7 +5,7 @@
 #include "gemm.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LORADYN_CLONES __attribute__((target_clones("avx2", "default")))
+#define LORADYN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LORADYN_CLONES
 #endif

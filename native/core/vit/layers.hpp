@@ -180,19 +180,27 @@ void attention_forward(int n, int T, int D, int heads, const R* QKV, R* O, R* P)
   const int dh = D / heads;
   const R scale = R(1) / std::sqrt(R(dh));
   const int ld = 3 * D;
-  std::vector<R> s(T);
+  std::vector<R> s(T), kt((size_t)dh * T);
   for (int b = 0; b < n; ++b) {
     const R* base = QKV + (size_t)b * T * ld;
     for (int h = 0; h < heads; ++h) {
       R* Pbh = P + ((size_t)b * heads + h) * T * T;
+      // Keys transposed (kt[c][j]) so that the scores of all keys accumulate together over c: each
+      // score is still the sum over c in order, so the bits are those of one dot product at a time.
+      for (int j = 0; j < T; ++j)
+        for (int c = 0; c < dh; ++c) kt[(size_t)c * T + j] = base[(size_t)j * ld + D + h * dh + c];
       for (int i = 0; i < T; ++i) {
         const R* q = base + (size_t)i * ld + h * dh;
+        for (int j = 0; j < T; ++j) s[j] = 0;
+        for (int c = 0; c < dh; ++c) {
+          const R qc = q[c];
+          const R* __restrict kc = kt.data() + (size_t)c * T;
+          R* __restrict sj = s.data();
+          for (int j = 0; j < T; ++j) sj[j] += qc * kc[j];
+        }
         R mx = -INFINITY;
         for (int j = 0; j < T; ++j) {
-          const R* k = base + (size_t)j * ld + D + h * dh;
-          R dot = 0;
-          for (int c = 0; c < dh; ++c) dot += q[c] * k[c];
-          s[j] = dot * scale;
+          s[j] *= scale;
           if (s[j] > mx) mx = s[j];
         }
         R sum = 0;

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "../rng/gaussian.hpp"
 #include "../util/parallel.hpp"
+#include "one_pass.hpp"
 #include "optimizer.hpp"
 
 namespace loradyn {
@@ -53,6 +55,19 @@ std::vector<float> init_params(const Layout& L, uint64_t seed) {
   init_group(L, Group::Head, seed, kStreamVitInit, P.data());
   init_group(L, Group::Lora, seed, kStreamVitLora, P.data());
   return P;
+}
+
+void init_lora_b(const Layout& L, uint64_t seed, double size, float* P) {
+  if (!(size >= 0) || !std::isfinite(size)) throw std::invalid_argument("lora B size must be a finite number >= 0");
+  const DrawKey key{seed, kStreamVitLoraB};
+  for (size_t t = 0; t < L.tensors.size(); ++t) {
+    const TensorInfo& ti = L.tensors[t];
+    if (ti.group != Group::Lora || ti.name.size() < 6 || ti.name.compare(ti.name.size() - 6, 6, "lora_B") != 0) continue;
+    for (size_t i = 0; i < ti.size; ++i) {
+      const Philox4 w = philox_block(key, 0, static_cast<uint32_t>(t), static_cast<uint32_t>(i));
+      P[ti.offset + i] = static_cast<float>((w.v[0] & 1u) ? size : -size);
+    }
+  }
 }
 
 EvalResult evaluate(const Layout& L, const float* P, const DataView& data, int threads) {
@@ -112,6 +127,17 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
   validate_data(spec.cfg, spec.train, "train");
   validate_data(spec.cfg, spec.test, "test");
   const int threads = std::max(1, spec.threads);
+  const bool one_pass = spec.sampling == Sampling::OnePass;
+  if (spec.max_shift != 0 && !one_pass) throw std::invalid_argument("maxShift needs one-pass sampling");
+  std::unique_ptr<OnePassStream> stream;
+  if (one_pass) {
+    stream = std::make_unique<OnePassStream>(spec.train.n, spec.max_shift, spec.seed);
+    if (spec.steps > stream->size() / spec.batch)
+      throw std::invalid_argument("steps x batch = " + std::to_string(spec.steps * spec.batch) +
+                                  " exceeds the one-pass stream of " + std::to_string(stream->size()) +
+                                  " samples (" + std::to_string(spec.train.n) + " images x " +
+                                  std::to_string(stream->size() / spec.train.n) + " shifts)");
+  }
 
   TrainResult res;
   Optimizer opt(L, spec.optim, spec.trainable);
@@ -122,7 +148,7 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
   std::vector<int> order;
   int64_t epoch = 0;
   int pos = 0;
-  epoch_order(spec.seed, epoch, spec.train.n, order);
+  if (!one_pass) epoch_order(spec.seed, epoch, spec.train.n, order);
   const int pixels = spec.cfg.pixels();
   const float inv_batch = 1.0f / spec.batch;
   double interval_loss = 0;
@@ -153,10 +179,16 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
   while (step < spec.steps && !(stop_enabled && acc >= spec.stop_accuracy)) {
     if (ctl.cancel && ctl.cancel->load()) { res.cancelled = true; break; }
     // Assemble the batch, continuing into the next epoch's order when this one runs out.
-    std::vector<int> idx(spec.batch);
+    std::vector<Draw> idx(spec.batch);
     for (int b = 0; b < spec.batch; ++b) {
-      if (pos == spec.train.n) { ++epoch; pos = 0; epoch_order(spec.seed, epoch, spec.train.n, order); }
-      idx[b] = order[pos++];
+      if (one_pass) {
+        idx[b] = stream->next();
+      } else {
+        if (pos == spec.train.n) { ++epoch; pos = 0; epoch_order(spec.seed, epoch, spec.train.n, order); }
+        idx[b] = {order[pos], order[pos], 0, 0};
+        ++pos;
+      }
+      if (spec.record_draws) res.draws.push_back(idx[b].index);
     }
     parallel_for(G, threads, [&](int gi) {
       BatchGroup& g = groups[gi];
@@ -164,9 +196,12 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
       g.x.resize((size_t)n * pixels);
       g.y.resize(n);
       for (int i = 0; i < n; ++i) {
-        std::copy(spec.train.x + (size_t)idx[lo + i] * pixels, spec.train.x + (size_t)(idx[lo + i] + 1) * pixels,
-                  g.x.data() + (size_t)i * pixels);
-        g.y[i] = spec.train.y[idx[lo + i]];
+        const Draw& d = idx[lo + i];
+        const float* src = spec.train.x + (size_t)d.image * pixels;
+        float* dst = g.x.data() + (size_t)i * pixels;
+        if (d.dx == 0 && d.dy == 0) std::copy(src, src + pixels, dst);
+        else shift_image(src, spec.cfg.image, spec.cfg.channels, d.dx, d.dy, spec.shift_fill, dst);
+        g.y[i] = spec.train.y[d.image];
       }
       std::fill(g.grad.begin(), g.grad.end(), 0.0f);
       g.loss = forward_backward<float>(L, params.data(), n, g.x.data(), g.y.data(), inv_batch, g.ws, g.grad.data(),
@@ -181,8 +216,12 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
       loss += groups[gi].loss;
     }
     loss /= spec.batch;
-    if (!std::isfinite(loss))
-      throw std::runtime_error("training diverged (non-finite loss) at step " + std::to_string(step + 1));
+    if (!std::isfinite(loss)) {
+      if (!spec.stop_on_divergence)
+        throw std::runtime_error("training diverged (non-finite loss) at step " + std::to_string(step + 1));
+      res.diverged_at = step + 1;
+      break;
+    }
     opt.step(params.data(), grad.data());
     ++step;
     interval_loss += loss;

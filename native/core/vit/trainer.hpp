@@ -1,5 +1,7 @@
 // Mini-batch training of the ViT on an in-memory data set, with test accuracy evaluated on a
 // fixed schedule, optional early stop at a target accuracy and snapshots of the parameters.
+// Batches come from reshuffled epochs or from a one-pass stream (one_pass.hpp) that never
+// repeats a sample.
 // The batch is split into a fixed number of groups (independent of the thread count); each
 // group accumulates its own gradient and the groups are summed in order, so results are
 // bitwise identical for any number of threads.
@@ -20,6 +22,11 @@ struct DataView {
   int n = 0;
 };
 
+enum class Sampling {
+  Epochs,   // a new random order of the training set every epoch; images recur
+  OnePass,  // each (image, shift) sample at most once; steps * batch must fit in one pass
+};
+
 struct TrainSpec {
   VitConfig cfg;
   LoraConfig lora;
@@ -32,6 +39,11 @@ struct TrainSpec {
   double stop_accuracy = 0.0;   // > 0: stop at the first evaluation reaching it
   std::vector<int64_t> snapshot_steps;  // copies of the base parameters at these steps
   uint64_t seed = 0;            // batch order
+  Sampling sampling = Sampling::Epochs;
+  int max_shift = 0;            // OnePass: shifts in [-max_shift, max_shift]^2 pixels
+  float shift_fill = 0.0f;      // value of the pixels a shift uncovers (the normalised background)
+  bool stop_on_divergence = false;  // a non-finite loss ends the run (diverged_at) instead of throwing
+  bool record_draws = false;    // keep the stream index of every sample drawn (tests)
   int threads = 1;
   DataView train, test;
 };
@@ -44,6 +56,8 @@ struct TrainResult {
   std::vector<int64_t> snapshot_step;
   std::vector<std::vector<float>> snapshots;  // base parameters [0, base_size)
   int64_t steps_done = 0;
+  int64_t diverged_at = 0;     // step whose loss was non-finite (its update is not applied); 0 = none
+  std::vector<int64_t> draws;  // record_draws: OnePass stream indices, or image indices for Epochs
   bool cancelled = false;
 };
 
@@ -69,6 +83,10 @@ std::vector<float> extract_features(const Layout& L, const float* P, const float
 // Fills a fresh parameter vector: base from (seed, kStreamVitInit), adapters from
 // (seed, kStreamVitLora) with B = 0.
 std::vector<float> init_params(const Layout& L, uint64_t seed);
+
+// Sets every entry of every adapter's B to +size or -size, the signs drawn from
+// (seed, kStreamVitLoraB); size 0 gives B = 0. The small non-zero start of the paper (u0).
+void init_lora_b(const Layout& L, uint64_t seed, double size, float* P);
 
 void validate_data(const VitConfig& cfg, const DataView& d, const char* name);
 

@@ -1,0 +1,49 @@
+// Same law of two ensembles of runs (engine "full" against engine "reduced"): every observable's
+// mean and spread at chosen grid steps, the fraction of runs not blown up, and the first
+// passages by KS, at a Bonferroni-corrected family level (the method of test/reduced.test.ts).
+import type { RunResult } from '../../lib/index.js';
+import { ksCritical, ksStatistic, zCritical, zMeans, zProportions, zSpread } from './two_sample.js';
+
+// Sign-invariant observables at grid step S: |m_ij|, |u_ji|, M_jj, Q_jj, the population loss;
+// null when the run has blown up by S (diverged, or |u| > 1e3: the engines overflow differently).
+export function observables(r: RunResult, S: number, rank: number, K: number): number[] | null {
+  const p = r.step.indexOf(S);
+  if (p < 0 || (r.divergedStep !== null && r.divergedStep <= S)) return null;
+  const out: number[] = [];
+  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.m[p * rank * K + k]!));
+  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.u[p * rank * K + k]!));
+  for (let j = 0; j < K; j++) out.push(r.M[p * K * K + j * K + j]!, r.Q[p * K * K + j * K + j]!);
+  out.push(r.popLoss[p]!);
+  const blown = out.slice(rank * K, 2 * rank * K).some((u) => u > 1e3);
+  return out.every(Number.isFinite) && !blown ? out : null;
+}
+
+export interface Verdict { worstZ: number; zCrit: number; ks: number; ksCrit: number; ksLoss: number; where: string }
+
+const passage = (r: RunResult) => r.escape['0.5'] ?? Infinity;
+const lossPassage = (r: RunResult) => r.lossEscape?.['0.5'] ?? Infinity;
+
+export function compareLaw(a: RunResult[], b: RunResult[], rank: number, K: number, at: number[], alpha: number): Verdict {
+  const nObs = 2 * rank * K + 2 * K + 1;
+  const zCrit = zCritical(alpha / ((2 * nObs + 1) * at.length));
+  let worstZ = 0, where = '';
+  const note = (z: number, w: string) => { if (!(Math.abs(z) <= worstZ)) { worstZ = Math.abs(z); where = w; } };
+  for (const S of at) {
+    const oa = a.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
+    const ob = b.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
+    note(zProportions(oa.length, a.length, ob.length, b.length), `fraction not blown up at step ${S}`);
+    if (oa.length < 20 || ob.length < 20) continue;
+    for (let k = 0; k < nObs; k++) {
+      const xa = oa.map((o) => o[k]!), xb = ob.map((o) => o[k]!);
+      note(zMeans(xa, xb), `mean of observable ${k} at step ${S}`);
+      note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
+    }
+  }
+  // Two KS tests (|m| and loss passages): each at alpha / 2.
+  const ksCrit = ksCritical(a.length, b.length, alpha / 2);
+  return {
+    worstZ, zCrit, where, ksCrit,
+    ks: ksStatistic(a.map(passage), b.map(passage)),
+    ksLoss: ksStatistic(a.map(lossPassage), b.map(lossPassage)),
+  };
+}
