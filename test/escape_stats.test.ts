@@ -16,7 +16,7 @@ t.test('Kaplan-Meier by hand', async (t) => {
   t.same(km.time, [1, 3, 4, 6]);
   // S(1) = 5/6; S(3) = 5/6 * 3/4; S(4) = S(3) * 2/3; S(6) = 0.
   const want = [5 / 6, (5 / 6) * (3 / 4), (5 / 6) * (3 / 4) * (2 / 3), 0];
-  km.survival.forEach((s, i) => t.ok(Math.abs(s - want[i]!) < 1e-12, `S(${km.time[i]}) = ${want[i]}`));
+  for (const [i, s] of km.survival.entries()) t.ok(Math.abs(s - want[i]!) < 1e-12, `S(${km.time[i]}) = ${want[i]}`);
   t.equal(kmMedian(p), 4);
   t.equal(kmMedian([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => ({ step: s, horizon: 20 }))), 5, 'no censoring: the lower sample median');
   t.equal(kmMedian([{ step: 3, horizon: 10 }, { step: null, horizon: 10 }, { step: null, horizon: 10 }]), null, 'survival never reaches 1/2');

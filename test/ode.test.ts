@@ -139,7 +139,7 @@ t.test('ODE against full-d SGD at d = 4000, B = d/2', async (t) => {
       const v = startOnSphere(z.final!.teacher, z.final!.v, 1 / Math.sqrt(d));
       const r = (await simulate({ model: { ...model, init: { v } }, train: { batch: B, eta, steps }, engine: 'full', backend: 'cpu', seeds: [s], record: { points: 12 } })).runs[0]!;
       t.same(Array.from(r.step), Array.from(ode.step), 'same grid');
-      r.m.forEach((x, i) => (mean[i]! += Math.abs(x) / seeds));
+      for (const [i, x] of r.m.entries()) mean[i]! += Math.abs(x) / seeds;
     }
     const gaps = mean.map((x, i) => Math.abs(x - ode.m[i]!));
     const worst = Math.max(...gaps);

@@ -4,7 +4,7 @@
 // schema version. Every result must equal the local executor's, bit for bit.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -82,12 +82,15 @@ async function main() {
     const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
     const onData = (d: Buffer) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         out.push(line);
-        for (const w of [...waiters]) if (w.re.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+        for (const w of [...waiters]) {
+          if (!w.re.test(line)) continue;
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
       }
     };
     child.stdout!.on('data', onData);
@@ -102,7 +105,13 @@ async function main() {
         if (seen) return Promise.resolve(seen);
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${out.join('\n')}`)), timeoutMs);
-          waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+          waiters.push({
+            re,
+            resolve: (l) => {
+              clearTimeout(timer);
+              resolve(l);
+            },
+          });
         });
       },
     };

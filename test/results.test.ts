@@ -67,6 +67,7 @@ t.test('each stored run carries its sweep axes, checked against its config', asy
     t.same(r.sweep!.axes, { 'model.noise': r.config.model.noise, 'model.spherical': r.config.model.spherical });
   }
   const rec = JSON.parse(JSON.stringify(runs[0]));
+  // biome-ignore lint/suspicious/noExplicitAny: the test edits the stored JSON freely, as a hand-edited file would be
   const check = (edit: (x: any) => void) => {
     const x = structuredClone(rec);
     edit(x);

@@ -55,8 +55,9 @@ for (const c of cases) {
         t.ok(Math.abs(run.batchLoss[p]! - r.loss) < 1e-12 * Math.max(1, r.loss), `batch loss at step ${p}: ${run.batchLoss[p]} vs ${r.loss}`);
       }
       const o = refOrder(st);
-      const check = (name: string, got: Float64Array, off: number, want: number[]) =>
-        want.forEach((w, i) => t.ok(Math.abs(got[off + i]! - w) < 1e-12, `${name}[${i}] at step ${p}: ${got[off + i]} vs ${w}`));
+      const check = (name: string, got: Float64Array, off: number, want: number[]) => {
+        for (const [i, w] of want.entries()) t.ok(Math.abs(got[off + i]! - w) < 1e-12, `${name}[${i}] at step ${p}: ${got[off + i]} vs ${w}`);
+      };
       check('m', run.m, p * rK, o.m);
       check('u', run.u, p * rK, o.u);
       check('M', run.M, p * KK, o.M);

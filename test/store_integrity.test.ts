@@ -65,7 +65,10 @@ t.test('the consistency rules accept real runs of every engine and refuse forged
   forged('a shortened m', (r) => r.run.m.pop(), /m has \d+ values, expected \d+/);
   forged('a record point dropped from popLoss', (r) => r.run.popLoss.pop(), /popLoss has/);
   forged('steps out of order', (r) => ([r.run.step[3], r.run.step[4]] = [r.run.step[4], r.run.step[3]]), /not increasing/);
-  forged('more steps than the config runs', (r) => ((r.run.stepsDone = 900), (r.run.step[r.run.step.length - 1] = 900)), /beyond train\.steps 600/);
+  forged('more steps than the config runs', (r) => {
+    r.run.stepsDone = 900;
+    r.run.step[r.run.step.length - 1] = 900;
+  }, /beyond train\.steps 600/);
   forged('t not step x eta', (r) => (r.run.t[5] *= 1.5), /t at point 5/);
   forged('a string for a number', (r) => (r.run.m[2] = '0.5'), /run\.m\.2/);
   forged('another seed', (r) => (r.run.seed = 4), /seed is 4/);
@@ -111,7 +114,7 @@ t.test('corrupt, empty, truncated, garbage, misnamed and misplaced run files: qu
   t.match(res.stderr, /not JSON .*truncated or overwritten/);
   t.match(res.stderr, /it says it is run [0-9a-f]{64}, but it is stored as run/, 'the misnamed copy is caught by its hash');
   t.match(res.stderr, new RegExp(`runs/${wrongSub}/, where run ${hMisplaced} does not belong`), 'the misplaced file is caught');
-  t.notOk(/SyntaxError|TypeError|    at /.test(res.stderr), 'no stack trace');
+  t.notOk(/SyntaxError|TypeError| {4}at /.test(res.stderr), 'no stack trace');
   for (const f of bad) t.notOk(existsSync(f), `moved away: ${f.slice(-20)}`);
   const q = readdirSync(join(dir, 'quarantine'));
   t.equal(q.filter((f) => f.endsWith('.reason.txt')).length, 6, 'six files in quarantine/, each with its reason');

@@ -84,7 +84,11 @@ t.test('a custom executor plugs in behind runSweep; results read back', async (t
   const store = ResultStore.open(dir);
   const seen: string[] = [];
   const local = new LocalExecutor(2);
-  const counting: Executor = { name: 'counting', run: (specs, hooks, signal) => (seen.push(...specs.map((s) => s.hash)), local.run(specs, hooks, signal)) };
+  const counting: Executor = { name: 'counting', run: (specs, hooks, signal) => {
+      seen.push(...specs.map((s) => s.hash));
+      return local.run(specs, hooks, signal);
+    },
+  };
   const spec = { base, axes: { 'model.pretrained.mu': [0.2, 0.5] }, seeds: { count: 3 } };
   const rep = await runSweep(spec, store, { executor: counting });
   t.same([rep.total, rep.cached, rep.computed, rep.failed.length], [6, 0, 6, 0]);

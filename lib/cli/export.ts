@@ -13,7 +13,7 @@ async function runExport(dir: string, o: ExportCliOptions): Promise<number> {
   const [{ exportStore, formatFromPath }, { StoreError }] = await Promise.all([import('../experiments/export.js'), import('../experiments/store.js')]);
   const format = o.format ?? formatFromPath(o.out);
   if (!format) throw new UsageError(`cannot tell the format from "${o.out}": give --format parquet|csv|jsonl or a .parquet, .csv or .jsonl file name`);
-  let s;
+  let s: Awaited<ReturnType<typeof exportStore>>;
   try {
     s = await exportStore(dir, o.out, { format, trajectories: o.trajectories });
   } catch (e) {

@@ -49,7 +49,7 @@ export function buildProgram(list: readonly CliCommand[] = commands): Command {
 /** Full name of a (sub)command, e.g. "theory tau". */
 function fullName(cmd: Command | undefined): string {
   const parts: string[] = [];
-  for (let c = cmd; c && c.parent; c = c.parent) parts.unshift(c.name());
+  for (let c = cmd; c?.parent; c = c.parent) parts.unshift(c.name());
   return parts.join(' ');
 }
 

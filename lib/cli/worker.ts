@@ -50,7 +50,7 @@ async function runWorker(o: WorkerOptions): Promise<number> {
   const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
   // BullMQ and ioredis are loaded only by the commands that use them.
   const { startWorker } = await (await import('./sweep_queue.js')).importQueue(() => import('../queue/worker.js'));
-  let worker;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
   try {
     worker = await startWorker(target, {
       threads: o.threads,

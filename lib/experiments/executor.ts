@@ -80,8 +80,14 @@ export class LocalExecutor implements Executor {
     let batchSteps = 0, singleSteps = 0;
     const report = () => hooks.onSteps?.(batchSteps + singleSteps);
     await Promise.all([
-      this.runBatches(toBatch, hooks, (s) => ((batchSteps = s), report()), signal),
-      this.runSingles(single, hooks, (s) => ((singleSteps = s), report()), signal),
+      this.runBatches(toBatch, hooks, (s) => {
+        batchSteps = s;
+        report();
+      }, signal),
+      this.runSingles(single, hooks, (s) => {
+        singleSteps = s;
+        report();
+      }, signal),
     ]);
     if (signal?.aborted) {
       const { AbortError } = await import('../errors.js');

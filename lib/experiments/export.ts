@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { RunJson } from '../result_json.js';
 import { version } from '../version.js';
 import { flattenConfig, varyingFields, type FieldValue } from './fields.js';
-import { openStore, ResultStore, type StoredRun } from './store.js';
+import { openStore, type ResultStore, type StoredRun } from './store.js';
 
 /** The file formats `exportStore` writes. */
 export type ExportFormat = 'parquet' | 'csv' | 'jsonl';

@@ -20,7 +20,7 @@ export function isConfigPath(path: string): boolean {
     s = unwrap(s);
     if (!(s instanceof z.ZodObject)) return false;
     const shape = s.shape as Record<string, z.ZodType>;
-    if (!Object.prototype.hasOwnProperty.call(shape, key)) return false;
+    if (!Object.hasOwn(shape, key)) return false;
     s = shape[key]!;
   }
   return path.length > 0;

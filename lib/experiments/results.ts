@@ -26,7 +26,10 @@ export function loadSettings(store: ResultStore, hashes = store.hashes()): Setti
     if (!r) continue;
     const k = settingKey(r.config);
     let s = map.get(k);
-    if (!s) map.set(k, (s = { key: k, config: r.config, runs: [] }));
+    if (!s) {
+      s = { key: k, config: r.config, runs: [] };
+      map.set(k, s);
+    }
     s.runs.push(r);
   }
   for (const s of map.values()) s.runs.sort((a, b) => a.run.seed - b.run.seed);

@@ -5,7 +5,7 @@
 import type { Progress } from '../types.js';
 import type { Claim } from './claims.js';
 import { LocalExecutor, type Executor, type RunOutcome } from './executor.js';
-import { ResultStore } from './store.js';
+import type { ResultStore } from './store.js';
 import { expandSweep, type ExpandedSweep, type RunSpec } from './sweep.js';
 
 /** Options of runSweep(). */
@@ -45,7 +45,11 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
   // Duplicate grid points (same filled-in config) share a hash: run them once.
   const seen = new Set<string>();
   const unique: RunSpec[] = [];
-  for (const r of ex.runs) if (!seen.has(r.hash)) (seen.add(r.hash), unique.push(r));
+  for (const r of ex.runs) {
+    if (seen.has(r.hash)) continue;
+    seen.add(r.hash);
+    unique.push(r);
+  }
   store.sweepTemporaries();
   const pending = unique.filter((r) => !store.has(r.hash));
   const report: SweepReport = { total: unique.length, cached: unique.length - pending.length, computed: 0, byPeers: 0, quarantined: 0, failed: [], wallMs: 0 };

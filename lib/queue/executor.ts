@@ -168,7 +168,8 @@ export class QueueExecutor implements Executor {
         const job = (await until(queue.getJob(id).catch(() => undefined))) as RunJob | undefined;
         const p = job?.progress as Partial<RunJobProgress> | undefined;
         const w = printable(typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : job?.processedBy ?? '?');
-        (workers[w] ??= { running: 0, done: 0 }).running++;
+        workers[w] ??= { running: 0, done: 0 };
+        workers[w].running++;
         if (typeof p === 'object' && p && typeof p.stepsDone === 'number') inflightSteps += p.stepsDone;
       }
       hooks.onSteps?.(finishedSteps + inflightSteps);
@@ -261,8 +262,14 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
     const onAbort = () => reject(new AbortError('sweep interrupted (its jobs stay in the queue; run the same command again to collect them)'));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }

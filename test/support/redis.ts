@@ -35,9 +35,15 @@ async function waitForPing(port: number, timeoutMs: number, child: ChildProcess)
       c.setTimeout(500);
       c.on('connect', () => c.write('PING\r\n'));
       // A server with a password answers -NOAUTH: up all the same.
-      c.on('data', (d) => (c.destroy(), resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()))));
+      c.on('data', (d) => {
+        c.destroy();
+        resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()));
+      });
       c.on('error', () => resolve(false));
-      c.on('timeout', () => (c.destroy(), resolve(false)));
+      c.on('timeout', () => {
+        c.destroy();
+        resolve(false);
+      });
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -52,7 +58,10 @@ async function waitForListen(port: number, timeoutMs: number, child: ChildProces
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const c = net.connect(port, '127.0.0.1');
-      c.on('connect', () => (c.destroy(), resolve(true)));
+      c.on('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
       c.on('error', () => resolve(false));
     });
     if (ok) return;

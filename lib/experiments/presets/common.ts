@@ -61,7 +61,10 @@ export function alignedTraces(runs: StoredRun[], what: 'absm' | 'loss' | 'M'): {
     const v = trace(r, what);
     const map = new Map(r.run.step.map((s, i) => [s, v[i]!] as const));
     let last = NaN;
-    return step.map((s) => (map.has(s) ? (last = map.get(s)!) : last));
+    return step.map((s) => {
+      if (map.has(s)) last = map.get(s)!;
+      return last;
+    });
   });
   return { step, curves };
 }
@@ -139,7 +142,11 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
   const odeSweeps = o.activations.map((a) => ({ name: `ode ${actLabel(a)}`, spec: { base: { ...modelBase(a, 0.5), engine: 'ode' as const }, axes: { 'model.pretrained.mu': o.mus }, seeds: [0] } }));
   const odeRes = await runSweeps(ctx, `${o.name}: ODE`, odeSweeps);
   const ode = new Map<string, StoredRun>();
-  odeRes.forEach((s, ai) => s.points.forEach((runs, pi) => runs[0] && ode.set(key(o.activations[ai]!, o.mus[pi]!), runs[0])));
+  odeRes.forEach((s, ai) => {
+    s.points.forEach((runs, pi) => {
+      if (runs[0]) ode.set(key(o.activations[ai]!, o.mus[pi]!), runs[0]);
+    });
+  });
   const sgdSweeps: { name: string; spec: SweepSpec }[] = [];
   for (const a of o.activations)
     for (const mu of o.mus) {
