@@ -75,7 +75,11 @@ export async function benchCpuSpeed(opts: { seconds?: number; repeats?: number }
       const shares = pairs.map((p) => (p.ours.cpuStepsPerS * work) / roof.cpuPerS);
       const ourCpu = median(pairs.map((p) => p.ours.cpuStepsPerS));
       rows.push({
-        d, batch, steps, peerSteps, repeats,
+        d,
+        batch,
+        steps,
+        peerSteps,
+        repeats,
         loradynStepsPerS: median(pairs.map((p) => p.ours.stepsPerS)),
         loradynCpuStepsPerS: ourCpu,
         numpyStepsPerS: median(pairs.map((p) => p.peerWall)),
@@ -97,28 +101,57 @@ export async function benchCpuSpeed(opts: { seconds?: number; repeats?: number }
     `engine full, rank 1, K 1, linear, one thread: steps/s (CPU time), medians of ${repeats} runs each, taken by turns; ratio range over the pairs`,
     ['d', 'B', 'loradyn', 'numpy', 'ratio', '(range)', '(wall ratio)', 'Gaussians/s', 'of roofline', '(range)', 'peak MiB', 'numpy MiB'],
     rows.map((r) => [
-      r.d, r.batch, r.loradynCpuStepsPerS, r.numpyCpuStepsPerS, r.ratioCpu, `(${r.ratioCpuMin.toFixed(1)}-${r.ratioCpuMax.toFixed(1)})`,
-      `(${r.ratioWall.toFixed(2)})`, r.gaussiansPerCpuS, `${pct(r.fractionOfRoofline)}%`,
-      `(${pct(r.fractionOfRooflineMin)}-${pct(r.fractionOfRooflineMax)}%)`, r.loradynPeakRssMiB, r.numpyPeakRssMiB,
+      r.d,
+      r.batch,
+      r.loradynCpuStepsPerS,
+      r.numpyCpuStepsPerS,
+      r.ratioCpu,
+      `(${r.ratioCpuMin.toFixed(1)}-${r.ratioCpuMax.toFixed(1)})`,
+      `(${r.ratioWall.toFixed(2)})`,
+      r.gaussiansPerCpuS,
+      `${pct(r.fractionOfRoofline)}%`,
+      `(${pct(r.fractionOfRooflineMin)}-${pct(r.fractionOfRooflineMax)}%)`,
+      r.loradynPeakRssMiB,
+      r.numpyPeakRssMiB,
     ]),
   );
 
   // 3. Memory does not grow with the number of steps.
   const memSteps = Math.round((seconds * 4e8) / 1e4 / 4);
   const memory = [memSteps, 10 * memSteps].map((steps) => ({ d: 10000, batch: 1, steps, peakRssMiB: runCase(10000, 1, steps).peakRssMiB }));
-  printTable('peak resident memory against steps (d 1e4, B 1)', ['steps', 'peak MiB'], memory.map((m) => [m.steps, m.peakRssMiB]));
+  printTable(
+    'peak resident memory against steps (d 1e4, B 1)',
+    ['steps', 'peak MiB'],
+    memory.map((m) => [m.steps, m.peakRssMiB]),
+  );
 
   // 4. One run, batch across threads (B 500, d 1e4).
   const threads = os.availableParallelism();
-  const scaling = [1, threads].filter((t, i, a) => a.indexOf(t) === i).map((t) => {
-    const r = runCase(10000, 500, Math.max(5, Math.round((seconds * 4e8) / 5e6)), t);
-    return { threads: t, stepsPerS: r.stepsPerS };
-  });
-  printTable('one run, batch shared by threads (d 1e4, B 500): wall steps/s', ['threads', 'steps/s'], scaling.map((s) => [s.threads, s.stepsPerS]));
+  const scaling = [1, threads]
+    .filter((t, i, a) => a.indexOf(t) === i)
+    .map((t) => {
+      const r = runCase(10000, 500, Math.max(5, Math.round((seconds * 4e8) / 5e6)), t);
+      return { threads: t, stepsPerS: r.stepsPerS };
+    });
+  printTable(
+    'one run, batch shared by threads (d 1e4, B 500): wall steps/s',
+    ['threads', 'steps/s'],
+    scaling.map((s) => [s.threads, s.stepsPerS]),
+  );
 
   const load1 = os.loadavg();
-  process.stdout.write(`load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${load1.map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)\n`);
-  return { command: 'npm run bench -- cpu_speed', bestPath: paths.best, generator, full: rows, memory, threadScaling: scaling, loadAverage: { start: load0, end: load1 } };
+  process.stdout.write(
+    `load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${load1.map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)\n`,
+  );
+  return {
+    command: 'npm run bench -- cpu_speed',
+    bestPath: paths.best,
+    generator,
+    full: rows,
+    memory,
+    threadScaling: scaling,
+    loadAverage: { start: load0, end: load1 },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,7 +22,12 @@ const cpuSeconds = (cu.user + cu.system) / 1e6;
 const run = res.runs[0]!;
 process.stdout.write(
   JSON.stringify({
-    d, batch, steps, threads, seconds, cpuSeconds,
+    d,
+    batch,
+    steps,
+    threads,
+    seconds,
+    cpuSeconds,
     stepsPerS: steps / seconds,
     cpuStepsPerS: steps / cpuSeconds,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,

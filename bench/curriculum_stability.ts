@@ -18,7 +18,9 @@ for (const engine of ['full', 'reduced'] as const) {
   process.stdout.write(`${engine}: ${counts[engine]} of ${seeds} runs diverged\n`);
 }
 // Two-proportion z test (pooled), two-sided.
-const p1 = counts.full! / seeds, p2 = counts.reduced! / seeds, p = (p1 + p2) / 2;
+const p1 = counts.full! / seeds,
+  p2 = counts.reduced! / seeds,
+  p = (p1 + p2) / 2;
 const z = (p1 - p2) / Math.sqrt(p * (1 - p) * (2 / seeds));
 const erfc = (x: number) => {
   // Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): enough for a reported p-value.

@@ -36,7 +36,9 @@ const GRID: Row[] = [
 function quantiles(xs: number[], ps: number[]): number[] {
   const s = [...xs].sort((a, b) => a - b);
   return ps.map((p) => {
-    const pos = (s.length - 1) * p, lo = Math.floor(pos), hi = Math.ceil(pos);
+    const pos = (s.length - 1) * p,
+      lo = Math.floor(pos),
+      hi = Math.ceil(pos);
     return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
   });
 }
@@ -52,7 +54,14 @@ export async function benchEscapeLaw(seeds = 2000, quick = false) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const cap = law.quantiles[4]?.steps ? Math.ceil(6 * law.quantiles[4].steps) : Math.ceil(20 * (flowOnly.quantiles[4]?.steps ?? 1000));
-    const r = await simulate({ model: { activation, d, pretrained: { mu } }, train: { batch, eta, hermiteRescale: hr, steps: cap }, engine: 'reduced', backend: 'cpu', seeds: { count: seeds, base: 50000 }, record: { points: 4, stopAt: 0.5 } });
+    const r = await simulate({
+      model: { activation, d, pretrained: { mu } },
+      train: { batch, eta, hermiteRescale: hr, steps: cap },
+      engine: 'reduced',
+      backend: 'cpu',
+      seeds: { count: seeds, base: 50000 },
+      record: { points: 4, stopAt: 0.5 },
+    });
     const esc = r.runs.map((x) => x.escape['0.5'] ?? Infinity);
     const emp = quantiles(esc, P);
     const escaped = esc.filter(Number.isFinite).length;
@@ -61,10 +70,36 @@ export async function benchEscapeLaw(seeds = 2000, quick = false) {
     const cpu = process.cpuUsage(cpu0);
     const f = (x: number | null | undefined) => (x === null || x === undefined ? 'never' : Number.isFinite(x) ? x.toFixed(0) : 'cens.');
     const label = `${activation} mu=${mu} d=${d} B=${batch} eta=${eta}${hr ? '/(k!k)' : ''}`;
-    rows.push([label, law.kappa.toFixed(2), (law.zeta.sdNoise / law.zeta.sdInit).toFixed(2), lawQ.map(f).join(' '), emp.map(f).join(' '), ratio.map((x) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(3))).join(' '), flowOnly.quantiles[2]?.steps?.toFixed(0) ?? 'never', `${escaped}/${seeds} in ${cap}`]);
-    out.push({ spec, kappa: law.kappa, noiseOverInit: law.zeta.sdNoise / law.zeta.sdInit, law: lawQ, flowOnlyMedian: flowOnly.quantiles[2]?.steps ?? null, chain: emp.map((x) => (Number.isFinite(x) ? x : null)), ratio, escaped, seeds, cap, wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+    rows.push([
+      label,
+      law.kappa.toFixed(2),
+      (law.zeta.sdNoise / law.zeta.sdInit).toFixed(2),
+      lawQ.map(f).join(' '),
+      emp.map(f).join(' '),
+      ratio.map((x) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(3))).join(' '),
+      flowOnly.quantiles[2]?.steps?.toFixed(0) ?? 'never',
+      `${escaped}/${seeds} in ${cap}`,
+    ]);
+    out.push({
+      spec,
+      kappa: law.kappa,
+      noiseOverInit: law.zeta.sdNoise / law.zeta.sdInit,
+      law: lawQ,
+      flowOnlyMedian: flowOnly.quantiles[2]?.steps ?? null,
+      chain: emp.map((x) => (Number.isFinite(x) ? x : null)),
+      ratio,
+      escaped,
+      seeds,
+      cap,
+      wallSeconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    });
   }
-  printTable(`escape law against the reduced chain (${seeds} runs per setting; quantiles q10 q25 q50 q75 q90 of the first step with |m| >= 0.5)`, ['setting', 'kappa', 'noise/init', 'law', 'chain', 'chain / law', 'flow-only median', 'escaped'], rows);
+  printTable(
+    `escape law against the reduced chain (${seeds} runs per setting; quantiles q10 q25 q50 q75 q90 of the first step with |m| >= 0.5)`,
+    ['setting', 'kappa', 'noise/init', 'law', 'chain', 'chain / law', 'flow-only median', 'escaped'],
+    rows,
+  );
   return out;
 }
 

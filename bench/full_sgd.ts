@@ -18,7 +18,10 @@ export async function benchFullSgd(opts: { seconds?: number } = {}) {
   for (const c of cases) {
     const steps = stepsFor(c.d, c.batch, seconds);
     const t0 = performance.now();
-    await simulate({ model: { d: c.d, activation: 'linear' }, train: { batch: c.batch, steps }, seeds: [1], backend: 'cpu', record: { points: 20 } }, { threads: 1 });
+    await simulate(
+      { model: { d: c.d, activation: 'linear' }, train: { batch: c.batch, steps }, seeds: [1], backend: 'cpu', record: { points: 20 } },
+      { threads: 1 },
+    );
     const ours = steps / ((performance.now() - t0) / 1000);
     const peerSteps = Math.max(10, Math.round(steps / 8));
     const peer = runPeer('full_sgd_numpy.py', ['--d', String(c.d), '--batch', String(c.batch), '--steps', String(peerSteps)]);

@@ -22,7 +22,9 @@ function cfg(engine: 'full' | 'reduced', d: number, B: number, steps: number, ra
     model: { d, activation: 'linear', rank, hidden, pretrained: { kind: 'aligned', mu: hidden > 1 ? Array(hidden).fill(0.5) : 0.5 } },
     train: { batch: B, eta, steps },
     record: { points: 20 },
-    engine, seeds: [1], backend: 'cpu',
+    engine,
+    seeds: [1],
+    backend: 'cpu',
   };
 }
 
@@ -46,7 +48,7 @@ export async function benchReduced(opts: { seconds?: number; repeats?: number } 
   for (const B of batches) {
     // Steps sized for about `seconds` at ~1e7 steps/s (B = 1) or ~3e7 samples/s (B = 500).
     const steps = B === 1 ? Math.round(1e7 * seconds) : Math.round((3e7 * seconds) / B);
-    await stepsPerSecond(cfg('reduced', 1e3, B, Math.max(10, steps / 10)));  // warm-up
+    await stepsPerSecond(cfg('reduced', 1e3, B, Math.max(10, steps / 10))); // warm-up
     for (const d of dims) {
       const ours = await stepsPerSecond(cfg('reduced', d, B, steps));
       const rank2 = await stepsPerSecond(cfg('reduced', d, B, Math.max(10, Math.round(steps / 3)), 2));
@@ -55,7 +57,16 @@ export async function benchReduced(opts: { seconds?: number; repeats?: number } 
       // Full-d SGD only where it fits in a few seconds.
       const fullSteps = Math.round((2e7 * seconds) / (d * B));
       const full = fullSteps >= 5 ? await stepsPerSecond(cfg('full', d, B, fullSteps)) : NaN;
-      rows.push({ d, batch: B, reducedStepsPerS: ours, reducedRank2StepsPerS: rank2, numpyStepsPerS: peer.steps_per_s!, fullStepsPerS: full, speedupVsNumpy: ours / peer.steps_per_s!, speedupVsFull: ours / full });
+      rows.push({
+        d,
+        batch: B,
+        reducedStepsPerS: ours,
+        reducedRank2StepsPerS: rank2,
+        numpyStepsPerS: peer.steps_per_s!,
+        fullStepsPerS: full,
+        speedupVsNumpy: ours / peer.steps_per_s!,
+        speedupVsFull: ours / full,
+      });
     }
   }
   printTable(
@@ -65,7 +76,9 @@ export async function benchReduced(opts: { seconds?: number; repeats?: number } 
   );
   for (const B of batches) {
     const sel = rows.filter((r) => r.batch === B).map((r) => r.reducedStepsPerS);
-    process.stdout.write(`B = ${B}: steps/s ratio d = 1e3 over d = 1e9: ${(sel[0]! / sel.at(-1)!).toFixed(3)} (max/min over d: ${(Math.max(...sel) / Math.min(...sel)).toFixed(3)})\n`);
+    process.stdout.write(
+      `B = ${B}: steps/s ratio d = 1e3 over d = 1e9: ${(sel[0]! / sel.at(-1)!).toFixed(3)} (max/min over d: ${(Math.max(...sel) / Math.min(...sel)).toFixed(3)})\n`,
+    );
   }
   const general = await benchGeneral(seconds, repeats);
   return { rank1: rows, general };
@@ -77,7 +90,11 @@ const median = (xs: number[]) => {
 };
 
 // The general loop's shapes: [rank, K]; p = K + r tracked vectors (aligned w0 adds none).
-const shapes: [number, number][] = [[2, 1], [4, 1], [1, 4]];
+const shapes: [number, number][] = [
+  [2, 1],
+  [4, 1],
+  [1, 4],
+];
 const generalBatches = [1, 500, 5000];
 
 async function benchGeneral(seconds: number, repeats: number) {
@@ -89,7 +106,7 @@ async function benchGeneral(seconds: number, repeats: number) {
     const stepsFor = (r: number, K: number) => Math.max(10, Math.round(seconds / (B * 2.5e-9 * (K + r) + 1.5e-7 * r)));
     const peerSteps = B === 1 ? 20_000 : B === 500 ? 2_000 : 300;
     const eta = etaGeneral(B);
-    await stepsPerSecond(cfg('reduced', d, B, Math.max(10, Math.round(stepsFor(2, 1) / 10)), 2, 1, eta));  // warm-up
+    await stepsPerSecond(cfg('reduced', d, B, Math.max(10, Math.round(stepsFor(2, 1) / 10)), 2, 1, eta)); // warm-up
     for (const [rank, K] of shapes) {
       // By turns: this shape, the rank-1 loop at the same B (the reference, p = 2), numpy.
       const p = K + rank;
@@ -102,21 +119,43 @@ async function benchGeneral(seconds: number, repeats: number) {
         turns.push({ ours, rank1, peer: peer.steps_per_s!, perVector: ((rank1 / ours) * 2) / p });
       }
       const ours = median(turns.map((x) => x.ours));
-      const vsNumpy = turns.map((x) => x.ours / x.peer), perVector = turns.map((x) => x.perVector);
+      const vsNumpy = turns.map((x) => x.ours / x.peer),
+        perVector = turns.map((x) => x.perVector);
       rows.push({
-        rank, hidden: K, trackedVectors: p, batch: B, d, repeats,
-        reducedStepsPerS: ours, nsPerSample: 1e9 / (ours * B), numpyStepsPerS: median(turns.map((x) => x.peer)),
-        speedupVsNumpy: median(vsNumpy), speedupVsNumpyRange: [Math.min(...vsNumpy), Math.max(...vsNumpy)],
+        rank,
+        hidden: K,
+        trackedVectors: p,
+        batch: B,
+        d,
+        repeats,
+        reducedStepsPerS: ours,
+        nsPerSample: 1e9 / (ours * B),
+        numpyStepsPerS: median(turns.map((x) => x.peer)),
+        speedupVsNumpy: median(vsNumpy),
+        speedupVsNumpyRange: [Math.min(...vsNumpy), Math.max(...vsNumpy)],
         rank1StepsPerS: median(turns.map((x) => x.rank1)),
         // Goal (issue 22): at most 1.5.
-        costPerVectorVsRank1: median(perVector), costPerVectorVsRank1Range: [Math.min(...perVector), Math.max(...perVector)],
+        costPerVectorVsRank1: median(perVector),
+        costPerVectorVsRank1Range: [Math.min(...perVector), Math.max(...perVector)],
       });
     }
   }
   printTable(
     `the general loop (d = 1e3, linear, aligned mu = 0.5, one thread, steps per CPU-second, medians of ${repeats} runs by turns with numpy)`,
     ['r', 'K', 'p', 'B', 'loradyn', 'ns/sample', 'numpy chain', 'vs numpy', 'rank-1 loop', 'per vector / rank-1', 'range'],
-    rows.map((r) => [r.rank, r.hidden, r.trackedVectors, r.batch, r.reducedStepsPerS, r.nsPerSample, r.numpyStepsPerS, r.speedupVsNumpy, r.rank1StepsPerS, r.costPerVectorVsRank1, r.costPerVectorVsRank1Range.map((x) => x.toFixed(2)).join('-')]),
+    rows.map((r) => [
+      r.rank,
+      r.hidden,
+      r.trackedVectors,
+      r.batch,
+      r.reducedStepsPerS,
+      r.nsPerSample,
+      r.numpyStepsPerS,
+      r.speedupVsNumpy,
+      r.rank1StepsPerS,
+      r.costPerVectorVsRank1,
+      r.costPerVectorVsRank1Range.map((x) => x.toFixed(2)).join('-'),
+    ]),
   );
   return rows;
 }

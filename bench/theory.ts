@@ -22,9 +22,15 @@ export async function benchTheory(opts: { repeat?: number } = {}) {
   const peerTau = peer.tau as number[];
   const maxRel = Math.max(...tau.map((x, i) => Math.abs(x! - peerTau[i]!) / peerTau[i]!));
   // ODE: erf, mu = 0.5, eta = 0.2, 50000 steps = t 1e4, 200 recorded points.
-  const odeCfg = { model: { activation: 'erf', d: 1000, pretrained: { mu: 0.5 } }, train: { eta: 0.2, steps: 50000 }, engine: 'ode' as const, record: { points: 200 } };
+  const odeCfg = {
+    model: { activation: 'erf', d: 1000, pretrained: { mu: 0.5 } },
+    train: { eta: 0.2, steps: 50000 },
+    engine: 'ode' as const,
+    record: { points: 200 },
+  };
   await simulate(odeCfg, { threads: 1 });
-  const odeWall: number[] = [], odeNative: number[] = [];
+  const odeWall: number[] = [],
+    odeNative: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
     const r = await simulate(odeCfg, { threads: 1 });
@@ -39,12 +45,28 @@ export async function benchTheory(opts: { repeat?: number } = {}) {
     quadMs[activation] = performance.now() - t0;
   }
   const rows = [
-    { what: 'tau(mu), erf, 200 points', loradynMs: median(tauMs), numpyMs: peer.seconds * 1000, targetMs: 50, note: `max rel. diff vs numpy ${maxRel.toExponential(1)}` },
-    { what: 'rank-1 ODE, erf, t = 1e4 (simulate wall)', loradynMs: median(odeWall), numpyMs: NaN, targetMs: 20, note: `native part ${median(odeNative).toFixed(2)} ms` },
+    {
+      what: 'tau(mu), erf, 200 points',
+      loradynMs: median(tauMs),
+      numpyMs: peer.seconds * 1000,
+      targetMs: 50,
+      note: `max rel. diff vs numpy ${maxRel.toExponential(1)}`,
+    },
+    {
+      what: 'rank-1 ODE, erf, t = 1e4 (simulate wall)',
+      loradynMs: median(odeWall),
+      numpyMs: NaN,
+      targetMs: 20,
+      note: `native part ${median(odeNative).toFixed(2)} ms`,
+    },
     { what: 'tau(mu), relu, 200 points (closed forms)', loradynMs: quadMs.relu!, numpyMs: NaN, targetMs: NaN, note: 'single run' },
     { what: 'tau(mu), sigmoid, 200 points (quadrature)', loradynMs: quadMs.sigmoid!, numpyMs: NaN, targetMs: NaN, note: 'single run' },
   ];
-  printTable('theory engine, one core (median of ' + repeat + ' runs, ms)', ['what', 'loradyn', 'numpy', 'target', 'note'], rows.map((r) => [r.what, r.loradynMs, r.numpyMs, r.targetMs, r.note]));
+  printTable(
+    'theory engine, one core (median of ' + repeat + ' runs, ms)',
+    ['what', 'loradyn', 'numpy', 'target', 'note'],
+    rows.map((r) => [r.what, r.loradynMs, r.numpyMs, r.targetMs, r.note]),
+  );
   return rows;
 }
 

@@ -22,18 +22,45 @@ export async function benchVit(): Promise<{ rows: VitBenchRow[]; config: object 
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const rows: VitBenchRow[] = [];
   for (const threads of [...new Set([1, cores])]) {
-    const r = await train({ config, trainable: { base: true, head: true, lora: false }, optimizer: { lr: 1e-3 }, batch, steps, seed: 1, params: initParams(config, null, 1), train: data, test: subsample(test, 16), threads });
+    const r = await train({
+      config,
+      trainable: { base: true, head: true, lora: false },
+      optimizer: { lr: 1e-3 },
+      batch,
+      steps,
+      seed: 1,
+      params: initParams(config, null, 1),
+      train: data,
+      test: subsample(test, 16),
+      threads,
+    });
     rows.push({ what: 'pre-train epoch (5,000 images)', threads, seconds: r.wallMs / 1000, imagesPerSecond: (steps * batch) / (r.wallMs / 1000) });
   }
   const lora = { rank: 4, alpha: 8 };
   const ftSteps = 100;
-  const t = await train({ config, lora, trainable: { base: false, head: true, lora: true }, optimizer: { lr: 3e-3 }, batch: 32, steps: ftSteps, seed: 1, params: initParams(config, lora, 1), train: data, test: subsample(test, 16), threads: cores });
+  const t = await train({
+    config,
+    lora,
+    trainable: { base: false, head: true, lora: true },
+    optimizer: { lr: 3e-3 },
+    batch: 32,
+    steps: ftSteps,
+    seed: 1,
+    params: initParams(config, lora, 1),
+    train: data,
+    test: subsample(test, 16),
+    threads: cores,
+  });
   rows.push({ what: 'LoRA fine-tune, 100 steps of 32', threads: cores, seconds: t.wallMs / 1000, imagesPerSecond: (ftSteps * 32) / (t.wallMs / 1000) });
   const t0 = performance.now();
   await evaluate(config, null, initParams(config, null, 1), test, cores);
   const s = (performance.now() - t0) / 1000;
   rows.push({ what: 'inference (1,000 images)', threads: cores, seconds: s, imagesPerSecond: test.n / s });
-  printTable('ViT (float32, default size) on this machine', ['what', 'threads', 'seconds', 'images/s'], rows.map((r) => [r.what, r.threads, r.seconds, r.imagesPerSecond]));
+  printTable(
+    'ViT (float32, default size) on this machine',
+    ['what', 'threads', 'seconds', 'images/s'],
+    rows.map((r) => [r.what, r.threads, r.seconds, r.imagesPerSecond]),
+  );
   return { rows, config: { ...config, image: 28, patch: 7, width: 64, depth: 4, heads: 4, mlp: 128, batch } };
 }
 

@@ -30,9 +30,11 @@ const mu01 = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be i
 
 export const pretrainedSchema = z
   .object({
-    kind: z.enum(['aligned', 'misaligned', 'scratch', 'given'], {
-      error: 'kind must be one of aligned, misaligned, scratch, given',
-    }).default('aligned'),
+    kind: z
+      .enum(['aligned', 'misaligned', 'scratch', 'given'], {
+        error: 'kind must be one of aligned, misaligned, scratch, given',
+      })
+      .default('aligned'),
     /** Strength mu in [0, 1], one value for all hidden units or one per unit. */
     mu: z.union([mu01, z.array(mu01).min(1)]).default(0.5),
     /** kind "given": w0 as hidden x d numbers, row-major. */
@@ -59,7 +61,11 @@ export const optimizerSchema = z
             kind: z.literal('adam'),
             beta1: beta01.default(0.9),
             beta2: beta01.default(0.999),
-            eps: z.number({ error: 'must be a finite number > 0' }).gt(0, 'must be a finite number > 0').refine(Number.isFinite, 'must be a finite number > 0').default(1e-8),
+            eps: z
+              .number({ error: 'must be a finite number > 0' })
+              .gt(0, 'must be a finite number > 0')
+              .refine(Number.isFinite, 'must be a finite number > 0')
+              .default(1e-8),
           })
           .strict(),
       ],
@@ -128,9 +134,7 @@ export const trainSchema = z
 export const recordSchema = z
   .object({
     points: int('points', 2, 1_000_000).default(200),
-    thresholds: z
-      .array(z.number().gt(0, 'thresholds must be in (0, 1]').max(1, 'thresholds must be in (0, 1]'))
-      .default([0.5]),
+    thresholds: z.array(z.number().gt(0, 'thresholds must be in (0, 1]').max(1, 'thresholds must be in (0, 1]')).default([0.5]),
     /** Also return the final U, V, teacher rows and w0 of each run. */
     final: z.boolean().default(false),
     /**
@@ -150,20 +154,30 @@ export const recordSchema = z
      * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
      * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
      */
-    dense: z.number().int('dense must be an integer in [1, 1e8]').min(1, 'dense must be an integer in [1, 1e8]').max(1e8, 'dense must be an integer in [1, 1e8]').optional(),
+    dense: z
+      .number()
+      .int('dense must be an integer in [1, 1e8]')
+      .min(1, 'dense must be an integer in [1, 1e8]')
+      .max(1e8, 'dense must be an integer in [1, 1e8]')
+      .optional(),
     /**
      * Fractions f in (0, 1): per run, the first step at which the population loss minus the
      * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
      */
     lossThresholds: z
-      .array(z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'))
+      .array(
+        z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'),
+      )
       .optional()
       .transform((v) => (v === undefined || v.length === 0 ? undefined : v)),
   })
   .strict();
 
 export const seedsSchema = z.union([
-  z.array(int('seed', 0, Number.MAX_SAFE_INTEGER)).min(1, 'seeds must not be empty').max(1_000_000),
+  z
+    .array(int('seed', 0, Number.MAX_SAFE_INTEGER))
+    .min(1, 'seeds must not be empty')
+    .max(1_000_000),
   z.object({ count: int('seeds.count', 1, 1_000_000), base: int('seeds.base', 0, Number.MAX_SAFE_INTEGER).default(0) }).strict(),
 ]);
 
@@ -200,7 +214,8 @@ export function muList(c: Config): number[] {
 /** The native memory limit of a call: `maxBytes` if given, else LORADYN_MAX_BYTES, else 0 (the core's default, 3/4 of what this process may use). */
 export function maxBytesOption(maxBytes?: number): number {
   if (maxBytes !== undefined) {
-    if (!(maxBytes >= 0) || !Number.isFinite(maxBytes)) throw new ConfigError([{ path: 'maxBytes', message: `must be a finite number of bytes >= 0 (got ${maxBytes})` }]);
+    if (!(maxBytes >= 0) || !Number.isFinite(maxBytes))
+      throw new ConfigError([{ path: 'maxBytes', message: `must be a finite number of bytes >= 0 (got ${maxBytes})` }]);
     return maxBytes;
   }
   const env = Number(process.env.LORADYN_MAX_BYTES);
@@ -221,8 +236,7 @@ function zodIssues(err: z.ZodError): ConfigIssue[] {
  * those once, at its entry. Throws ConfigError naming each bad field.
  */
 export function parseConfigShape(input: unknown): Config {
-  if (input === null || typeof input !== 'object' || Array.isArray(input))
-    throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
   const r = configSchema.safeParse(input);
   if (!r.success) throw new ConfigError(zodIssues(r.error));
   return dropUnsetPractice(r.data);
@@ -244,7 +258,9 @@ export function parseConfig(input: unknown, threads = os.availableParallelism(),
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
   if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    const keys = Object.keys(value as object)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort();
     return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}';
   }
   return JSON.stringify(value);

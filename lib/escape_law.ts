@@ -18,8 +18,16 @@ export const escapeLawSchema = z
     /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
     teacher: z.union([z.literal('same'), z.literal('square'), activationSchema]).default('same'),
     mu: z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]'),
-    d: z.number({ error: 'must be an integer >= 3' }).int('must be an integer >= 3').min(3, 'must be an integer >= 3').max(2 ** 52, 'must be <= 2^52'),
-    batch: z.number({ error: 'must be an integer >= 1' }).int('must be an integer >= 1').min(1, 'must be an integer >= 1').max(2 ** 52, 'must be <= 2^52'),
+    d: z
+      .number({ error: 'must be an integer >= 3' })
+      .int('must be an integer >= 3')
+      .min(3, 'must be an integer >= 3')
+      .max(2 ** 52, 'must be <= 2^52'),
+    batch: z
+      .number({ error: 'must be an integer >= 1' })
+      .int('must be an integer >= 1')
+      .min(1, 'must be an integer >= 1')
+      .max(2 ** 52, 'must be <= 2^52'),
     eta: z.number({ error: 'must be a finite number > 0' }).refine((x) => Number.isFinite(x) && x > 0, 'must be a finite number > 0'),
     /** Divide eta by k! k (k the student's top Hermite order), as the paper does. */
     hermiteRescale: z.boolean().default(false),
@@ -29,7 +37,11 @@ export const escapeLawSchema = z
     threshold: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(0.5),
     /** Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss). */
     lossThreshold: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').nullable().default(null),
-    probs: z.array(prob).min(1, 'must not be empty').max(999, 'at most 999 probabilities').default([...QUANTILE_PROBS]),
+    probs: z
+      .array(prob)
+      .min(1, 'must not be empty')
+      .max(999, 'at most 999 probabilities')
+      .default([...QUANTILE_PROBS]),
     /** Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true). */
     noiseDrift: z.boolean().default(true),
   })
@@ -89,7 +101,13 @@ export interface EscapeLaw {
 export async function escapeLaw(input: EscapeLawInput): Promise<EscapeLaw> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError([{ path: '', message: 'escape-law spec must be an object' }]);
   const r = escapeLawSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message })));
+  if (!r.success)
+    throw new ConfigError(
+      r.error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
+        message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
+      })),
+    );
   const spec = r.data;
   const probs = [...spec.probs].sort((a, b) => a - b);
   const out = (await nativeAwait(nativeCall(() => loadNative().theory.escapeLaw({ ...spec, probs })))) as Omit<EscapeLaw, 'spec'>;
@@ -103,7 +121,8 @@ export function lawCdf(law: EscapeLaw, steps: number): number | null {
   if (steps <= q[0]!.steps!) return q[0]!.p * (steps / q[0]!.steps!);
   for (let i = 1; i < q.length; i++)
     if (steps <= q[i]!.steps!) {
-      const a = q[i - 1]!, b = q[i]!;
+      const a = q[i - 1]!,
+        b = q[i]!;
       const w = (Math.log(steps) - Math.log(a.steps!)) / (Math.log(b.steps!) - Math.log(a.steps!));
       return a.p + w * (b.p - a.p);
     }

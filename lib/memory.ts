@@ -50,7 +50,8 @@ export function estimateMemory(configs: Config | Config[], options: MemoryOption
 
 /** ConfigError when the results of `runs` runs would not fit in the JS heap. */
 export function checkJsHeap(runs: number, path = 'seeds'): void {
-  const need = runs * JS_BYTES_PER_RUN, limit = jsLimit();
+  const need = runs * JS_BYTES_PER_RUN,
+    limit = jsLimit();
   if (need > limit) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
     throw new ConfigError([

@@ -128,7 +128,10 @@ export interface NativeGaussOperand {
 
 export interface NativeTheory {
   tau(pair: NativeTheoryPair, mu: number[]): Promise<NativeTauPoint[]>;
-  critical(pair: NativeTheoryPair, options: { lo?: number; hi?: number; points?: number; tol?: number }): Promise<{ zeros: number[]; minima: { mu: number; tau: number }[] }>;
+  critical(
+    pair: NativeTheoryPair,
+    options: { lo?: number; hi?: number; points?: number; tol?: number },
+  ): Promise<{ zeros: number[]; minima: { mu: number; tau: number }[] }>;
   loss(pair: NativeTheoryPair, M: number[], Q: number[]): { L: Float64Array; LM: Float64Array; LQ: Float64Array };
   lossK(pair: NativeTheoryPair, K: number, readout: number, M: number[], Q: number[]): { L: number; GM: Float64Array; GQ: Float64Array };
   topCoefficient(k: number, mu: number[], rescaled: boolean): NativeTauPoint[];
@@ -221,7 +224,14 @@ export interface NativeVit {
   forward(config: NativeVitConfig, lora: NativeLora, params: Float32Array, images: Float32Array): Float32Array;
   merge(config: NativeVitConfig, lora: NativeLora, params: Float32Array): Float32Array;
   gradCheck(seed: number): NativeGradCheck[];
-  evaluate(config: NativeVitConfig, lora: NativeLora, params: Float32Array, x: Float32Array, y: Int32Array, threads: number): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
+  evaluate(
+    config: NativeVitConfig,
+    lora: NativeLora,
+    params: Float32Array,
+    x: Float32Array,
+    y: Int32Array,
+    threads: number,
+  ): Promise<{ accuracy: number; loss: number; predictions: Int32Array }>;
   features(config: NativeVitConfig, params: Float32Array, x: Float32Array, threads: number): Promise<Float32Array>;
   train(spec: NativeVitTrainSpec, onProgress?: StepsCallback): NativeHandle<NativeVitTrainResult>;
   gradient(
@@ -262,12 +272,31 @@ export interface NativeTesting {
   /** Exact chi-square draws (Marsaglia–Tsang), for sampler tests. */
   chiSquare(seed: number, dof: number, count: number): Float64Array;
   simdPaths(): { available: SimdPath[]; best: SimdPath };
-  gaussiansPath(path: SimdPath, seed: number, stream: number, step: number, sample: number, start: number, count: number, precision?: GaussianPrecision): Float64Array;
+  gaussiansPath(
+    path: SimdPath,
+    seed: number,
+    stream: number,
+    step: number,
+    sample: number,
+    start: number,
+    count: number,
+    precision?: GaussianPrecision,
+  ): Float64Array;
   rngAccuracy(samples: number, seed: number): BoxMullerAccuracy;
   /** The reduced chain's exp, erf and sigmoid (native/core/reduced/chain_math.hpp) against long double: largest errors in ulps. */
-  chainMathAccuracy(samples: number, seed: number): {
-    expUlp: number; erfUlp: number; erfDerivUlp: number; sigmoidUlp: number; sigmoidDerivUlp: number;
-    libmErfUlp: number; arraysMatchScalar: boolean; referenceDigits: number; samples: number;
+  chainMathAccuracy(
+    samples: number,
+    seed: number,
+  ): {
+    expUlp: number;
+    erfUlp: number;
+    erfDerivUlp: number;
+    sigmoidUlp: number;
+    sigmoidDerivUlp: number;
+    libmErfUlp: number;
+    arraysMatchScalar: boolean;
+    referenceDigits: number;
+    samples: number;
   };
   benchGenerator(path: SimdPath, count: number, repeats: number, precision?: GaussianPrecision): { seconds: number; cpuSeconds: number; gaussians: number };
   /** Groups of config indices that one GPU launch can hold (core/engine/launch_groups.hpp). */

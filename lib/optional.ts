@@ -15,7 +15,9 @@ export class MissingPackageError extends Error {
     readonly missing: string,
   ) {
     const pkgs = Object.entries(OPTIONAL_PACKAGES[feature]).map(([n, v]) => `${n}@${v}`);
-    super(`${feature === 'queue' ? 'the queue (sweep --queue, worker)' : 'the ViT experiment'} needs the optional package ${missing}, which is not installed: npm install ${pkgs.join(' ')}`);
+    super(
+      `${feature === 'queue' ? 'the queue (sweep --queue, worker)' : 'the ViT experiment'} needs the optional package ${missing}, which is not installed: npm install ${pkgs.join(' ')}`,
+    );
     this.name = 'MissingPackageError';
   }
 }

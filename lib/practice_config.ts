@@ -15,7 +15,9 @@ export function practiceFields(c: Config): string[] {
 
 /** Removes the keys of unset practice options (zod leaves them as undefined), in place. */
 export function dropUnsetPractice(c: Config): Config {
-  const drop = (o: Record<string, unknown>, keys: string[]) => keys.forEach((k) => o[k] === undefined && delete o[k]);
+  const drop = (o: Record<string, unknown>, keys: string[]) => {
+    for (const k of keys) if (o[k] === undefined) delete o[k];
+  };
   drop(c.train as Record<string, unknown>, ['optimizer', 'weightDecay', 'lrRatio']);
   drop(c.model as Record<string, unknown>, ['adapter']);
   drop(c.record as Record<string, unknown>, ['lossThresholds']);

@@ -37,8 +37,11 @@ function jacobianRate(A: number, B: number, o: PracticeFlowOptions): number {
   const rho = o.lrRatio ?? 1;
   const wd = o.weightDecay ?? 0;
   const wdv = o.spherical === false ? wd : 0;
-  const a = rho * (B - wd), b = rho * A, dd = -wdv;
-  const tr = a + dd, det = a * dd - b * A;
+  const a = rho * (B - wd),
+    b = rho * A,
+    dd = -wdv;
+  const tr = a + dd,
+    det = a * dd - b * A;
   const q = tr * tr - 4 * det;
   if (q < 0) return tr / 2;
   const disc = Math.sqrt(q);
@@ -58,7 +61,7 @@ export function stepRate(A: number, B: number, eta: number, o: PracticeFlowOptio
   const beta = o.beta ?? 0;
   const s = 1 + beta + eta * lam;
   const q = s * s - 4 * beta;
-  const z = q >= 0 ? (s + Math.sqrt(q)) / 2 : Math.sqrt(beta);  // complex roots: |z| = sqrt(beta) < 1
+  const z = q >= 0 ? (s + Math.sqrt(q)) / 2 : Math.sqrt(beta); // complex roots: |z| = sqrt(beta) < 1
   return z > 1 && Number.isFinite(z) ? Math.log(z) : null;
 }
 

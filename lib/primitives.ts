@@ -17,7 +17,13 @@ export const streams = { teacher: 1, misalign: 2, loraInit: 3, inputs: 4, labelN
  * 256 coordinates; native/core/rng/gaussian.hpp): pass it to reproduce those inputs.
  */
 export function gaussians(a: {
-  seed: number; stream: number; step: number; sample: number; start?: number; count: number; precision?: GaussianPrecision;
+  seed: number;
+  stream: number;
+  step: number;
+  sample: number;
+  start?: number;
+  count: number;
+  precision?: GaussianPrecision;
 }): Float64Array {
   return nativeCall(() => loadNative().primitives.gaussians(a.seed, a.stream, a.step, a.sample, a.start ?? 0, a.count, a.precision ?? 'double'));
 }

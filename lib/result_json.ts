@@ -30,9 +30,7 @@ export function runToJson(r: RunResult): RunJson {
     Q: arr(r.Q),
     popLoss: arr(r.popLoss),
     batchLoss: arr(r.batchLoss),
-    final: r.final
-      ? { u: Array.from(r.final.u), v: Array.from(r.final.v), teacher: Array.from(r.final.teacher), w0: Array.from(r.final.w0) }
-      : undefined,
+    final: r.final ? { u: Array.from(r.final.u), v: Array.from(r.final.v), teacher: Array.from(r.final.teacher), w0: Array.from(r.final.w0) } : undefined,
   };
   if (!out.final) delete out.final;
   return out;

@@ -10,17 +10,17 @@ import type { Progress, RunOptions, RunResult, SimulationResult } from './types.
 import { version } from './version.js';
 
 function toRunResult(r: NativeRunRecord, thresholds: number[], lossThresholds?: number[]): RunResult {
-  const escape: Record<string, number | null> = {};
+  const escapes: Record<string, number | null> = {};
   thresholds.forEach((th, i) => {
-    escape[String(th)] = r.escape[i] ?? null;
+    escapes[String(th)] = r.escape[i] ?? null;
   });
   const { lossEscape: le, ...rest } = r;
-  if (!lossThresholds) return { ...rest, escape };
+  if (!lossThresholds) return { ...rest, escape: escapes };
   const lossEscape: Record<string, number | null> = {};
   lossThresholds.forEach((f, i) => {
     lossEscape[String(f)] = le?.[i] ?? null;
   });
-  return { ...rest, escape, lossEscape };
+  return { ...rest, escape: escapes, lossEscape };
 }
 
 export function resolveThreads(threads: number | undefined): number {
@@ -109,7 +109,10 @@ export async function simulateMany(inputs: (ConfigInput | Config)[], options: Ru
   checkJsHeap(configs.reduce((a, c) => a + seedList(c).length, 0));
   const native = loadNative();
   if (options.signal?.aborted) throw new AbortError();
-  const onSteps = progressReporter(configs.reduce((a, c) => a + c.train.steps * seedList(c).length, 0), options.onProgress);
+  const onSteps = progressReporter(
+    configs.reduce((a, c) => a + c.train.steps * seedList(c).length, 0),
+    options.onProgress,
+  );
   // The core names each bad field under its config's index ("[2].model.d").
   const handle = nativeCall(() => native.simulate.runMany(configs, threads, onSteps, maxBytes));
   const out = await awaitHandle(handle, options.signal);

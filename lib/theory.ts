@@ -60,8 +60,7 @@ function native(): NativeTheory {
 function checkMu(mu: number[], path = 'mu'): void {
   if (mu.length === 0) throw new ConfigError([{ path, message: 'mu list is empty' }]);
   mu.forEach((m, i) => {
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1))
-      throw new ConfigError([{ path: `${path}[${i}]`, message: `must be in [0, 1] (got ${m})` }]);
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new ConfigError([{ path: `${path}[${i}]`, message: `must be in [0, 1] (got ${m})` }]);
   });
 }
 
@@ -93,8 +92,7 @@ export function tExit(tau: number | null, o: { d?: number; eps?: number; R?: num
   const R = o.R ?? 1;
   const eps = o.eps ?? (o.d !== undefined ? 1 / Math.sqrt(o.d) : undefined);
   if (eps === undefined) throw new ConfigError([{ path: 'eps', message: 'give eps or d (eps defaults to d^-1/2)' }]);
-  if (!(eps > 0) || !(R > eps) || !Number.isFinite(R))
-    throw new ConfigError([{ path: 'eps', message: `need 0 < eps < R (got eps = ${eps}, R = ${R})` }]);
+  if (!(eps > 0) || !(R > eps) || !Number.isFinite(R)) throw new ConfigError([{ path: 'eps', message: `need 0 < eps < R (got eps = ${eps}, R = ${R})` }]);
   if (tau === null) return null;
   return tau * Math.log(R / eps);
 }

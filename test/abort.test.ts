@@ -25,7 +25,7 @@ t.test('abort inside one long step', async (t) => {
   const cases: [string, ConfigInput][] = [
     ['full d = 1e5, B = 1e5', { model: { d: 100_000 }, train: { batch: 100_000, steps: 3 }, seeds: [1], backend: 'cpu' }],
     ['full d = 1e5, B = 1e5, two seeds', { model: { d: 100_000 }, train: { batch: 100_000, steps: 3 }, seeds: [1, 2], backend: 'cpu' }],
-    ["reduced B = 2^24", { engine: "reduced", model: { d: 1000 }, train: { batch: 2 ** 24, steps: 100 }, seeds: [1], backend: 'cpu' }],
+    ['reduced B = 2^24', { engine: 'reduced', model: { d: 1000 }, train: { batch: 2 ** 24, steps: 100 }, seeds: [1], backend: 'cpu' }],
   ];
   for (const [what, config] of cases) {
     const ms = await latency(config, 1500);

@@ -38,8 +38,14 @@ t.test("s' and s'' match central finite differences", async (t) => {
   const h = 1e-5;
   for (const name of Object.keys(reference)) {
     const v = evalActivation(name, zs);
-    const plus = evalActivation(name, zs.map((z) => z + h));
-    const minus = evalActivation(name, zs.map((z) => z - h));
+    const plus = evalActivation(
+      name,
+      zs.map((z) => z + h),
+    );
+    const minus = evalActivation(
+      name,
+      zs.map((z) => z - h),
+    );
     zs.forEach((z, i) => {
       close(t, v.ds[i]!, (plus.s[i]! - minus.s[i]!) / (2 * h), 1e-7, `${name}'(${z})`);
       close(t, v.d2s[i]!, (plus.ds[i]! - minus.ds[i]!) / (2 * h), 1e-6, `${name}''(${z})`);
@@ -47,7 +53,7 @@ t.test("s' and s'' match central finite differences", async (t) => {
   }
 });
 
-t.test('relu reports the Dirac mass of s\'\' separately', async (t) => {
+t.test("relu reports the Dirac mass of s'' separately", async (t) => {
   t.equal(evalActivation('relu', [1]).dirac, 1);
   t.equal(evalActivation('2*relu+he3', [1]).dirac, 2);
   t.equal(evalActivation('erf', [1]).dirac, 0);
@@ -56,7 +62,11 @@ t.test('relu reports the Dirac mass of s\'\' separately', async (t) => {
 t.test('high-order Hermite by the stable recurrence', async (t) => {
   // He_16 at z: compare with the explicit sum He_n(z) = n! sum_m (-1)^m z^(n-2m) / (m! (n-2m)! 2^m).
   const n = 16;
-  const fact = (k: number) => { let f = 1; for (let i = 2; i <= k; i++) f *= i; return f; };
+  const fact = (k: number) => {
+    let f = 1;
+    for (let i = 2; i <= k; i++) f *= i;
+    return f;
+  };
   for (const z of [-2.2, 0.7, 3.3]) {
     let s = 0;
     for (let m = 0; 2 * m <= n; m++) s += ((-1) ** m * z ** (n - 2 * m)) / (fact(m) * fact(n - 2 * m) * 2 ** m);

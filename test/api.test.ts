@@ -12,7 +12,13 @@ t.test('info() reports version, build, threads and backends', async (t) => {
 });
 
 t.test('results are typed arrays with the documented shapes', async (t) => {
-  const r = await simulate({ model: { d: 50, rank: 2, hidden: 3, activation: 'tanh' }, train: { steps: 100, batch: 4 }, seeds: [1, 2], record: { points: 10, thresholds: [0.5, 0.9] }, backend: 'cpu' });
+  const r = await simulate({
+    model: { d: 50, rank: 2, hidden: 3, activation: 'tanh' },
+    train: { steps: 100, batch: 4 },
+    seeds: [1, 2],
+    record: { points: 10, thresholds: [0.5, 0.9] },
+    backend: 'cpu',
+  });
   t.equal(r.runs.length, 2);
   t.equal(r.backend, 'cpu');
   const run = r.runs[0]!;
@@ -33,10 +39,16 @@ t.test('results are typed arrays with the documented shapes', async (t) => {
 
 t.test('onProgress reports steps up to the total', async (t) => {
   const seen: number[] = [];
-  const r = await simulate({ model: { d: 4000 }, train: { steps: 200, batch: 200 }, seeds: { count: 2 }, backend: 'cpu' }, { onProgress: (p) => seen.push(p.fraction) });
+  const r = await simulate(
+    { model: { d: 4000 }, train: { steps: 200, batch: 200 }, seeds: { count: 2 }, backend: 'cpu' },
+    { onProgress: (p) => seen.push(p.fraction) },
+  );
   t.equal(r.runs.length, 2);
   t.ok(seen.length >= 1, `progress called ${seen.length} times`);
-  t.ok(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!)), 'fractions rise within [0, 1]');
+  t.ok(
+    seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!)),
+    'fractions rise within [0, 1]',
+  );
 });
 
 t.test('AbortSignal stops a long run within a fraction of a second', async (t) => {

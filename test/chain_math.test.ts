@@ -5,7 +5,7 @@ import { loadNative } from '../lib/native.js';
 
 const native = loadNative().testing;
 
-t.test('exp, erf, erf\' and the sigmoid are within a few ulps of long double', async (tt) => {
+t.test("exp, erf, erf' and the sigmoid are within a few ulps of long double", async (tt) => {
   const a = native.chainMathAccuracy(400_000, 3);
   tt.ok(a.referenceDigits >= 64, `reference has ${a.referenceDigits} mantissa bits`);
   tt.ok(a.samples > 400_000, `${a.samples} arguments`);

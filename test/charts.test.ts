@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: the test reads compiled vega specs, which have no types here
 // Figures a paper reader can read: what line styles and markers mean is a legend (not a title), the
 // figure's title never sits on a panel's, curves are clipped to the axes the data set (in the
 // static figure and in the report's interactive view alike: both draw this one spec).
@@ -6,17 +7,27 @@ import { compile } from 'vega-lite';
 import { panelsSpec, type Panel, type Series } from '../lib/plots/charts.js';
 
 type VgMark = { type: string; name?: string; clip?: unknown; marks?: VgMark[]; encode?: { update?: Record<string, unknown> } };
-type Vg = { marks: VgMark[]; legends?: { title?: unknown; strokeDash?: string; shape?: string; fill?: string; stroke?: string }[]; scales: { name: string; domain?: unknown; range?: unknown }[]; title?: unknown };
+type Vg = {
+  marks: VgMark[];
+  legends?: { title?: unknown; strokeDash?: string; shape?: string; fill?: string; stroke?: string }[];
+  scales: { name: string; domain?: unknown; range?: unknown }[];
+  title?: unknown;
+};
 
 const flat = (ms: VgMark[]): VgMark[] => ms.flatMap((m) => [m, ...flat(m.marks ?? [])]);
 const mus = [0.1, 0.3, 0.5, 0.7];
 const escapeSeries = (name: string, f: number): Series[] => [
-  { name, kind: 'points', key: 'SGD: median', data: mus.map((x) => ({ x, y: f / (1 - x), lo: 0.8 * f, hi: 1.5 * f / (1 - x) })) },
+  { name, kind: 'points', key: 'SGD: median', data: mus.map((x) => ({ x, y: f / (1 - x), lo: 0.8 * f, hi: (1.5 * f) / (1 - x) })) },
   { name, kind: 'points', key: 'censored', shape: 'triangle-up', data: [{ x: 0.9, y: 40, lo: 40, hi: 40 }] },
   { name, kind: 'line', key: 'ODE', data: mus.map((x) => ({ x, y: (0.9 * f) / (1 - x) })) },
   { name, kind: 'line', key: 'theory', dashed: true, data: [0.1, 0.5, 0.95, 0.99].map((x) => ({ x, y: f / (1 - x) ** 2 })) },
 ];
-const panel: Panel = { title: 'escape', x: { title: 'mu' }, y: { title: 'escape', log: true, domain: [0.5, 50] }, series: [...escapeSeries('linear', 1), ...escapeSeries('erf', 3)] };
+const panel: Panel = {
+  title: 'escape',
+  x: { title: 'mu' },
+  y: { title: 'escape', log: true, domain: [0.5, 50] },
+  series: [...escapeSeries('linear', 1), ...escapeSeries('erf', 3)],
+};
 
 t.test('line styles and markers are legends of their own; the colour legend names what colours mean', async (t) => {
   const vg = compile(panelsSpec([panel], { title: 'Escape against mu', subtitle: 'd = 1000', legendTitle: 'activation' })).spec as unknown as Vg;
@@ -29,7 +40,14 @@ t.test('line styles and markers are legends of their own; the colour legend name
   const shape = legends.find((l) => l.shape);
   t.ok(dash && shape, 'a strokeDash legend and a shape legend');
   t.same(scale(dash!.strokeDash!)?.domain, ['ODE', 'theory'], 'one line-style entry per key');
-  t.same(scale(dash!.strokeDash!)?.range, [[1, 0], [5, 3]], 'solid ODE, dashed theory');
+  t.same(
+    scale(dash!.strokeDash!)?.range,
+    [
+      [1, 0],
+      [5, 3],
+    ],
+    'solid ODE, dashed theory',
+  );
   t.same(scale(shape!.shape!)?.domain, ['SGD: median', 'censored']);
   t.same(scale(shape!.shape!)?.range, ['circle', 'triangle-up']);
   t.same(scale('color')?.domain, ['linear', 'erf'], 'colours are the series, not the styles');
@@ -37,7 +55,8 @@ t.test('line styles and markers are legends of their own; the colour legend name
   const plain = compile(panelsSpec([{ ...panel, series: panel.series.map(({ key: _k, ...s }) => s) }])).spec as unknown as Vg;
   t.equal(plain.legends?.length, 1, 'only the colour legend');
   // Break it: a key on an undrawn series (no finite y) adds no entry.
-  const undrawn = compile(panelsSpec([{ ...panel, series: [...panel.series, { name: 'linear', kind: 'line', key: 'ghost', data: [{ x: 0.5, y: null }] }] }])).spec as unknown as Vg;
+  const undrawn = compile(panelsSpec([{ ...panel, series: [...panel.series, { name: 'linear', kind: 'line', key: 'ghost', data: [{ x: 0.5, y: null }] }] }]))
+    .spec as unknown as Vg;
   const d2 = (undrawn.legends ?? []).find((l) => l.strokeDash)!;
   t.same(undrawn.scales.find((s) => s.name === d2.strokeDash)?.domain, ['ODE', 'theory'], 'no entry for a curve that is not drawn');
 });
@@ -46,19 +65,30 @@ t.test('titles: a single panel under a figure title has none of its own; several
   const one = panelsSpec([panel], { title: 'Escape against mu', subtitle: 'd = 1000' }) as unknown as Record<string, any>;
   t.equal(one.title.text, 'Escape against mu');
   t.equal(one.title.subtitle, 'd = 1000');
-  t.ok(one.layer.every((l: object) => !('title' in l)), 'the layers carry no title');
+  t.ok(
+    one.layer.every((l: object) => !('title' in l)),
+    'the layers carry no title',
+  );
   const vgOne = compile(one as any).spec as unknown as Vg & { title?: { text?: string } };
-  t.equal(vgOne.title && (vgOne.title as { text?: string }).text, 'Escape against mu', 'one title, the figure\'s');
+  t.equal(vgOne.title && (vgOne.title as { text?: string }).text, 'Escape against mu', "one title, the figure's");
   const alone = panelsSpec([panel]) as unknown as Record<string, any>;
   t.equal(alone.title.text, 'escape', 'without a figure title the panel keeps its own');
   const three = panelsSpec([panel, { ...panel, title: 'b' }, { ...panel, title: 'c' }], { title: 'Dynamics' }) as unknown as Record<string, any>;
   t.equal(three.title.offset, 14, 'room between the figure title and the panel titles');
-  t.same(three.concat.map((c: { title: { text: string } }) => c.title.text), ['escape', 'b', 'c']);
-  t.ok(three.concat.every((c: { title: { fontSize: number } }) => c.title.fontSize < three.title.fontSize), 'panel titles smaller than the figure title');
+  t.same(
+    three.concat.map((c: { title: { text: string } }) => c.title.text),
+    ['escape', 'b', 'c'],
+  );
+  t.ok(
+    three.concat.every((c: { title: { fontSize: number } }) => c.title.fontSize < three.title.fontSize),
+    'panel titles smaller than the figure title',
+  );
 });
 
 t.test('every curve is clipped to the axes the data set, in the compiled (browser) view too', async (t) => {
-  const spec = panelsSpec([{ ...panel, series: [...panel.series, { name: 'erf', kind: 'band', key: 'band', data: mus.map((x) => ({ x, y: 1e4, lo: 1e3, hi: 1e5 })) }] }]);
+  const spec = panelsSpec([
+    { ...panel, series: [...panel.series, { name: 'erf', kind: 'band', key: 'band', data: mus.map((x) => ({ x, y: 1e4, lo: 1e3, hi: 1e5 })) }] },
+  ]);
   const vg = compile(spec).spec as unknown as Vg;
   const lines = flat(vg.marks).filter((m) => m.type === 'line' || m.type === 'area');
   t.ok(lines.length >= 3, `${lines.length} line/area marks`);

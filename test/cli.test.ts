@@ -27,7 +27,15 @@ t.test('info --json', async (t) => {
 });
 
 t.test('simulate --json prints runs[i].escape["0.5"]', async (t) => {
-  const cfg = file('ok.json', JSON.stringify({ model: { d: 200, activation: 'linear', pretrained: { mu: 0.3 } }, train: { batch: 100, steps: 400 }, seeds: { count: 2 }, backend: 'cpu' }));
+  const cfg = file(
+    'ok.json',
+    JSON.stringify({
+      model: { d: 200, activation: 'linear', pretrained: { mu: 0.3 } },
+      train: { batch: 100, steps: 400 },
+      seeds: { count: 2 },
+      backend: 'cpu',
+    }),
+  );
   const out = join(dir, 'out.json');
   const r = runCli(['simulate', cfg, '--json', '--out', out]);
   t.equal(r.code, 0, r.stderr);
@@ -143,28 +151,37 @@ t.test('shell completion scripts', async (t) => {
 });
 
 t.test('output piped into a reader that stops early: no EPIPE crash', async (t) => {
-  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${cliPath}" theory tau --activation erf --grid 0.01:0.99:20000 | head -n 2 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      `"${process.execPath}" "${cliPath}" theory tau --activation erf --grid 0.01:0.99:20000 | head -n 2 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`,
+    ],
+    { encoding: 'utf8' },
+  );
   t.match(r.stdout, /rc=0/, 'the writer exits 0 when the reader stops');
   t.notMatch(r.stderr, /EPIPE|Error/, r.stderr);
 });
 
 t.test('bad input exits 2 with the reason', async (t) => {
   const cases: [string[], RegExp][] = [
-    [[ 'simulate', file('malformed.json', '{ "model": { "d": 10, } ') ], /not valid JSON/],
-    [[ 'simulate', file('act.json', '{"model":{"activation":"gelu"}}') ], /model\.activation: unknown activation 'gelu'/],
-    [[ 'simulate', file('d.json', '{"model":{"d":0}}') ], /model\.d: must be/],
-    [[ 'simulate', file('b.json', '{"train":{"batch":0}}') ], /train\.batch: must be/],
-    [[ 'simulate', file('eta.json', '{"train":{"eta":-0.1}}') ], /train\.eta: must be a finite number > 0/],
-    [[ 'simulate', file('mu.json', '{"model":{"pretrained":{"mu":2}}}') ], /model\.pretrained\.mu: must be in \[0, 1\]/],
-    [[ 'simulate', file('rank.json', '{"model":{"d":3,"rank":4}}') ], /model\.rank: must be in \[1, model\.d = 3\]/],
-    [[ 'simulate', file('big.json', '{"model":{"d":2000000000,"rank":8}}') ], /model\.d: .*GiB/],
-    [[ 'simulate', join(dir, 'missing.json') ], /cannot read/],
-    [[ 'simulate' ], /missing required argument 'config'/],
-    [[ 'simulate', 'a.json', 'b.json' ], /too many arguments/],
-    [[ 'simulate', 'a.json', '--threads', 'x' ], /--threads must be an integer >= 1/],
-    [[ 'results', dir, '--threshold', '2' ], /--threshold must be a number in \(0, 1\]/],
-    [[ 'simulate', 'a.json', '--frobnicate' ], /unknown option '--frobnicate'/],
-    [[ 'nonsense' ], /unknown command/],
+    [['simulate', file('malformed.json', '{ "model": { "d": 10, } ')], /not valid JSON/],
+    [['simulate', file('act.json', '{"model":{"activation":"gelu"}}')], /model\.activation: unknown activation 'gelu'/],
+    [['simulate', file('d.json', '{"model":{"d":0}}')], /model\.d: must be/],
+    [['simulate', file('b.json', '{"train":{"batch":0}}')], /train\.batch: must be/],
+    [['simulate', file('eta.json', '{"train":{"eta":-0.1}}')], /train\.eta: must be a finite number > 0/],
+    [['simulate', file('mu.json', '{"model":{"pretrained":{"mu":2}}}')], /model\.pretrained\.mu: must be in \[0, 1\]/],
+    [['simulate', file('rank.json', '{"model":{"d":3,"rank":4}}')], /model\.rank: must be in \[1, model\.d = 3\]/],
+    [['simulate', file('big.json', '{"model":{"d":2000000000,"rank":8}}')], /model\.d: .*GiB/],
+    [['simulate', join(dir, 'missing.json')], /cannot read/],
+    [['simulate'], /missing required argument 'config'/],
+    [['simulate', 'a.json', 'b.json'], /too many arguments/],
+    [['simulate', 'a.json', '--threads', 'x'], /--threads must be an integer >= 1/],
+    [['results', dir, '--threshold', '2'], /--threshold must be a number in \(0, 1\]/],
+    [['simulate', 'a.json', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['nonsense'], /unknown command/],
   ];
   for (const [args, msg] of cases) {
     const r = runCli(args);

@@ -11,7 +11,10 @@ async function rejects(t: Test, cfg: unknown, path: RegExp, msg: RegExp, threads
   } catch (e) {
     t.type(e, ConfigError);
     const err = e as ConfigError;
-    t.ok(err.issues.some((i) => path.test(i.path)), `issue path ${err.issues.map((i) => i.path).join(',')} matches ${path}`);
+    t.ok(
+      err.issues.some((i) => path.test(i.path)),
+      `issue path ${err.issues.map((i) => i.path).join(',')} matches ${path}`,
+    );
     t.match(err.message, msg);
   }
 }
@@ -63,7 +66,12 @@ t.test('threads must be a positive integer', async (t) => {
 
 t.test('a diverging run stops and reports the step', async (t) => {
   // He4 with a huge learning rate blows up within a few steps.
-  const r = await simulate({ model: { d: 50, activation: 'he4', u0: 0.5, pretrained: { mu: 0.9 } }, train: { eta: 50, steps: 1000, batch: 10 }, seeds: [1], backend: 'cpu' });
+  const r = await simulate({
+    model: { d: 50, activation: 'he4', u0: 0.5, pretrained: { mu: 0.9 } },
+    train: { eta: 50, steps: 1000, batch: 10 },
+    seeds: [1],
+    backend: 'cpu',
+  });
   const run = r.runs[0]!;
   t.type(run.divergedStep, 'number');
   t.ok(run.divergedStep! >= 1 && run.divergedStep! < 1000, `diverged at step ${run.divergedStep}`);
@@ -74,7 +82,12 @@ t.test('a loss too large for a double is recorded as +Infinity, and the other ru
   // Not spherical, He3, a large learning rate: Q grows past 1e103 while still finite, so the
   // exact population loss (a polynomial of degree 6 in the overlaps) overflows. It used to throw
   // out of simulate() and lose every run of the call.
-  const config = { model: { activation: 'he3', d: 50, spherical: false, pretrained: { mu: 0.5 } }, train: { batch: 5, eta: 3, steps: 400 }, seeds: [1, 2, 3], record: { points: 400 } };
+  const config = {
+    model: { activation: 'he3', d: 50, spherical: false, pretrained: { mu: 0.5 } },
+    train: { batch: 5, eta: 3, steps: 400 },
+    seeds: [1, 2, 3],
+    record: { points: 400 },
+  };
   for (const engine of ['full', 'reduced'] as const) {
     const r = await simulate({ ...config, engine, backend: 'cpu' });
     t.equal(r.runs.length, 3, `${engine}: every run comes back`);

@@ -6,9 +6,7 @@ import t, { type Test } from 'tap';
 import { simulate, simulateMany, info, ConfigError, type ConfigInput, type SimulationResult } from '../lib/index.js';
 
 const cuda = info().backends.cuda;
-const noDevice = cuda.available
-  ? false
-  : `no usable CUDA device (${cuda.reason ?? 'no reason given'}); the GPU agreement tests need one`;
+const noDevice = cuda.available ? false : `no usable CUDA device (${cuda.reason ?? 'no reason given'}); the GPU agreement tests need one`;
 
 t.test('info() says whether CUDA is compiled in and, if it cannot run, why', async (t) => {
   t.type(cuda.compiled, 'boolean');
@@ -38,25 +36,30 @@ t.test('backend "auto" runs everywhere, on the CPU when CUDA is unavailable', as
   t.same(Array.from(auto.runs[0]!.step), Array.from(cpu.runs[0]!.step), 'same record grid as the CPU');
 });
 
-t.test('backend "cuda" without a usable device is a clear error, not a crash', { skip: cuda.available ? 'a CUDA device is available here' : false }, async (t) => {
-  await t.rejects(simulate({ ...small, backend: 'cuda' }), ConfigError);
-  try {
-    await simulate({ ...small, backend: 'cuda' });
-  } catch (e) {
-    t.match((e as Error).message, /backend/);
-    t.match((e as Error).message, /unavailable/);
-    if (cuda.reason) t.ok((e as Error).message.includes(cuda.reason), 'the error carries the reason from info()');
-  }
-  // The process is still fine: the CPU keeps working after the refusal.
-  const cpu = await simulate({ ...small, backend: 'cpu' });
-  t.equal(cpu.runs[0]!.stepsDone, 200);
-});
+t.test(
+  'backend "cuda" without a usable device is a clear error, not a crash',
+  { skip: cuda.available ? 'a CUDA device is available here' : false },
+  async (t) => {
+    await t.rejects(simulate({ ...small, backend: 'cuda' }), ConfigError);
+    try {
+      await simulate({ ...small, backend: 'cuda' });
+    } catch (e) {
+      t.match((e as Error).message, /backend/);
+      t.match((e as Error).message, /unavailable/);
+      if (cuda.reason) t.ok((e as Error).message.includes(cuda.reason), 'the error carries the reason from info()');
+    }
+    // The process is still fine: the CPU keeps working after the refusal.
+    const cpu = await simulate({ ...small, backend: 'cpu' });
+    t.equal(cpu.runs[0]!.stepsDone, 200);
+  },
+);
 
 // Largest |a - b| / (abs + rel * |b|) over two arrays; <= 1 means within tolerance.
 function worst(a: Float64Array, b: Float64Array, abs: number, rel: number): number {
   let w = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     if (Number.isNaN(x) && Number.isNaN(y)) continue;
     w = Math.max(w, Math.abs(x - y) / (abs + rel * Math.abs(y)));
   }
@@ -66,14 +69,15 @@ function worst(a: Float64Array, b: Float64Array, abs: number, rel: number): numb
 function compare(t: Test, gpu: SimulationResult, cpu: SimulationResult, minSameEscape: number) {
   t.equal(gpu.backend, 'cuda');
   t.equal(gpu.runs.length, cpu.runs.length);
-  let same = 0, escaped = 0;
+  let same = 0,
+    escaped = 0;
   for (let i = 0; i < cpu.runs.length; i++) {
-    const g = gpu.runs[i]!, c = cpu.runs[i]!;
+    const g = gpu.runs[i]!,
+      c = cpu.runs[i]!;
     t.equal(g.seed, c.seed);
     t.equal(g.stepsDone, c.stepsDone, `seed ${c.seed}: steps done`);
     t.same(Array.from(g.step), Array.from(c.step), `seed ${c.seed}: same record points`);
-    for (const k of ['m', 'M', 'Q', 'popLoss'] as const)
-      t.ok(worst(g[k], c[k], 1e-7, 1e-6) <= 1, `seed ${c.seed}: ${k} agrees to 1e-7 + 1e-6 relative`);
+    for (const k of ['m', 'M', 'Q', 'popLoss'] as const) t.ok(worst(g[k], c[k], 1e-7, 1e-6) <= 1, `seed ${c.seed}: ${k} agrees to 1e-7 + 1e-6 relative`);
     t.ok(worst(g.u, c.u, 1e-12, 1e-6) <= 1, `seed ${c.seed}: u agrees to 1e-6 relative`);
     t.ok(worst(g.batchLoss, c.batchLoss, 1e-9, 1e-6) <= 1, `seed ${c.seed}: batch loss agrees`);
     for (const th of Object.keys(c.escape)) {
@@ -130,9 +134,11 @@ t.test('GPU: record.stopAt ends runs at their first passage, as on the CPU', { s
     };
     const gpu = await simulate({ ...cfg, backend: 'cuda' });
     const cpu = await simulate({ ...cfg, backend: 'cpu' });
-    let same = 0, stopped = 0;
+    let same = 0,
+      stopped = 0;
     for (let i = 0; i < gpu.runs.length; i++) {
-      const g = gpu.runs[i]!, c = cpu.runs[i]!;
+      const g = gpu.runs[i]!,
+        c = cpu.runs[i]!;
       if (g.escape['0.5'] !== null) {
         stopped++;
         t.equal(g.stepsDone, g.escape['0.5'], `${engine} seed ${g.seed}: the GPU run ends at its passage`);
@@ -165,7 +171,8 @@ t.test('GPU and CPU agree for a batched committee: K = 2, r = 2, misaligned, noi
   const cpu = await simulate({ ...cfg, backend: 'cpu' });
   const gpu = await simulate({ ...cfg, backend: 'cuda' });
   compare(t, gpu, cpu, 0.75);
-  const gv = gpu.runs[0]!.final!.v, cv = cpu.runs[0]!.final!.v;
+  const gv = gpu.runs[0]!.final!.v,
+    cv = cpu.runs[0]!.final!.v;
   t.ok(worst(gv, cv, 1e-8, 1e-6) <= 1, 'final V agrees coordinate by coordinate');
 });
 
@@ -220,25 +227,28 @@ t.test('GPU and CPU run the same reduced chain: rank 1, B = 1 and B = 50 with la
   };
   const g = await simulate({ ...noisy, backend: 'cuda' });
   const c = await simulate({ ...noisy, backend: 'cpu' });
-  for (let i = 0; i < c.runs.length; i++)
-    t.ok(worst(g.runs[i]!.m, c.runs[i]!.m, 1e-7, 1e-6) <= 1, `seed ${c.runs[i]!.seed}: m agrees`);
+  for (let i = 0; i < c.runs.length; i++) t.ok(worst(g.runs[i]!.m, c.runs[i]!.m, 1e-7, 1e-6) <= 1, `seed ${c.runs[i]!.seed}: m agrees`);
 });
 
-t.test('GPU and CPU run the same general reduced chain (K = 2, r = 2), and configs beyond its kernel fail clearly on "cuda" and run on the CPU with "auto"', { skip: noDevice }, async (t) => {
-  const wide: ConfigInput = {
-    model: { activation: 'erf', d: 100, rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: 0.5 } },
-    train: { batch: 4, eta: 0.1, steps: 2000 },
-    engine: 'reduced',
-    seeds: { count: 16 },
-    record: { points: 40, thresholds: [0.3, 0.5] },
-  };
-  // The general kernel runs the CPU's operations; only the chi-squares' log and cos come from
-  // CUDA's libdevice rather than the C library, so the runs agree to rounding.
-  compare(t, await simulate({ ...wide, backend: 'cuda' }), await simulate({ ...wide, backend: 'cpu' }), 0.75);
-  const beyond: ConfigInput = { ...wide, model: { ...wide.model!, rank: 5 }, train: { batch: 4, eta: 0.1, steps: 50 } };
-  await t.rejects(simulate({ ...beyond, backend: 'cuda' }), /model\.rank in \[1, 4\]/);
-  const auto = await simulate({ ...beyond, backend: 'auto' });
-  t.equal(auto.backend, 'cpu');
-  const big: ConfigInput = { ...wide, engine: 'full', model: { ...wide.model!, hidden: 5, rank: 1 } };
-  t.equal((await simulate({ ...big, backend: 'auto' })).backend, 'cpu', 'hidden = 5 exceeds the full-d kernel (K <= 4): auto uses the CPU');
-});
+t.test(
+  'GPU and CPU run the same general reduced chain (K = 2, r = 2), and configs beyond its kernel fail clearly on "cuda" and run on the CPU with "auto"',
+  { skip: noDevice },
+  async (t) => {
+    const wide: ConfigInput = {
+      model: { activation: 'erf', d: 100, rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: 0.5 } },
+      train: { batch: 4, eta: 0.1, steps: 2000 },
+      engine: 'reduced',
+      seeds: { count: 16 },
+      record: { points: 40, thresholds: [0.3, 0.5] },
+    };
+    // The general kernel runs the CPU's operations; only the chi-squares' log and cos come from
+    // CUDA's libdevice rather than the C library, so the runs agree to rounding.
+    compare(t, await simulate({ ...wide, backend: 'cuda' }), await simulate({ ...wide, backend: 'cpu' }), 0.75);
+    const beyond: ConfigInput = { ...wide, model: { ...wide.model!, rank: 5 }, train: { batch: 4, eta: 0.1, steps: 50 } };
+    await t.rejects(simulate({ ...beyond, backend: 'cuda' }), /model\.rank in \[1, 4\]/);
+    const auto = await simulate({ ...beyond, backend: 'auto' });
+    t.equal(auto.backend, 'cpu');
+    const big: ConfigInput = { ...wide, engine: 'full', model: { ...wide.model!, hidden: 5, rank: 1 } };
+    t.equal((await simulate({ ...big, backend: 'auto' })).backend, 'cpu', 'hidden = 5 exceeds the full-d kernel (K <= 4): auto uses the CPU');
+  },
+);

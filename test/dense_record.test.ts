@@ -27,19 +27,44 @@ t.test('the exact window metric on a synthetic curve', async (t) => {
   // Not dense: refused, and the log-grid estimate differs from the exact one.
   const sparse = [0, 1, 3, 10, 30, 100, 300, 1000, 2000];
   t.throws(() => paperWindowMetricDense([{ step: [0, 2, 5], m: [0, 0.5, 1], rank: 1, hidden: 1 }], 0.5), /record\.dense/);
-  const coarse = paperWindowMetric(sparse, sparse.map((s) => s / 1000), 0.5);
+  const coarse = paperWindowMetric(
+    sparse,
+    sparse.map((s) => s / 1000),
+    0.5,
+  );
   t.equal(coarse, null, 'on a log grid the window at 450-550 is missed altogether here');
 });
 
 t.test('record.dense: every step up to the bound, then the log grid, in every engine', async (t) => {
   for (const engine of ['ode', 'reduced', 'full'] as const) {
-    const r = await simulate({ model: { activation: 'linear', d: 200, pretrained: { mu: 0.5 } }, train: { batch: 50, eta: 0.2, steps: 3000 }, engine, backend: 'cpu', seeds: [3], record: { points: 30, dense: 400 } });
+    const r = await simulate({
+      model: { activation: 'linear', d: 200, pretrained: { mu: 0.5 } },
+      train: { batch: 50, eta: 0.2, steps: 3000 },
+      engine,
+      backend: 'cpu',
+      seeds: [3],
+      record: { points: 30, dense: 400 },
+    });
     const step = Array.from(r.runs[0]!.step);
-    t.same(step.slice(0, 401), Array.from({ length: 401 }, (_, i) => i), `${engine}: steps 0 ... 400 all recorded`);
-    t.ok(step.slice(401).every((s, i, a) => s > 400 && (i === 0 || s > a[i - 1]!)), `${engine}: then the log grid, increasing`);
+    t.same(
+      step.slice(0, 401),
+      Array.from({ length: 401 }, (_, i) => i),
+      `${engine}: steps 0 ... 400 all recorded`,
+    );
+    t.ok(
+      step.slice(401).every((s, i, a) => s > 400 && (i === 0 || s > a[i - 1]!)),
+      `${engine}: then the log grid, increasing`,
+    );
     t.equal(step[step.length - 1], 3000, `${engine}: ends at the last step`);
     // The same run without dense has the same values at the shared log-grid steps.
-    const plain = await simulate({ model: { activation: 'linear', d: 200, pretrained: { mu: 0.5 } }, train: { batch: 50, eta: 0.2, steps: 3000 }, engine, backend: 'cpu', seeds: [3], record: { points: 30 } });
+    const plain = await simulate({
+      model: { activation: 'linear', d: 200, pretrained: { mu: 0.5 } },
+      train: { batch: 50, eta: 0.2, steps: 3000 },
+      engine,
+      backend: 'cpu',
+      seeds: [3],
+      record: { points: 30 },
+    });
     const ps = Array.from(plain.runs[0]!.step);
     const at = new Map(step.map((s, i) => [s, r.runs[0]!.m[i]!] as const));
     // Bit for bit in the ODE and the chain; engine full computes m from its (deferred) state
@@ -50,11 +75,21 @@ t.test('record.dense: every step up to the bound, then the log grid, in every en
   }
   // dense beyond the run's steps: every step.
   const all = await simulate({ model: { d: 200 }, train: { batch: 50, steps: 50 }, engine: 'reduced', backend: 'cpu', record: { points: 5, dense: 1000 } });
-  t.same(Array.from(all.runs[0]!.step), Array.from({ length: 51 }, (_, i) => i));
+  t.same(
+    Array.from(all.runs[0]!.step),
+    Array.from({ length: 51 }, (_, i) => i),
+  );
 });
 
 t.test('the exact metric on a dense simulation equals a brute-force mean', async (t) => {
-  const r = await simulate({ model: { activation: 'linear', d: 1000, pretrained: { mu: 0.5 } }, train: { batch: 500, eta: 0.2, steps: 400 }, engine: 'reduced', backend: 'cpu', seeds: { count: 6 }, record: { points: 20, dense: 400 } });
+  const r = await simulate({
+    model: { activation: 'linear', d: 1000, pretrained: { mu: 0.5 } },
+    train: { batch: 500, eta: 0.2, steps: 400 },
+    engine: 'reduced',
+    backend: 'cpu',
+    seeds: { count: 6 },
+    record: { points: 20, dense: 400 },
+  });
   const w = paperWindowMetricDense(r.runs, 0.5)!;
   const hits: number[] = [];
   for (let s = 1; s <= 400; s++) {
@@ -68,14 +103,31 @@ t.test('the exact metric on a dense simulation equals a brute-force mean', async
 
 t.test('record.dense: bad values and the memory refusal name the field', async (t) => {
   for (const bad of [0, -5, 1.5, 2e8]) {
-    const e = (() => { try { parseConfig({ record: { dense: bad } }); return null; } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        parseConfig({ record: { dense: bad } });
+        return null;
+      } catch (x) {
+        return x;
+      }
+    })();
     t.ok(e instanceof ConfigError && e.issues[0]!.path === 'record.dense', `dense = ${bad} refused: ${(e as Error | null)?.message}`);
   }
   process.env.LORADYN_MAX_BYTES = String(64 * 2 ** 20);
   try {
-    const e = (() => { try { parseConfig({ engine: 'reduced', train: { steps: 1e6 }, seeds: { count: 100 }, record: { dense: 1e6 } }); return null; } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        parseConfig({ engine: 'reduced', train: { steps: 1e6 }, seeds: { count: 100 }, record: { dense: 1e6 } });
+        return null;
+      } catch (x) {
+        return x;
+      }
+    })();
     t.ok(e instanceof ConfigError && e.issues[0]!.path === 'record.dense', `refused at record.dense: ${(e as Error).message}`);
-    t.doesNotThrow(() => parseConfig({ engine: 'reduced', train: { steps: 1e6 }, seeds: { count: 2 }, record: { dense: 1e5 } }), 'a dense record that fits is accepted');
+    t.doesNotThrow(
+      () => parseConfig({ engine: 'reduced', train: { steps: 1e6 }, seeds: { count: 2 }, record: { dense: 1e5 } }),
+      'a dense record that fits is accepted',
+    );
   } finally {
     delete process.env.LORADYN_MAX_BYTES;
   }

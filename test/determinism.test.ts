@@ -18,7 +18,9 @@ t.test('1 thread and 2 threads give identical bits', async (t) => {
   const two = await simulate(config, { threads: 2 });
   const reversed = await simulate({ ...config, seeds: [7, 6, 5, 4, 3] }, { threads: 2 });
   for (let i = 0; i < one.runs.length; i++) {
-    const a = one.runs[i]!, b = two.runs[i]!, c = reversed.runs[one.runs.length - 1 - i]!;
+    const a = one.runs[i]!,
+      b = two.runs[i]!,
+      c = reversed.runs[one.runs.length - 1 - i]!;
     t.equal(a.seed, c.seed);
     for (const k of ['step', 'm', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const) {
       t.equal(bits(a[k]), bits(b[k]), `seed ${a.seed}: ${k} identical for 1 and 2 threads`);

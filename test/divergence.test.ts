@@ -10,7 +10,11 @@ const base = { model: { d: 30, activation: 'linear' }, train: { batch: 5, steps:
 const atStart: { what: string; config: ConfigInput; engines: readonly string[] }[] = [
   { what: 'u0 = 1e300', config: { ...base, model: { ...base.model, u0: 1e300 } }, engines },
   { what: 'init.u = [1e300]', config: { ...base, model: { ...base.model, init: { u: [1e300] } } }, engines },
-  { what: 'a given w0 of 1e300 x ones', config: { ...base, model: { ...base.model, pretrained: { kind: 'given', w0: new Array(30).fill(1e300) } } }, engines: ['full', 'reduced'] },
+  {
+    what: 'a given w0 of 1e300 x ones',
+    config: { ...base, model: { ...base.model, pretrained: { kind: 'given', w0: new Array(30).fill(1e300) } } },
+    engines: ['full', 'reduced'],
+  },
 ];
 
 t.test('not finite at step 0: divergedStep 0, stepsDone 0, no steps taken', async (t) => {

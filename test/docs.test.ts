@@ -23,8 +23,16 @@ t.test('typedoc builds the API reference without warnings, every export document
     .split('\n')
     .filter((l) => /warning/i.test(l) && !/^\[warning\] Found \d+ errors and \d+ warnings/.test(l));
   const undocumented = warnings.filter((l) => /does not have any documentation/.test(l));
-  t.same(warnings.filter((l) => !undocumented.includes(l)), [], 'no warnings but missing docs');
-  t.same(undocumented.filter((l) => !/defined in loradyn\/lib\/vit\//.test(l)), [], 'every export outside lib/vit/ has a doc comment');
+  t.same(
+    warnings.filter((l) => !undocumented.includes(l)),
+    [],
+    'no warnings but missing docs',
+  );
+  t.same(
+    undocumented.filter((l) => !/defined in loradyn\/lib\/vit\//.test(l)),
+    [],
+    'every export outside lib/vit/ has a doc comment',
+  );
   t.comment(`lib/vit/: ${undocumented.length} exports without a doc comment`);
   for (const page of ['index.html', 'functions/index.simulate.html', 'functions/index.exportStore.html']) t.ok(existsSync(join(out, page)), `${page} written`);
 });

@@ -12,7 +12,9 @@ const P = [0.1, 0.25, 0.5, 0.75, 0.9];
 function quantiles(xs: number[], ps: number[]): number[] {
   const s = [...xs].sort((a, b) => a - b);
   return ps.map((p) => {
-    const pos = (s.length - 1) * p, lo = Math.floor(pos), hi = Math.ceil(pos);
+    const pos = (s.length - 1) * p,
+      lo = Math.floor(pos),
+      hi = Math.ceil(pos);
     return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
   });
 }
@@ -42,7 +44,10 @@ t.test('closed-form pieces: coefficients, noise size, start law', async (t) => {
   // Quantiles increase with p; the loss criterion comes after |m| >= 0.5 here.
   const W = await escapeLaw({ activation: 'erf', mu: 0.4, d: 1000, batch: 500, eta: 0.2, lossThreshold: 0.5 });
   for (let i = 1; i < 5; i++) t.ok(W.quantiles[i]!.steps! > W.quantiles[i - 1]!.steps!, `q increasing (${W.quantiles[i]!.steps})`);
-  t.ok(W.quantiles.every((q) => q.lossSteps! > 0), 'loss quantiles present');
+  t.ok(
+    W.quantiles.every((q) => q.lossSteps! > 0),
+    'loss quantiles present',
+  );
   // A(0) = 0 for He3 (z is orthogonal to He3): no escape along the linearisation.
   const H = await escapeLaw({ activation: 'he3', mu: 0, d: 1000, batch: 500, eta: 0.2 });
   t.equal(H.finite, false);
@@ -50,7 +55,10 @@ t.test('closed-form pieces: coefficients, noise size, start law', async (t) => {
   t.same(H.quantiles, []);
   // He3 below mu_c with a loss criterion: |m| escapes, the loss never makes half its progress.
   const Hb = await escapeLaw({ activation: 'he3', mu: 0.2, d: 1000, batch: 500, eta: 0.2, hermiteRescale: true, lossThreshold: 0.5 });
-  t.ok(Hb.quantiles.every((q) => q.steps !== null && q.lossSteps === null), `He3 mu = 0.2: |m| escapes (${Hb.quantiles[2]!.steps?.toFixed(0)}), the loss does not: ${Hb.reason}`);
+  t.ok(
+    Hb.quantiles.every((q) => q.steps !== null && q.lossSteps === null),
+    `He3 mu = 0.2: |m| escapes (${Hb.quantiles[2]!.steps?.toFixed(0)}), the loss does not: ${Hb.reason}`,
+  );
 });
 
 t.test('the predicted quantiles against the reduced chain', async (t) => {
@@ -72,10 +80,23 @@ t.test('the predicted quantiles against the reduced chain', async (t) => {
   ];
   for (const [activation, mu, d, batch, eta, hr, seeds] of grid) {
     const L = await escapeLaw({ activation, mu, d, batch, eta, hermiteRescale: hr });
-    const r = await simulate({ model: { activation, d, pretrained: { mu } }, train: { batch, eta, hermiteRescale: hr, steps: 20000 }, engine: 'reduced', backend: 'cpu', seeds: { count: seeds, base: 1000 }, record: { points: 4, stopAt: 0.5 } });
-    const emp = quantiles(r.runs.map((x) => x.escape['0.5'] ?? Infinity), P);
+    const r = await simulate({
+      model: { activation, d, pretrained: { mu } },
+      train: { batch, eta, hermiteRescale: hr, steps: 20000 },
+      engine: 'reduced',
+      backend: 'cpu',
+      seeds: { count: seeds, base: 1000 },
+      record: { points: 4, stopAt: 0.5 },
+    });
+    const emp = quantiles(
+      r.runs.map((x) => x.escape['0.5'] ?? Infinity),
+      P,
+    );
     const ratios = emp.map((e, i) => e / L.quantiles[i]!.steps!);
-    t.ok(ratios.every((x) => x >= 0.92 && x <= 1.1), `${activation} mu=${mu} d=${d} B=${batch} eta=${eta}${hr ? '/(k!k)' : ''} (kappa ${L.kappa.toFixed(2)}, ${seeds} runs): law ${L.quantiles.map((q) => q.steps!.toFixed(1)).join(' ')}, chain ${emp.join(' ')}, ratios ${ratios.map((x) => x.toFixed(3)).join(' ')} in [0.92, 1.10]`);
+    t.ok(
+      ratios.every((x) => x >= 0.92 && x <= 1.1),
+      `${activation} mu=${mu} d=${d} B=${batch} eta=${eta}${hr ? '/(k!k)' : ''} (kappa ${L.kappa.toFixed(2)}, ${seeds} runs): law ${L.quantiles.map((q) => q.steps!.toFixed(1)).join(' ')}, chain ${emp.join(' ')}, ratios ${ratios.map((x) => x.toFixed(3)).join(' ')} in [0.92, 1.10]`,
+    );
   }
 });
 
@@ -87,11 +108,24 @@ t.test('where the law stops: B/d -> 0 (kappa beyond ~3)', async (t) => {
   // Without the drift the flow would predict a median of about 60 steps.
   const L = await escapeLaw({ activation: 'linear', mu: 0.4, d: 10000, batch: 50, eta: 0.2 });
   t.ok(L.kappa > 4, `kappa ${L.kappa}`);
-  t.ok(L.quantiles.every((q) => q.steps === null), `law: never (${L.reason})`);
-  t.ok(L.warnings.some((w) => /kappa/.test(w)), 'and warns');
+  t.ok(
+    L.quantiles.every((q) => q.steps === null),
+    `law: never (${L.reason})`,
+  );
+  t.ok(
+    L.warnings.some((w) => /kappa/.test(w)),
+    'and warns',
+  );
   const flow = await escapeLaw({ activation: 'linear', mu: 0.4, d: 10000, batch: 50, eta: 0.2, noiseDrift: false });
   t.ok(flow.quantiles[2]!.steps! < 100, `the flow alone: median ${flow.quantiles[2]!.steps!.toFixed(0)} steps`);
-  const r = await simulate({ model: { activation: 'linear', d: 10000, pretrained: { mu: 0.4 } }, train: { batch: 50, eta: 0.2, steps: 1000 }, engine: 'reduced', backend: 'cpu', seeds: { count: 300, base: 5 }, record: { points: 4, stopAt: 0.5 } });
+  const r = await simulate({
+    model: { activation: 'linear', d: 10000, pretrained: { mu: 0.4 } },
+    train: { batch: 50, eta: 0.2, steps: 1000 },
+    engine: 'reduced',
+    backend: 'cpu',
+    seeds: { count: 300, base: 5 },
+    record: { points: 4, stopAt: 0.5 },
+  });
   const escaped = r.runs.filter((x) => x.escape['0.5'] !== null).length;
   t.ok(escaped <= 15, `chain: ${escaped}/300 escaped within 1000 steps (<= 5%)`);
 });
@@ -113,14 +147,33 @@ t.test('bad arguments are rejected with the field named', async (t) => {
     [{ ...base, extra: 1 }, ''],
   ];
   for (const [spec, path] of cases) {
-    const e = await escapeLaw(spec as never).then(() => null, (x: unknown) => x);
+    const e = await escapeLaw(spec as never).then(
+      () => null,
+      (x: unknown) => x,
+    );
     t.ok(e instanceof ConfigError && e.issues.some((i) => i.path === path), `rejects ${JSON.stringify(spec)} at "${path}": ${(e as Error | null)?.message}`);
   }
   await t.rejects(escapeLaw({ ...base, activation: 'relu', mu: 0 }), ConfigError, 'relu at mu = 0 (a Dirac delta of a zero-variance variable)');
 });
 
 t.test('CLI: loradyn theory escape-law', async (t) => {
-  const r = runCli(['theory', 'escape-law', '--activation', 'erf', '--mu', '0.4', '--d', '1000', '--batch', '500', '--eta', '0.2', '--loss-threshold', '0.5', '--json']);
+  const r = runCli([
+    'theory',
+    'escape-law',
+    '--activation',
+    'erf',
+    '--mu',
+    '0.4',
+    '--d',
+    '1000',
+    '--batch',
+    '500',
+    '--eta',
+    '0.2',
+    '--loss-threshold',
+    '0.5',
+    '--json',
+  ]);
   t.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   for (const k of ['q10', 'q25', 'q50', 'q75', 'q90']) {

@@ -1,6 +1,17 @@
 // Escape statistics on synthetic data with known answers.
 import t from 'tap';
-import { kaplanMeier, kmMedian, kmRestrictedMean, meanAbsM, paperWindowMetric, perLogD, seededRandom, summarizeEscapes, type Passage, logLogSlope } from '../lib/experiments/escape_stats.js';
+import {
+  kaplanMeier,
+  kmMedian,
+  kmRestrictedMean,
+  meanAbsM,
+  paperWindowMetric,
+  perLogD,
+  seededRandom,
+  summarizeEscapes,
+  type Passage,
+  logLogSlope,
+} from '../lib/experiments/escape_stats.js';
 
 const expSample = (n: number, scale: number, seed: number, horizon = Infinity): Passage[] => {
   const r = seededRandom(seed);
@@ -19,11 +30,26 @@ t.test('Kaplan-Meier by hand', async (t) => {
   for (const [i, s] of km.survival.entries()) t.ok(Math.abs(s - want[i]!) < 1e-12, `S(${km.time[i]}) = ${want[i]}`);
   t.equal(kmMedian(p), 4);
   t.equal(kmMedian([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => ({ step: s, horizon: 20 }))), 5, 'no censoring: the lower sample median');
-  t.equal(kmMedian([{ step: 3, horizon: 10 }, { step: null, horizon: 10 }, { step: null, horizon: 10 }]), null, 'survival never reaches 1/2');
+  t.equal(
+    kmMedian([
+      { step: 3, horizon: 10 },
+      { step: null, horizon: 10 },
+      { step: null, horizon: 10 },
+    ]),
+    null,
+    'survival never reaches 1/2',
+  );
 });
 
 t.test('restricted mean', async (t) => {
-  t.equal(kmRestrictedMean([{ step: null, horizon: 100 }, { step: null, horizon: 100 }]), 100, 'all censored: the horizon');
+  t.equal(
+    kmRestrictedMean([
+      { step: null, horizon: 100 },
+      { step: null, horizon: 100 },
+    ]),
+    100,
+    'all censored: the horizon',
+  );
   t.equal(kmRestrictedMean([2, 4, 6].map((s) => ({ step: s, horizon: 10 }))), 4, 'no censoring: the sample mean');
   // Exponential(scale 100) censored at 150: restricted mean = 100 (1 - e^-1.5) = 77.69.
   const p = expSample(20000, 100, 7, 150);
@@ -75,20 +101,48 @@ t.test('paper window metric and per-log-d scaling', async (t) => {
   t.equal(w.count, 101);
   t.ok(Math.abs(w.mean - 500) < 1e-9);
   t.ok(Math.abs(w.std - Math.sqrt((101 * 101 - 1) / 12)) < 1e-9);
-  t.equal(paperWindowMetric(step, m.map(() => 0.1), 0.5), null, 'never in the window');
+  t.equal(
+    paperWindowMetric(
+      step,
+      m.map(() => 0.1),
+      0.5,
+    ),
+    null,
+    'never in the window',
+  );
   t.ok(Math.abs(perLogD(1000, 0.2, 1000)! - 200 / Math.log(1000)) < 1e-12);
   t.equal(perLogD(null, 0.2, 1000), null);
   const avg = meanAbsM([
     { step: [0, 1], m: [0.1, -0.4], rank: 1, hidden: 1 },
     { step: [0, 1], m: [-0.3, 0.6], rank: 1, hidden: 1 },
   ]);
-  t.same(avg.value.map((x) => +x.toFixed(12)), [0.2, 0.5], 'seed average of |m|');
+  t.same(
+    avg.value.map((x) => +x.toFixed(12)),
+    [0.2, 0.5],
+    'seed average of |m|',
+  );
 });
 
 t.test('logLogSlope: the exponent of a power law', async (t) => {
   const xs = [500, 1000, 2000, 4000, 8000];
-  t.ok(Math.abs(logLogSlope(xs, xs.map((x) => 3 * x ** 2)) - 2) < 1e-12, 'y = 3 x^2 gives 2');
-  t.ok(Math.abs(logLogSlope(xs, xs.map((x) => 0.5 * x ** 1.5)) - 1.5) < 1e-12, 'y = x^1.5 / 2 gives 1.5');
+  t.ok(
+    Math.abs(
+      logLogSlope(
+        xs,
+        xs.map((x) => 3 * x ** 2),
+      ) - 2,
+    ) < 1e-12,
+    'y = 3 x^2 gives 2',
+  );
+  t.ok(
+    Math.abs(
+      logLogSlope(
+        xs,
+        xs.map((x) => 0.5 * x ** 1.5),
+      ) - 1.5,
+    ) < 1e-12,
+    'y = x^1.5 / 2 gives 1.5',
+  );
   t.ok(Number.isNaN(logLogSlope([10], [100])), 'one point: NaN');
   t.ok(Number.isNaN(logLogSlope([1, 2], [1])), 'mismatched lengths: NaN');
 });

@@ -18,7 +18,10 @@ t.test('the README quickstart is examples/quickstart.ts, and it runs', async (t)
   t.ok(src.includes(block!.trim()), 'the README block is the compiled example, verbatim');
   const r = spawnSync(process.execPath, [join(root, 'dist', 'examples', 'quickstart.js')], { encoding: 'utf8', timeout: 120_000 });
   t.equal(r.status, 0, r.stderr);
-  const rows = r.stdout.trim().split('\n').filter((l) => /^\d+ /.test(l));
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => /^\d+ /.test(l));
   t.equal(rows.length, 8, 'one line per seed');
   for (const l of rows) {
     const [, esc] = l.split(' ');

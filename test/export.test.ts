@@ -28,7 +28,12 @@ const storeDir = join(dir, 'store');
 // The case that printed identical-looking rows: a sweep over fields the old table did not show.
 const sweep = {
   name: 'noise x spherical',
-  base: { engine: 'reduced', model: { d: 300, activation: 'erf', pretrained: { mu: 0.4 } }, train: { batch: 50, eta: 0.2, steps: 1500 }, record: { points: 20, thresholds: [0.3, 0.5] } },
+  base: {
+    engine: 'reduced',
+    model: { d: 300, activation: 'erf', pretrained: { mu: 0.4 } },
+    train: { batch: 50, eta: 0.2, steps: 1500 },
+    record: { points: 20, thresholds: [0.3, 0.5] },
+  },
   axes: { 'model.noise': [0, 0.5], 'model.spherical': [true, false] },
   seeds: { count: 3 },
 };
@@ -60,7 +65,18 @@ t.test('one row per run: every varying field, escapes per threshold, final value
   const names = table.columns.map((c) => c.name);
   t.same(names.slice(0, 4), ['hash', 'seed', 'model.noise', 'model.spherical'], 'the sweep axes come first, in their order');
   t.notOk(names.includes('model.d'), 'fields that do not vary are not columns');
-  for (const c of ['escape_0.3', 'escape_0.5', 'stepsDone', 'divergedStep', 'final_m_r0_h0', 'final_u_h0_r0', 'final_M_h0_h0', 'final_Q_h0_h0', 'final_popLoss']) t.ok(names.includes(c), c);
+  for (const c of [
+    'escape_0.3',
+    'escape_0.5',
+    'stepsDone',
+    'divergedStep',
+    'final_m_r0_h0',
+    'final_u_h0_r0',
+    'final_M_h0_h0',
+    'final_Q_h0_h0',
+    'final_popLoss',
+  ])
+    t.ok(names.includes(c), c);
   for (const [fmt, read] of [
     ['parquet', (f: string) => `read_parquet('${f}')`],
     ['csv', (f: string) => `read_csv('${f}', header = true)`],
@@ -90,7 +106,11 @@ t.test('one row per run: every varying field, escapes per threshold, final value
   }
   const types = await q(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, 'runs.parquet')}'))`);
   const type = Object.fromEntries(types.map((x) => [x.column_name, x.column_type]));
-  t.same([type.hash, type.seed, type['model.noise'], type['model.spherical'], type['escape_0.5'], type.final_popLoss], ['VARCHAR', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'BIGINT', 'DOUBLE'], 'Parquet column types');
+  t.same(
+    [type.hash, type.seed, type['model.noise'], type['model.spherical'], type['escape_0.5'], type.final_popLoss],
+    ['VARCHAR', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'BIGINT', 'DOUBLE'],
+    'Parquet column types',
+  );
 });
 
 t.test('one row per run and record point', async (t) => {
@@ -100,15 +120,47 @@ t.test('one row per run and record point', async (t) => {
   t.equal(s.rows, points);
   const rows = await q(`SELECT * FROM read_parquet('${file}') ORDER BY hash, point`);
   t.equal(rows.length, points, 'every record point of every run');
-  t.same(Object.keys(rows[0]!), ['hash', 'seed', 'model.noise', 'model.spherical', 'point', 'step', 't', 'm_r0_h0', 'u_h0_r0', 'M_h0_h0', 'Q_h0_h0', 'popLoss', 'batchLoss']);
+  t.same(Object.keys(rows[0]!), [
+    'hash',
+    'seed',
+    'model.noise',
+    'model.spherical',
+    'point',
+    'step',
+    't',
+    'm_r0_h0',
+    'u_h0_r0',
+    'M_h0_h0',
+    'Q_h0_h0',
+    'popLoss',
+    'batchLoss',
+  ]);
   const r = runs.find((x) => x.hash === rows[0]!.hash)!;
   const mine = rows.filter((x) => x.hash === r.hash);
-  t.same(mine.map((x) => num(x.step)), r.run.step);
-  t.same(mine.map((x) => num(x.t)), r.run.t);
-  t.same(mine.map((x) => num(x.m_r0_h0)), r.run.m);
-  t.same(mine.map((x) => num(x.u_h0_r0)), r.run.u);
-  t.same(mine.map((x) => num(x.Q_h0_h0)), r.run.Q);
-  t.same(mine.map((x) => num(x.popLoss)), r.run.popLoss);
+  t.same(
+    mine.map((x) => num(x.step)),
+    r.run.step,
+  );
+  t.same(
+    mine.map((x) => num(x.t)),
+    r.run.t,
+  );
+  t.same(
+    mine.map((x) => num(x.m_r0_h0)),
+    r.run.m,
+  );
+  t.same(
+    mine.map((x) => num(x.u_h0_r0)),
+    r.run.u,
+  );
+  t.same(
+    mine.map((x) => num(x.Q_h0_h0)),
+    r.run.Q,
+  );
+  t.same(
+    mine.map((x) => num(x.popLoss)),
+    r.run.popLoss,
+  );
   t.equal(mine[0]!.batchLoss, null, 'no batch loss before the first step: null');
   const csv = join(dir, 'traj.csv');
   await exportStore(storeDir, csv, { trajectories: true });
@@ -136,7 +188,9 @@ t.test('a threshold recorded by some runs only is left out, and said so', async 
   const d2 = join(dir, 'mixed');
   const store = ResultStore.open(d2);
   await runSweep({ ...sweep, axes: {}, seeds: [0] }, store, { executor: new LocalExecutor(1) });
-  await runSweep({ ...sweep, base: { ...sweep.base, record: { points: 20, thresholds: [0.5] } }, axes: {}, seeds: [0] }, store, { executor: new LocalExecutor(1) });
+  await runSweep({ ...sweep, base: { ...sweep.base, record: { points: 20, thresholds: [0.5] } }, axes: {}, seeds: [0] }, store, {
+    executor: new LocalExecutor(1),
+  });
   const s = await exportStore(d2, join(dir, 'mixed.csv'));
   t.same(s.droppedThresholds, ['escape 0.3']);
   t.ok(s.columns.includes('escape_0.5') && !s.columns.includes('escape_0.3'));
@@ -153,6 +207,9 @@ print(json.dumps({"rows": [len(a), len(b)], "cols": list(a.columns), "mu": sorte
   const o = JSON.parse(r.stdout);
   t.same(o.rows, [12, 12]);
   t.same(o.mu, [0, 0.5]);
-  t.same(o.esc, [...runs].sort((a, b) => (a.hash < b.hash ? -1 : 1)).map((x) => x.run.escape['0.5']));
+  t.same(
+    o.esc,
+    [...runs].sort((a, b) => (a.hash < b.hash ? -1 : 1)).map((x) => x.run.escape['0.5']),
+  );
   t.ok(existsSync(join(dir, 'runs.parquet')));
 });

@@ -30,7 +30,12 @@ const good = fc.record({
     spherical: fc.boolean(),
     noise: fc.constantFrom(0, 0.1),
   }),
-  train: fc.record({ batch: fc.integer({ min: 1, max: 64 }), eta: fc.constantFrom(0.2, 0.01, 1), steps: fc.integer({ min: 0, max: 60 }), hermiteRescale: fc.boolean() }),
+  train: fc.record({
+    batch: fc.integer({ min: 1, max: 64 }),
+    eta: fc.constantFrom(0.2, 0.01, 1),
+    steps: fc.integer({ min: 0, max: 60 }),
+    hermiteRescale: fc.boolean(),
+  }),
   record: fc.record({ points: fc.integer({ min: 2, max: 30 }), thresholds: fc.constantFrom([0.5], [0.3, 0.9], [1]), stopAt: fc.constantFrom(null, 0.3) }),
   engine: fc.constantFrom('full', 'reduced', 'ode'),
   backend: fc.constantFrom('cpu', 'auto'),
@@ -43,7 +48,17 @@ const mutations: [string, unknown[]][] = [
   ['model.hidden', [0, 64, 5000]],
   ['model.activation', ['nope', '', 'he0', 'he3:x', 42, { hermite: [] }, { hermite: [0, 1, 1e308] }]],
   ['model.teacher', ['bogus', { hermite: [1] }]],
-  ['model.pretrained', [{ kind: 'given', w0: new Array(300).fill(1e300) }, { kind: 'given' }, { kind: 'nope' }, { mu: [0.5, 0.5, 0.5] }, { mu: 1.5 }, { kind: 'aligned', w0: [1] }]],
+  [
+    'model.pretrained',
+    [
+      { kind: 'given', w0: new Array(300).fill(1e300) },
+      { kind: 'given' },
+      { kind: 'nope' },
+      { mu: [0.5, 0.5, 0.5] },
+      { mu: 1.5 },
+      { kind: 'aligned', w0: [1] },
+    ],
+  ],
   ['model.u0', [1e300, -1, 'x']],
   ['model.noise', [-1, 1e308]],
   ['model.init', [{ u: [1e300] }, { u: [1e300, 1e300, 1e300, 1e300] }, { v: [0, 0, 0] }, { v: new Array(300).fill(0) }, { u: [] }]],
@@ -69,13 +84,11 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
   }
   cur[keys.at(-1)!] = v;
 }
-const config = fc
-  .tuple(good, fc.array(fc.tuple(fc.nat(mutations.length - 1), fc.nat(100)), { maxLength: 2 }))
-  .map(([c, muts]) => {
-    const out = structuredClone(c) as Record<string, unknown>;
-    for (const [m, v] of muts) setPath(out, mutations[m]![0], mutations[m]![1][v % mutations[m]![1].length]);
-    return out;
-  });
+const config = fc.tuple(good, fc.array(fc.tuple(fc.nat(mutations.length - 1), fc.nat(100)), { maxLength: 2 })).map(([c, muts]) => {
+  const out = structuredClone(c) as Record<string, unknown>;
+  for (const [m, v] of muts) setPath(out, mutations[m]![0], mutations[m]![1][v % mutations[m]![1].length]);
+  return out;
+});
 
 // An issue names a field: its path starts with one (model.d, seeds[2]), or it is the config's
 // own unknown field (path "", "unknown field(s) ...").
@@ -101,7 +114,8 @@ function runChild(input: unknown): Promise<Outcome> {
       timeout: 60_000,
       killSignal: 'SIGKILL',
     });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 }));
@@ -109,7 +123,7 @@ function runChild(input: unknown): Promise<Outcome> {
   });
 }
 
-t.setTimeout(3_600_000);  // 500 child processes: about a minute on an idle machine, more under load
+t.setTimeout(3_600_000); // 500 child processes: about a minute on an idle machine, more under load
 
 t.test(`${RUNS} generated configs (seed ${SEED}): each runs, is a ConfigError naming a field, or stops on its abort`, async (t) => {
   const cases = fc.sample(config, { seed: SEED, numRuns: RUNS });

@@ -6,7 +6,11 @@ import { simulate } from '../lib/index.js';
 import { linearOde } from './support/linear_ode.js';
 
 t.test('linear model: full-d SGD follows the ODE', async (t) => {
-  const d = 2000, mu = 0.5, eta = 0.2, steps = 250, seeds = 12;
+  const d = 2000,
+    mu = 0.5,
+    eta = 0.2,
+    steps = 250,
+    seeds = 12;
   const res = await simulate({
     model: { activation: 'linear', d, pretrained: { kind: 'aligned', mu } },
     train: { batch: d / 2, eta, steps },
@@ -18,8 +22,10 @@ t.test('linear model: full-d SGD follows the ODE', async (t) => {
   const step = Array.from(res.runs[0]!.step);
   const times = step.map((s) => s * eta);
   const P = step.length;
-  const diffM: number[][] = step.map(() => []), diffU: number[][] = step.map(() => []);
-  const simM = new Array<number>(P).fill(0), simU = new Array<number>(P).fill(0);
+  const diffM: number[][] = step.map(() => []),
+    diffU: number[][] = step.map(() => []);
+  const simM = new Array<number>(P).fill(0),
+    simU = new Array<number>(P).fill(0);
   for (const run of res.runs) {
     const ode = linearOde(mu, Math.abs(run.m[0]!), run.u[0]!, times);
     for (let p = 0; p < P; p++) {

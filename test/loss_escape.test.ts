@@ -15,13 +15,59 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'full, rank 1, erf, B = 20', config: { model: { d: 200, activation: 'erf', pretrained: { mu: 0.3 } }, train: { batch: 20, eta: 0.3, steps: 300 }, engine: 'full', seeds: [1, 2] } },
-  { name: 'full, batch of one (deferred row update), linear, noise', config: { model: { d: 300, activation: 'linear', pretrained: { mu: 0.4 }, noise: 0.01 }, train: { batch: 1, eta: 0.01, steps: 2500 }, engine: 'full', seeds: [3] } },
-  { name: 'full, K = 2, r = 2, misaligned, not spherical', config: { model: { d: 120, activation: 'erf', rank: 2, hidden: 2, spherical: false, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] } }, train: { batch: 30, eta: 0.3, steps: 300 }, engine: 'full', seeds: [4] } },
-  { name: 'reduced, rank 1 loop, linear, noise', config: { model: { d: 2000, activation: 'linear', pretrained: { mu: 0.4 }, noise: 0.02 }, train: { batch: 200, eta: 0.2, steps: 300 }, engine: 'reduced', seeds: [5, 6] } },
-  { name: 'reduced, general loop, K = 2, r = 2, misaligned', config: { model: { d: 500, activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 } }, train: { batch: 40, eta: 0.3, steps: 300 }, engine: 'reduced', seeds: [7] } },
-  { name: 'ode, rank 1', config: { model: { d: 1000, activation: 'erf', pretrained: { mu: 0.3 } }, train: { eta: 0.2, steps: 400 }, engine: 'ode', seeds: [0] } },
-  { name: 'ode, general, K = 2, noise', config: { model: { d: 1000, activation: 'linear', rank: 1, hidden: 2, pretrained: { mu: [0.2, 0.5] }, noise: 0.3 }, train: { eta: 0.2, steps: 400 }, engine: 'ode', seeds: [0] } },
+  {
+    name: 'full, rank 1, erf, B = 20',
+    config: { model: { d: 200, activation: 'erf', pretrained: { mu: 0.3 } }, train: { batch: 20, eta: 0.3, steps: 300 }, engine: 'full', seeds: [1, 2] },
+  },
+  {
+    name: 'full, batch of one (deferred row update), linear, noise',
+    config: {
+      model: { d: 300, activation: 'linear', pretrained: { mu: 0.4 }, noise: 0.01 },
+      train: { batch: 1, eta: 0.01, steps: 2500 },
+      engine: 'full',
+      seeds: [3],
+    },
+  },
+  {
+    name: 'full, K = 2, r = 2, misaligned, not spherical',
+    config: {
+      model: { d: 120, activation: 'erf', rank: 2, hidden: 2, spherical: false, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] } },
+      train: { batch: 30, eta: 0.3, steps: 300 },
+      engine: 'full',
+      seeds: [4],
+    },
+  },
+  {
+    name: 'reduced, rank 1 loop, linear, noise',
+    config: {
+      model: { d: 2000, activation: 'linear', pretrained: { mu: 0.4 }, noise: 0.02 },
+      train: { batch: 200, eta: 0.2, steps: 300 },
+      engine: 'reduced',
+      seeds: [5, 6],
+    },
+  },
+  {
+    name: 'reduced, general loop, K = 2, r = 2, misaligned',
+    config: {
+      model: { d: 500, activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 } },
+      train: { batch: 40, eta: 0.3, steps: 300 },
+      engine: 'reduced',
+      seeds: [7],
+    },
+  },
+  {
+    name: 'ode, rank 1',
+    config: { model: { d: 1000, activation: 'erf', pretrained: { mu: 0.3 } }, train: { eta: 0.2, steps: 400 }, engine: 'ode', seeds: [0] },
+  },
+  {
+    name: 'ode, general, K = 2, noise',
+    config: {
+      model: { d: 1000, activation: 'linear', rank: 1, hidden: 2, pretrained: { mu: [0.2, 0.5] }, noise: 0.3 },
+      train: { eta: 0.2, steps: 400 },
+      engine: 'ode',
+      seeds: [0],
+    },
+  },
 ];
 
 for (const c of cases) {
@@ -35,9 +81,16 @@ for (const c of cases) {
     res.runs.forEach((run, i) => {
       const p = plain.runs[i]!;
       for (const k of ['m', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const)
-        t.ok(run[k].every((x, j) => Object.is(x, p[k][j])), `seed ${run.seed}: ${k} has the same bits with loss thresholds`);
+        t.ok(
+          run[k].every((x, j) => Object.is(x, p[k][j])),
+          `seed ${run.seed}: ${k} has the same bits with loss thresholds`,
+        );
       t.same(run.escape, p.escape);
-      t.same(Array.from(run.step), Array.from({ length: steps + 1 }, (_, s) => s), 'every step recorded');
+      t.same(
+        Array.from(run.step),
+        Array.from({ length: steps + 1 }, (_, s) => s),
+        'every step recorded',
+      );
       const excess = Array.from(run.popLoss, (L) => L - noise / 2);
       let crossed = 0;
       for (const f of FRACTIONS) {
@@ -51,7 +104,10 @@ for (const c of cases) {
         else if (got === want) t.pass(`seed ${run.seed}, f = ${f}: step ${got}`);
         else {
           const tie = (s: number) => Math.abs(excess[s]! - level) <= 1e-9 * Math.abs(level);
-          t.ok(got !== null && Math.abs(got - want) === 1 && (tie(got) || tie(want)), `seed ${run.seed}, f = ${f}: got ${got}, recorded loss crosses at ${want}`);
+          t.ok(
+            got !== null && Math.abs(got - want) === 1 && (tie(got) || tie(want)),
+            `seed ${run.seed}, f = ${f}: got ${got}, recorded loss crosses at ${want}`,
+          );
         }
         if (want >= 0) crossed++;
       }
@@ -62,12 +118,24 @@ for (const c of cases) {
 }
 
 t.test('censored when the run ends first; record.stopAt ends the search', async (t) => {
-  const cfg: ConfigInput = { model: { d: 200, activation: 'linear', pretrained: { mu: 0.3 } }, train: { batch: 50, eta: 0.2, steps: 5 }, backend: 'cpu', seeds: [1], record: { lossThresholds: [0.5] } };
+  const cfg: ConfigInput = {
+    model: { d: 200, activation: 'linear', pretrained: { mu: 0.3 } },
+    train: { batch: 50, eta: 0.2, steps: 5 },
+    backend: 'cpu',
+    seeds: [1],
+    record: { lossThresholds: [0.5] },
+  };
   for (const engine of ['full', 'reduced', 'ode'] as const) {
     const r = await simulate({ ...cfg, engine });
     t.same(r.runs[0]!.lossEscape, { '0.5': null }, `${engine}: 5 steps are too few: null`);
   }
-  const stop = await simulate({ ...cfg, engine: 'reduced', model: { ...cfg.model, d: 2000 }, train: { batch: 50, eta: 0.2, steps: 2000 }, record: { lossThresholds: [0.01], stopAt: 0.3 } });
+  const stop = await simulate({
+    ...cfg,
+    engine: 'reduced',
+    model: { ...cfg.model, d: 2000 },
+    train: { batch: 50, eta: 0.2, steps: 2000 },
+    record: { lossThresholds: [0.01], stopAt: 0.3 },
+  });
   t.equal(stop.runs[0]!.lossEscape!['0.01'], null, 'the run stopped at |m| = 0.3, before the loss fell to 1%');
 });
 
@@ -78,15 +146,24 @@ t.test('bad fractions are refused naming record.lossThresholds', async (t) => {
       (x: unknown) => x,
     );
     t.type(e, ConfigError, `${JSON.stringify(bad)} refused`);
-    t.ok((e as ConfigError).issues.some((i) => i.path.startsWith('record.lossThresholds')), (e as Error).message);
+    t.ok(
+      (e as ConfigError).issues.some((i) => i.path.startsWith('record.lossThresholds')),
+      (e as Error).message,
+    );
   }
 });
 
 t.test('backend cuda refuses loss thresholds naming the field; auto runs them on the CPU', async (t) => {
   const cfg: ConfigInput = { model: { d: 50, pretrained: { mu: 0.3 } }, train: { steps: 300, batch: 10 }, record: { lossThresholds: [0.5] } };
-  const e = await simulate({ ...cfg, backend: 'cuda' }).then(() => null, (x: unknown) => x);
+  const e = await simulate({ ...cfg, backend: 'cuda' }).then(
+    () => null,
+    (x: unknown) => x,
+  );
   t.type(e, ConfigError);
-  t.ok((e as ConfigError).issues.some((i) => i.path === 'record.lossThresholds'), (e as Error).message);
+  t.ok(
+    (e as ConfigError).issues.some((i) => i.path === 'record.lossThresholds'),
+    (e as Error).message,
+  );
   const r = await simulate({ ...cfg, backend: 'auto' });
   t.equal(r.backend, 'cpu');
   t.type(r.runs[0]!.lossEscape!['0.5'], 'number');
@@ -103,7 +180,18 @@ t.test('the store accepts runs with lossEscape and refuses forged ones', async (
   for (const input of inputs) {
     const r = await simulate({ ...input, backend: 'cpu', seeds: [3], record: { points: 20, lossThresholds: [0.5, 0.1] } }, { threads: 1 });
     const hash = runHash(r.config);
-    const rec = JSON.parse(JSON.stringify({ hash, config: r.config, run: runToJson(r.runs[0]!), engine: r.config.engine, backend: r.backend, wallMs: 1, version: '0', finishedAt: new Date().toISOString() }));
+    const rec = JSON.parse(
+      JSON.stringify({
+        hash,
+        config: r.config,
+        run: runToJson(r.runs[0]!),
+        engine: r.config.engine,
+        backend: r.backend,
+        wallMs: 1,
+        version: '0',
+        finishedAt: new Date().toISOString(),
+      }),
+    );
     const v = verifyStoredRun(rec, hash);
     t.ok(v.ok, `${input.engine}: accepted${v.ok ? '' : ` (refused: ${v.reason})`}`);
     const beyond = structuredClone(rec);

@@ -11,7 +11,7 @@ const stored = (input: object, run: Record<string, unknown>): StoredRun =>
 
 t.test('the first record point with L - noise/2 <= f (L(0) - noise/2)', async (t) => {
   const step = [0, 1, 10, 100, 1000];
-  const run = (popLoss: (number | null)[], escape: number | null = null) => ({ step, popLoss, escape: { '0.5': escape }, stepsDone: 1000 });
+  const run = (popLoss: (number | null)[], esc: number | null = null) => ({ step, popLoss, escape: { '0.5': esc }, stepsDone: 1000 });
   t.equal(lossPassageStep(stored({}, run([1, 0.9, 0.6, 0.5, 0.1]))), 100, 'halved exactly at step 100');
   t.equal(lossPassageStep(stored({}, run([1, 0.9, 0.6, 0.5, 0.1])), 0.2), 1000, 'fraction 0.2');
   t.equal(lossPassageStep(stored({}, run([1, 0.9, 0.8, 0.7, 0.6]))), null, 'never: censored');
@@ -22,7 +22,11 @@ t.test('the first record point with L - noise/2 <= f (L(0) - noise/2)', async (t
   // The exact field of record.lossThresholds wins where a run has it.
   t.equal(lossPassageStep(stored({}, { ...run([1, 1, 1, 1, 0.1]), lossEscape: { '0.5': 417 } })), 417, 'RunResult.lossEscape when present');
   const runs = [stored({}, run([1, 0.4, 0.4, 0.4, 0.4], 1)), stored({}, run([1, 1, 1, 1, 1], 10)), stored({}, run([1, 1, 1, 1, 1], null))];
-  t.same(lossProgressPassages(runs), [{ step: 1, horizon: 1000 }, { step: null, horizon: 1000 }, { step: null, horizon: 1000 }]);
+  t.same(lossProgressPassages(runs), [
+    { step: 1, horizon: 1000 },
+    { step: null, horizon: 1000 },
+    { step: null, horizon: 1000 },
+  ]);
   t.equal(escapedWithoutLoss(runs), 1, 'only the run that escaped by |m| and not by loss is flagged');
 });
 
@@ -30,16 +34,30 @@ t.test('He3: below mu_c the |m| escapes are flagged, above it they are not', asy
   // mu_c = 0.3207 for He3 with eta / (k! k). Reduced chain at d = 1000, B = 500, eta = 0.2 / 18:
   // the escape law's q90 is about 5000 steps at mu = 0.2 and 104 at mu = 0.6.
   const at = async (mu: number, steps: number) => {
-    const input = { model: { activation: 'he3', d: 1000, pretrained: { mu } }, train: { batch: 500, eta: 0.2, hermiteRescale: true, steps }, engine: 'reduced' as const, backend: 'cpu' as const, seeds: { count: 8, base: 5 }, record: { points: 120 } };
+    const input = {
+      model: { activation: 'he3', d: 1000, pretrained: { mu } },
+      train: { batch: 500, eta: 0.2, hermiteRescale: true, steps },
+      engine: 'reduced' as const,
+      backend: 'cpu' as const,
+      seeds: { count: 8, base: 5 },
+      record: { points: 120 },
+    };
     const r = await simulate(input);
     return r.runs.map((run) => stored(input, run as unknown as Record<string, unknown>));
   };
   const low = await at(0.2, 8000);
   const escaped = low.filter((r) => r.run.escape['0.5'] !== null).length;
   t.ok(escaped >= 6, `mu = 0.2: ${escaped}/8 reach |m| = 0.5`);
-  t.equal(escapedWithoutLoss(low), escaped, `mu = 0.2: all ${escaped} flagged (loss at the end ${low.map((r) => r.run.popLoss.at(-1)!.toFixed(2)).join(', ')})`);
+  t.equal(
+    escapedWithoutLoss(low),
+    escaped,
+    `mu = 0.2: all ${escaped} flagged (loss at the end ${low.map((r) => r.run.popLoss.at(-1)!.toFixed(2)).join(', ')})`,
+  );
   const high = await at(0.6, 1500);
   t.equal(high.filter((r) => r.run.escape['0.5'] !== null).length, 8, 'mu = 0.6: all escape');
   t.equal(escapedWithoutLoss(high), 0, 'mu = 0.6: none flagged');
-  t.ok(high.every((r) => lossPassageStep(r) !== null), 'mu = 0.6: the loss halves in every run');
+  t.ok(
+    high.every((r) => lossPassageStep(r) !== null),
+    'mu = 0.6: the loss halves in every run',
+  );
 });

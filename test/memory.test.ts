@@ -30,9 +30,17 @@ function measure(config: ConfigInput, threads: number): { peak: number; estimate
 const cases: [string, ConfigInput, number][] = [
   ['full, d = 2e6, B = 1 (float inputs)', { model: { d: 2_000_000 }, train: { batch: 1, steps: 2 }, seeds: [1], backend: 'cpu' }, 1],
   ['full, d = 1e6, B = 1000 (16 batch parts, 2 workers)', { model: { d: 1_000_000 }, train: { batch: 1000, steps: 0 }, seeds: [1], backend: 'cpu' }, 2],
-  ['full, d = 3e5, B = 64, rank 2, misaligned, 4 seeds on 2 threads', { model: { d: 300_000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 } }, train: { batch: 64, steps: 0 }, seeds: [1, 2, 3, 4], backend: 'cpu' }, 2],
+  [
+    'full, d = 3e5, B = 64, rank 2, misaligned, 4 seeds on 2 threads',
+    { model: { d: 300_000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 } }, train: { batch: 64, steps: 0 }, seeds: [1, 2, 3, 4], backend: 'cpu' },
+    2,
+  ],
   ['reduced, B = 1e7', { engine: 'reduced', model: { d: 1000 }, train: { batch: 10_000_000, steps: 1 }, seeds: [1], backend: 'cpu' }, 1],
-  ['ode, 100 seeds x 20000 record points', { engine: 'ode', model: { d: 1000 }, train: { steps: 20000 }, record: { points: 20000 }, seeds: { count: 100 }, backend: 'cpu' }, 2],
+  [
+    'ode, 100 seeds x 20000 record points',
+    { engine: 'ode', model: { d: 1000 }, train: { steps: 20000 }, record: { points: 20000 }, seeds: { count: 100 }, backend: 'cpu' },
+    2,
+  ],
 ];
 
 t.test('estimates within a factor 1.5 of the measured peak', async (t) => {
@@ -60,8 +68,17 @@ t.test('a call that does not fit is refused before it allocates, naming the fiel
   // The batched call: the config that does not fit is named by its index.
   let e: unknown = null;
   const { simulateMany } = await import('../lib/index.js');
-  await simulateMany([{ model: { d: 50 }, backend: 'cpu' }, { model: { d: 10_000_000 }, train: { batch: 1 }, backend: 'cpu' }], { maxBytes: 64 * 2 ** 20 }).catch((x: unknown) => (e = x));
-  t.ok((e as ConfigError).issues?.some((i) => i.path === '[1].model.d'), 'simulateMany names [1].model.d');
+  await simulateMany(
+    [
+      { model: { d: 50 }, backend: 'cpu' },
+      { model: { d: 10_000_000 }, train: { batch: 1 }, backend: 'cpu' },
+    ],
+    { maxBytes: 64 * 2 ** 20 },
+  ).catch((x: unknown) => (e = x));
+  t.ok(
+    (e as ConfigError).issues?.some((i) => i.path === '[1].model.d'),
+    'simulateMany names [1].model.d',
+  );
   // parseConfig refuses it too (a sweep grid point), with LORADYN_MAX_BYTES.
   process.env.LORADYN_MAX_BYTES = String(64 * 2 ** 20);
   t.throws(() => parseConfig({ model: { d: 10_000_000 }, train: { batch: 1 }, backend: 'cpu' }), /model\.d: this call needs about/);
@@ -82,7 +99,7 @@ t.test('the default limit: 3/4 of the least of physical memory and the cgroup li
   writeFileSync(join(root, 'memory', 'a', 'memory.limit_in_bytes'), String(2 ** 30));
   writeFileSync(join(root, 'memory', 'a', 'b', 'memory.limit_in_bytes'), '9223372036854771712');
   const v1 = budget(64 * 2 ** 30, '4:memory:/a/b\n0::/\n', root);
-  t.equal(v1.bytes, 0.75 * 2 ** 30, 'v1: the ancestor\'s 1 GiB limit applies');
+  t.equal(v1.bytes, 0.75 * 2 ** 30, "v1: the ancestor's 1 GiB limit applies");
   t.match(v1.source, /memory\.limit_in_bytes \(\/a\)/);
   mkdirSync(join(root, 'c'));
   writeFileSync(join(root, 'c', 'memory.max'), String(512 * 2 ** 20));

@@ -10,16 +10,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 t.test('linear model: search phase equals the closed-form linearisation', async (t) => {
-  const mu = 0.5, a = 1 - mu, eta = 0.2, d = 2e9, u0 = 1e-5;
-  const r = (await simulate({ model: { activation: 'linear', d, pretrained: { mu }, u0 }, train: { eta, steps: 20000 }, engine: 'ode', record: { points: 300 } })).runs[0]!;
+  const mu = 0.5,
+    a = 1 - mu,
+    eta = 0.2,
+    d = 2e9,
+    u0 = 1e-5;
+  const r = (
+    await simulate({ model: { activation: 'linear', d, pretrained: { mu }, u0 }, train: { eta, steps: 20000 }, engine: 'ode', record: { points: 300 } })
+  ).runs[0]!;
   // d(u, m)/dt = [[-1, a], [a, 0]] (u, m) while m << 1: eigenvectors (lambda, a).
-  const lp = (-1 + Math.sqrt(1 + 4 * a * a)) / 2, lm = (-1 - Math.sqrt(1 + 4 * a * a)) / 2;
+  const lp = (-1 + Math.sqrt(1 + 4 * a * a)) / 2,
+    lm = (-1 - Math.sqrt(1 + 4 * a * a)) / 2;
   const m0 = 1 / Math.sqrt(d);
   // u0 = cp lp + cm lm, m0 = a (cp + cm)
-  const cp = (u0 - (lm * m0) / a) / (lp - lm), cm = m0 / a - cp;
-  let checked = 0, worst = 0;
+  const cp = (u0 - (lm * m0) / a) / (lp - lm),
+    cm = m0 / a - cp;
+  let checked = 0,
+    worst = 0;
   for (let i = 0; i < r.step.length; i++) {
-    const tt = r.t[i]!, m = r.m[i]!, u = r.u[i]!;
+    const tt = r.t[i]!,
+      m = r.m[i]!,
+      u = r.u[i]!;
     if (Math.abs(m) > 1e-3) break;
     const me = a * (cp * Math.exp(lp * tt) + cm * Math.exp(lm * tt));
     const ue = cp * lp * Math.exp(lp * tt) + cm * lm * Math.exp(lm * tt);
@@ -34,7 +45,8 @@ t.test('linear model: search phase equals the closed-form linearisation', async 
   t.ok(r.popLoss[last]! < 1e-15, 'loss 0 at the end');
   t.equal(r.escape['0.5'], r.step.find((_, i) => r.m[i]! >= 0.5) !== undefined ? r.escape['0.5'] : null);
   // Energy of g'' + g' = -V'(g), m = tanh g, g' = a u: E = g'^2/2 + V(g) never increases.
-  let prev = Infinity, rises = 0;
+  let prev = Infinity,
+    rises = 0;
   for (let i = 0; i < r.step.length; i++) {
     const m = r.m[i]!;
     if (m > 1 - 1e-9) break;
@@ -47,14 +59,20 @@ t.test('linear model: search phase equals the closed-form linearisation', async 
 });
 
 t.test('first passage: the recorded step is the first step with m >= 0.5', async (t) => {
-  const base = { model: { activation: 'erf', d: 1000, pretrained: { mu: 0.3 } }, train: { eta: 0.2, steps: 5000 }, engine: 'ode' as const, record: { points: 50, thresholds: [0.25, 0.5, 0.9] } };
+  const base = {
+    model: { activation: 'erf', d: 1000, pretrained: { mu: 0.3 } },
+    train: { eta: 0.2, steps: 5000 },
+    engine: 'ode' as const,
+    record: { points: 50, thresholds: [0.25, 0.5, 0.9] },
+  };
   const r = (await simulate(base)).runs[0]!;
   for (const th of ['0.25', '0.5', '0.9']) {
     const s = r.escape[th]!;
     t.type(s, 'number', `threshold ${th} reached`);
     const before = (await simulate({ ...base, train: { ...base.train, steps: s - 1 }, record: { points: 2 } })).runs[0]!;
     const at = (await simulate({ ...base, train: { ...base.train, steps: s }, record: { points: 2 } })).runs[0]!;
-    const mb = before.m[before.m.length - 1]!, ma = at.m[at.m.length - 1]!;
+    const mb = before.m[before.m.length - 1]!,
+      ma = at.m[at.m.length - 1]!;
     t.ok(mb < Number(th) && ma >= Number(th), `threshold ${th}: m(step ${s - 1}) = ${mb.toFixed(6)} < ${th} <= m(step ${s}) = ${ma.toFixed(6)}`);
   }
 });
@@ -75,7 +93,8 @@ t.test('general equations reduce to rank 1', async (t) => {
       const cfg1 = { model: { ...p, d: 1000, pretrained: { mu } } };
       const cfg2 = { model: { ...p, d: 1000, rank: 2, pretrained: { mu } } };
       for (let k = 0; k < 4; k++) {
-        const u = 2 * rng() - 1, m = 1.8 * rng() - 0.9;
+        const u = 2 * rng() - 1,
+          m = 1.8 * rng() - 0.9;
         const r1 = odeRhs(cfg1, 'rank1', [u, m]).dy;
         // r = 1 in the general state (U, m, n = mu m, C = 1)
         const g1 = odeRhs(cfg1, 'general', [u, m, mu * m, 1]).dy;
@@ -84,7 +103,8 @@ t.test('general equations reduce to rank 1', async (t) => {
         t.ok(Math.abs(g1[2]! - mu * g1[1]!) < 1e-12 * scale && g1[3] === 0, 'n = mu m is preserved and |v| = 1');
         // r = 2 with two identical rows v1 = v2 = v is W = w0 + (u1 + u2) v: each u_i moves as
         // the rank-1 u, and row i moves with weight u_i, so dm1 + dm2 is the rank-1 dm at u1 + u2.
-        const u1 = 0.3 * u, u2 = 0.7 * u;
+        const u1 = 0.3 * u,
+          u2 = 0.7 * u;
         const g2 = odeRhs(cfg2, 'general', [u1, u2, m, m, mu * m, mu * m, 1, 1, 1, 1]).dy;
         worst = Math.max(worst, Math.abs(g2[0]! - r1[0]!) / scale, Math.abs(g2[1]! - r1[0]!) / scale);
         worst = Math.max(worst, Math.abs(g2[2]! + g2[3]! - r1[1]!) / scale);
@@ -107,10 +127,15 @@ t.test('the ODE is a descent: population loss never increases', async (t) => {
   for (const c of cfgs) {
     const r = (await simulate({ ...c, train: { eta: 0.2, steps: 20000 }, engine: 'ode', record: { points: 120 } })).runs[0]!;
     let rises = 0;
-    for (let i = 1; i < r.popLoss.length; i++) // Allowance: the integrator (rtol 1e-10) lets the state sit ~1e-10 off the sphere, which
-    // moves L by up to ~1e-9 at a fixed point; a wrong-sign gradient moves it by O(1).
-    if (r.popLoss[i]! > r.popLoss[i - 1]! + 1e-8 * Math.max(1, r.popLoss[i - 1]!)) rises++;
-    const first = r.popLoss[0]!, last = r.popLoss[r.popLoss.length - 1]!;
+    for (
+      let i = 1;
+      i < r.popLoss.length;
+      i++ // Allowance: the integrator (rtol 1e-10) lets the state sit ~1e-10 off the sphere, which
+    )
+      // moves L by up to ~1e-9 at a fixed point; a wrong-sign gradient moves it by O(1).
+      if (r.popLoss[i]! > r.popLoss[i - 1]! + 1e-8 * Math.max(1, r.popLoss[i - 1]!)) rises++;
+    const first = r.popLoss[0]!,
+      last = r.popLoss[r.popLoss.length - 1]!;
     t.equal(rises, 0, `${JSON.stringify(c.model)}: loss ${first.toFixed(4)} -> ${last.toExponential(3)}, monotone`);
     // (the scratch committee starts from identical rows, m_ik = d^-1/2, and stays on the
     // symmetric plateau: a known limit of the deterministic initial condition)
@@ -118,7 +143,14 @@ t.test('the ODE is a descent: population loss never increases', async (t) => {
     t.equal(r.divergedStep, null);
   }
   // Misaligned pre-training: m ends near 1/sqrt(2) at mu = 0.5 (SPEC section 6.7 reports ~0.71).
-  const mis = (await simulate({ model: { activation: 'linear', pretrained: { kind: 'misaligned', mu: 0.5 } }, train: { eta: 0.2, steps: 100000 }, engine: 'ode', record: { points: 20 } })).runs[0]!;
+  const mis = (
+    await simulate({
+      model: { activation: 'linear', pretrained: { kind: 'misaligned', mu: 0.5 } },
+      train: { eta: 0.2, steps: 100000 },
+      engine: 'ode',
+      record: { points: 20 },
+    })
+  ).runs[0]!;
   t.ok(Math.abs(mis.m[mis.m.length - 1]! - Math.SQRT1_2) < 0.02, `misaligned final m = ${mis.m[mis.m.length - 1]}`);
 });
 
@@ -129,22 +161,44 @@ t.test('ODE against full-d SGD at d = 4000, B = d/2', async (t) => {
   // flow, so the expected gap is O(eta) (about 0.03 after the first step, measured), plus
   // O((d/B)^1/2 d^-1/2) noise. Tolerance: |mean |m| - m_ode| <= 0.05 at every grid point;
   // a drift missing the (1 - mu) factor or the renormalisation moves m by more than 0.1.
-  const d = 4000, B = d / 2, eta = 0.5, steps = 20, seeds = 8;  // the issue asks for many seeds; 8 keep the file near 10 s of CPU
-  for (const [activation, mu] of [['linear', 0.5], ['erf', 0.1]] as const) {
+  const d = 4000,
+    B = d / 2,
+    eta = 0.5,
+    steps = 20,
+    seeds = 8; // the issue asks for many seeds; 8 keep the file near 10 s of CPU
+  for (const [activation, mu] of [
+    ['linear', 0.5],
+    ['erf', 0.1],
+  ] as const) {
     const model = { activation, d, pretrained: { mu }, u0: 0.5 };
     const ode = (await simulate({ model, train: { batch: B, eta, steps }, engine: 'ode', record: { points: 12 } })).runs[0]!;
     const mean = new Array<number>(ode.step.length).fill(0);
     for (let s = 0; s < seeds; s++) {
-      const z = (await simulate({ model, train: { batch: B, eta, steps: 0 }, engine: 'full', backend: 'cpu', seeds: [s], record: { points: 2, final: true } })).runs[0]!;
+      const z = (await simulate({ model, train: { batch: B, eta, steps: 0 }, engine: 'full', backend: 'cpu', seeds: [s], record: { points: 2, final: true } }))
+        .runs[0]!;
       const v = startOnSphere(z.final!.teacher, z.final!.v, 1 / Math.sqrt(d));
-      const r = (await simulate({ model: { ...model, init: { v } }, train: { batch: B, eta, steps }, engine: 'full', backend: 'cpu', seeds: [s], record: { points: 12 } })).runs[0]!;
+      const r = (
+        await simulate({
+          model: { ...model, init: { v } },
+          train: { batch: B, eta, steps },
+          engine: 'full',
+          backend: 'cpu',
+          seeds: [s],
+          record: { points: 12 },
+        })
+      ).runs[0]!;
       t.same(Array.from(r.step), Array.from(ode.step), 'same grid');
       for (const [i, x] of r.m.entries()) mean[i]! += Math.abs(x) / seeds;
     }
     const gaps = mean.map((x, i) => Math.abs(x - ode.m[i]!));
     const worst = Math.max(...gaps);
     t.ok(ode.m[ode.m.length - 1]! - ode.m[0]! > 0.6, `${activation}: the ODE's m moves from ${ode.m[0]!.toFixed(3)} to ${ode.m[ode.m.length - 1]!.toFixed(3)}`);
-    t.ok(worst <= 0.05, `${activation} mu=${mu}: max |mean|m_sgd| - m_ode| = ${worst.toFixed(4)} (<= 0.05); ode ${Array.from(ode.m).map((x) => x.toFixed(3)).join(' ')}; sgd ${mean.map((x) => x.toFixed(3)).join(' ')}`);
+    t.ok(
+      worst <= 0.05,
+      `${activation} mu=${mu}: max |mean|m_sgd| - m_ode| = ${worst.toFixed(4)} (<= 0.05); ode ${Array.from(ode.m)
+        .map((x) => x.toFixed(3))
+        .join(' ')}; sgd ${mean.map((x) => x.toFixed(3)).join(' ')}`,
+    );
   }
 });
 
@@ -159,14 +213,25 @@ t.test('misaligned pre-training: the ODE escapes with the reduced chain, as alig
   // ODE / chain median = 0.84-0.88 for aligned and misaligned alike. Tolerance: the ratio in
   // [0.75, 1.05] for both kinds; the old start gave 3.3 (linear) and 1.6 (erf).
   const seeds = 300;
-  for (const [activation, kind] of [['linear', 'misaligned'], ['erf', 'misaligned'], ['linear', 'aligned']] as const) {
-    const base = { model: { activation, d: 1000, pretrained: { kind, mu: 0.4 } }, train: { batch: 500, eta: 0.2, steps: 4000 }, record: { points: 20, stopAt: 0.5 } };
+  for (const [activation, kind] of [
+    ['linear', 'misaligned'],
+    ['erf', 'misaligned'],
+    ['linear', 'aligned'],
+  ] as const) {
+    const base = {
+      model: { activation, d: 1000, pretrained: { kind, mu: 0.4 } },
+      train: { batch: 500, eta: 0.2, steps: 4000 },
+      record: { points: 20, stopAt: 0.5 },
+    };
     const ode = (await simulate({ ...base, engine: 'ode' })).runs[0]!.escape['0.5']!;
     const sgd = await simulate({ ...base, engine: 'reduced', backend: 'cpu', seeds: { count: seeds, base: 7 } });
     const e = sgd.runs.map((r) => r.escape['0.5'] ?? Infinity).sort((a, b) => a - b);
     const median = (e[seeds / 2 - 1]! + e[seeds / 2]!) / 2;
     const ratio = ode / median;
-    t.ok(ratio >= 0.75 && ratio <= 1.05, `${activation} ${kind} mu = 0.4: ODE escape ${ode} steps, chain median ${median} (${seeds} seeds): ratio ${ratio.toFixed(3)} in [0.75, 1.05]`);
+    t.ok(
+      ratio >= 0.75 && ratio <= 1.05,
+      `${activation} ${kind} mu = 0.4: ODE escape ${ode} steps, chain median ${median} (${seeds} seeds): ratio ${ratio.toFixed(3)} in [0.75, 1.05]`,
+    );
   }
 });
 
@@ -222,7 +287,10 @@ t.test('a squared teacher that shrinks the student to w = 0 integrates to the en
     });
     const run = r.runs[0]!;
     t.equal(run.stepsDone, 20000, `mu ${mu}: reached the last step`);
-    t.ok(Array.from(run.Q).every((q) => q >= 0), `mu ${mu}: Q >= 0 throughout`);
+    t.ok(
+      Array.from(run.Q).every((q) => q >= 0),
+      `mu ${mu}: Q >= 0 throughout`,
+    );
     const last = run.step.length - 1;
     t.ok(Math.abs(run.M[last]!) < 1e-3, `mu ${mu}: M -> 0 (${run.M[last]})`);
     t.ok(Number.isFinite(run.popLoss[last]!), `mu ${mu}: finite loss ${run.popLoss[last]}`);

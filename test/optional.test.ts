@@ -33,7 +33,8 @@ Module._resolveFilename = function (request, ...rest) {
   return resolve.call(this, request, ...rest);
 };`,
 );
-const withoutOptional = (args: string[]) => spawnSync(process.execPath, ['--require', noData, '--import', pathToFileURL(register).href, ...args], { encoding: 'utf8', timeout: 60_000 });
+const withoutOptional = (args: string[]) =>
+  spawnSync(process.execPath, ['--require', noData, '--import', pathToFileURL(register).href, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 t.test('package.json: the optional packages are optional peers, and dev dependencies here', async (t) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -46,7 +47,11 @@ t.test('package.json: the optional packages are optional peers, and dev dependen
 });
 
 t.test('without them: the library and the simulating commands work', async (t) => {
-  const lib = withoutOptional(['--input-type=module', '-e', `import { simulate } from ${JSON.stringify(join(root, 'dist', 'lib', 'index.js'))}; const r = await simulate({ model: { d: 50 }, train: { steps: 20, batch: 5 }, engine: 'reduced' }); console.log(r.runs.length);`]);
+  const lib = withoutOptional([
+    '--input-type=module',
+    '-e',
+    `import { simulate } from ${JSON.stringify(join(root, 'dist', 'lib', 'index.js'))}; const r = await simulate({ model: { d: 50 }, train: { steps: 20, batch: 5 }, engine: 'reduced' }); console.log(r.runs.length);`,
+  ]);
   t.equal(lib.status, 0, lib.stderr);
   t.equal(lib.stdout.trim(), '1');
   t.equal(withoutOptional([cliPath, 'info', '--json']).status, 0);

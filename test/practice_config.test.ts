@@ -19,7 +19,10 @@ async function refused(t: Test, cfg: ConfigInput, path: string, msg: RegExp) {
   );
   t.type(e, ConfigError, `refused: ${JSON.stringify(cfg).slice(0, 160)}`);
   if (!(e instanceof ConfigError)) return;
-  t.ok(e.issues.some((i) => i.path === path), `names ${path}: ${e.message}`);
+  t.ok(
+    e.issues.some((i) => i.path === path),
+    `names ${path}: ${e.message}`,
+  );
   t.match(e.message, msg);
 }
 
@@ -78,7 +81,13 @@ t.test('backend cuda names the CPU-only field; auto runs on the CPU', async (t) 
   await refused(t, { ...base(), backend: 'cuda', record: { lossThresholds: [0.5] } }, 'record.lossThresholds', /backend "cuda"/);
   // auto: the same run as backend cpu, bit for bit (with or without a GPU: these options are CPU-only).
   for (const engine of ['full', 'reduced'] as const) {
-    const cfg: ConfigInput = { ...base(), engine, seeds: [3], train: { steps: 30, batch: 4, optimizer: { kind: 'momentum' }, lrRatio: 2 }, record: { points: 5, lossThresholds: [0.5] } };
+    const cfg: ConfigInput = {
+      ...base(),
+      engine,
+      seeds: [3],
+      train: { steps: 30, batch: 4, optimizer: { kind: 'momentum' }, lrRatio: 2 },
+      record: { points: 5, lossThresholds: [0.5] },
+    };
     const [auto, cpu] = await Promise.all([simulate({ ...cfg, backend: 'auto' }), simulate({ ...cfg, backend: 'cpu' })]);
     t.equal(auto.backend, 'cpu', `${engine}: backend auto reports the CPU`);
     t.same(Array.from(auto.runs[0]!.m), Array.from(cpu.runs[0]!.m), `${engine}: backend auto runs on the CPU`);

@@ -26,7 +26,15 @@ t.test('full fine-tuning, linear: closed form, no search phase, no dependence on
   for (const wd of [0, 0.5])
     for (const mu of [0.1, 0.5, 0.9]) {
       const eta = 0.01;
-      const runs = await Promise.all([1000, 1e6].map((d) => ode({ activation: 'linear', d, adapter: 'full', pretrained: { mu } }, { eta, steps: 600, ...(wd ? { weightDecay: wd } : {}) }, { points: 60, lossThresholds: [0.5, 0.1] })));
+      const runs = await Promise.all(
+        [1000, 1e6].map((d) =>
+          ode(
+            { activation: 'linear', d, adapter: 'full', pretrained: { mu } },
+            { eta, steps: 600, ...(wd ? { weightDecay: wd } : {}) },
+            { points: 60, lossThresholds: [0.5, 0.1] },
+          ),
+        ),
+      );
       const r = runs[0]!;
       // dM/dt = (1 - M) - wd (M - mu): M(t) = M_inf - (M_inf - mu) e^(-(1 + wd) t), M_inf = (1 + wd mu)/(1 + wd); Q = M^2.
       const Minf = (1 + wd * mu) / (1 + wd);
@@ -44,7 +52,8 @@ t.test('full fine-tuning, linear: closed form, no search phase, no dependence on
 
 t.test('linearised rates: closed forms for the linear link (A = 1 - mu, B = -1)', async (t) => {
   for (const mu of [0.1, 0.5, 0.9]) {
-    const A = 1 - mu, B = -1;
+    const A = 1 - mu,
+      B = -1;
     const plain = (B + Math.sqrt(B * B + 4 * A * A)) / 2;
     t.ok(Math.abs(practiceRate(A, B).lambda - plain) < 1e-14, `sgd: lambda+ = (B + sqrt(B^2 + 4A^2))/2 at mu ${mu}`);
     t.ok(Math.abs(practiceRate(A, B, { beta: 0.9 }).lambda - 10 * plain) < 1e-12, 'momentum 0.9: 10x the flow');

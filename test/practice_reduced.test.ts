@@ -8,22 +8,41 @@ import { compareLaw } from './support/same_law.js';
 import { median } from './support/two_sample.js';
 
 interface Over {
-  activation?: string; d?: number; rank?: number; hidden?: number; mu?: number | number[]; misaligned?: boolean;
-  u0?: number | null; spherical?: boolean; noise?: number; adapter?: 'lora' | 'full';
-  batch?: number; eta?: number; steps?: number; points?: number;
+  activation?: string;
+  d?: number;
+  rank?: number;
+  hidden?: number;
+  mu?: number | number[];
+  misaligned?: boolean;
+  u0?: number | null;
+  spherical?: boolean;
+  noise?: number;
+  adapter?: 'lora' | 'full';
+  batch?: number;
+  eta?: number;
+  steps?: number;
+  points?: number;
   optimizer?: { kind: 'momentum'; beta: number };
-  weightDecay?: number; lrRatio?: number;
+  weightDecay?: number;
+  lrRatio?: number;
 }
 function config(o: Over): ConfigInput {
   return {
     model: {
-      activation: o.activation ?? 'linear', d: o.d ?? 200, rank: o.rank ?? 1, hidden: o.hidden ?? 1,
+      activation: o.activation ?? 'linear',
+      d: o.d ?? 200,
+      rank: o.rank ?? 1,
+      hidden: o.hidden ?? 1,
       pretrained: { kind: o.misaligned ? 'misaligned' : 'aligned', mu: o.mu ?? 0.3 },
-      ...(o.u0 !== undefined ? { u0: o.u0 } : {}), spherical: o.spherical ?? true, noise: o.noise ?? 0,
+      ...(o.u0 !== undefined ? { u0: o.u0 } : {}),
+      spherical: o.spherical ?? true,
+      noise: o.noise ?? 0,
       ...(o.adapter ? { adapter: o.adapter } : {}),
     },
     train: {
-      batch: o.batch ?? 100, eta: o.eta ?? 0.05, steps: o.steps ?? 200,
+      batch: o.batch ?? 100,
+      eta: o.eta ?? 0.05,
+      steps: o.steps ?? 200,
       ...(o.optimizer ? { optimizer: o.optimizer } : {}),
       ...(o.weightDecay ? { weightDecay: o.weightDecay } : {}),
       ...(o.lrRatio ? { lrRatio: o.lrRatio } : {}),
@@ -50,20 +69,46 @@ const cases: [string, Over, number][] = [
   // dominate each step and pile up in |v|, so a chain that mishandles them in the momentum buffers
   // fails here (checked once on purpose: buffers without those parts give |z| = 305 here; the rest of the file,
   // but for full fine-tuning (|z| = 179), did not see it).
-  ['linear, rows not renormalised, momentum 0.9, B = 1', { spherical: false, optimizer: { kind: 'momentum', beta: 0.9 }, batch: 1, eta: 0.001, steps: 3000 }, 300],
-  ['erf misaligned mu = 0.6, noise 0.1, weight decay 0.05, lrRatio 4, B = 1',
-    { activation: 'erf', misaligned: true, mu: 0.6, noise: 0.1, weightDecay: 0.05, lrRatio: 4, batch: 1, eta: 0.02, steps: 1500 }, 300],
-  ['linear, rows not renormalised, momentum 0.5 and weight decay 0.05, B = d/2',
-    { spherical: false, optimizer: { kind: 'momentum', beta: 0.5 }, weightDecay: 0.05 }, 200],
-  ['linear rank 2, momentum 0.8 and lrRatio 8, B = d/2',
-    { rank: 2, optimizer: { kind: 'momentum', beta: 0.8 }, lrRatio: 8, eta: 0.01, steps: 300 }, 150],
+  [
+    'linear, rows not renormalised, momentum 0.9, B = 1',
+    { spherical: false, optimizer: { kind: 'momentum', beta: 0.9 }, batch: 1, eta: 0.001, steps: 3000 },
+    300,
+  ],
+  [
+    'erf misaligned mu = 0.6, noise 0.1, weight decay 0.05, lrRatio 4, B = 1',
+    { activation: 'erf', misaligned: true, mu: 0.6, noise: 0.1, weightDecay: 0.05, lrRatio: 4, batch: 1, eta: 0.02, steps: 1500 },
+    300,
+  ],
+  [
+    'linear, rows not renormalised, momentum 0.5 and weight decay 0.05, B = d/2',
+    { spherical: false, optimizer: { kind: 'momentum', beta: 0.5 }, weightDecay: 0.05 },
+    200,
+  ],
+  ['linear rank 2, momentum 0.8 and lrRatio 8, B = d/2', { rank: 2, optimizer: { kind: 'momentum', beta: 0.8 }, lrRatio: 8, eta: 0.01, steps: 300 }, 150],
   ['linear, standard init u0 = 0, lrRatio 8 and weight decay 0.01, B = d/2', { u0: 0, lrRatio: 8, weightDecay: 0.01, eta: 0.02, steps: 600 }, 200],
-  ['adapter full, erf K = 2 misaligned mu = (0.3, 0.6), momentum 0.5, B = 1',
-    { activation: 'erf', adapter: 'full', hidden: 2, rank: 2, misaligned: true, mu: [0.3, 0.6], optimizer: { kind: 'momentum', beta: 0.5 }, batch: 1, eta: 0.02, steps: 300 }, 150],
+  [
+    'adapter full, erf K = 2 misaligned mu = (0.3, 0.6), momentum 0.5, B = 1',
+    {
+      activation: 'erf',
+      adapter: 'full',
+      hidden: 2,
+      rank: 2,
+      misaligned: true,
+      mu: [0.3, 0.6],
+      optimizer: { kind: 'momentum', beta: 0.5 },
+      batch: 1,
+      eta: 0.02,
+      steps: 300,
+    },
+    150,
+  ],
   ['adapter full, linear, weight decay 0.2, B = d/2', { adapter: 'full', weightDecay: 0.2, eta: 0.02, steps: 100 }, 200],
   // Tiny d: d - q = 4 degrees of freedom for the step's new direction (q = f + 2r = 2 + 2).
-  ['linear misaligned mu = 0.5, momentum 0.7, d = 8, B = 3',
-    { d: 8, misaligned: true, mu: 0.5, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.7 }, batch: 3, eta: 0.05, steps: 60 }, 1000],
+  [
+    'linear misaligned mu = 0.5, momentum 0.7, d = 8, B = 3',
+    { d: 8, misaligned: true, mu: 0.5, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.7 }, batch: 3, eta: 0.05, steps: 60 },
+    1000,
+  ],
 ];
 
 for (const [name, over, n] of cases) {
@@ -85,8 +130,10 @@ t.test('the comparison has power: momentum 0.85 in the chain is told apart from 
   const full = await run('full', config(over), seeds(200));
   const wrong = await run('reduced', config({ ...over, optimizer: { kind: 'momentum', beta: 0.85 } }), seeds(200, 100001));
   const v = compareLaw(full, wrong, 1, 1, checkSteps(over), ALPHA);
-  tt.ok(v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
-    `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`);
+  tt.ok(
+    v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
+    `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,
+  );
 });
 
 // Large d (B = d/2, eta small against 1): the ODE's practice flow and the chain's median
@@ -106,20 +153,32 @@ t.test('as d grows the chain approaches the ODE for each option (d = 2000, linea
     const cfg = config({ d: 2000, batch: 1000, eta: 0.05, steps: 1500, points: 30, ...o });
     const ode = (await run('ode', cfg, [0]))[0]!;
     const red = await run('reduced', cfg, seeds(16));
-    for (const [what, get] of [['|m| >= 0.5', (r: RunResult) => r.escape['0.5']], ['loss halved', (r: RunResult) => r.lossEscape?.['0.5']]] as const) {
+    for (const [what, get] of [
+      ['|m| >= 0.5', (r: RunResult) => r.escape['0.5']],
+      ['loss halved', (r: RunResult) => r.lossEscape?.['0.5']],
+    ] as const) {
       const o1 = get(ode);
       const m = median(red.map((r) => get(r) ?? Infinity));
-      if (o1 === null || o1 === undefined) { tt.fail(`${name}: the ODE never reaches "${what}"`); continue; }
+      if (o1 === null || o1 === undefined) {
+        tt.fail(`${name}: the ODE never reaches "${what}"`);
+        continue;
+      }
       tt.ok(Math.abs(m - o1) <= 0.1 * o1 + 2, `${name}, ${what}: chain median ${m}, ODE ${o1} (within 10% + 2 steps)`);
     }
   }
 });
 
 t.test('the frame of momentum needs d >= f + 3r: a smaller d names model.d', async (tt) => {
-  const e = await simulate({ ...config({ d: 4, misaligned: true, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.5 } }), engine: 'reduced', seeds: [1] }).then(() => null, (x: unknown) => x);
+  const e = await simulate({ ...config({ d: 4, misaligned: true, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.5 } }), engine: 'reduced', seeds: [1] }).then(
+    () => null,
+    (x: unknown) => x,
+  );
   tt.type(e, ConfigError);
   if (e instanceof ConfigError) {
-    tt.ok(e.issues.some((i) => i.path === 'model.d'), e.message);
+    tt.ok(
+      e.issues.some((i) => i.path === 'model.d'),
+      e.message,
+    );
     tt.match(e.message, /must be >= 5/);
   }
   const ok = await run('reduced', config({ d: 5, misaligned: true, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.5 }, steps: 20 }), [1]);

@@ -14,7 +14,20 @@ const dir = mkdtempSync(join(tmpdir(), 'loradyn-presets-'));
 t.test('reproduce --list names a preset for each SPEC 6 item 1-9', async (t) => {
   const r = runCli(['reproduce', '--list']);
   t.equal(r.code, 0);
-  for (const name of ['headline', 'dynamics', 'escape-vs-mu', 'hermite', 'squared-teacher', 'mixtures', 'curriculum', 'misaligned', 'two-layer', 'scaling', 'vit']) t.match(r.stdout, new RegExp(`^${name} `, 'm'));
+  for (const name of [
+    'headline',
+    'dynamics',
+    'escape-vs-mu',
+    'hermite',
+    'squared-teacher',
+    'mixtures',
+    'curriculum',
+    'misaligned',
+    'two-layer',
+    'scaling',
+    'vit',
+  ])
+    t.match(r.stdout, new RegExp(`^${name} `, 'm'));
   const items = new Set(presets.flatMap((p) => p.item.split(/\s*\+\s*/)));
   for (const i of ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']) t.ok(items.has(i), `item ${i} has a preset`);
   t.equal(runCli(['reproduce', 'nosuch', '--out', dir]).code, 2);

@@ -68,12 +68,21 @@ t.test('--quiet shows nothing; --events writes one JSON line per run', async (t)
   r.run({ id: 'b', seed: 1, ok: false, error: 'boom' });
   r.finish({ computed: 1 });
   t.same(f.out, [], 'nothing on the stream');
-  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  t.same(ev.map((e) => e.event), ['start', 'run', 'run', 'end']);
+  const ev = readFileSync(events, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  t.same(
+    ev.map((e) => e.event),
+    ['start', 'run', 'run', 'end'],
+  );
   t.match(ev[1], { label: 'sweep', done: 1, total: 2, id: 'a', seed: 0, coords: { 'model.pretrained.mu': 0.2 }, ok: true, wallMs: 12, elapsedMs: 30000 });
   t.match(ev[2], { done: 2, ok: false, error: 'boom' });
   t.match(ev[3], { done: 2, failed: 1, computed: 1 });
-  t.ok(ev.every((e) => !Number.isNaN(Date.parse(e.time))), 'every event has a time');
+  t.ok(
+    ev.every((e) => !Number.isNaN(Date.parse(e.time))),
+    'every event has a time',
+  );
 });
 
 t.test('smoothed ETA: exact at a steady rate, follows a change of speed without jumping', async (t) => {
@@ -85,7 +94,7 @@ t.test('smoothed ETA: exact at a steady rate, follows a change of speed without 
   t.ok(eta! > 20_000 && eta! < 80_000, `a burst moves the ETA part of the way only (${Math.round(eta! / 1000)} s)`);
   for (let s = 12; s <= 100; s++) eta = e.update(0.2 + (s - 11) * 0.002, s * 1000); // then 0.2% per second
   const left = 1 - (0.2 + 89 * 0.002);
-  t.ok(Math.abs(eta! - left / 0.002 * 1000) / (left / 0.002 * 1000) < 0.05, `settles on the new speed (${Math.round(eta! / 1000)} s)`);
+  t.ok(Math.abs(eta! - (left / 0.002) * 1000) / ((left / 0.002) * 1000) < 0.05, `settles on the new speed (${Math.round(eta! / 1000)} s)`);
   t.equal(e.update(1, 101_000), 0);
   t.equal(new EtaEstimator(0).update(0, 5000), null, 'unknown before any progress');
   t.equal(formatDuration(3_725_000), '1h02m');
@@ -93,7 +102,14 @@ t.test('smoothed ETA: exact at a steady rate, follows a change of speed without 
 });
 
 const sweep = join(dir, 'sweep.json');
-writeFileSync(sweep, JSON.stringify({ base: { engine: 'reduced', model: { d: 200 }, train: { batch: 20, steps: 300 }, record: { points: 10 } }, axes: { 'model.pretrained.mu': [0.2, 0.5] }, seeds: { count: 3 } }));
+writeFileSync(
+  sweep,
+  JSON.stringify({
+    base: { engine: 'reduced', model: { d: 200 }, train: { batch: 20, steps: 300 }, record: { points: 10 } },
+    axes: { 'model.pretrained.mu': [0.2, 0.5] },
+    seeds: { count: 3 },
+  }),
+);
 
 t.test('sweep without a terminal: plain lines on stderr, events per run', async (t) => {
   const events = join(dir, 'sweep.jsonl');
@@ -101,7 +117,10 @@ t.test('sweep without a terminal: plain lines on stderr, events per run', async 
   t.equal(r.status, 0, r.stderr);
   t.match(r.stderr, /^sweep {2}6\/6 runs {2}100% {2}elapsed \d+s {2}eta 0s$/m, 'the final plain line');
   t.notMatch(r.stderr, /\r|\x1b/, 'no terminal control characters in a pipe');
-  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const ev = readFileSync(events, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const runs = ev.filter((e) => e.event === 'run');
   t.equal(runs.length, 6);
   t.same(new Set(runs.map((e) => e.coords['model.pretrained.mu'])), new Set([0.2, 0.5]));

@@ -47,7 +47,9 @@ async function main() {
   };
   const sweepFile = join(scratch, 'sweep.json');
   writeFileSync(sweepFile, JSON.stringify(sweep));
-  const hashes = expandSweep(sweep).runs.map((r) => r.hash).sort();
+  const hashes = expandSweep(sweep)
+    .runs.map((r) => r.hash)
+    .sort();
 
   // The reference: the same sweep on the local executor.
   const localDir = join(scratch, 'local');
@@ -116,7 +118,8 @@ async function main() {
       },
     };
   };
-  const worker = (queueName: string, lockMs: number) => launch(['worker', '--queue', redis.url, '--queue-name', queueName, '--threads', '1', '--lock-ms', String(lockMs)]);
+  const worker = (queueName: string, lockMs: number) =>
+    launch(['worker', '--queue', redis.url, '--queue-name', queueName, '--threads', '1', '--lock-ms', String(lockMs)]);
   const stopped = async (p: Proc) => {
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
     return p.exit;
@@ -145,11 +148,20 @@ async function main() {
     await w1.exit;
     t.equal(await coord.exit, 0, 'the coordinator finished');
     t.match(coord.out.join('\n'), /6 run\(s\): 0 already stored, 6 computed, 0 failed/);
-    t.notOk(w1.out.some((l) => l.endsWith(`completed ${victim}`)), 'the killed worker did not finish its run');
-    t.ok(w2.out.some((l) => l.endsWith(`completed ${victim}`)), 'the other worker computed the killed run');
+    t.notOk(
+      w1.out.some((l) => l.endsWith(`completed ${victim}`)),
+      'the killed worker did not finish its run',
+    );
+    t.ok(
+      w2.out.some((l) => l.endsWith(`completed ${victim}`)),
+      'the other worker computed the killed run',
+    );
     const n = completions([w1, w2]);
     t.same([...n.keys()].sort(), hashes, 'every run was completed');
-    t.ok([...n.values()].every((c) => c === 1), 'and each exactly once');
+    t.ok(
+      [...n.values()].every((c) => c === 1),
+      'and each exactly once',
+    );
     t.match(coord.out.join('\n'), /queue: 6\/6 done, 0 running, 0 queued, 0 failed.* 0 running [1-6] done/, 'progress names the workers and their runs');
     sameAsLocal(t, out);
     const q = new Queue('kill', { connection: { url: redis.url }, prefix: QUEUE_PREFIX });
@@ -189,10 +201,14 @@ async function main() {
     const w2 = worker('restart', 3000);
     t.equal(await c2.exit, 0, 'the restarted coordinator finished');
     t.match(c2.out.join('\n'), new RegExp(`6 run\\(s\\): ${collected.length} already stored, ${6 - collected.length} computed, 0 failed`));
-    for (const [h, text] of before) t.equal(readFileSync(join(out, 'runs', h.slice(0, 2), `${h}.json`), 'utf8'), text, `run ${h.slice(0, 8)} collected before the crashes is untouched`);
+    for (const [h, text] of before)
+      t.equal(readFileSync(join(out, 'runs', h.slice(0, 2), `${h}.json`), 'utf8'), text, `run ${h.slice(0, 8)} collected before the crashes is untouched`);
     const n = completions([w, w2]);
     t.same([...n.keys()].sort(), hashes, 'every run was completed');
-    t.ok([...n.values()].every((c) => c === 1), 'and each exactly once: finished runs were not enqueued again');
+    t.ok(
+      [...n.values()].every((c) => c === 1),
+      'and each exactly once: finished runs were not enqueued again',
+    );
     sameAsLocal(t, out);
     await w2.waitFor(/ready on queue/);
     t.equal(await stopped(w2), 0, 'the second worker stops cleanly on SIGTERM');
@@ -221,7 +237,10 @@ async function main() {
     t.equal(await q.getJobState(bad.hash), 'failed');
     await q.close();
     const last = statuses.at(-1)!;
-    t.same({ total: last.total, done: last.done, failed: last.failed, running: last.running, queued: last.queued }, { total: 3, done: 2, failed: 1, running: 0, queued: 0 });
+    t.same(
+      { total: last.total, done: last.done, failed: last.failed, running: last.running, queued: last.queued },
+      { total: 3, done: 2, failed: 1, running: 0, queued: 0 },
+    );
     t.same(last.workers, { inproc: { running: 0, done: 2 } }, 'runs done per worker');
   });
 
@@ -247,7 +266,10 @@ async function main() {
   await t.test('unreachable queue and another schema version: clear errors', async (t) => {
     const port = await freePort();
     const t0 = Date.now();
-    await t.rejects(checkQueue(queueTarget(`redis://127.0.0.1:${port}`)), new RegExp(`cannot reach the queue at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    await t.rejects(
+      checkQueue(queueTarget(`redis://127.0.0.1:${port}`)),
+      new RegExp(`cannot reach the queue at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`),
+    );
     t.ok(Date.now() - t0 < 10_000, 'fails fast, without retrying forever');
     const w = runCli(['worker', '--queue', `redis://127.0.0.1:${port}`], { timeoutMs: 30_000 });
     t.equal(w.code, 1);
@@ -262,7 +284,10 @@ async function main() {
     await client.set(`${QUEUE_PREFIX}:old:loradyn-schema`, String(QUEUE_SCHEMA_VERSION + 1));
     await client.quit();
     await t.rejects(checkQueue(queueTarget(redis.url, 'old')), QueueError);
-    await t.rejects(checkQueue(queueTarget(redis.url, 'old')), new RegExp(`schema version "${QUEUE_SCHEMA_VERSION + 1}", this loradyn speaks version ${QUEUE_SCHEMA_VERSION}`));
+    await t.rejects(
+      checkQueue(queueTarget(redis.url, 'old')),
+      new RegExp(`schema version "${QUEUE_SCHEMA_VERSION + 1}", this loradyn speaks version ${QUEUE_SCHEMA_VERSION}`),
+    );
     const ws = runCli(['worker', '--queue', redis.url, '--queue-name', 'old'], { timeoutMs: 30_000 });
     t.equal(ws.code, 1);
     t.match(ws.stderr, new RegExp(`speaks loradyn queue schema version "${QUEUE_SCHEMA_VERSION + 1}"`));

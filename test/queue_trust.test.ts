@@ -63,7 +63,11 @@ async function main() {
   const sameAsLocal = (t: Tap, dir: string) => {
     const store = ResultStore.open(dir, false);
     t.same(store.hashes(), hashes, 'every run is stored');
-    t.equal(hashes.filter((h) => JSON.stringify(store.get(h)?.run) === JSON.stringify(local.get(h)!.run)).length, hashes.length, 'each equal to the local run, number for number');
+    t.equal(
+      hashes.filter((h) => JSON.stringify(store.get(h)?.run) === JSON.stringify(local.get(h)!.run)).length,
+      hashes.length,
+      'each equal to the local run, number for number',
+    );
   };
 
   const queue = (name: string) => {
@@ -76,66 +80,133 @@ async function main() {
 
   /** A worker that answers every job with a forgery, a different kind each time. */
   const forgeries: { name: string; make: (job: Job<RunJobData>) => Promise<unknown> }[] = [
-    { name: 'escape at step 1', make: async (j) => { const r = await genuine(j.data.config); r.escape['0.5'] = 1; return envelope(r); } },
+    {
+      name: 'escape at step 1',
+      make: async (j) => {
+        const r = await genuine(j.data.config);
+        r.escape['0.5'] = 1;
+        return envelope(r);
+      },
+    },
     { name: 'an extra field in the run', make: async (j) => envelope({ ...(await genuine(j.data.config)), verified: true }) },
     { name: 'an extra field in the result', make: async (j) => ({ ...envelope(await genuine(j.data.config)), admin: true }) },
     { name: 'a string', make: async () => 'garbage' },
     { name: 'a run that is null', make: async () => envelope(null) },
-    { name: 'a shortened m', make: async (j) => { const r = await genuine(j.data.config); r.m.pop(); return envelope(r); } },
+    {
+      name: 'a shortened m',
+      make: async (j) => {
+        const r = await genuine(j.data.config);
+        r.m.pop();
+        return envelope(r);
+      },
+    },
     { name: "another seed's run", make: async (j) => envelope(await genuine({ ...j.data.config, seeds: [(j.data.config.seeds as number[])[0]! + 100] })) },
     { name: 'an oversized result', make: async () => envelope('x'.repeat(400_000)) },
-    { name: 'a string among the numbers', make: async (j) => { const r = await genuine(j.data.config) as unknown as { m: unknown[] }; r.m[1] = '0.5'; return envelope(r); } },
-    { name: 'more steps than asked', make: async (j) => { const r = await genuine(j.data.config); r.stepsDone += 1000; r.step[r.step.length - 1]! += 1000; return envelope(r); } },
-    { name: 'terminal escapes in the name', make: async (j) => { const r = await genuine(j.data.config); r.escape['0.5'] = 1; return envelope(r, 'evil\u001b[2J\u001b[31mname'); } },
+    {
+      name: 'a string among the numbers',
+      make: async (j) => {
+        const r = (await genuine(j.data.config)) as unknown as { m: unknown[] };
+        r.m[1] = '0.5';
+        return envelope(r);
+      },
+    },
+    {
+      name: 'more steps than asked',
+      make: async (j) => {
+        const r = await genuine(j.data.config);
+        r.stepsDone += 1000;
+        r.step[r.step.length - 1]! += 1000;
+        return envelope(r);
+      },
+    },
+    {
+      name: 'terminal escapes in the name',
+      make: async (j) => {
+        const r = await genuine(j.data.config);
+        r.escape['0.5'] = 1;
+        return envelope(r, 'evil\u001b[2J\u001b[31mname');
+      },
+    },
     { name: 'a missing step array', make: async () => envelope({ step: [0] }) },
   ];
   const rogueWorker = (name: string, pick: (n: number) => number) => {
     let n = 0;
-    const w = new Worker<RunJobData>(name, async (job) => forgeries[pick(n++)]!.make(job), { connection: { url: redis.url }, prefix: QUEUE_PREFIX, concurrency: 1 });
+    const w = new Worker<RunJobData>(name, async (job) => forgeries[pick(n++)]!.make(job), {
+      connection: { url: redis.url },
+      prefix: QUEUE_PREFIX,
+      concurrency: 1,
+    });
     closers.push(() => w.close());
     return w;
   };
 
-  await t.test('a rogue worker: every forged or malformed result is rejected, counted and logged; runs fail after 2 rejections; nothing forged is stored', async (t) => {
-    const rogue = rogueWorker('rogue', (n) => n % forgeries.length);
-    t.teardown(() => rogue.close());
-    const warnings: string[] = [];
-    const statuses: ClusterStatus[] = [];
-    const dir = join(scratch, 'rogue');
-    const store = ResultStore.open(dir);
-    const ex = new QueueExecutor(queueTarget(redis.url, 'rogue'), { pollMs: 200, maxRejections: 2, onWarning: (m) => warnings.push(m), onStatus: (s) => statuses.push(s) });
-    const rep = await runSweep(sweep, store, { executor: ex });
-    t.same([rep.computed, rep.failed.length], [0, 6], 'no run stored, all six reported failed');
-    t.equal(statuses.at(-1)!.rejected, 12, '12 results rejected (2 per run)');
-    const rejections = warnings.filter((w) => w.startsWith('rejected the result of run'));
-    t.equal(rejections.length, 12, 'each rejection logged');
-    t.equal(rejections.filter((w) => w.endsWith('the run goes back to the workers')).length, 6, 'the first of each run sends it back');
-    t.equal(rejections.filter((w) => w.endsWith('the run has failed')).length, 6, 'the second fails it');
-    const expect: [string, RegExp][] = [
-      ['escape at step 1', /escape\[0\.5\] = 1 but max \|m\| = \S+ < 0\.5/],
-      ['an extra field in the run', /run: unknown field\(s\) "verified"/],
-      ['an extra field in the result', /not a job result: unknown field\(s\) "admin"/],
-      ['a string', /not a job result/],
-      ['a run that is null', /run: .*(object|expected)/i],
-      ['a shortened m', /m has \d+ values, expected \d+/],
-      ["another seed's run", /seed is \d+, the config's seed is/],
-      ['an oversized result', /the result takes \d+ characters, more than a run of this config can/],
-      ['a string among the numbers', /run\.m\.1/],
-      ['more steps than asked', /beyond train\.steps 600/],
-      ['a missing step array', /run\.(seed|rank|t|m)/],
-    ];
-    for (const [what, re] of expect) t.ok(rejections.some((w) => re.test(w)), `${what}: rejected with its reason`);
-    t.ok(rejections.some((w) => w.includes('from worker evil?[2J?[31mname')), 'a worker name is shown without its terminal escapes');
-    t.notOk(rejections.some((w) => w.includes('\u001b')), 'no escape character reaches the log');
-    t.ok(rep.failed.every((f) => /2 result\(s\) returned through the queue were rejected; the last: /.test(f.error)), 'each failure says why');
-    t.same(store.hashes(), [], 'nothing forged was stored');
-    t.equal(await queue('rogue').count(), 0, 'the failed jobs were removed from Redis');
-  });
+  await t.test(
+    'a rogue worker: every forged or malformed result is rejected, counted and logged; runs fail after 2 rejections; nothing forged is stored',
+    async (t) => {
+      const rogue = rogueWorker('rogue', (n) => n % forgeries.length);
+      t.teardown(() => rogue.close());
+      const warnings: string[] = [];
+      const statuses: ClusterStatus[] = [];
+      const dir = join(scratch, 'rogue');
+      const store = ResultStore.open(dir);
+      const ex = new QueueExecutor(queueTarget(redis.url, 'rogue'), {
+        pollMs: 200,
+        maxRejections: 2,
+        onWarning: (m) => warnings.push(m),
+        onStatus: (s) => statuses.push(s),
+      });
+      const rep = await runSweep(sweep, store, { executor: ex });
+      t.same([rep.computed, rep.failed.length], [0, 6], 'no run stored, all six reported failed');
+      t.equal(statuses.at(-1)!.rejected, 12, '12 results rejected (2 per run)');
+      const rejections = warnings.filter((w) => w.startsWith('rejected the result of run'));
+      t.equal(rejections.length, 12, 'each rejection logged');
+      t.equal(rejections.filter((w) => w.endsWith('the run goes back to the workers')).length, 6, 'the first of each run sends it back');
+      t.equal(rejections.filter((w) => w.endsWith('the run has failed')).length, 6, 'the second fails it');
+      const expect: [string, RegExp][] = [
+        ['escape at step 1', /escape\[0\.5\] = 1 but max \|m\| = \S+ < 0\.5/],
+        ['an extra field in the run', /run: unknown field\(s\) "verified"/],
+        ['an extra field in the result', /not a job result: unknown field\(s\) "admin"/],
+        ['a string', /not a job result/],
+        ['a run that is null', /run: .*(object|expected)/i],
+        ['a shortened m', /m has \d+ values, expected \d+/],
+        ["another seed's run", /seed is \d+, the config's seed is/],
+        ['an oversized result', /the result takes \d+ characters, more than a run of this config can/],
+        ['a string among the numbers', /run\.m\.1/],
+        ['more steps than asked', /beyond train\.steps 600/],
+        ['a missing step array', /run\.(seed|rank|t|m)/],
+      ];
+      for (const [what, re] of expect)
+        t.ok(
+          rejections.some((w) => re.test(w)),
+          `${what}: rejected with its reason`,
+        );
+      t.ok(
+        rejections.some((w) => w.includes('from worker evil?[2J?[31mname')),
+        'a worker name is shown without its terminal escapes',
+      );
+      t.notOk(
+        rejections.some((w) => w.includes('\u001b')),
+        'no escape character reaches the log',
+      );
+      t.ok(
+        rep.failed.every((f) => /2 result\(s\) returned through the queue were rejected; the last: /.test(f.error)),
+        'each failure says why',
+      );
+      t.same(store.hashes(), [], 'nothing forged was stored');
+      t.equal(await queue('rogue').count(), 0, 'the failed jobs were removed from Redis');
+    },
+  );
 
   await t.test('a malformed result left in Redis does not crash the coordinator: it is rejected and an honest worker computes the run', async (t) => {
     // The rogue completes every job while no coordinator runs, with a result that crashed the old one.
     const q = queue('crash');
-    await q.addBulk(specs.map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config, bound: jobBound(s.config) }, opts: { jobId: s.hash, attempts: 3, removeOnComplete: false, removeOnFail: false } })));
+    await q.addBulk(
+      specs.map((s) => ({
+        name: 'run',
+        data: { hash: s.hash, config: s.config, bound: jobBound(s.config) },
+        opts: { jobId: s.hash, attempts: 3, removeOnComplete: false, removeOnFail: false },
+      })),
+    );
     const rogue = rogueWorker('crash', () => forgeries.findIndex((f) => f.name === 'a missing step array'));
     const t0 = Date.now();
     while ((await q.getCompletedCount()) < specs.length && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
@@ -149,7 +220,11 @@ async function main() {
     honest.kill('SIGTERM');
     t.equal(r.code, 0, 'the coordinator finishes');
     t.match(r.stdout, /6 run\(s\): 0 already stored, 6 computed, 0 failed/);
-    t.equal((r.stderr.match(/queue: rejected the result of run [0-9a-f]{64} from worker rogue \(1 of 3\)/g) ?? []).length, 6, 'each malformed result rejected once, and said');
+    t.equal(
+      (r.stderr.match(/queue: rejected the result of run [0-9a-f]{64} from worker rogue \(1 of 3\)/g) ?? []).length,
+      6,
+      'each malformed result rejected once, and said',
+    );
     t.notOk(/TypeError| {4}at /.test(r.stderr), 'no stack trace');
     sameAsLocal(t, out);
   });
@@ -169,8 +244,14 @@ async function main() {
     await ex.run([small, bigWork, bigMemory], { onDone: (o) => void outcomes.push({ hash: o.spec.hash, error: o.error?.message }) });
     const by = new Map(outcomes.map((o) => [o.hash, o.error]));
     t.equal(by.get(small.hash), undefined, 'a job within the limits is computed');
-    t.match(by.get(bigWork.hash), /refused by worker bounded: its work 3\.00e8 \(steps x batch x \(rank \+ hidden \+ 1\) x seeds\) is over this worker's --max-work 1\.00e7/);
-    t.match(by.get(bigMemory.hash), /refused by worker bounded: it needs about \d+\.\d+ GiB by the engine's estimate, over this worker's 0\.00 GiB per job \(--max-memory\)/);
+    t.match(
+      by.get(bigWork.hash),
+      /refused by worker bounded: its work 3\.00e8 \(steps x batch x \(rank \+ hidden \+ 1\) x seeds\) is over this worker's --max-work 1\.00e7/,
+    );
+    t.match(
+      by.get(bigMemory.hash),
+      /refused by worker bounded: it needs about \d+\.\d+ GiB by the engine's estimate, over this worker's 0\.00 GiB per job \(--max-memory\)/,
+    );
     const q = queue('bounds');
     t.equal((await q.getJob(bigWork.hash))?.attemptsMade, 1, 'refused once, not retried');
 
@@ -182,12 +263,28 @@ async function main() {
       return (await q.getJob(id))?.failedReason ?? '';
     };
     const many = { ...small.config, seeds: { count: 20_000, base: 0 } };
-    t.match(await forged('many-seeds', { hash: runHash(many as RunSpec['config']), config: many, bound: jobBound(many as RunSpec['config']) }), /a job is one run \(one seed\)/, '20 000 seeds in one job: refused');
-    t.match(await forged('false-bound', { hash: small.hash, config: small.config, bound: { work: 1, bytes: 1 } }), /the job's work bound \{"work":1,"bytes":1\} is not that of its config/, 'a bound that understates the work: refused');
-    t.match(await forged('no-bound', { hash: small.hash, config: small.config }), /the job's work bound null is not that of its config/, 'a job without a bound: refused');
+    t.match(
+      await forged('many-seeds', { hash: runHash(many as RunSpec['config']), config: many, bound: jobBound(many as RunSpec['config']) }),
+      /a job is one run \(one seed\)/,
+      '20 000 seeds in one job: refused',
+    );
+    t.match(
+      await forged('false-bound', { hash: small.hash, config: small.config, bound: { work: 1, bytes: 1 } }),
+      /the job's work bound \{"work":1,"bytes":1\} is not that of its config/,
+      'a bound that understates the work: refused',
+    );
+    t.match(
+      await forged('no-bound', { hash: small.hash, config: small.config }),
+      /the job's work bound null is not that of its config/,
+      'a job without a bound: refused',
+    );
     t.match(await forged('not-a-job', 'hello'), /not a loradyn run job/, 'data that is not a job: refused');
     const huge = { ...small.config, train: { ...small.config.train, steps: 2 ** 52 } };
-    t.match(await forged('huge-steps', { hash: runHash(huge), config: huge, bound: jobBound(huge) }), /its work 1\.35e18 .* is over this worker's --max-work/, 'steps = 2^52: refused');
+    t.match(
+      await forged('huge-steps', { hash: runHash(huge), config: huge, bound: jobBound(huge) }),
+      /its work 1\.35e18 .* is over this worker's --max-work/,
+      'steps = 2^52: refused',
+    );
     await w.close();
 
     const slowTarget = queueTarget(redis.url, 'slow');
@@ -204,7 +301,11 @@ async function main() {
     const r = runCli(['worker', '--queue', redis.url, '--max-work', 'lots']);
     t.equal(r.code, 2, 'a bad limit is a usage error');
     t.match(r.stderr, /--max-work must be a number >= 1 \(got "lots"\)/);
-    t.same(['4G', '512M', '1.5GiB', '100000', '2kb'].map((v) => sizeArg(v)), [4 * 2 ** 30, 512 * 2 ** 20, 1.5 * 2 ** 30, 100000, 2048], '--max-memory sizes');
+    t.same(
+      ['4G', '512M', '1.5GiB', '100000', '2kb'].map((v) => sizeArg(v)),
+      [4 * 2 ** 30, 512 * 2 ** 20, 1.5 * 2 ** 30, 100000, 2048],
+      '--max-memory sizes',
+    );
     t.throws(() => sizeArg('4 apples'), /--max-memory must be a size such as 4G/);
   });
 

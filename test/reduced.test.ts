@@ -5,27 +5,41 @@ import t from 'tap';
 import { simulate, logGrid, type ConfigInput, type RunResult } from '../lib/index.js';
 import { parseConfig } from '../lib/config.js';
 import { loadNative, type NativeRunRecord } from '../lib/native.js';
-import {
-  ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread,
-} from './support/two_sample.js';
+import { ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread } from './support/two_sample.js';
 import { linearOde } from './support/linear_ode.js';
 
 type Rec = RunResult;
 const native = loadNative().testing;
 
 interface Over {
-  activation?: string; d?: number; rank?: number; hidden?: number;
-  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[]; w0?: number[] }; u0?: number;
+  activation?: string;
+  d?: number;
+  rank?: number;
+  hidden?: number;
+  pretrained?: { kind: 'aligned' | 'misaligned' | 'scratch' | 'given'; mu: number | number[]; w0?: number[] };
+  u0?: number;
   init?: { u?: number[]; v?: number[] };
-  spherical?: boolean; noise?: number; batch?: number; eta?: number; steps?: number; hermiteRescale?: boolean;
-  points?: number; final?: boolean;
+  spherical?: boolean;
+  noise?: number;
+  batch?: number;
+  eta?: number;
+  steps?: number;
+  hermiteRescale?: boolean;
+  points?: number;
+  final?: boolean;
 }
 function config(o: Over): ConfigInput {
   return {
     model: {
-      activation: o.activation ?? 'linear', d: o.d ?? 200, rank: o.rank ?? 1, hidden: o.hidden ?? 1,
-      pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 }, u0: o.u0 ?? null,
-      spherical: o.spherical ?? true, noise: o.noise ?? 0, ...(o.init ? { init: o.init } : {}),
+      activation: o.activation ?? 'linear',
+      d: o.d ?? 200,
+      rank: o.rank ?? 1,
+      hidden: o.hidden ?? 1,
+      pretrained: o.pretrained ?? { kind: 'aligned', mu: 0.5 },
+      u0: o.u0 ?? null,
+      spherical: o.spherical ?? true,
+      noise: o.noise ?? 0,
+      ...(o.init ? { init: o.init } : {}),
     },
     train: { batch: o.batch ?? 1, eta: o.eta ?? 0.01, steps: o.steps ?? 1000, hermiteRescale: o.hermiteRescale ?? false },
     record: { points: o.points ?? 12, thresholds: [0.5], ...(o.final ? { final: true } : {}) },
@@ -60,22 +74,35 @@ function observables(r: Rec, S: number, rank: number, K: number): number[] | nul
   return out.every(Number.isFinite) && !blown ? out : null;
 }
 
-interface Verdict { worstZ: number; zCrit: number; ks: number; ksCrit: number; where: string }
+interface Verdict {
+  worstZ: number;
+  zCrit: number;
+  ks: number;
+  ksCrit: number;
+  where: string;
+}
 // Compares two ensembles at the grid steps `at`: the fraction of runs still finite, and every
 // observable's mean and spread over those runs, with a Bonferroni-corrected family level
 // alpha; and the first-passage steps (censored = Infinity) by KS at level alpha.
 function compare(a: Rec[], b: Rec[], rank: number, K: number, at: number[], alpha: number): Verdict {
   const nObs = 2 * rank * K + 2 * K + 1;
   const zCrit = zCritical(alpha / ((2 * nObs + 1) * at.length));
-  let worstZ = 0, where = '';
-  const note = (z: number, w: string) => { if (!(Math.abs(z) <= worstZ)) { worstZ = Math.abs(z); where = w; } };
+  let worstZ = 0,
+    where = '';
+  const note = (z: number, w: string) => {
+    if (!(Math.abs(z) <= worstZ)) {
+      worstZ = Math.abs(z);
+      where = w;
+    }
+  };
   for (const S of at) {
     const oa = a.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
     const ob = b.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
     note(zProportions(oa.length, a.length, ob.length, b.length), `fraction not blown up at step ${S}`);
     if (oa.length < 20 || ob.length < 20) continue;
     for (let k = 0; k < nObs; k++) {
-      const xa = oa.map((o) => o[k]!), xb = ob.map((o) => o[k]!);
+      const xa = oa.map((o) => o[k]!),
+        xb = ob.map((o) => o[k]!);
       note(zMeans(xa, xb), `mean of observable ${k} at step ${S}`);
       note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
     }
@@ -108,17 +135,37 @@ const cases: [string, Over, number][] = [
   // He3 at B = 1 blows up in about a third of the runs: that fraction is compared too.
   ['he3 r1 K1 aligned mu=0.6 B=1', { activation: 'he3', pretrained: { kind: 'aligned', mu: 0.6 }, eta: 0.002, steps: 1500 }, 300],
   ['linear r2 K1 aligned mu=0.5 B=d/2', { rank: 2, batch: 100, eta: 0.2, steps: 100 }, 150],
-  ['erf r2 K2 aligned mu=(0.2,0.5) B=1', { activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: [0.2, 0.5] }, u0: 0.05, eta: 0.05, steps: 1000 }, 150],
+  [
+    'erf r2 K2 aligned mu=(0.2,0.5) B=1',
+    { activation: 'erf', rank: 2, hidden: 2, pretrained: { kind: 'aligned', mu: [0.2, 0.5] }, u0: 0.05, eta: 0.05, steps: 1000 },
+    150,
+  ],
   ['he3 r1 K2 misaligned mu=0.6 B=d/2', { activation: 'he3', hidden: 2, pretrained: { kind: 'misaligned', mu: 0.6 }, batch: 100, eta: 0.02, steps: 120 }, 150],
   ['erf scratch K1 B=1', { activation: 'erf', pretrained: { kind: 'scratch', mu: 0 }, eta: 0.02, steps: 1000 }, 300],
   // Tiny d: the Wishart has only d - q = 2 degrees of freedom, finite-d effects are large.
-  ['erf r2 K1 misaligned mu=0.5 d=8 B=3', { activation: 'erf', d: 8, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, u0: 0.1, batch: 3, eta: 0.05, steps: 60 }, 1000],
-  ['linear given w0, init.u and init.v B=d/2', { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 }, 150],
+  [
+    'erf r2 K1 misaligned mu=0.5 d=8 B=3',
+    { activation: 'erf', d: 8, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, u0: 0.1, batch: 3, eta: 0.05, steps: 60 },
+    1000,
+  ],
+  [
+    'linear given w0, init.u and init.v B=d/2',
+    { pretrained: { kind: 'given', mu: 0.5, w0: givenW0 }, init: { u: [0.1], v: givenV }, batch: 100, eta: 0.2, steps: 80 },
+    150,
+  ],
   // The two-layer shape (K = 4, units 3 and 4 at mu = 1) through the batch kernels and the
   // chain's own erf (chain_math.hpp).
-  ['erf r2 K4 aligned mu=(0.1,0.1,1,1) B=d/2', { activation: 'erf', d: 60, rank: 2, hidden: 4, pretrained: { kind: 'aligned', mu: [0.1, 0.1, 1, 1] }, u0: 0.05, batch: 30, eta: 0.5, steps: 120 }, 120],
+  [
+    'erf r2 K4 aligned mu=(0.1,0.1,1,1) B=d/2',
+    { activation: 'erf', d: 60, rank: 2, hidden: 4, pretrained: { kind: 'aligned', mu: [0.1, 0.1, 1, 1] }, u0: 0.05, batch: 30, eta: 0.5, steps: 120 },
+    120,
+  ],
   // The chain's own sigmoid (chain_math.hpp) in the general loop; eta 1.5 so that the runs escape.
-  ['sigmoid r2 K1 aligned mu=0.3 B=d/2', { activation: 'sigmoid', rank: 2, pretrained: { kind: 'aligned', mu: 0.3 }, u0: 0.05, batch: 100, eta: 1.5, steps: 200 }, 150],
+  [
+    'sigmoid r2 K1 aligned mu=0.3 B=d/2',
+    { activation: 'sigmoid', rank: 2, pretrained: { kind: 'aligned', mu: 0.3 }, u0: 0.05, batch: 100, eta: 1.5, steps: 200 },
+    150,
+  ],
 ];
 const ALPHA = 1e-3;
 
@@ -141,7 +188,10 @@ t.test('the comparison has power: reduced at d = 100 is told apart from full at 
   const full = await run('full', config(over), seeds(200));
   const wrong = await run('reduced', config({ ...over, d: 100, batch: 100 }), seeds(200, 100001));
   const v = compare(full, wrong, 1, 1, checkSteps(over), ALPHA);
-  tt.ok(v.worstZ > v.zCrit || v.ks > v.ksCrit, `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)}, KS ${v.ks.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`);
+  tt.ok(
+    v.worstZ > v.zCrit || v.ks > v.ksCrit,
+    `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)}, KS ${v.ks.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,
+  );
 });
 
 t.test('specialised rank-1 loop equals the general chain', async (tt) => {
@@ -152,7 +202,8 @@ t.test('specialised rank-1 loop equals the general chain', async (tt) => {
   ];
   for (const o of settings) {
     for (const seed of [3, 4]) {
-      const fast = reducedRun(o, seed, false), gen = reducedRun(o, seed, true);
+      const fast = reducedRun(o, seed, false),
+        gen = reducedRun(o, seed, true);
       let worst = 0;
       for (const k of ['m', 'u', 'M', 'Q', 'popLoss'] as const)
         for (let i = 0; i < fast[k].length; i++) worst = Math.max(worst, Math.abs(fast[k][i]! - gen[k][i]!));
@@ -165,19 +216,30 @@ t.test('specialised rank-1 loop equals the general chain', async (tt) => {
 // The batch kernels (native/core/reduced/batch_kernels.hpp) against the generic per-sample
 // loop: every compiled shape (K, r in 1, 2, 4; aligned and misaligned w0), every link kind the
 // kernels evaluate, label noise, spherical off, a batch of two blocks and a partial one.
-t.test('batch kernels return the generic loop\'s bits', async (tt) => {
+t.test("batch kernels return the generic loop's bits", async (tt) => {
   const acts = ['linear', 'relu', 'erf', 'sigmoid', 'he3', 'tanh', '0.5*square', 'he2+erf'];
-  let n = 0, k = 0;
+  let n = 0,
+    k = 0;
   for (const hidden of [1, 2, 4])
     for (const rank of [1, 2, 4])
       for (const kind of ['aligned', 'misaligned'] as const) {
         const act = acts[k++ % acts.length]!;
         const o: Over = {
           // Aligned units at mu = 1 keep w0 diagonal; misaligned ones at mu < 1 make f = 2K.
-          activation: act, d: 50, rank, hidden, pretrained: { kind, mu: hidden === 1 ? 0.4 : Array.from({ length: hidden }, (_, j) => (j < 2 || kind === 'misaligned' ? 0.4 : 1)) },
-          u0: 0.1, batch: [1, 7, 130][k % 3]!, eta: 0.05, steps: 25, noise: k % 4 === 0 ? 0.1 : 0, spherical: k % 5 !== 0,
+          activation: act,
+          d: 50,
+          rank,
+          hidden,
+          pretrained: { kind, mu: hidden === 1 ? 0.4 : Array.from({ length: hidden }, (_, j) => (j < 2 || kind === 'misaligned' ? 0.4 : 1)) },
+          u0: 0.1,
+          batch: [1, 7, 130][k % 3]!,
+          eta: 0.05,
+          steps: 25,
+          noise: k % 4 === 0 ? 0.1 : 0,
+          spherical: k % 5 !== 0,
         };
-        const a = reducedRun(o, 9, true), b = reducedRun(o, 9, 'generic');
+        const a = reducedRun(o, 9, true),
+          b = reducedRun(o, 9, 'generic');
         let same = true;
         for (const key of ['m', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const)
           for (let i = 0; i < a[key].length; i++) if (!Object.is(a[key][i], b[key][i])) same = false;
@@ -192,24 +254,61 @@ t.test('batch kernels return the generic loop\'s bits', async (tt) => {
 // link they evaluate as before (all but erf and the sigmoid, which now come from chain_math.hpp).
 t.test('known answers: the general loop keeps its bits for linear, relu and Hermite links', async (tt) => {
   const cases: [Over, { m: number[]; u: number[]; loss: number }][] = [
-    [{ activation: 'relu', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, batch: 130, eta: 0.2, steps: 40, u0: 0.05 },
-      { m: [0.0190390392497327, 0.09637101785683362, -0.03498430845797014, -0.025481629457794253], u: [0.02937796305468705, -0.009298359059690838, 0.043698276063950714, -0.011757208245902035], loss: 0.060368154013335076 }],
-    [{ activation: 'linear', rank: 4, hidden: 4, pretrained: { kind: 'aligned', mu: [0.5, 0.5, 1, 1] }, batch: 3, noise: 0.1, spherical: false, eta: 0.05, steps: 60, u0: 0.05 },
-      { m: [0.06260002816040364, 0.07180526583418705, 0.049183293238928914, 0.04633444096740409, 0.013421612197017284, -0.03234468900823412, 0.03408119150210616, -0.00911685764645872, 0.08758675110954976, 0.04774217976389839, 0.03641356025420207, -0.012282959802665095, -0.0009678286727727821, -0.04078319622075964, -0.15906495516740135, 0.0482696696642437],
-        u: [0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894], loss: 0.11546905970105915 }],
-    [{ activation: 'he3', rank: 2, batch: 1, eta: 0.002, steps: 200, u0: 0.05 },
-      { m: [0.08408044680986913, -0.037983558913822546], u: [0.08509527877650608, -0.05030072456791548], loss: 2.914157008074381 }],
+    [
+      { activation: 'relu', rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, batch: 130, eta: 0.2, steps: 40, u0: 0.05 },
+      {
+        m: [0.0190390392497327, 0.09637101785683362, -0.03498430845797014, -0.025481629457794253],
+        u: [0.02937796305468705, -0.009298359059690838, 0.043698276063950714, -0.011757208245902035],
+        loss: 0.060368154013335076,
+      },
+    ],
+    [
+      {
+        activation: 'linear',
+        rank: 4,
+        hidden: 4,
+        pretrained: { kind: 'aligned', mu: [0.5, 0.5, 1, 1] },
+        batch: 3,
+        noise: 0.1,
+        spherical: false,
+        eta: 0.05,
+        steps: 60,
+        u0: 0.05,
+      },
+      {
+        m: [
+          0.06260002816040364, 0.07180526583418705, 0.049183293238928914, 0.04633444096740409, 0.013421612197017284, -0.03234468900823412, 0.03408119150210616,
+          -0.00911685764645872, 0.08758675110954976, 0.04774217976389839, 0.03641356025420207, -0.012282959802665095, -0.0009678286727727821,
+          -0.04078319622075964, -0.15906495516740135, 0.0482696696642437,
+        ],
+        u: [
+          0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968,
+          0.0007459303095496894, 0.0386634744197105, -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894, 0.0386634744197105,
+          -0.04047943644799659, 0.021600125046265968, 0.0007459303095496894,
+        ],
+        loss: 0.11546905970105915,
+      },
+    ],
+    [
+      { activation: 'he3', rank: 2, batch: 1, eta: 0.002, steps: 200, u0: 0.05 },
+      { m: [0.08408044680986913, -0.037983558913822546], u: [0.08509527877650608, -0.05030072456791548], loss: 2.914157008074381 },
+    ],
   ];
   for (const [o, want] of cases)
     for (const loops of [true, 'generic'] as const) {
       const r = native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [7] }, 1), 7, loops);
       const n = (o.rank ?? 1) * (o.hidden ?? 1);
-      tt.same({ m: Array.from(r.m.slice(-n)), u: Array.from(r.u.slice(-n)), loss: r.popLoss.at(-1) }, want, `${o.activation} K ${o.hidden ?? 1} r ${o.rank}, ${loops === true ? 'kernels' : 'generic loop'}`);
+      tt.same(
+        { m: Array.from(r.m.slice(-n)), u: Array.from(r.u.slice(-n)), loss: r.popLoss.at(-1) },
+        want,
+        `${o.activation} K ${o.hidden ?? 1} r ${o.rank}, ${loops === true ? 'kernels' : 'generic loop'}`,
+      );
     }
 });
 
 t.test('initial overlaps have their exact law: E[d m0^2] = 1, E[M0] = mu for misaligned w0', async (tt) => {
-  const d = 50, n = 4000;
+  const d = 50,
+    n = 4000;
   const cfg = config({ d, pretrained: { kind: 'misaligned', mu: 0.3 }, steps: 0, points: 2 });
   const runs = await run('reduced', cfg, seeds(n));
   const dm2 = runs.map((r) => d * r.m[0]! ** 2);
@@ -225,8 +324,10 @@ t.test('initial overlaps have their exact law: E[d m0^2] = 1, E[M0] = mu for mis
 
 t.test('chi-square sampler: exact moments for small and huge degrees of freedom', async (tt) => {
   for (const dof of [0.5, 3, 200, 1e9]) {
-    const n = 200000, x = native.chiSquare(11, dof, n);
-    const m = mean(x), v = variance(x);
+    const n = 200000,
+      x = native.chiSquare(11, dof, n);
+    const m = mean(x),
+      v = variance(x);
     // mean dof, variance 2 dof; the sample mean has sd sqrt(2 dof / n).
     tt.ok(Math.abs(m - dof) < 5 * Math.sqrt((2 * dof) / n), `dof ${dof}: mean ${m.toPrecision(8)}`);
     tt.ok(Math.abs(v / (2 * dof) - 1) < 0.05, `dof ${dof}: variance / 2 dof = ${(v / (2 * dof)).toFixed(4)}`);
@@ -238,7 +339,8 @@ t.test('chi-square sampler: exact moments for small and huge degrees of freedom'
 // the ODE is started from each run's own state at the first grid point with |m| >= 0.1 and
 // compared from there on: the gap is O(d^-1/2) fluctuations plus O(eta) discretisation.
 t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', async (tt) => {
-  const mu = 0.5, eta = 0.02;
+  const mu = 0.5,
+    eta = 0.02;
   const errs: number[] = [];
   for (const d of [500, 5000, 50000]) {
     const cfg = config({ d, batch: d / 2, eta, steps: 2000, points: 150 });
@@ -246,7 +348,10 @@ t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', as
     let worst = 0;
     for (const r of runs) {
       const p0 = r.m.findIndex((m) => Math.abs(m) >= 0.1);
-      if (p0 < 0) { worst = Infinity; continue; }
+      if (p0 < 0) {
+        worst = Infinity;
+        continue;
+      }
       const times = Array.from(r.step.subarray(p0), (s) => (s - r.step[p0]!) * eta);
       const ode = linearOde(mu, r.m[p0]!, r.u[p0]!, times).m;
       for (let k = 0; k < times.length; k++) worst = Math.max(worst, Math.abs(r.m[p0 + k]! - ode[k]!));
@@ -254,7 +359,10 @@ t.test('as d grows (B = d/2, small eta) the chain approaches the linear ODE', as
     errs.push(worst);
   }
   // Beyond d ~ 5000 the O(eta) discretisation floor (~0.003 here) dominates the O(d^-1/2) part.
-  tt.ok(errs[2]! < errs[0]! / 2 && errs[1]! < errs[0]! / 2, `sup |m - m_ode| at d = 500, 5000, 50000: ${errs.map((e) => e.toFixed(4)).join(', ')}: the larger d, at least halved`);
+  tt.ok(
+    errs[2]! < errs[0]! / 2 && errs[1]! < errs[0]! / 2,
+    `sup |m - m_ode| at d = 500, 5000, 50000: ${errs.map((e) => e.toFixed(4)).join(', ')}: the larger d, at least halved`,
+  );
   tt.ok(errs[2]! < 0.01, `at d = 50000 within 0.01: ${errs[2]!.toFixed(4)}`);
 });
 

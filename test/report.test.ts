@@ -17,7 +17,17 @@ const dir = mkdtempSync(join(tmpdir(), 'loradyn-report-'));
 const pngSize = (u: Uint8Array, b = Buffer.from(u)) => ({ sig: b.subarray(0, 8).toString('hex'), w: b.readUInt32BE(16), h: b.readUInt32BE(20) });
 
 t.test('figures: SVG with marks and a PNG of the stated size', async (t) => {
-  const spec = panelsSpec([{ title: 'p', x: { title: 'steps', log: true }, y: { title: 'loss', log: true }, series: [{ name: 'a', kind: 'line', data: [1, 10, 100].map((x) => ({ x, y: 1 / x })) }] }], { width: 200, height: 100 });
+  const spec = panelsSpec(
+    [
+      {
+        title: 'p',
+        x: { title: 'steps', log: true },
+        y: { title: 'loss', log: true },
+        series: [{ name: 'a', kind: 'line', data: [1, 10, 100].map((x) => ({ x, y: 1 / x })) }],
+      },
+    ],
+    { width: 200, height: 100 },
+  );
   const f = await renderFigure('f', 'F', spec, 2);
   t.match(f.svg, /^<svg[^>]*width="(\d+)"/);
   t.ok((f.svg.match(/<path/g) ?? []).length > 3, 'the SVG draws paths');
@@ -27,7 +37,13 @@ t.test('figures: SVG with marks and a PNG of the stated size', async (t) => {
   t.equal(p.sig, '89504e470d0a1a0a', 'PNG signature');
   t.equal(p.w, 2 * w, 'PNG is the SVG at scale 2');
   t.equal(esc('<a href="x">&</a>'), '&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;');
-  const html = renderReport({ title: 'T <x>', sections: [{ heading: 'S', figures: [f], tables: [{ title: 'tab', columns: ['a'], rows: [[1], [null]] }] }], configs: [{ name: 'c', value: { a: 1 } }], versions: { v: '1' }, wallMs: 1 });
+  const html = renderReport({
+    title: 'T <x>',
+    sections: [{ heading: 'S', figures: [f], tables: [{ title: 'tab', columns: ['a'], rows: [[1], [null]] }] }],
+    configs: [{ name: 'c', value: { a: 1 } }],
+    versions: { v: '1' },
+    wallMs: 1,
+  });
   t.match(html, /<title>T &lt;x&gt;<\/title>/);
   t.match(html, /<td>-<\/td>/, 'null cells print as -');
 });
@@ -51,9 +67,17 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
   t.equal(first?.[1], first?.[4], 'its wall time is the compute');
   const again = await reproduce('headline', { out, scale: 'tiny', executor: new LocalExecutor(2) });
   const rerun = readFileSync(again.report, 'utf8');
-  t.match(rerun, new RegExp(`Compute: ${first?.[1]} s wall time for ${first?.[2]} run\\(s\\)\\. This invocation took every run from the store`), 'a cached rerun reports the compute of the first');
+  t.match(
+    rerun,
+    new RegExp(`Compute: ${first?.[1]} s wall time for ${first?.[2]} run\\(s\\)\\. This invocation took every run from the store`),
+    'a cached rerun reports the compute of the first',
+  );
   t.equal((again.summary.compute as { runs: number }).runs, Number(first?.[2]), 'summary.json carries the compute too');
-  t.match(html, /<h2>What was measured, and the caveats \(REPRODUCTION\.md\)<\/h2><p>Wall \d/, "the preset's notes and caveats from REPRODUCTION.md are in the report");
+  t.match(
+    html,
+    /<h2>What was measured, and the caveats \(REPRODUCTION\.md\)<\/h2><p>Wall \d/,
+    "the preset's notes and caveats from REPRODUCTION.md are in the report",
+  );
   t.notMatch(html.replace(/<script[\s\S]*?<\/script>/g, ''), /SPEC/, 'no reference to a document that is not in the repository');
   t.match(html, /vega-lite/, 'versions listed');
   t.notMatch(html, /<td>(vega|vega-lite)<\/td><td>\?<\/td>/, 'the versions of vega and vega-lite are known');
@@ -63,7 +87,17 @@ t.test('a preset report renders in headless Chromium with its figures', async (t
     t.skip('chromium rendering (chromium not installed)', () => {});
     return;
   }
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'loradyn-chromium-'))}`];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${mkdtempSync(join(tmpdir(), 'loradyn-chromium-'))}`,
+  ];
   const dom = spawnSync(CHROMIUM, [...args, '--virtual-time-budget=10000', '--dump-dom', `file://${r.report}#selftest`], { encoding: 'utf8', timeout: 90_000 });
   t.equal(dom.status, 0, dom.stderr?.slice(-500));
   t.match(dom.stdout, /data-report-ready="1"/, 'the inline script ran');

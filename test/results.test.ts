@@ -75,10 +75,22 @@ t.test('each stored run carries its sweep axes, checked against its config', asy
   };
   t.ok(check(() => {}).ok);
   t.ok(check((x) => delete x.sweep).ok, 'older runs without it still read');
-  t.match(check((x) => (x.sweep.axes['model.noise'] = 0.25)), { ok: false, reason: /sweep\.axes: model\.noise is 0\.25, the config's is/ });
-  t.match(check((x) => (x.sweep.axes['model.nose'] = 0)), { ok: false, reason: /"model\.nose" is not a config field/ });
-  t.match(check((x) => (x.sweep.extra = 1)), { ok: false, reason: /sweep: unknown field\(s\) "extra"/ });
-  t.match(check((x) => (x.sweep.name = 3)), { ok: false, reason: /sweep\.name/ });
+  t.match(
+    check((x) => (x.sweep.axes['model.noise'] = 0.25)),
+    { ok: false, reason: /sweep\.axes: model\.noise is 0\.25, the config's is/ },
+  );
+  t.match(
+    check((x) => (x.sweep.axes['model.nose'] = 0)),
+    { ok: false, reason: /"model\.nose" is not a config field/ },
+  );
+  t.match(
+    check((x) => (x.sweep.extra = 1)),
+    { ok: false, reason: /sweep: unknown field\(s\) "extra"/ },
+  );
+  t.match(
+    check((x) => (x.sweep.name = 3)),
+    { ok: false, reason: /sweep\.name/ },
+  );
 });
 
 t.test('a threshold the runs did not record is refused, naming the recorded ones', async (t) => {
@@ -89,7 +101,9 @@ t.test('a threshold the runs did not record is refused, naming the recorded ones
   t.equal(ok.code, 0, ok.stderr);
   t.equal(JSON.parse(ok.stdout).threshold, 0.7);
   const d2 = join(dir, 'only03');
-  await runSweep({ ...sweep, base: { ...sweep.base, record: { points: 10, thresholds: [0.3] } }, axes: {}, seeds: [0] }, ResultStore.open(d2), { executor: new LocalExecutor(1) });
+  await runSweep({ ...sweep, base: { ...sweep.base, record: { points: 10, thresholds: [0.3] } }, axes: {}, seeds: [0] }, ResultStore.open(d2), {
+    executor: new LocalExecutor(1),
+  });
   const def = runCli(['results', d2, '--json']);
   t.equal(def.code, 0, def.stderr);
   t.equal(JSON.parse(def.stdout).threshold, 0.3, 'without --threshold: 0.5 when recorded, else the first recorded one');

@@ -25,8 +25,23 @@ async function samePathBits(t: Test, precision: 'double' | 'single') {
     { seed: 987654321, stream: streams.test, step: 77, sample: 4294967295 },
   ];
   const spans = [
-    [0, 1], [0, 3], [1, 2], [3, 5], [4, 4], [5, 31], [0, 63], [2, 64], [7, 257], [0, 1024], [13, 4099], [0, 100003],
-    [255, 2], [256, 256], [200, 700], [1000, 24], [511, 1],
+    [0, 1],
+    [0, 3],
+    [1, 2],
+    [3, 5],
+    [4, 4],
+    [5, 31],
+    [0, 63],
+    [2, 64],
+    [7, 257],
+    [0, 1024],
+    [13, 4099],
+    [0, 100003],
+    [255, 2],
+    [256, 256],
+    [200, 700],
+    [1000, 24],
+    [511, 1],
   ] as const;
   for (const path of native.simdPaths().available) {
     let checked = 0;
@@ -62,7 +77,11 @@ t.test('single precision: the documented super-block layout and the double trans
       }
   t.ok(worst < 1e-6, `single within 1e-6 (relative, or absolute below 1e-3) of double: ${worst}`);
   // Any start: coordinate k is the same number whatever fill it comes from.
-  for (const [start, count] of [[1, 5], [250, 10], [513, 300]] as const) {
+  for (const [start, count] of [
+    [1, 5],
+    [250, 10],
+    [513, 300],
+  ] as const) {
     const part = gaussians({ ...key, start, count, precision: 'single' });
     t.same(Array.from(part), Array.from(single.subarray(start, start + count)), `start ${start} count ${count}`);
   }
@@ -72,8 +91,7 @@ t.test('single precision: the documented super-block layout and the double trans
 t.test('unknown or unavailable paths are refused', async (t) => {
   t.throws(() => native.gaussiansPath('sse9' as never, 1, 4, 0, 0, 0, 4), /path: must be one of scalar, avx2, avx512/);
   for (const p of ['avx2', 'avx512'] as const)
-    if (!native.simdPaths().available.includes(p))
-      t.throws(() => native.gaussiansPath(p, 1, 4, 0, 0, 0, 4), /not available/);
+    if (!native.simdPaths().available.includes(p)) t.throws(() => native.gaussiansPath(p, 1, 4, 0, 0, 0, 4), /not available/);
 });
 
 t.test('log, cos, sin and the Gaussians within a few ulp of the exact values', async (t) => {

@@ -11,7 +11,10 @@ const keys = ['step', 'm', 'u', 'M', 'Q', 'popLoss', 'batchLoss'] as const;
 const cases: { name: string; config: ConfigInput }[] = [
   {
     name: 'd 2100 (blocks and a tail), B 70 (3 batch parts), erf, K 2, rank 2, misaligned, noise',
-    config: { model: { activation: 'erf', d: 2100, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 }, train: { batch: 70, eta: 0.3, steps: 12 } },
+    config: {
+      model: { activation: 'erf', d: 2100, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 },
+      train: { batch: 70, eta: 0.3, steps: 12 },
+    },
   },
   {
     name: 'd 1000, B 1, linear, aligned',
@@ -25,7 +28,10 @@ const cases: { name: string; config: ConfigInput }[] = [
   },
   {
     name: 'd 500, B 1, erf, K 2, rank 2, misaligned, noise (carried sums of two rows, two overlaps each)',
-    config: { model: { activation: 'erf', d: 500, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 }, train: { batch: 1, eta: 0.3, steps: 800 } },
+    config: {
+      model: { activation: 'erf', d: 500, rank: 2, hidden: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.6] }, noise: 0.1 },
+      train: { batch: 1, eta: 0.3, steps: 800 },
+    },
   },
   {
     // 60 steps between 15 record points: most steps do the deferred update in the draw loop.
@@ -50,7 +56,10 @@ const cases: { name: string; config: ConfigInput }[] = [
   },
   {
     name: 'd 70000 (samples in groups: the rows exceed L2), B 70 (3 parts, a short last group), relu, misaligned, rank 2, noise',
-    config: { model: { activation: 'relu', d: 70000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, noise: 0.05 }, train: { batch: 70, eta: 0.2, steps: 3 } },
+    config: {
+      model: { activation: 'relu', d: 70000, rank: 2, pretrained: { kind: 'misaligned', mu: 0.5 }, noise: 0.05 },
+      train: { batch: 70, eta: 0.2, steps: 3 },
+    },
   },
   {
     name: 'd 70000, B 40 (groups of 16: each drawn, projected and stored as floats in one loop), relu, aligned',
@@ -62,7 +71,10 @@ const cases: { name: string; config: ConfigInput }[] = [
   },
   {
     name: 'd 300, B 40, he3, K 3 committee, aligned, rank 1',
-    config: { model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } }, train: { batch: 40, eta: 0.05, steps: 40 } },
+    config: {
+      model: { activation: 'he3', d: 300, hidden: 3, pretrained: { kind: 'aligned', mu: [0.2, 0.5, 0.8] } },
+      train: { batch: 40, eta: 0.05, steps: 40 },
+    },
   },
 ];
 
@@ -73,7 +85,10 @@ for (const c of cases) {
     const ref = native.simulateFullReference(parseConfig(config, 1), 21);
     for (const k of keys) t.equal(bits(fast[k]), bits(ref[k]), `${k} identical`);
     t.equal(bits(fast.final!.v), bits(ref.final!.v), 'final V identical');
-    t.ok(fast.m.some((x) => x !== 0), 'the overlaps moved');
+    t.ok(
+      fast.m.some((x) => x !== 0),
+      'the overlaps moved',
+    );
   });
 }
 
@@ -103,22 +118,25 @@ t.test('batch of one: escape steps from the carried sums = from overlaps recompu
   t.ok(escaped >= 12, `escapes happened (${escaped} of 24 thresholds crossed)`);
 });
 
-for (const [d, steps] of [[1500, 15], [70000, 2]] as const)
-t.test(`one run, batch shared by 1, 2 and 3 threads: identical bits (d ${d})`, async (t) => {
-  const config: ConfigInput = {
-    model: { activation: 'tanh', d, rank: 2 },
-    train: { batch: 200, eta: 0.3, steps },
-    engine: 'full',
-    backend: 'cpu',
-    seeds: [8],
-    record: { points: 10 },
-  };
-  const one = (await simulate(config, { threads: 1 })).runs[0]!;
-  for (const threads of [2, 3]) {
-    const many = (await simulate(config, { threads })).runs[0]!;
-    for (const k of keys) t.equal(bits(many[k]), bits(one[k]), `${threads} threads: ${k} identical`);
-  }
-});
+for (const [d, steps] of [
+  [1500, 15],
+  [70000, 2],
+] as const)
+  t.test(`one run, batch shared by 1, 2 and 3 threads: identical bits (d ${d})`, async (t) => {
+    const config: ConfigInput = {
+      model: { activation: 'tanh', d, rank: 2 },
+      train: { batch: 200, eta: 0.3, steps },
+      engine: 'full',
+      backend: 'cpu',
+      seeds: [8],
+      record: { points: 10 },
+    };
+    const one = (await simulate(config, { threads: 1 })).runs[0]!;
+    for (const threads of [2, 3]) {
+      const many = (await simulate(config, { threads })).runs[0]!;
+      for (const k of keys) t.equal(bits(many[k]), bits(one[k]), `${threads} threads: ${k} identical`);
+    }
+  });
 
 t.test('the same trajectory whichever SIMD path draws (LORADYN_SIMD caps it per process)', async (t) => {
   const { spawnSync } = await import('node:child_process');

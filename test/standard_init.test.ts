@@ -14,7 +14,14 @@ t.test('u0 = 0 in full, reduced and ode', async (t) => {
   for (const engine of ['full', 'reduced', 'ode'] as const) {
     const seeds = engine === 'ode' ? [0] : Array.from({ length: 12 }, (_, i) => i + 1);
     const run = (u0: number | null) =>
-      simulate({ model: { d: 500, activation: 'linear', pretrained: { mu: 0.3 }, u0 }, train: { batch: 250, eta: 0.2, steps: 150 }, engine, backend: 'cpu', seeds, record: { points: 150, lossThresholds: [0.5] } });
+      simulate({
+        model: { d: 500, activation: 'linear', pretrained: { mu: 0.3 }, u0 },
+        train: { batch: 250, eta: 0.2, steps: 150 },
+        engine,
+        backend: 'cpu',
+        seeds,
+        record: { points: 150, lossThresholds: [0.5] },
+      });
     const std = await run(0);
     const paper = await run(null);
     for (const r of std.runs) {
@@ -31,7 +38,9 @@ t.test('u0 = 0 in full, reduced and ode', async (t) => {
   }
   // Full-d SGD and the chain have the same law; the ODE is their limit (its m0 = d^-1/2 is fixed).
   for (const k of ['m', 'loss'] as const) {
-    const f = meds.full![k], r = meds.reduced![k], o = meds.ode![k];
+    const f = meds.full![k],
+      r = meds.reduced![k],
+      o = meds.ode![k];
     t.ok(Math.abs(f - r) <= 0.15 * r, `${k}: full ${f} and reduced ${r} medians within 15%`);
     t.ok(Math.abs(o - r) <= 0.2 * r, `${k}: ode ${o} and reduced ${r} within 20%`);
   }

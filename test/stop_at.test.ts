@@ -6,11 +6,30 @@ import { simulate, ConfigError, type ConfigInput, type RunResult } from '../lib/
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
 const cases: { name: string; config: ConfigInput }[] = [
-  { name: 'full, erf, B 20', config: { engine: 'full', model: { d: 400, activation: 'erf', pretrained: { mu: 0.3 } }, train: { batch: 20, eta: 0.2, steps: 4000 } } },
-  { name: 'full, K 2, rank 2, misaligned', config: { engine: 'full', model: { d: 300, activation: 'relu', hidden: 2, rank: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.5] } }, train: { batch: 10, eta: 0.2, steps: 4000 } } },
-  { name: 'reduced rank-1 loop, linear, B 10', config: { engine: 'reduced', model: { d: 1000, activation: 'linear', pretrained: { mu: 0.5 } }, train: { batch: 10, eta: 0.2, steps: 4000 } } },
-  { name: 'reduced general loop, rank 2', config: { engine: 'reduced', model: { d: 500, activation: 'erf', rank: 2, pretrained: { mu: 0.4 } }, train: { batch: 50, eta: 0.2, steps: 4000 } } },
-  { name: 'ode, erf', config: { engine: 'ode', model: { d: 1000, activation: 'erf', pretrained: { mu: 0.4 } }, train: { batch: 500, eta: 0.2, steps: 20000 } } },
+  {
+    name: 'full, erf, B 20',
+    config: { engine: 'full', model: { d: 400, activation: 'erf', pretrained: { mu: 0.3 } }, train: { batch: 20, eta: 0.2, steps: 4000 } },
+  },
+  {
+    name: 'full, K 2, rank 2, misaligned',
+    config: {
+      engine: 'full',
+      model: { d: 300, activation: 'relu', hidden: 2, rank: 2, pretrained: { kind: 'misaligned', mu: [0.3, 0.5] } },
+      train: { batch: 10, eta: 0.2, steps: 4000 },
+    },
+  },
+  {
+    name: 'reduced rank-1 loop, linear, B 10',
+    config: { engine: 'reduced', model: { d: 1000, activation: 'linear', pretrained: { mu: 0.5 } }, train: { batch: 10, eta: 0.2, steps: 4000 } },
+  },
+  {
+    name: 'reduced general loop, rank 2',
+    config: { engine: 'reduced', model: { d: 500, activation: 'erf', rank: 2, pretrained: { mu: 0.4 } }, train: { batch: 50, eta: 0.2, steps: 4000 } },
+  },
+  {
+    name: 'ode, erf',
+    config: { engine: 'ode', model: { d: 1000, activation: 'erf', pretrained: { mu: 0.4 } }, train: { batch: 500, eta: 0.2, steps: 20000 } },
+  },
 ];
 
 // The prefix of `full` up to and including `step` (record points of both runs there).
@@ -31,7 +50,8 @@ for (const c of cases) {
     const stop = await simulate({ ...base, record: { ...base.record, stopAt: 0.5 } }, { threads: 2, onProgress: (p) => fractions.push(p.fraction) });
     let stoppedRuns = 0;
     for (let i = 0; i < full.runs.length; i++) {
-      const f = full.runs[i]!, s = stop.runs[i]!;
+      const f = full.runs[i]!,
+        s = stop.runs[i]!;
       const esc = f.escape['0.5'];
       t.equal(s.escape['0.3'], f.escape['0.3'], `seed ${f.seed}: the earlier threshold's passage unchanged`);
       t.equal(s.escape['0.5'], esc, `seed ${f.seed}: the stopping threshold's passage unchanged`);
@@ -44,7 +64,8 @@ for (const c of cases) {
       t.equal(s.step.at(-1), esc, 'that step is recorded');
       t.equal(s.escape['0.9'], null, 'nothing after the stop is observed');
       t.equal(s.divergedStep, null);
-      const K = Math.sqrt(s.M.length / s.step.length), rK = s.m.length / s.step.length;
+      const K = Math.sqrt(s.M.length / s.step.length),
+        rK = s.m.length / s.step.length;
       const lastM = Array.from(s.m.subarray(s.m.length - rK)).map(Math.abs);
       t.ok(Math.max(...lastM) >= 0.5 - 1e-12 || c.config.engine === 'ode', `max |m| at the stop is past 0.5 (${Math.max(...lastM)}); K ${K}`);
       if (c.config.engine !== 'ode') prefixIdentical(t, s, f, `seed ${f.seed}`);
@@ -57,7 +78,14 @@ for (const c of cases) {
 t.test('stopAt reached at step 0, and bad values', async (t) => {
   // |m| at the start is about d^-1/2, far above 1e-6: every engine stops before its first step.
   for (const engine of ['full', 'reduced', 'ode'] as const) {
-    const r = await simulate({ engine, backend: 'cpu', model: { d: 50 }, train: { batch: 2, steps: 100 }, seeds: [1, 2], record: { points: 10, stopAt: 1e-6 } });
+    const r = await simulate({
+      engine,
+      backend: 'cpu',
+      model: { d: 50 },
+      train: { batch: 2, steps: 100 },
+      seeds: [1, 2],
+      record: { points: 10, stopAt: 1e-6 },
+    });
     for (const run of r.runs) {
       t.equal(run.stepsDone, 0, `${engine} seed ${run.seed}: stopped at step 0`);
       t.same(Array.from(run.step), [0], 'only the initial point');

@@ -126,14 +126,29 @@ for (const n of [2, 3]) {
       t.ok(r.counts, `sweep ${i + 1} reports: ${r.out.trim().split('\n').pop()}`);
     }
     const counts = results.map((r) => r.counts!);
-    t.equal(counts.reduce((a, c) => a + c.computed, 0), N, `the ${N} runs were computed ${N} times in all: ${counts.map((c) => c.computed).join(' + ')}`);
-    t.ok(counts.every((c) => c.failed === 0), 'none failed');
-    t.ok(counts.every((c) => c.cached + c.computed + c.byPeers === N), 'each sweep accounts for every run');
+    t.equal(
+      counts.reduce((a, c) => a + c.computed, 0),
+      N,
+      `the ${N} runs were computed ${N} times in all: ${counts.map((c) => c.computed).join(' + ')}`,
+    );
+    t.ok(
+      counts.every((c) => c.failed === 0),
+      'none failed',
+    );
+    t.ok(
+      counts.every((c) => c.cached + c.computed + c.byPeers === N),
+      'each sweep accounts for every run',
+    );
     t.ok(counts.filter((c) => c.computed > 0).length >= 2, 'the work was split');
     const store = ResultStore.open(out, false);
-    const hashes = expandSweep(sweep).runs.map((r) => r.hash).sort();
+    const hashes = expandSweep(sweep)
+      .runs.map((r) => r.hash)
+      .sort();
     t.same(store.hashes(), hashes, 'every run is stored');
-    t.ok(hashes.every((h) => store.get(h) !== null), 'and verifies');
+    t.ok(
+      hashes.every((h) => store.get(h) !== null),
+      'and verifies',
+    );
     t.equal(store.quarantined.length, 0);
     t.equal(store.sweepTemporaries(), 0, 'no temporary file left behind');
   });

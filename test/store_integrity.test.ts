@@ -27,15 +27,56 @@ async function record(input: ConfigInput) {
   const r = await simulate({ ...input, seeds: [3] }, { threads: 1 });
   const config = r.config;
   const hash = runHash(config);
-  return { hash, rec: JSON.parse(JSON.stringify({ hash, config, run: runToJson(r.runs[0]!), engine: config.engine, backend: r.backend, wallMs: 1, version: '0', finishedAt: new Date().toISOString() })) };
+  return {
+    hash,
+    rec: JSON.parse(
+      JSON.stringify({
+        hash,
+        config,
+        run: runToJson(r.runs[0]!),
+        engine: config.engine,
+        backend: r.backend,
+        wallMs: 1,
+        version: '0',
+        finishedAt: new Date().toISOString(),
+      }),
+    ),
+  };
 }
 
 t.test('the consistency rules accept real runs of every engine and refuse forged ones', async (t) => {
   const inputs: [string, ConfigInput][] = [
-    ['full', { engine: 'full', backend: 'cpu', model: { d: 100, activation: 'erf' }, train: { batch: 20, steps: 600 }, record: { points: 30, thresholds: [0.3, 0.5, 1] } }],
-    ['reduced K=2 r=2', { engine: 'reduced', backend: 'cpu', model: { d: 100, activation: 'erf', hidden: 2, rank: 2 }, train: { batch: 200, steps: 1500, eta: 0.3 }, record: { points: 30 } }],
+    [
+      'full',
+      {
+        engine: 'full',
+        backend: 'cpu',
+        model: { d: 100, activation: 'erf' },
+        train: { batch: 20, steps: 600 },
+        record: { points: 30, thresholds: [0.3, 0.5, 1] },
+      },
+    ],
+    [
+      'reduced K=2 r=2',
+      {
+        engine: 'reduced',
+        backend: 'cpu',
+        model: { d: 100, activation: 'erf', hidden: 2, rank: 2 },
+        train: { batch: 200, steps: 1500, eta: 0.3 },
+        record: { points: 30 },
+      },
+    ],
     ['ode', { engine: 'ode', backend: 'cpu', model: { d: 1000, activation: 'relu' }, train: { steps: 3000 }, record: { points: 30 } }],
-    ['stopAt, hermite rescale', { engine: 'reduced', backend: 'cpu', model: { d: 1000, activation: 'he3' }, train: { batch: 200, steps: 3000, hermiteRescale: true }, record: { points: 20, stopAt: 0.5 } }],
+    [
+      'stopAt, hermite rescale',
+      {
+        engine: 'reduced',
+        backend: 'cpu',
+        model: { d: 1000, activation: 'he3' },
+        train: { batch: 200, steps: 3000, hermiteRescale: true },
+        record: { points: 20, stopAt: 0.5 },
+      },
+    ],
     ['diverged', { engine: 'full', backend: 'cpu', model: { d: 50 }, train: { batch: 10, steps: 200, eta: 50 }, record: { points: 20 } }],
     ['record.final', { engine: 'full', backend: 'cpu', model: { d: 40, hidden: 2 }, train: { batch: 10, steps: 50 }, record: { points: 10, final: true } }],
   ];
@@ -58,17 +99,25 @@ t.test('the consistency rules accept real runs of every engine and refuse forged
   };
   forged('escape at step 1', (r) => (r.run.escape['0.5'] = 1), /escape\[0\.5\] = 1 but max \|m\| = 0\.\d+ < 0\.5 at that recorded step/);
   forged('escape never (censored) although the trajectory crosses', (r) => (r.run.escape['0.5'] = null), /escape\[0\.5\] = null \(never\) but max \|m\|/);
-  forged('escape later than a recorded crossing', (r) => (r.run.escape['0.3'] = r.run.stepsDone), /escape\[0\.3\] = 600 but max \|m\| = .* >= 0\.3 at the recorded step/);
+  forged(
+    'escape later than a recorded crossing',
+    (r) => (r.run.escape['0.3'] = r.run.stepsDone),
+    /escape\[0\.3\] = 600 but max \|m\| = .* >= 0\.3 at the recorded step/,
+  );
   forged('escape beyond the run', (r) => (r.run.escape['1'] = 10_000), /escape\[1\] = 10000 is beyond stepsDone 600/);
   forged('an extra field in the run', (r) => (r.run.genuine = true), /run: unknown field\(s\) "genuine"/);
   forged('an extra field in the record', (r) => (r.note = 'x'), /unknown field\(s\) "note"/);
   forged('a shortened m', (r) => r.run.m.pop(), /m has \d+ values, expected \d+/);
   forged('a record point dropped from popLoss', (r) => r.run.popLoss.pop(), /popLoss has/);
   forged('steps out of order', (r) => ([r.run.step[3], r.run.step[4]] = [r.run.step[4], r.run.step[3]]), /not increasing/);
-  forged('more steps than the config runs', (r) => {
-    r.run.stepsDone = 900;
-    r.run.step[r.run.step.length - 1] = 900;
-  }, /beyond train\.steps 600/);
+  forged(
+    'more steps than the config runs',
+    (r) => {
+      r.run.stepsDone = 900;
+      r.run.step[r.run.step.length - 1] = 900;
+    },
+    /beyond train\.steps 600/,
+  );
   forged('t not step x eta', (r) => (r.run.t[5] *= 1.5), /t at point 5/);
   forged('a string for a number', (r) => (r.run.m[2] = '0.5'), /run\.m\.2/);
   forged('another seed', (r) => (r.run.seed = 4), /seed is 4/);
@@ -152,11 +201,18 @@ t.test('a sweep meeting a bad file reports it, quarantines it and recomputes the
   const r = await simulate(spec.config, { threads: 1 });
   const run = { ...r.runs[0]!, escape: { '0.5': 1 } };
   t.throws(() => store.put(spec.hash, spec.config, run, { engine: 'reduced', backend: 'cpu', wallMs: 1 }), StoreError);
-  t.throws(() => store.put(spec.hash, spec.config, run, { engine: 'reduced', backend: 'cpu', wallMs: 1 }), /refusing to store run [0-9a-f]{64}: run: escape\[0\.5\] = 1/);
+  t.throws(
+    () => store.put(spec.hash, spec.config, run, { engine: 'reduced', backend: 'cpu', wallMs: 1 }),
+    /refusing to store run [0-9a-f]{64}: run: escape\[0\.5\] = 1/,
+  );
   t.notOk(existsSync(runFile(dir, spec.hash)), 'nothing written');
   t.equal(store.get(spec.hash), null);
   t.equal(store.put(spec.hash, spec.config, r.runs[0]!, { engine: 'reduced', backend: 'cpu', wallMs: 1 }), true, 'the genuine run is stored');
-  t.equal(store.put(spec.hash, spec.config, r.runs[0]!, { engine: 'reduced', backend: 'cpu', wallMs: 2 }), false, 'a second copy is not written over the first');
+  t.equal(
+    store.put(spec.hash, spec.config, r.runs[0]!, { engine: 'reduced', backend: 'cpu', wallMs: 2 }),
+    false,
+    'a second copy is not written over the first',
+  );
 });
 
 function writeSweep(dir: string): string {

@@ -22,14 +22,21 @@ t.test('expansion: cartesian product, one run per seed, hash of the single-seed 
   t.equal(ex.points.length, 6);
   t.equal(ex.runs.length, 18);
   t.same(ex.points[1]!.coords, { 'model.pretrained.mu': 0.2, 'model.activation': 'erf' }, 'the last axis varies fastest');
-  t.same(ex.runs.slice(0, 3).map((r) => r.seed), [10, 11, 12]);
+  t.same(
+    ex.runs.slice(0, 3).map((r) => r.seed),
+    [10, 11, 12],
+  );
   const r0 = ex.runs[0]!;
   t.same(r0.config.seeds, [10]);
   t.equal(r0.config.model.pretrained.mu, 0.2);
   t.match(r0.hash, /^[0-9a-f]{64}$/);
   t.equal(r0.hash, runHash(r0.config));
   t.equal(new Set(ex.runs.map((r) => r.hash)).size, 18, 'every run has its own hash');
-  const again = expandSweep({ base: { ...base, model: { activation: 'linear', d: 1000 } }, axes: { 'model.activation': ['erf', 'linear'], 'model.pretrained.mu': [0.8, 0.5, 0.2] }, seeds: [12, 11, 10] });
+  const again = expandSweep({
+    base: { ...base, model: { activation: 'linear', d: 1000 } },
+    axes: { 'model.activation': ['erf', 'linear'], 'model.pretrained.mu': [0.8, 0.5, 0.2] },
+    seeds: [12, 11, 10],
+  });
   t.same(new Set(again.runs.map((r) => r.hash)), new Set(ex.runs.map((r) => r.hash)), 'the hash depends on the config, not on how the sweep was written');
   t.ok(canonicalJson(r0.config).includes('"seeds":[10]'));
 });
@@ -48,7 +55,11 @@ t.test('bad sweeps are refused before anything runs, naming the field or the gri
   bad({ base, axes: { 'model.pretrained.mu.x': [0.1] } }, /is not a config field/, 'path through a number');
   bad({ base, axes: { 'model.d': [] } }, /axes\.model\.d: is empty/, 'empty axis');
   bad({ base, axes: { 'model.d': 5 } }, /must be a list/, 'axis not a list');
-  bad({ base, axes: { 'model.pretrained.mu': [0.3, 1.5] } }, /model\.pretrained\.mu: must be in \[0, 1\] \(grid point 1: model\.pretrained\.mu=1\.5\)/, 'a point failing validation is reported with the point');
+  bad(
+    { base, axes: { 'model.pretrained.mu': [0.3, 1.5] } },
+    /model\.pretrained\.mu: must be in \[0, 1\] \(grid point 1: model\.pretrained\.mu=1\.5\)/,
+    'a point failing validation is reported with the point',
+  );
   bad({ base, axes: { 'model.activation': ['erf', 'nosuch'] } }, /grid point 1: model\.activation="nosuch"/, 'native validation (activation name) per point');
   bad({ base, axes: {}, seeds: [] }, /seeds/, 'empty seeds');
   bad({ base, axes: {}, extra: 1 }, /extra: unknown sweep field/, 'unknown top-level field');
@@ -84,7 +95,9 @@ t.test('a custom executor plugs in behind runSweep; results read back', async (t
   const store = ResultStore.open(dir);
   const seen: string[] = [];
   const local = new LocalExecutor(2);
-  const counting: Executor = { name: 'counting', run: (specs, hooks, signal) => {
+  const counting: Executor = {
+    name: 'counting',
+    run: (specs, hooks, signal) => {
       seen.push(...specs.map((s) => s.hash));
       return local.run(specs, hooks, signal);
     },
@@ -99,7 +112,10 @@ t.test('a custom executor plugs in behind runSweep; results read back', async (t
   const settings = loadSettings(store);
   t.equal(settings.length, 2);
   const rows = settingRows(settings);
-  t.same(rows.map((r) => r.setting.mu), [0.2, 0.5]);
+  t.same(
+    rows.map((r) => r.setting.mu),
+    [0.2, 0.5],
+  );
   for (const r of rows) t.equal(r.summary.runs, 3);
   t.ok(rows[0]!.summary.median! < rows[1]!.summary.median!, 'linear: mu = 0.5 escapes later than mu = 0.2 (tau grows with mu, SPEC 4)');
   const csv = runsCsv(settings).trim().split('\n');
@@ -115,7 +131,14 @@ t.test('SIGKILL in the middle of a sweep loses at most runs in flight; the rerun
   const sw = join(dir, 'sweep.json');
   const out = join(dir, 'store');
   // 48 runs of 10 000 steps (tens of ms each), so the kill lands mid-sweep.
-  writeFileSync(sw, JSON.stringify({ base: { ...base, train: { batch: 200, steps: 10000 } }, axes: { 'model.pretrained.mu': [0.1, 0.3, 0.5, 0.7], 'model.activation': ['linear', 'erf', 'relu'] }, seeds: { count: 4 } }));
+  writeFileSync(
+    sw,
+    JSON.stringify({
+      base: { ...base, train: { batch: 200, steps: 10000 } },
+      axes: { 'model.pretrained.mu': [0.1, 0.3, 0.5, 0.7], 'model.activation': ['linear', 'erf', 'relu'] },
+      seeds: { count: 4 },
+    }),
+  );
   const child = spawn(process.execPath, [cliPath, 'sweep', sw, '--out', out, '--jobs', '2', '--quiet'], { stdio: 'ignore' });
   const count = () => {
     const root = join(out, 'runs');
@@ -142,6 +165,8 @@ t.test('SIGKILL in the middle of a sweep loses at most runs in flight; the rerun
   t.match(r.stdout, new RegExp(`48 run\\(s\\): ${stored} already stored, ${48 - stored} computed, 0 failed`));
   for (const [h, m] of mtimes) if (statSync(join(out, 'runs', h.slice(0, 2), `${h}.json`)).mtimeMs !== m) t.fail(`${h} was rewritten`);
   t.equal(count(), 48);
-  const leftovers = readdirSync(join(out, 'runs')).flatMap((s) => readdirSync(join(out, 'runs', s))).filter((f) => f.includes('.tmp-'));
+  const leftovers = readdirSync(join(out, 'runs'))
+    .flatMap((s) => readdirSync(join(out, 'runs', s)))
+    .filter((f) => f.includes('.tmp-'));
   t.same(leftovers, [], 'no temporary files remain after the rerun');
 });

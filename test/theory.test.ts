@@ -36,14 +36,20 @@ t.test('closed forms agree with quadrature to 1e-10', async (t) => {
   for (const fam of ['linear', 'square', 'he3', 'he2+0.5*he4', 'he5', 'erf', 'relu', 'erf+he3', 'relu+he2'])
     for (const i of [0, 1, 2] as const) for (const j of [0, 1] as const) cases.push([op(fam, i), op(fam, j)]);
   // Cross families: polynomial x erf, polynomial x relu (Hermite moments in closed form).
-  for (const [a, b] of [['he3', 'erf'], ['he4', 'relu'], ['linear', 'relu'], ['square', 'erf'], ['erf', 'he2']])
+  for (const [a, b] of [
+    ['he3', 'erf'],
+    ['he4', 'relu'],
+    ['linear', 'relu'],
+    ['square', 'erf'],
+    ['erf', 'he2'],
+  ])
     for (const i of [0, 1, 2] as const) for (const j of [0, 1] as const) cases.push([op(a!, i), op(b!, j)]);
   // Squared polynomial teachers (Hermite products).
   cases.push([op('he3', 0), op('he3', 0, true)], [op('he3', 2), op('he3', 1, true)], [op('linear', 1), op('linear', 1, true)]);
   let worst = 0;
   for (const [f, g] of cases)
     for (const c of covs) {
-      if (f.order === 2 && String(g.activation).includes("relu") && c[1] * c[1] === c[0] * c[2]) continue;
+      if (f.order === 2 && String(g.activation).includes('relu') && c[1] * c[1] === c[0] * c[2]) continue;
       const closed = gaussExpect(f, g, c, 'auto');
       const quad = gaussExpect(f, g, c, 'quadrature');
       const err = Math.abs(closed - quad) / Math.max(1, Math.abs(quad));
@@ -55,7 +61,12 @@ t.test('closed forms agree with quadrature to 1e-10', async (t) => {
 
 t.test('closed forms match textbook values', async (t) => {
   // E[He_j(a) He_k(b)] = delta_jk k! c^k for unit variances with correlation c.
-  for (const [j, k] of [[3, 3], [4, 4], [3, 5], [6, 6]] as const) {
+  for (const [j, k] of [
+    [3, 3],
+    [4, 4],
+    [3, 5],
+    [6, 6],
+  ] as const) {
     const v = gaussExpect({ activation: `he${j}` }, { activation: `he${k}` }, [1, 0.4, 1]);
     const fact = [1, 1, 2, 6, 24, 120, 720][k]!;
     t.ok(Math.abs(v - (j === k ? fact * 0.4 ** k : 0)) < 1e-12, `E[He${j} He${k}] = ${v}`);
@@ -84,15 +95,22 @@ t.test('L_M and L_Q are the derivatives of L (label noise included)', async (t) 
     { activation: 'relu', teacher: 'square' as const },
     { activation: 'he2+he3', teacher: 'square' as const, noise: 0.3 },
   ];
-  const pts: [number, number][] = [[0.3, 0.5], [0.6, 1.1], [-0.2, 0.8]];
+  const pts: [number, number][] = [
+    [0.3, 0.5],
+    [0.6, 1.1],
+    [-0.2, 0.8],
+  ];
   const h = 1e-5;
   for (const p of pairs)
     for (const [M, Q] of pts) {
       const at = lossDerivatives(p, [M, M + h, M - h, M, M], [Q, Q, Q, Q + h, Q - h]);
-      const fdM = (at.L[1]! - at.L[2]!) / (2 * h), fdQ = (at.L[3]! - at.L[4]!) / (2 * h);
+      const fdM = (at.L[1]! - at.L[2]!) / (2 * h),
+        fdQ = (at.L[3]! - at.L[4]!) / (2 * h);
       const tol = 1e-6 * Math.max(1, Math.abs(at.L[0]!));
-      t.ok(Math.abs(at.LM[0]! - fdM) < tol && Math.abs(at.LQ[0]! - fdQ) < tol,
-        `${JSON.stringify(p)} at (${M}, ${Q}): L_M ${at.LM[0]} vs ${fdM}, L_Q ${at.LQ[0]} vs ${fdQ}`);
+      t.ok(
+        Math.abs(at.LM[0]! - fdM) < tol && Math.abs(at.LQ[0]! - fdQ) < tol,
+        `${JSON.stringify(p)} at (${M}, ${Q}): L_M ${at.LM[0]} vs ${fdM}, L_Q ${at.LQ[0]} vs ${fdQ}`,
+      );
     }
   // The loss every simulator records is the same closed form (noise/2 added).
   const cfg = { model: { activation: 'erf', noise: 0.2 } };
@@ -102,22 +120,34 @@ t.test('L_M and L_Q are the derivatives of L (label noise included)', async (t) 
 });
 
 t.test('committee gradient matches finite differences of the committee loss', async (t) => {
-  const K = 3, h = 1e-5;
+  const K = 3,
+    h = 1e-5;
   // W rows in a 5-dim space give a valid (M, Q); teacher rows are the first K unit vectors.
-  const W = [[0.6, 0.2, -0.1, 0.3, 0.1], [0.1, 0.7, 0.2, -0.2, 0.3], [-0.2, 0.1, 0.5, 0.4, -0.3]];
+  const W = [
+    [0.6, 0.2, -0.1, 0.3, 0.1],
+    [0.1, 0.7, 0.2, -0.2, 0.3],
+    [-0.2, 0.1, 0.5, 0.4, -0.3],
+  ];
   const M = W.flatMap((w) => [w[0]!, w[1]!, w[2]!]);
   const Q = W.flatMap((w) => W.map((v) => w.reduce((s, x, i) => s + x * v[i]!, 0)));
-  for (const pair of [{ activation: 'erf' }, { activation: 'relu' }, { activation: 'he3', teacher: 'square' as const }, { activation: 'tanh', teacher: 'erf' as const }]) {
+  for (const pair of [
+    { activation: 'erf' },
+    { activation: 'relu' },
+    { activation: 'he3', teacher: 'square' as const },
+    { activation: 'tanh', teacher: 'erf' as const },
+  ]) {
     // The readout the simulators use: 1/sqrt(K) for zero-mean s, 1/K for relu.
     const a = pair.activation === 'relu' ? 1 / K : 1 / Math.sqrt(K);
     const g = committeeLoss(pair, K, a, M, Q);
     let worst = 0;
     for (let e = 0; e < K * K; e++) {
-      const Mp = [...M], Mm = [...M];
+      const Mp = [...M],
+        Mm = [...M];
       Mp[e]! += h;
       Mm[e]! -= h;
       const fdM = (committeeLoss(pair, K, a, Mp, Q).L - committeeLoss(pair, K, a, Mm, Q).L) / (2 * h);
-      const Qp = [...Q], Qm = [...Q];
+      const Qp = [...Q],
+        Qm = [...Q];
       Qp[e]! += h;
       Qm[e]! -= h;
       const fdQ = (committeeLoss(pair, K, a, M, Qp).L - committeeLoss(pair, K, a, M, Qm).L) / (2 * h);
@@ -215,7 +245,12 @@ t.test('CLI: theory tau and critical', async (t) => {
   t.equal(c.code, 0, c.stderr);
   const cj = JSON.parse(c.stdout);
   t.ok(Array.isArray(cj.zeros) && Array.isArray(cj.minima) && cj.minima.every((x: { mu: number; tau: number }) => x.mu > 0 && x.tau > 0));
-  for (const bad of [['--activation', 'nope'], ['--activation', 'erf', '--mu', '2'], ['--activation', 'erf', '--grid', '0.9:0.1:10'], ['--activation', 'erf', '--grid', '0.1:0.9:0']]) {
+  for (const bad of [
+    ['--activation', 'nope'],
+    ['--activation', 'erf', '--mu', '2'],
+    ['--activation', 'erf', '--grid', '0.9:0.1:10'],
+    ['--activation', 'erf', '--grid', '0.1:0.9:0'],
+  ]) {
     const b = runCli(['theory', 'tau', ...bad, '--json']);
     t.equal(b.code, 2, `${bad.join(' ')} exits 2: ${b.stderr.split('\n')[0]}`);
   }

@@ -77,13 +77,20 @@ t.test('inside a pids cgroup, --threads 64 and 256 fail clearly instead of termi
   const dir = mkdtempSync(join(tmpdir(), 'loradyn-threads-'));
   const cfg = join(dir, 'many.json');
   writeFileSync(cfg, JSON.stringify({ model: { d: 2000 }, train: { batch: 64, steps: 200 }, seeds: { count: 256 }, backend: 'cpu' }));
-  for (const [max, threads] of [[40, 64], [24, 256]] as const) {
+  for (const [max, threads] of [
+    [40, 64],
+    [24, 256],
+  ] as const) {
     writeFileSync(join(cg, 'pids.max'), String(max));
     const t0 = Date.now();
-    const r = spawnSync('sh', ['-c', `echo $$ > ${join(cg, 'cgroup.procs')} && exec "${process.execPath}" "${cliPath}" simulate "${cfg}" --threads ${threads} --quiet`], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      'sh',
+      ['-c', `echo $$ > ${join(cg, 'cgroup.procs')} && exec "${process.execPath}" "${cliPath}" simulate "${cfg}" --threads ${threads} --quiet`],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     t.not(r.signal, 'SIGTERM', `pids.max ${max}, --threads ${threads}: did not hang (${Date.now() - t0} ms)`);
     t.equal(r.status, 1, `exit 1 (a runtime failure): ${r.stderr.slice(0, 300)}`);
     t.match(r.stderr, /could not start .*thread/, 'says which thread could not start');

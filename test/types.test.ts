@@ -16,7 +16,9 @@ t.test('a consumer without @types/node compiles against loradyn', async (t) => {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
   writeFileSync(
     join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: [], noEmit: true, skipLibCheck: false } }),
+    JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: [], noEmit: true, skipLibCheck: false },
+    }),
   );
   const quick = readFileSync(join(root, 'examples', 'quickstart.ts'), 'utf8');
   writeFileSync(join(dir, 'quickstart.ts'), quick);
@@ -33,5 +35,8 @@ export const out = [r.runs.length, s.rows, png.length, (await tauCurve({ activat
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', timeout: 120_000 });
   t.equal(r.status, 0, `tsc: ${r.stdout}${r.stderr}`);
-  t.notOk(spawnSync(process.execPath, ['-e', `require.resolve('@types/node/package.json', { paths: [${JSON.stringify(dir)}] })`]).status === 0, 'the consumer has no @types/node');
+  t.notOk(
+    spawnSync(process.execPath, ['-e', `require.resolve('@types/node/package.json', { paths: [${JSON.stringify(dir)}] })`]).status === 0,
+    'the consumer has no @types/node',
+  );
 });

@@ -13,14 +13,54 @@ const small = { model: { d: 40 }, train: { batch: 4, steps: 5 }, backend: 'cpu' 
 
 // Each case: a config a particular engine or backend cannot run, and the field it must name.
 const engineRules: { what: string; config: ConfigInput; path: string; message: RegExp }[] = [
-  { what: 'reduced, d too small for its frame', config: { ...small, engine: 'reduced', model: { d: 2 } }, path: 'model.d', message: /must be >= 3 for engine 'reduced'/ },
-  { what: 'reduced, record.final', config: { ...small, engine: 'reduced', record: { final: true } }, path: 'record.final', message: /not available with engine 'reduced'/ },
-  { what: 'reduced, a batch past the frame counter', config: { ...small, engine: 'reduced', train: { batch: 2 ** 31, steps: 1 } }, path: 'train.batch', message: /must be < \d+ for engine 'reduced'/ },
-  { what: 'ode, init.v', config: { ...small, engine: 'ode', model: { d: 4, init: { v: [1, 0, 0, 0] } } }, path: 'model.init.v', message: /not supported by engine 'ode'/ },
-  { what: 'ode, a given w0', config: { ...small, engine: 'ode', model: { d: 3, pretrained: { kind: 'given', w0: [1, 0, 0] } } }, path: 'model.pretrained.kind', message: /engine 'ode' does not support kind "given"/ },
-  { what: 'cuda asked for by name, engine ode', config: { ...small, engine: 'ode', backend: 'cuda' }, path: 'backend', message: /does not implement engine 'ode'/ },
-  { what: 'cuda asked for by name, d past the kernel', config: { ...small, backend: 'cuda', model: { d: 40000 } }, path: 'model.d', message: /backend 'cuda' runs engine 'full' with model\.d in \[1, 32768\]/ },
-  { what: 'cuda asked for by name, reduced at rank 5', config: { ...small, engine: 'reduced', backend: 'cuda', model: { d: 40, rank: 5 } }, path: 'model.rank', message: /backend 'cuda' runs model\.rank in \[1, 4\]/ },
+  {
+    what: 'reduced, d too small for its frame',
+    config: { ...small, engine: 'reduced', model: { d: 2 } },
+    path: 'model.d',
+    message: /must be >= 3 for engine 'reduced'/,
+  },
+  {
+    what: 'reduced, record.final',
+    config: { ...small, engine: 'reduced', record: { final: true } },
+    path: 'record.final',
+    message: /not available with engine 'reduced'/,
+  },
+  {
+    what: 'reduced, a batch past the frame counter',
+    config: { ...small, engine: 'reduced', train: { batch: 2 ** 31, steps: 1 } },
+    path: 'train.batch',
+    message: /must be < \d+ for engine 'reduced'/,
+  },
+  {
+    what: 'ode, init.v',
+    config: { ...small, engine: 'ode', model: { d: 4, init: { v: [1, 0, 0, 0] } } },
+    path: 'model.init.v',
+    message: /not supported by engine 'ode'/,
+  },
+  {
+    what: 'ode, a given w0',
+    config: { ...small, engine: 'ode', model: { d: 3, pretrained: { kind: 'given', w0: [1, 0, 0] } } },
+    path: 'model.pretrained.kind',
+    message: /engine 'ode' does not support kind "given"/,
+  },
+  {
+    what: 'cuda asked for by name, engine ode',
+    config: { ...small, engine: 'ode', backend: 'cuda' },
+    path: 'backend',
+    message: /does not implement engine 'ode'/,
+  },
+  {
+    what: 'cuda asked for by name, d past the kernel',
+    config: { ...small, backend: 'cuda', model: { d: 40000 } },
+    path: 'model.d',
+    message: /backend 'cuda' runs engine 'full' with model\.d in \[1, 32768\]/,
+  },
+  {
+    what: 'cuda asked for by name, reduced at rank 5',
+    config: { ...small, engine: 'reduced', backend: 'cuda', model: { d: 40, rank: 5 } },
+    path: 'model.rank',
+    message: /backend 'cuda' runs model\.rank in \[1, 4\]/,
+  },
 ];
 
 function hasIssue(t: Test, e: unknown, path: string, message: RegExp, what: string) {
@@ -33,7 +73,11 @@ function hasIssue(t: Test, e: unknown, path: string, message: RegExp, what: stri
 t.test('the addon is one module shaped like lib, test hooks under testing', async (t) => {
   const addon = loadNative() as unknown as Record<string, unknown>;
   t.same(Object.keys(addon).sort(), ['config', 'info', 'primitives', 'simulate', 'testing', 'theory', 'vit'], 'one namespace per lib module');
-  for (const [ns, fns] of Object.entries({ simulate: ['run', 'runMany'], config: ['check'], testing: ['reducedRun', 'chiSquare', 'launchGroups', 'injectThreadFailure'] }))
+  for (const [ns, fns] of Object.entries({
+    simulate: ['run', 'runMany'],
+    config: ['check'],
+    testing: ['reducedRun', 'chiSquare', 'launchGroups', 'injectThreadFailure'],
+  }))
     for (const f of fns) t.type((addon[ns] as Record<string, unknown>)[f], 'function', `${ns}.${f}`);
 });
 

@@ -30,10 +30,24 @@ t.test('finite-difference gradient checks (float64) of every layer and the whole
   const checks = gradChecks(3);
   const names = checks.map((c) => c.name);
   t.ok(names.includes('precision.float32_logits'), 'float32 training path compared with float64');
-  for (const layer of ['linear.W', 'linear.x', 'lora_linear.A', 'lora_linear.B', 'lora_linear.x', 'layernorm.x', 'layernorm.gamma', 'gelu.x', 'attention.qkv', 'softmax_xent.logits'])
+  for (const layer of [
+    'linear.W',
+    'linear.x',
+    'lora_linear.A',
+    'lora_linear.B',
+    'lora_linear.x',
+    'layernorm.x',
+    'layernorm.gamma',
+    'gelu.x',
+    'attention.qkv',
+    'softmax_xent.logits',
+  ])
     t.ok(names.includes(layer), `checks ${layer}`);
   // The whole-model check covers every tensor of the tiny model with adapters on all six layers.
-  const tiny = vitLayout({ image: 4, patch: 2, width: 8, depth: 2, heads: 2, mlp: 6, classes: 3 }, { rank: 2, alpha: 3, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'] });
+  const tiny = vitLayout(
+    { image: 4, patch: 2, width: 8, depth: 2, heads: 2, mlp: 6, classes: 3 },
+    { rank: 2, alpha: 3, targets: ['q', 'k', 'v', 'o', 'fc1', 'fc2'] },
+  );
   t.equal(names.filter((n) => n.startsWith('model.')).length, tiny.tensors.length, 'one model check per tensor');
   t.equal(names.filter((n) => n.startsWith('finetune.') && n !== 'finetune.frozen_zero').length, tiny.tensors.filter((x) => x.group !== 'base').length);
   for (const c of checks) {
@@ -135,7 +149,19 @@ t.test('training lowers the loss; fine-tuning leaves the base untouched; any thr
   const task = loadTask('mnist', [0, 1, 2, 3, 4], { maxPerClass: 160 });
   const p0 = initParams(small, null, 3);
   const run = (threads: number) =>
-    train({ config: small, trainable: { base: true, head: true, lora: false }, optimizer: { lr: 3e-3 }, batch: 32, steps: 40, evalEvery: 20, seed: 5, params: p0, train: task.train, test: task.test, threads });
+    train({
+      config: small,
+      trainable: { base: true, head: true, lora: false },
+      optimizer: { lr: 3e-3 },
+      batch: 32,
+      steps: 40,
+      evalEvery: 20,
+      seed: 5,
+      params: p0,
+      train: task.train,
+      test: task.test,
+      threads,
+    });
   const a = await run(1);
   t.equal(a.stepsDone, 40);
   t.same(a.evalStep, [0, 20, 40]);
@@ -150,7 +176,20 @@ t.test('training lowers the loss; fine-tuning leaves the base untouched; any thr
   const q0 = initParams(small, lora, 9);
   q0.set(a.params.subarray(0, L.baseSize), 0);
   const tgt = loadTask('mnist', [5, 6, 7, 8, 9], { maxPerClass: 100 });
-  const ft = await train({ config: small, lora, trainable: { base: false, head: true, lora: true }, optimizer: { lr: 5e-3 }, batch: 32, steps: 30, evalEvery: 30, seed: 1, params: q0, train: tgt.train, test: tgt.test, stopAccuracy: 0 });
+  const ft = await train({
+    config: small,
+    lora,
+    trainable: { base: false, head: true, lora: true },
+    optimizer: { lr: 5e-3 },
+    batch: 32,
+    steps: 30,
+    evalEvery: 30,
+    seed: 1,
+    params: q0,
+    train: tgt.train,
+    test: tgt.test,
+    stopAccuracy: 0,
+  });
   t.ok(ft.testLoss[1]! < ft.testLoss[0]!, 'LoRA fine-tuning lowers the target loss');
   const head = L.tensors.filter((x) => x.group === 'head')[0]!;
   let baseSame = true;
@@ -159,9 +198,24 @@ t.test('training lowers the loss; fine-tuning leaves the base untouched; any thr
   t.ok(baseSame, 'frozen base is bit-for-bit unchanged');
   t.not(ft.params[head.offset], q0[head.offset], 'head learns');
   const bTensor = L.tensors.find((x) => x.name.endsWith('lora_B'))!;
-  t.ok(Array.from(ft.params.subarray(bTensor.offset, bTensor.offset + bTensor.size)).some((v) => v !== 0), 'B leaves zero');
+  t.ok(
+    Array.from(ft.params.subarray(bTensor.offset, bTensor.offset + bTensor.size)).some((v) => v !== 0),
+    'B leaves zero',
+  );
 
-  const stop = await train({ config: small, trainable: { base: true, head: true, lora: false }, optimizer: { lr: 3e-3 }, batch: 32, steps: 200, evalEvery: 5, stopAccuracy: 0.3, seed: 5, params: p0, train: task.train, test: task.test });
+  const stop = await train({
+    config: small,
+    trainable: { base: true, head: true, lora: false },
+    optimizer: { lr: 3e-3 },
+    batch: 32,
+    steps: 200,
+    evalEvery: 5,
+    stopAccuracy: 0.3,
+    seed: 5,
+    params: p0,
+    train: task.train,
+    test: task.test,
+  });
   t.ok(stop.stepsDone < 200 && stop.testAccuracy[stop.testAccuracy.length - 1]! >= 0.3, `stops at the first evaluation reaching 0.3 (step ${stop.stepsDone})`);
 });
 
@@ -169,7 +223,17 @@ t.test('optimisers: AdamW first step is lr * sign(g); SGD step is linear in lr a
   const task = loadTask('mnist', [0, 1, 2, 3, 4], { maxPerClass: 40 });
   const p0 = initParams(small, null, 4);
   const one = (optimizer: object, steps = 1) =>
-    train({ config: small, trainable: { base: true, head: true, lora: false }, optimizer, batch: 64, steps, seed: 2, params: p0, train: task.train, test: task.test });
+    train({
+      config: small,
+      trainable: { base: true, head: true, lora: false },
+      optimizer,
+      batch: 64,
+      steps,
+      seed: 2,
+      params: p0,
+      train: task.train,
+      test: task.test,
+    });
   const lr = 1e-3;
   const a = await one({ kind: 'adamw', lr, weightDecay: 0 });
   let near = 0;
@@ -204,11 +268,30 @@ t.test('bad inputs fail with errors that name the field', async (t) => {
   const task = loadTask('mnist', [0, 1], { maxPerClass: 20 });
   const bad = { ...task.train, y: task.train.y.map(() => 7) };
   await t.rejects(
-    train({ config: small, trainable: { base: true, head: true, lora: false }, batch: 8, steps: 1, seed: 1, params: initParams(small, null, 1), train: bad, test: task.test }),
+    train({
+      config: small,
+      trainable: { base: true, head: true, lora: false },
+      batch: 8,
+      steps: 1,
+      seed: 1,
+      params: initParams(small, null, 1),
+      train: bad,
+      test: task.test,
+    }),
     /labels\[0\] = 7/,
   );
   await t.rejects(
-    train({ config: small, trainable: { base: true, head: true, lora: false }, optimizer: { lr: -1 }, batch: 8, steps: 1, seed: 1, params: initParams(small, null, 1), train: task.train, test: task.test }),
+    train({
+      config: small,
+      trainable: { base: true, head: true, lora: false },
+      optimizer: { lr: -1 },
+      batch: 8,
+      steps: 1,
+      seed: 1,
+      params: initParams(small, null, 1),
+      train: task.train,
+      test: task.test,
+    }),
     /optimizer.lr/,
   );
   await t.rejects(runVitExperiment({ seeds: 0 }), /seeds/);
@@ -237,7 +320,13 @@ t.test('a miniature experiment writes JSON, CSV and an SVG figure', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'loradyn-vit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pairings = [
-    { name: 'mnist 0-1 -> 2-3', source: { dataset: 'mnist' as const, classes: [0, 1] }, target: { dataset: 'mnist' as const, classes: [2, 3] }, maxPerClass: 60, thresholds: [0.6, 0.9] },
+    {
+      name: 'mnist 0-1 -> 2-3',
+      source: { dataset: 'mnist' as const, classes: [0, 1] },
+      target: { dataset: 'mnist' as const, classes: [2, 3] },
+      maxPerClass: 60,
+      thresholds: [0.6, 0.9],
+    },
   ];
   const r = await runVitExperiment({
     pairings,

@@ -68,7 +68,21 @@ t.test('one-pass sampling never repeats a sample and refuses a second pass', asy
   const set: ImageSet = { x: images(n, 1), y: Int32Array.from({ length: n }, (_, i) => i % 5), n };
   const params = initParams(small, lora1, 3);
   const run = (steps: number, batch: number, maxShift: number, sampling: 'one-pass' | 'epochs' = 'one-pass') =>
-    train({ config: small, lora: lora1, trainable: { base: false, head: false, lora: true }, optimizer: { kind: 'sgd', lr: 0.01 }, batch, steps, seed: 4, sampling, maxShift, recordDraws: true, params, train: set, test: set });
+    train({
+      config: small,
+      lora: lora1,
+      trainable: { base: false, head: false, lora: true },
+      optimizer: { kind: 'sgd', lr: 0.01 },
+      batch,
+      steps,
+      seed: 4,
+      sampling,
+      maxShift,
+      recordDraws: true,
+      params,
+      train: set,
+      test: set,
+    });
   // 10 images x 9 shifts = 90 samples: 30 steps of 3 draw every one of them exactly once.
   const full = await run(30, 3, 1);
   t.equal(full.draws.length, 90);
@@ -89,7 +103,16 @@ t.test('a shifted draw is the image moved by (dx, dy) with the fill value', asyn
   const set: ImageSet = { x: images(n, 2), y: Int32Array.from([0, 1, 2]), n };
   const params = initParams(small, lora1, 5);
   const fill = -0.42;
-  const common = { config: small, lora: lora1, trainable: { base: false, head: false, lora: true }, optimizer: { kind: 'sgd' as const, lr: 0.5 }, batch: 1, steps: 1, params, test: set };
+  const common = {
+    config: small,
+    lora: lora1,
+    trainable: { base: false, head: false, lora: true },
+    optimizer: { kind: 'sgd' as const, lr: 0.5 },
+    batch: 1,
+    steps: 1,
+    params,
+    test: set,
+  };
   const a = await train({ ...common, seed: 9, sampling: 'one-pass', maxShift: 2, shiftFill: fill, recordDraws: true, train: set });
   const k = a.draws[0]!;
   const img = Math.floor(k / 25);
@@ -114,7 +137,10 @@ t.test('gradNorm0 agrees with a finite-difference directional derivative of the 
     const params = initParams(small, lora1, 7, bSize);
     const L = vitLayout(small, lora1);
     const g = await lossGradient(small, lora1, params, task.test);
-    t.ok(g.grad.subarray(0, L.baseSize).every((v) => v === 0), 'no gradient outside the adapters');
+    t.ok(
+      g.grad.subarray(0, L.baseSize).every((v) => v === 0),
+      'no gradient outside the adapters',
+    );
     const norm = Math.sqrt(g.grad.reduce((a, v) => a + v * v, 0));
     t.ok(norm > 1e-3, `gradNorm0 = ${norm.toExponential(3)} (B size ${bSize})`);
     const e0 = await evaluate(small, lora1, params, task.test);
@@ -127,7 +153,10 @@ t.test('gradNorm0 agrees with a finite-difference directional derivative of the 
     t.ok(Math.abs(fd - norm) / norm < 1e-2, `finite difference ${fd.toExponential(4)} vs |g| ${norm.toExponential(4)}`);
     if (bSize === 0) {
       const A = L.tensors.find((x) => x.name.endsWith('q.lora_A'))!;
-      t.ok(Array.from(g.grad.subarray(A.offset, A.offset + A.size)).every((v) => v === 0), 'with B = 0 only B has a gradient');
+      t.ok(
+        Array.from(g.grad.subarray(A.offset, A.offset + A.size)).every((v) => v === 0),
+        'with B = 0 only B has a gradient',
+      );
     }
   }
 });
@@ -156,7 +185,14 @@ t.test('metrics recover the plateau exit and half-life of synthetic curves', asy
   // A curve that never gets there is censored; one with no progress has nothing to normalise.
   const slow = steps.map((s) => L0 - 0.00001 * s);
   t.equal(search.curveMetrics(steps, slow, Ls).plateauExit, null);
-  t.same(search.curveMetrics(steps, steps.map(() => L0), L0), { plateauExit: null, halfLife: null, normalised: [] });
+  t.same(
+    search.curveMetrics(
+      steps,
+      steps.map(() => L0),
+      L0,
+    ),
+    { plateauExit: null, halfLife: null, normalised: [] },
+  );
   t.equal(search.crossingStep([0, 10, 20], [1, 0.8, 0.4], 0.6), 15, 'linear interpolation between evaluations');
   t.equal(search.firstStepAtAccuracy([0, 5, 10], [0.8, 0.86, 0.9], 0.85), 5);
 });
@@ -205,11 +241,24 @@ t.test('bad options are rejected with the option named', async (t) => {
   expectIssue(() => search.resolveSearchSettings('tiny', { preSeeds: 1 }), /^seeds$/);
   expectIssue(() => search.resolveSearchSettings('tiny', { steps: 3 }), /^steps$/);
   expectIssue(() => search.resolveSearchSettings('tiny', { arms: [{ name: 'x', optimizer: 'sgd', lr: 0.1, rank: 1, bInit: 'zero' }] }), /^arms$/);
-  expectIssue(() => search.resolveSearchSettings('tiny', { arms: [{ name: 'x', optimizer: 'sgd', lr: 0.1, rank: 1, bInit: 'large' as 'zero' }] }), /^arms\[0\]\.bInit$/);
+  expectIssue(
+    () => search.resolveSearchSettings('tiny', { arms: [{ name: 'x', optimizer: 'sgd', lr: 0.1, rank: 1, bInit: 'large' as 'zero' }] }),
+    /^arms\[0\]\.bInit$/,
+  );
   await t.rejects(search.runSearchExperiment({ scale: 'tiny', steps: 2000 }), /steps: .*one-pass stream has/);
   const set: ImageSet = { x: images(2, 3), y: Int32Array.from([0, 1]), n: 2 };
   await t.rejects(
-    train({ config: small, trainable: { base: true, head: true, lora: false }, batch: 1, steps: 1, seed: 1, sampling: 'twice' as 'epochs', params: initParams(small, null, 1), train: set, test: set }),
+    train({
+      config: small,
+      trainable: { base: true, head: true, lora: false },
+      batch: 1,
+      steps: 1,
+      seed: 1,
+      sampling: 'twice' as 'epochs',
+      params: initParams(small, null, 1),
+      train: set,
+      test: set,
+    }),
     /train\.sampling/,
   );
   const dir = mkdtempSync(join(tmpdir(), 'loradyn-vit-search-bad-'));
@@ -254,7 +303,10 @@ t.test('the search protocol at the tiny scale, end to end through the CLI', asyn
   for (const run of res.runs) {
     for (const k of ['L0', 'probeAccuracy', 'gradNorm0', 'plateauExit', 'halfLife', 'weightNorms'] as const) t.ok(k in run, `run has ${k}`);
     t.ok(run.gradNorm0 > 0 && run.weightNorms.q > 0);
-    t.ok(run.loss.every((l) => l >= run.lStar - 1e-9), 'no evaluated loss below L*');
+    t.ok(
+      run.loss.every((l) => l >= run.lStar - 1e-9),
+      'no evaluated loss below L*',
+    );
     if (run.plateauExit !== null && run.halfLife !== null) t.ok(run.plateauExit <= run.halfLife, 'the exit comes before the half-life');
   }
   // The reference arm's first seed is the prefix of its long run; a second seed differs.
@@ -263,8 +315,13 @@ t.test('the search protocol at the tiny scale, end to end through the CLI', asyn
   t.equal(cp.longRun.arm, 'sgd lr 0.1 r1');
   t.equal(cp.longRun.steps, 4 * s.finetune.steps);
   // The start is the same for every arm with B = 0 at a checkpoint (same head, adapters silent).
-  const same = res.runs.filter((x) => x.pairing === ref.pairing && x.seed === ref.seed && x.budgetEpochs === ref.budgetEpochs && x.arm !== 'sgd lr 0.1 r1 B small');
-  t.ok(same.every((x) => x.L0 === ref.L0 && x.probeAccuracy === cp.probeAccuracy), 'L0 and probe accuracy are the checkpoint start');
+  const same = res.runs.filter(
+    (x) => x.pairing === ref.pairing && x.seed === ref.seed && x.budgetEpochs === ref.budgetEpochs && x.arm !== 'sgd lr 0.1 r1 B small',
+  );
+  t.ok(
+    same.every((x) => x.L0 === ref.L0 && x.probeAccuracy === cp.probeAccuracy),
+    'L0 and probe accuracy are the checkpoint start',
+  );
   t.equal(res.slopes.length, s.pairings.length * s.arms.length * 3);
   for (const sl of res.slopes) {
     t.ok(['reproduces', 'refutes', 'inconclusive', 'no search phase in this regime'].includes(sl.verdict));
@@ -272,7 +329,11 @@ t.test('the search protocol at the tiny scale, end to end through the CLI', asyn
   }
   for (const f of ['vit-search-curves', 'vit-search-metrics', 'vit-search-absolute']) {
     t.match(readFileSync(join(dir, 'figures', `${f}.svg`), 'utf8'), /^<svg/);
-    t.ok(readFileSync(join(dir, 'figures', `${f}.png`)).subarray(1, 4).toString() === 'PNG');
+    t.ok(
+      readFileSync(join(dir, 'figures', `${f}.png`))
+        .subarray(1, 4)
+        .toString() === 'PNG',
+    );
   }
   t.ok(existsSync(join(dir, 'vit-search-runs.csv')) && existsSync(join(dir, 'vit-search-slopes.csv')));
   // A rerun reuses every cached unit and gives the same runs.

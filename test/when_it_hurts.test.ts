@@ -41,13 +41,22 @@ t.test('the preset at the tiny scale writes the phase-diagram numbers', async (t
   const out = mkdtempSync(join(tmpdir(), 'loradyn-wih-'));
   const r = await reproduce('when-it-hurts', { out, scale: 'tiny', executor: new LocalExecutor(2) });
   const n = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).numbers;
-  t.ok(n.optimalMu.length > 0 && n.optimalMu.every((o: Record<string, unknown>) => ['activation', 'budgetSteps', 'mu', 'loss'].every((k) => k in o)), 'optimalMu: { activation, budgetSteps, mu, loss }');
-  t.ok(n.optimalMuForTarget.length > 0 && n.optimalMuForTarget.every((o: Record<string, unknown>) => ['activation', 'eps', 'mu', 'steps'].every((k) => k in o)), 'optimalMuForTarget: { activation, eps, mu, steps }');
+  t.ok(
+    n.optimalMu.length > 0 && n.optimalMu.every((o: Record<string, unknown>) => ['activation', 'budgetSteps', 'mu', 'loss'].every((k) => k in o)),
+    'optimalMu: { activation, budgetSteps, mu, loss }',
+  );
+  t.ok(
+    n.optimalMuForTarget.length > 0 && n.optimalMuForTarget.every((o: Record<string, unknown>) => ['activation', 'eps', 'mu', 'steps'].every((k) => k in o)),
+    'optimalMuForTarget: { activation, eps, mu, steps }',
+  );
   // Short budgets favour the strongest pre-training, long ones a weaker one.
   const lin = n.optimalMu.filter((o: { activation: string }) => o.activation === 'linear');
   t.equal(lin[0].mu, 0.9, 'linear, 10 steps: mu = 0.9');
   t.ok(lin[lin.length - 1].mu < 0.9, `linear, ${lin[lin.length - 1].budgetSteps} steps: mu = ${lin[lin.length - 1].mu}`);
-  t.ok(r.figures.some((f) => f.endsWith('when-it-hurts-linear.png')), 'heat map written');
+  t.ok(
+    r.figures.some((f) => f.endsWith('when-it-hurts-linear.png')),
+    'heat map written',
+  );
 });
 
 t.test('the crossover against direct simulation (linear) and He3 below mu_c', async (t) => {
@@ -55,10 +64,20 @@ t.test('the crossover against direct simulation (linear) and He3 below mu_c', as
   // weakest. SGD (the exact reduced chain, 32 runs per mu): at 30 steps the mean loss is least
   // at mu = 0.9 of {0.1, 0.5, 0.9}; at 150 steps at mu = 0.1.
   const meanLoss = async (activation: string, mu: number, T: number, hermiteRescale = false, seeds = 32) => {
-    const r = await simulate({ model: { activation, d: 1000, pretrained: { mu } }, train: { batch: 500, eta: 0.2, steps: T, hermiteRescale }, engine: 'reduced', backend: 'cpu', seeds: { count: seeds, base: 77 }, record: { points: 2 } });
+    const r = await simulate({
+      model: { activation, d: 1000, pretrained: { mu } },
+      train: { batch: 500, eta: 0.2, steps: T, hermiteRescale },
+      engine: 'reduced',
+      backend: 'cpu',
+      seeds: { count: seeds, base: 77 },
+      record: { points: 2 },
+    });
     return r.runs.reduce((a, x) => a + x.popLoss[x.popLoss.length - 1]!, 0) / r.runs.length;
   };
-  for (const [T, want] of [[30, 0.9], [150, 0.1]] as const) {
+  for (const [T, want] of [
+    [30, 0.9],
+    [150, 0.1],
+  ] as const) {
     const L = await Promise.all([0.1, 0.5, 0.9].map((mu) => meanLoss('linear', mu, T)));
     const best = [0.1, 0.5, 0.9][L.indexOf(Math.min(...L))];
     t.equal(best, want, `linear, T = ${T}: SGD mean losses ${L.map((x) => x.toExponential(2)).join(', ')} at mu = 0.1, 0.5, 0.9: best ${best}`);

@@ -18,7 +18,12 @@ interface Node {
 
 function optionsOf(cmd: Command): Node['options'] {
   const opts: readonly Option[] = cmd.options;
-  const out = opts.map((o) => ({ flags: [o.short, o.long].filter((f): f is string => Boolean(f)), description: o.description, choices: o.argChoices ?? [], takesValue: o.required || o.optional }));
+  const out = opts.map((o) => ({
+    flags: [o.short, o.long].filter((f): f is string => Boolean(f)),
+    description: o.description,
+    choices: o.argChoices ?? [],
+    takesValue: o.required || o.optional,
+  }));
   out.push({ flags: ['-h', '--help'], description: 'show help', choices: [], takesValue: false });
   return out;
 }
@@ -134,7 +139,13 @@ export const completionCommand: CliCommand = {
         }
         const { presets } = await import('../experiments/presets/index.js');
         const root = self.parent!;
-        process.stdout.write(completionScript(root, shell, { reproduce: presets.map((p) => p.name), completion: [...SHELLS], help: root.commands.map((c) => c.name()).filter((n) => n !== 'help') }));
+        process.stdout.write(
+          completionScript(root, shell, {
+            reproduce: presets.map((p) => p.name),
+            completion: [...SHELLS],
+            help: root.commands.map((c) => c.name()).filter((n) => n !== 'help'),
+          }),
+        );
         return 0;
       }),
     );

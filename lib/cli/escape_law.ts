@@ -73,7 +73,14 @@ async function runEscapeLaw(o: LawOptions): Promise<number> {
     law = await escapeLaw(spec);
   } catch (e) {
     if (e instanceof ConfigError)
-      throw new UsageError(e.issues.map((i) => { const f = i.path.split('.')[0]!; return `${f && f !== 'escapeLaw' ? `--${OPTION[f] ?? f}: ` : ''}${i.message}`; }).join('; '));
+      throw new UsageError(
+        e.issues
+          .map((i) => {
+            const f = i.path.split('.')[0]!;
+            return `${f && f !== 'escapeLaw' ? `--${OPTION[f] ?? f}: ` : ''}${i.message}`;
+          })
+          .join('; '),
+      );
     throw e;
   }
   if (o.json) {
@@ -82,15 +89,24 @@ async function runEscapeLaw(o: LawOptions): Promise<number> {
   }
   const f = (x: number | null | undefined) => (x === null || x === undefined ? 'never' : x.toFixed(1));
   const out = process.stdout;
-  out.write(`${law.spec.teacher === 'same' ? '' : 'teacher ' + JSON.stringify(law.spec.teacher) + ', '}mu = ${law.spec.mu}, d = ${law.spec.d}, B = ${law.spec.batch}, eta = ${law.spec.eta}${law.spec.hermiteRescale ? ` / (k! k) = ${law.etaEff.toPrecision(4)}` : ''}\n`);
+  out.write(
+    `${law.spec.teacher === 'same' ? '' : 'teacher ' + JSON.stringify(law.spec.teacher) + ', '}mu = ${law.spec.mu}, d = ${law.spec.d}, B = ${law.spec.batch}, eta = ${law.spec.eta}${law.spec.hermiteRescale ? ` / (k! k) = ${law.etaEff.toPrecision(4)}` : ''}\n`,
+  );
   if (!law.finite) {
     out.write(`no escape along the linearisation: ${law.reason}\n`);
     return 0;
   }
-  out.write(`A = ${law.A.toPrecision(6)}, B = ${law.B.toPrecision(6)}, tau = ${law.tau!.toPrecision(6)}, E[e^2] = ${law.sigma2.toPrecision(4)}, kappa = ${law.kappa.toPrecision(3)}\n`);
-  out.write(`start along the unstable direction: sd ${Math.hypot(law.zeta.sdInit, law.zeta.sdNoise).toPrecision(4)} (random row ${law.zeta.sdInit.toPrecision(4)}, SGD noise ${law.zeta.sdNoise.toPrecision(4)})\n`);
+  out.write(
+    `A = ${law.A.toPrecision(6)}, B = ${law.B.toPrecision(6)}, tau = ${law.tau!.toPrecision(6)}, E[e^2] = ${law.sigma2.toPrecision(4)}, kappa = ${law.kappa.toPrecision(3)}\n`,
+  );
+  out.write(
+    `start along the unstable direction: sd ${Math.hypot(law.zeta.sdInit, law.zeta.sdNoise).toPrecision(4)} (random row ${law.zeta.sdInit.toPrecision(4)}, SGD noise ${law.zeta.sdNoise.toPrecision(4)})\n`,
+  );
   out.write(`first step with |m| >= ${law.spec.threshold}:` + law.quantiles.map((q) => `  ${qKey(q.p)} ${f(q.steps)}`).join('') + '\n');
-  if (law.spec.lossThreshold !== null) out.write(`first step with L - noise/2 <= ${law.spec.lossThreshold} (L0 - noise/2):` + law.quantiles.map((q) => `  ${qKey(q.p)} ${f(q.lossSteps)}`).join('') + '\n');
+  if (law.spec.lossThreshold !== null)
+    out.write(
+      `first step with L - noise/2 <= ${law.spec.lossThreshold} (L0 - noise/2):` + law.quantiles.map((q) => `  ${qKey(q.p)} ${f(q.lossSteps)}`).join('') + '\n',
+    );
   if (law.reason) out.write(`note: ${law.reason}\n`);
   for (const w of law.warnings) out.write(`warning: ${w}\n`);
   return 0;
@@ -100,7 +116,9 @@ async function runEscapeLaw(o: LawOptions): Promise<number> {
 export function configureEscapeLaw(theory: Command): void {
   const cmd = theory
     .command('escape-law')
-    .description('the law of the escape time: predicted quantiles q10 ... q90 of the first step with |m| >= threshold (rank 1, aligned w0 = mu w*; derivation in native/core/theory/escape_law.md)')
+    .description(
+      'the law of the escape time: predicted quantiles q10 ... q90 of the first step with |m| >= threshold (rank 1, aligned w0 = mu w*; derivation in native/core/theory/escape_law.md)',
+    )
     .requiredOption('--activation <name>', "student link: linear, relu, erf, sigmoid, tanh, he<k>, sums, or Hermite coefficients '[c0,c1,...]'")
     .option('--teacher <link>', 'same, square or any activation', 'same')
     .requiredOption('--mu <x>', 'pre-training strength in [0, 1]')
@@ -113,10 +131,13 @@ export function configureEscapeLaw(theory: Command): void {
     .option('--u0 <x>', 'initial u (default 1/d^2)')
     .option('--hermite-rescale', "the paper's eta / (k! k) for Hermite links")
     .option('--no-noise-drift', "leave SGD's O(eta d / B) drift out of the nonlinear part (the pure flow)")
-    .option('--json', 'print JSON: quantiles {q10 ... q90}, lossQuantiles, and the law\'s parts');
+    .option('--json', "print JSON: quantiles {q10 ... q90}, lossQuantiles, and the law's parts");
   examples(cmd, [
-    ['loradyn theory escape-law --activation erf --mu 0.4 --d 1000 --batch 500 --eta 0.2', 'quantiles of the escape step at the paper\'s settings'],
-    ['loradyn theory escape-law --activation he3 --mu 0.2 --d 1000 --batch 500 --eta 0.2 --hermite-rescale --loss-threshold 0.5 --json', '|m| escapes, the loss does not (below mu_c)'],
+    ['loradyn theory escape-law --activation erf --mu 0.4 --d 1000 --batch 500 --eta 0.2', "quantiles of the escape step at the paper's settings"],
+    [
+      'loradyn theory escape-law --activation he3 --mu 0.2 --d 1000 --batch 500 --eta 0.2 --hermite-rescale --loss-threshold 0.5 --json',
+      '|m| escapes, the loss does not (below mu_c)',
+    ],
   ]);
   cmd.action(action((o: LawOptions) => runEscapeLaw(o)));
 }

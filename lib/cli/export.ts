@@ -21,8 +21,12 @@ async function runExport(dir: string, o: ExportCliOptions): Promise<number> {
     throw e;
   }
   if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
-  else process.stdout.write(`${s.file}: ${s.rows} row(s) (${o.trajectories ? 'one per run and record point' : 'one per run'}) from ${s.runs} run(s), ${s.columns.length} columns, ${s.format}\n`);
-  for (const d of s.droppedThresholds) process.stderr.write(`note: ${d} was recorded by some runs only; its column is left out (a missing value would read as censored)\n`);
+  else
+    process.stdout.write(
+      `${s.file}: ${s.rows} row(s) (${o.trajectories ? 'one per run and record point' : 'one per run'}) from ${s.runs} run(s), ${s.columns.length} columns, ${s.format}\n`,
+    );
+  for (const d of s.droppedThresholds)
+    process.stderr.write(`note: ${d} was recorded by some runs only; its column is left out (a missing value would read as censored)\n`);
   return 0;
 }
 

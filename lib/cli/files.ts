@@ -62,7 +62,10 @@ export function readConfigBytes(path: string): Buffer {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new FileError(path, `${path} is a directory, not a config file`);
     if (st.isFile() && st.size > limit)
-      throw new FileError(path, `${path} is ${(st.size / MiB).toFixed(1)} MiB; config files are limited to ${(limit / MiB).toFixed(0)} MiB (raise LORADYN_MAX_CONFIG_BYTES)`);
+      throw new FileError(
+        path,
+        `${path} is ${(st.size / MiB).toFixed(1)} MiB; config files are limited to ${(limit / MiB).toFixed(0)} MiB (raise LORADYN_MAX_CONFIG_BYTES)`,
+      );
     // Read to the end, never past the limit (a pipe or device has no size to check first).
     const chunks: Buffer[] = [];
     let total = 0;
@@ -77,7 +80,8 @@ export function readConfigBytes(path: string): Buffer {
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
-      if (total > limit) throw new FileError(path, `${path} holds more than ${(limit / MiB).toFixed(0)} MiB; config files are limited to that (raise LORADYN_MAX_CONFIG_BYTES)`);
+      if (total > limit)
+        throw new FileError(path, `${path} holds more than ${(limit / MiB).toFixed(0)} MiB; config files are limited to that (raise LORADYN_MAX_CONFIG_BYTES)`);
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -91,7 +95,7 @@ export function readJsonConfig(path: string): unknown {
   if (bytes.includes(0)) throw new FileError(path, `${path} is not a text file (it holds NUL bytes): a config is UTF-8 JSON`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);  // drops a leading BOM
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes); // drops a leading BOM
   } catch {
     throw new FileError(path, `${path} is not valid UTF-8 text: a config is UTF-8 JSON`);
   }

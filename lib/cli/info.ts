@@ -20,7 +20,9 @@ export const infoCommand: CliCommand = {
         }
         process.stdout.write(`loradyn ${i.version} (${i.build}), node ${i.node}\nbinary  ${i.binary}\nthreads ${i.threads}\n`);
         for (const [name, b] of Object.entries(i.backends))
-          process.stdout.write(`${name.padEnd(7)} ${b.available ? 'available' : 'unavailable'}${b.engines ? ' engines: ' + b.engines.join(', ') : ''}${b.reason ? ' (' + b.reason + ')' : ''}\n`);
+          process.stdout.write(
+            `${name.padEnd(7)} ${b.available ? 'available' : 'unavailable'}${b.engines ? ' engines: ' + b.engines.join(', ') : ''}${b.reason ? ' (' + b.reason + ')' : ''}\n`,
+          );
         return 0;
       }),
     );

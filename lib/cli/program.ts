@@ -19,7 +19,10 @@ export function buildProgram(list: readonly CliCommand[] = commands): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`loradyn: ${s.replace(/^error: /, '')}`) })
-    .addHelpText('after', '\nRun `loradyn help COMMAND` for its options, defaults and examples. Exit codes: 0 ok, 1 failure, 2 bad usage or input, 130 interrupted.\n');
+    .addHelpText(
+      'after',
+      '\nRun `loradyn help COMMAND` for its options, defaults and examples. Exit codes: 0 ok, 1 failure, 2 bad usage or input, 130 interrupted.\n',
+    );
   for (const c of list) {
     const sub = program.command(c.name).description(c.summary).showHelpAfterError(`(run \`loradyn help ${c.name}\` for its options)`);
     sub.configureOutput({ outputError: (s, write) => write(`loradyn ${c.name}: ${s.replace(/^error: /, '')}`) });
@@ -81,10 +84,13 @@ export async function runCli(argv: string[], list: readonly CliCommand[] = comma
     const name = fullName(cmd);
     const prefix = name ? `loradyn ${name}` : 'loradyn';
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof FileError) {
-      process.stderr.write(`${prefix}: ${e.message}\n${e instanceof UsageError && name && name !== "help" ? `(run \`loradyn help ${name}\` for its options)\n` : ''}`);
+      process.stderr.write(
+        `${prefix}: ${e.message}\n${e instanceof UsageError && name && name !== 'help' ? `(run \`loradyn help ${name}\` for its options)\n` : ''}`,
+      );
       return 2;
     }
-    if (e instanceof NativeError) {  // the engine could not do a valid call (threads, memory): no stack
+    if (e instanceof NativeError) {
+      // the engine could not do a valid call (threads, memory): no stack
       process.stderr.write(`${prefix}: ${e.message}\n`);
       return 1;
     }

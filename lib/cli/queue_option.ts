@@ -11,7 +11,9 @@ export function resolveQueue(url: string | undefined, name: string | undefined, 
   try {
     const u = queueUrl(url);
     if (url !== undefined && hideUrlInArgv(url))
-      process.stderr.write(`loradyn ${command}: warning: a password on the command line can be seen by other users of this machine until loradyn starts and hides it; give the URL in ${REDIS_URL_ENV} instead\n`);
+      process.stderr.write(
+        `loradyn ${command}: warning: a password on the command line can be seen by other users of this machine until loradyn starts and hides it; give the URL in ${REDIS_URL_ENV} instead\n`,
+      );
     return queueTarget(u, name);
   } catch (e) {
     if (e instanceof QueueError) throw new UsageError(e.message);

@@ -135,7 +135,15 @@ export class ProgressRenderer {
     this.done++;
     if (!e.ok) this.failed++;
     const t = this.now();
-    this.event({ event: 'run', label: this.label, done: this.done, total: this.total, elapsedMs: Math.round(t - this.t0), etaMs: this.etaMs === null ? null : Math.round(this.etaMs), ...e });
+    this.event({
+      event: 'run',
+      label: this.label,
+      done: this.done,
+      total: this.total,
+      elapsedMs: Math.round(t - this.t0),
+      etaMs: this.etaMs === null ? null : Math.round(this.etaMs),
+      ...e,
+    });
     this.tick(false);
   }
 
@@ -153,7 +161,15 @@ export class ProgressRenderer {
     this.tick(true, true);
     if (this.tty && this.drawn) this.stream.write('\n');
     this.drawn = 0;
-    this.event({ event: 'end', label: this.label, done: this.done, failed: this.failed, total: this.total, elapsedMs: Math.round(this.now() - this.t0), ...extra });
+    this.event({
+      event: 'end',
+      label: this.label,
+      done: this.done,
+      failed: this.failed,
+      total: this.total,
+      elapsedMs: Math.round(this.now() - this.t0),
+      ...extra,
+    });
   }
 
   private currentFraction(): number | null {
@@ -213,5 +229,7 @@ export class ProgressRenderer {
 
 /** Adds --quiet and --events FILE.jsonl to a long command. */
 export function progressOptions<C extends { option(flags: string, description: string): C }>(cmd: C): C {
-  return cmd.option('--quiet', 'no progress display (errors still print)').option('--events <file>', 'write one JSON line per finished run (and per phase start and end) to FILE, for dashboards');
+  return cmd
+    .option('--quiet', 'no progress display (errors still print)')
+    .option('--events <file>', 'write one JSON line per finished run (and per phase start and end) to FILE, for dashboards');
 }

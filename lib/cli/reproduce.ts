@@ -33,7 +33,11 @@ async function runReproduce(name: string | undefined, o: ReproduceCliOptions, ar
   const names = presets.map((p) => p.name);
   if (!names.includes(name)) throw new UsageError(`unknown preset "${name}"${didYouMean(name, names)}; known: ${names.join(', ')}`);
   if (!o.out) throw new UsageError('--out DIR is required');
-  const [{ reproduce }, { LocalExecutor }, { StoreError }] = await Promise.all([import('../experiments/reproduce.js'), import('../experiments/executor.js'), import('../experiments/store.js')]);
+  const [{ reproduce }, { LocalExecutor }, { StoreError }] = await Promise.all([
+    import('../experiments/reproduce.js'),
+    import('../experiments/executor.js'),
+    import('../experiments/store.js'),
+  ]);
   const { ProgressRenderer } = await import('./renderer.js');
   const bar = new ProgressRenderer({ quiet: o.quiet, events: o.events });
   let phase = '';
@@ -62,8 +66,21 @@ async function runReproduce(name: string | undefined, o: ReproduceCliOptions, ar
       throw e;
     });
     if (phase) bar.finish();
-    if (o.json) process.stdout.write(JSON.stringify({ preset: name, scale: o.scale, report: path.resolve(out.report), figures: out.figures.map((f) => path.resolve(f)), wallMs: Math.round(out.wallMs), summary: out.summary }) + '\n');
-    else process.stdout.write(`${name} (${o.scale}): ${out.figures.length} figure(s) in ${path.join(o.out, 'figures')}, ${(out.wallMs / 1000).toFixed(1)} s\nreport: ${path.resolve(out.report)}\n`);
+    if (o.json)
+      process.stdout.write(
+        JSON.stringify({
+          preset: name,
+          scale: o.scale,
+          report: path.resolve(out.report),
+          figures: out.figures.map((f) => path.resolve(f)),
+          wallMs: Math.round(out.wallMs),
+          summary: out.summary,
+        }) + '\n',
+      );
+    else
+      process.stdout.write(
+        `${name} (${o.scale}): ${out.figures.length} figure(s) in ${path.join(o.out, 'figures')}, ${(out.wallMs / 1000).toFixed(1)} s\nreport: ${path.resolve(out.report)}\n`,
+      );
     return 0;
   } finally {
     process.off('SIGINT', onSig);
@@ -78,7 +95,14 @@ export const reproduceCommand: CliCommand = {
       .argument('[name]', 'preset name (see --list)')
       .option('--list', 'list the presets and the paper item each reproduces')
       .option('--out <dir>', 'output folder: store/, figures/, summary.json, report.html (required to run)')
-      .addOption(choiceOption('--scale <scale>', "problem size (tiny: seconds, for tests; quick: about a minute; paper: the paper's parameters, 16 seeds)", SCALES, 'quick'))
+      .addOption(
+        choiceOption(
+          '--scale <scale>',
+          "problem size (tiny: seconds, for tests; quick: about a minute; paper: the paper's parameters, 16 seeds)",
+          SCALES,
+          'quick',
+        ),
+      )
       .option('--jobs <n>', 'runs computed at once (default: all cores)', intArg('jobs'))
       .option('--json', 'print JSON (with --list: the presets; otherwise the report path, figures and summary)');
     progressOptions(cmd);

@@ -12,7 +12,13 @@ interface ResultsOptions {
 const f = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
 
 async function runResults(dir: string, o: ResultsOptions): Promise<number> {
-  const [{ openStore, StoreError }, { loadSettings, recordedThresholds, runsCsv, settingFields, settingRows }, { fieldLabels }, { writeFileAtomic }, { storeWarning }] = await Promise.all([
+  const [
+    { openStore, StoreError },
+    { loadSettings, recordedThresholds, runsCsv, settingFields, settingRows },
+    { fieldLabels },
+    { writeFileAtomic },
+    { storeWarning },
+  ] = await Promise.all([
     import('../experiments/store.js'),
     import('../experiments/results.js'),
     import('../experiments/fields.js'),
@@ -32,7 +38,9 @@ async function runResults(dir: string, o: ResultsOptions): Promise<number> {
   // A threshold the runs did not record would report every run censored: refuse it.
   const th = o.threshold ?? (recorded.includes('0.5') || !recorded.length ? 0.5 : Number(recorded[0]));
   if (settings.length && !recorded.includes(String(th)))
-    throw new UsageError(`threshold ${th} was not recorded by ${o.threshold === undefined ? 'these' : 'the'} runs (record.thresholds); recorded: ${recorded.length ? recorded.join(', ') : 'none common to every run'}`);
+    throw new UsageError(
+      `threshold ${th} was not recorded by ${o.threshold === undefined ? 'these' : 'the'} runs (record.thresholds); recorded: ${recorded.length ? recorded.join(', ') : 'none common to every run'}`,
+    );
   let text: string;
   if (o.csv) text = runsCsv(settings);
   else {
@@ -44,7 +52,8 @@ async function runResults(dir: string, o: ResultsOptions): Promise<number> {
       const cols = paths.length ? paths : ['engine', 'model.activation', 'model.pretrained.mu', 'model.d'];
       const labels = fieldLabels(cols);
       const value = (r: (typeof rows)[number], p: string) => {
-        const v = p in r.fields ? r.fields[p] : r.setting[{ engine: 'engine', 'model.activation': 'activation', 'model.pretrained.mu': 'mu', 'model.d': 'd' }[p] ?? p];
+        const v =
+          p in r.fields ? r.fields[p] : r.setting[{ engine: 'engine', 'model.activation': 'activation', 'model.pretrained.mu': 'mu', 'model.d': 'd' }[p] ?? p];
         return v === null || v === undefined ? '-' : String(v);
       };
       const lines = [`${store.dir}: ${settings.reduce((n, s) => n + s.runs.length, 0)} run(s) in ${settings.length} setting(s); escape at |m| >= ${th}`];
@@ -52,13 +61,21 @@ async function runResults(dir: string, o: ResultsOptions): Promise<number> {
       for (const r of rows) {
         const m = r.summary;
         lines.push(
-          [...cols.map((p) => value(r, p)), m.runs, `${m.escaped} (${(100 * m.fraction).toFixed(0)}%)`, `${f(m.median)} [${f(m.medianCI.lo)}, ${m.medianCI.hi === null ? 'inf' : f(m.medianCI.hi)}]`, `${f(m.mean, 1)}${m.meanRestricted ? ' (restricted)' : ''}`, f(r.medianPerLogD, 3)].join('\t'),
+          [
+            ...cols.map((p) => value(r, p)),
+            m.runs,
+            `${m.escaped} (${(100 * m.fraction).toFixed(0)}%)`,
+            `${f(m.median)} [${f(m.medianCI.lo)}, ${m.medianCI.hi === null ? 'inf' : f(m.medianCI.hi)}]`,
+            `${f(m.mean, 1)}${m.meanRestricted ? ' (restricted)' : ''}`,
+            f(r.medianPerLogD, 3),
+          ].join('\t'),
         );
       }
       text = lines.join('\n') + '\n';
     }
   }
-  if (o.out !== undefined) writeFileAtomic(o.out, text);  // "" is refused there
+  if (o.out !== undefined)
+    writeFileAtomic(o.out, text); // "" is refused there
   else process.stdout.write(text);
   return 0;
 }

@@ -13,7 +13,10 @@ export interface RunConfigOptions {
 
 /** Options shared by `simulate` and `ode`. */
 export function configOptions(cmd: Command, threads = true): Command {
-  cmd.argument('<config>', 'config file (JSON): every field has a default, see docs/config.md').option('--json', 'print the full result as JSON on stdout').option('--out <file>', 'also write the full result as JSON to FILE');
+  cmd
+    .argument('<config>', 'config file (JSON): every field has a default, see docs/config.md')
+    .option('--json', 'print the full result as JSON on stdout')
+    .option('--out <file>', 'also write the full result as JSON to FILE');
   if (threads) cmd.option('--threads <n>', 'native threads (default: all cores)', intArg('threads'));
   return cmd.option('--quiet', 'no progress bar');
 }
@@ -43,7 +46,7 @@ export async function runConfigCommand(file: string, o: RunConfigOptions, forceE
   }
   bar.finish();
   const json = JSON.stringify(resultToJson(result));
-  if (o.out !== undefined) writeFileAtomic(o.out, json + '\n');  // "" is refused there
+  if (o.out !== undefined) writeFileAtomic(o.out, json + '\n'); // "" is refused there
   if (o.json) process.stdout.write(json + '\n');
   else summarize(result);
   return 0;
@@ -54,10 +57,13 @@ function summarize(r: SimulationResult): void {
   process.stdout.write(`${r.runs.length} run(s), engine ${r.engine}, backend ${r.backend}, ${(r.wallMs / 1000).toFixed(2)} s\n`);
   for (const run of r.runs) {
     const last = run.step.length - 1;
-    const esc = th.map((x) => `escape@${x}=${run.escape[String(x)] ?? 'none'}`).join(' ') +
+    const esc =
+      th.map((x) => `escape@${x}=${run.escape[String(x)] ?? 'none'}`).join(' ') +
       (r.config.record.lossThresholds ?? []).map((f) => ` lossEscape@${f}=${run.lossEscape?.[String(f)] ?? 'none'}`).join('');
     const div = run.divergedStep !== null ? `  DIVERGED at step ${run.divergedStep}` : '';
-    process.stdout.write(`seed ${run.seed}: steps ${run.stepsDone}  m ${run.m[last * run.rank * run.hidden]?.toFixed(4)}  loss ${run.popLoss[last]?.toExponential(3)}  ${esc}${div}\n`);
+    process.stdout.write(
+      `seed ${run.seed}: steps ${run.stepsDone}  m ${run.m[last * run.rank * run.hidden]?.toFixed(4)}  loss ${run.popLoss[last]?.toExponential(3)}  ${esc}${div}\n`,
+    );
   }
 }
 

@@ -16,17 +16,21 @@ interface SweepOptions {
 }
 
 async function runSweepCommand(file: string, o: SweepOptions): Promise<number> {
-  const [{ readJsonFile }, { ProgressRenderer }, { expandSweep }, { ResultStore, StoreError }, { runSweep }, { LocalExecutor }, { storeWarning }] = await Promise.all([
-    import('./io.js'),
-    import('./renderer.js'),
-    import('../experiments/sweep.js'),
-    import('../experiments/store.js'),
-    import('../experiments/runner.js'),
-    import('../experiments/executor.js'),
-    import('./store_warning.js'),
-  ]);
+  const [{ readJsonFile }, { ProgressRenderer }, { expandSweep }, { ResultStore, StoreError }, { runSweep }, { LocalExecutor }, { storeWarning }] =
+    await Promise.all([
+      import('./io.js'),
+      import('./renderer.js'),
+      import('../experiments/sweep.js'),
+      import('../experiments/store.js'),
+      import('../experiments/runner.js'),
+      import('../experiments/executor.js'),
+      import('./store_warning.js'),
+    ]);
   // A bare --queue takes the URL from LORADYN_REDIS_URL.
-  const target = o.queue === undefined ? undefined : (await import('./queue_option.js')).resolveQueue(typeof o.queue === 'string' ? o.queue : undefined, o.queueName, 'sweep');
+  const target =
+    o.queue === undefined
+      ? undefined
+      : (await import('./queue_option.js')).resolveQueue(typeof o.queue === 'string' ? o.queue : undefined, o.queueName, 'sweep');
   const sweep = expandSweep(readJsonFile(file));
   let store: import('../experiments/store.js').ResultStore;
   try {
@@ -72,7 +76,10 @@ export const sweepCommand: CliCommand = {
       .argument('<sweep>', 'sweep file (JSON): { "base": CONFIG, "axes": { "dotted.path": [values] }, "seeds": [..] | { count, base } }')
       .requiredOption('--out <dir>', 'result store directory (created if needed; runs already there are not recomputed)')
       .option('--jobs <n>', 'runs computed at once on this machine (default: all cores)', intArg('jobs'))
-      .option('--queue [url]', 'run on a BullMQ queue instead (start `loradyn worker` on the machines): redis[s]://[:PASSWORD@]HOST:PORT, or bare to take it from $LORADYN_REDIS_URL (keeps a password off the command line)')
+      .option(
+        '--queue [url]',
+        'run on a BullMQ queue instead (start `loradyn worker` on the machines): redis[s]://[:PASSWORD@]HOST:PORT, or bare to take it from $LORADYN_REDIS_URL (keeps a password off the command line)',
+      )
       .option('--queue-name <name>', 'queue name, to keep unrelated sweeps apart on one Redis', 'runs')
       .option('--json', 'print the sweep report as JSON');
     progressOptions(cmd);

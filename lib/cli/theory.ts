@@ -40,8 +40,11 @@ function pairFrom(o: PairOptions): TheoryPair {
 /** Options every theory subcommand takes. */
 function pairOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--activation <name>', "student link: linear, relu, erf, sigmoid, tanh, square, he<k>, sums such as 'he3+0.5*he5', or Hermite coefficients '[c0,c1,...]'")
-    .option('--teacher <link>', "teacher link: same (matched), square (s*(z) = s(z)^2) or any activation", 'same')
+    .requiredOption(
+      '--activation <name>',
+      "student link: linear, relu, erf, sigmoid, tanh, square, he<k>, sums such as 'he3+0.5*he5', or Hermite coefficients '[c0,c1,...]'",
+    )
+    .option('--teacher <link>', 'teacher link: same (matched), square (s*(z) = s(z)^2) or any activation', 'same')
     .option('--hermite-rescale', "the paper's eta / (k! k) for Hermite links: divides A and B by k! k")
     .option('--json', 'print JSON instead of a table');
 }
@@ -83,7 +86,8 @@ async function runTau(o: PairOptions & { mu?: string; grid?: string }): Promise<
     process.stdout.write(JSON.stringify(pts) + '\n');
   } else {
     process.stdout.write('mu          A             B             tau\n');
-    for (const p of pts) process.stdout.write(`${p.mu.toFixed(6)}  ${fmt(p.A).padEnd(12)}  ${fmt(p.B).padEnd(12)}  ${fmt(p.tau)}${p.reason ? '  (' + p.reason + ')' : ''}\n`);
+    for (const p of pts)
+      process.stdout.write(`${p.mu.toFixed(6)}  ${fmt(p.A).padEnd(12)}  ${fmt(p.B).padEnd(12)}  ${fmt(p.tau)}${p.reason ? '  (' + p.reason + ')' : ''}\n`);
   }
   return 0;
 }

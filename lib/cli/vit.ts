@@ -26,7 +26,8 @@ export interface VitOptions {
 
 function intList(v: string): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new InvalidArgumentError(`--budgets must be a comma-separated list of integers >= 0 (got "${v}")`);
+  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0))
+    throw new InvalidArgumentError(`--budgets must be a comma-separated list of integers >= 0 (got "${v}")`);
   return xs;
 }
 
@@ -97,7 +98,13 @@ async function runAccuracy(o: VitOptions, signal: AbortSignal): Promise<number> 
     log: (line) => bar.log(line),
     onRun: (r, done, total) => {
       bar.update({ total });
-      bar.run({ id: `${r.pairing} seed ${r.seed} budget ${r.budgetEpochs}`, seed: r.seed, coords: { pairing: r.pairing, budgetEpochs: r.budgetEpochs }, ok: true, data: { stepsTo: r.stepsTo, stepsDone: r.stepsDone } });
+      bar.run({
+        id: `${r.pairing} seed ${r.seed} budget ${r.budgetEpochs}`,
+        seed: r.seed,
+        coords: { pairing: r.pairing, budgetEpochs: r.budgetEpochs },
+        ok: true,
+        data: { stepsTo: r.stepsTo, stepsDone: r.stepsDone },
+      });
       if (done === total) bar.finish();
     },
     onCheckpoint: (c, params) => {
@@ -108,7 +115,9 @@ async function runAccuracy(o: VitOptions, signal: AbortSignal): Promise<number> 
   process.stdout.write(`ViT experiment (${result.scale}) finished in ${(result.wallMs / 1000).toFixed(1)} s\n`);
   process.stdout.write('pairing, budget (epochs), threshold: mean steps [95% CI] (reached/seeds)\n');
   for (const s of result.summary)
-    process.stdout.write(`  ${s.pairing}, ${s.budgetEpochs}, ${s.threshold}: ${s.mean.toFixed(1)} [${s.lo.toFixed(1)}, ${s.hi.toFixed(1)}] (${s.reached}/${s.seeds})\n`);
+    process.stdout.write(
+      `  ${s.pairing}, ${s.budgetEpochs}, ${s.threshold}: ${s.mean.toFixed(1)} [${s.lo.toFixed(1)}, ${s.hi.toFixed(1)}] (${s.reached}/${s.seeds})\n`,
+    );
   process.stdout.write('pairing, budget: source test acc, target linear-probe acc\n');
   for (const r of result.alignment)
     process.stdout.write(`  ${r.pairing}, ${r.budgetEpochs}: ${r.sourceAccuracy.mean.toFixed(3)}, ${r.probeAccuracy.mean.toFixed(3)}\n`);
@@ -133,7 +142,14 @@ export const vitCommand: CliCommand = {
   configure(cmd) {
     cmd
       .requiredOption('--out <dir>', 'output folder: results, CSV tables, figures (and checkpoints/ or vit-search-units/)')
-      .addOption(choiceOption('--protocol <protocol>', 'accuracy: steps to target accuracies (fresh head, AdamW); search: the search protocol of docs/vit.md (fitted frozen head, plain SGD, one pass, verdicts)', ['accuracy', 'search'] as const, 'accuracy'))
+      .addOption(
+        choiceOption(
+          '--protocol <protocol>',
+          'accuracy: steps to target accuracies (fresh head, AdamW); search: the search protocol of docs/vit.md (fitted frozen head, plain SGD, one pass, verdicts)',
+          ['accuracy', 'search'] as const,
+          'accuracy',
+        ),
+      )
       .option('--scale <scale>', 'accuracy: quick (default) or paper; search: tiny (tests), quick, or default (the default: 8 seeds, budgets 0-16)')
       .option('--seeds <n>', 'pre-training seeds (default: set by --scale; search needs >= 2)', intArg('seeds'))
       .option('--budgets <list>', 'pre-training budgets in epochs, e.g. 0,1,4 (default: set by --scale)', intList)
@@ -141,7 +157,7 @@ export const vitCommand: CliCommand = {
       .option('--steps <n>', 'search: fine-tuning steps of each run (default 200; L* runs 4x as many)', intArg('steps', 10))
       .option('--batch <n>', 'search: fine-tuning batch (default 32)', intArg('batch'))
       .option('--first-seed <n>', 'search: the first pre-training seed (default 1)', intArg('first-seed'))
-      .option('--ft-seeds <n>', "search: fine-tuning seeds of the primary arm (default 2; the other arms run the first)", intArg('ft-seeds'))
+      .option('--ft-seeds <n>', 'search: fine-tuning seeds of the primary arm (default 2; the other arms run the first)', intArg('ft-seeds'))
       .option('--pairing <prefix>', 'search: only the pairings whose name starts with this (mnist, fashion); units are shared through --out')
       .option('--threads <n>', 'native threads (default: all cores)', intArg('threads'));
     progressOptions(cmd);

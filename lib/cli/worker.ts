@@ -99,12 +99,23 @@ export const workerCommand: CliCommand = {
       .option('--threads <n>', 'runs computed at once, one native thread each (default: all cores)', intArg('threads'))
       .addOption(choiceOption('--backend <backend>', 'override the backend of each run (only runs on the same backend are bit-for-bit equal)', BACKENDS))
       .option('--lock-ms <ms>', "job lock time: a dead worker's runs go to another worker after about this long", intArg('lock-ms', 200), 30000)
-      .option('--max-work <n>', `refuse a job whose work (steps x batch x d x seeds for engine full) is above N (default ${sci(DEFAULT_MAX_WORK)})`, atLeast('max-work', 1))
+      .option(
+        '--max-work <n>',
+        `refuse a job whose work (steps x batch x d x seeds for engine full) is above N (default ${sci(DEFAULT_MAX_WORK)})`,
+        atLeast('max-work', 1),
+      )
       .option('--max-seconds <s>', `stop a job still running after S seconds; 0: no limit (default ${DEFAULT_MAX_SECONDS})`, atLeast('max-seconds', 0))
-      .option('--max-memory <size>', "refuse a job whose memory estimate is above SIZE: 4G, 512M, bytes (default: loradyn's memory limit divided by --threads)", sizeArg);
+      .option(
+        '--max-memory <size>',
+        "refuse a job whose memory estimate is above SIZE: 4G, 512M, bytes (default: loradyn's memory limit divided by --threads)",
+        sizeArg,
+      );
     progressOptions(cmd);
     examples(cmd, [
-      ["LORADYN_REDIS_URL='rediss://:PASSWORD@HOST:6380' loradyn worker", 'on each machine that computes: TLS and a password, off the command line (docs/queue.md)'],
+      [
+        "LORADYN_REDIS_URL='rediss://:PASSWORD@HOST:6380' loradyn worker",
+        'on each machine that computes: TLS and a password, off the command line (docs/queue.md)',
+      ],
       ['loradyn worker --queue redis://HOST:6379 --threads 8 --backend cpu', 'eight runs at once, on the CPU'],
       ['loradyn worker --max-work 1e12 --max-seconds 3600 --max-memory 4G', 'refuse big jobs, stop long ones'],
     ]);

@@ -261,9 +261,12 @@ export function meanAbsM(runs: { step: ArrayLike<number>; m: ArrayLike<number>; 
 /** Least-squares slope of log y against log x: the exponent of a power law y ~ x^a (NaN with fewer than 2 points). */
 export function logLogSlope(xs: number[], ys: number[]): number {
   if (xs.length < 2 || xs.length !== ys.length) return Number.NaN;
-  const lx = xs.map(Math.log), ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b) / lx.length, my = ly.reduce((a, b) => a + b) / ly.length;
-  let num = 0, den = 0;
+  const lx = xs.map(Math.log),
+    ly = ys.map(Math.log);
+  const mx = lx.reduce((a, b) => a + b) / lx.length,
+    my = ly.reduce((a, b) => a + b) / ly.length;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < lx.length; i++) {
     num += (lx[i]! - mx) * (ly[i]! - my);
     den += (lx[i]! - mx) ** 2;

@@ -77,17 +77,28 @@ export class LocalExecutor implements Executor {
     const cudaWorks = this.batch === 'auto' && specs.some((s) => s.config.backend !== 'cpu') ? info().backends.cuda.available : false;
     const toBatch = specs.filter((s) => this.batched(s, cudaWorks));
     const single = specs.filter((s) => !this.batched(s, cudaWorks));
-    let batchSteps = 0, singleSteps = 0;
+    let batchSteps = 0,
+      singleSteps = 0;
     const report = () => hooks.onSteps?.(batchSteps + singleSteps);
     await Promise.all([
-      this.runBatches(toBatch, hooks, (s) => {
-        batchSteps = s;
-        report();
-      }, signal),
-      this.runSingles(single, hooks, (s) => {
-        singleSteps = s;
-        report();
-      }, signal),
+      this.runBatches(
+        toBatch,
+        hooks,
+        (s) => {
+          batchSteps = s;
+          report();
+        },
+        signal,
+      ),
+      this.runSingles(
+        single,
+        hooks,
+        (s) => {
+          singleSteps = s;
+          report();
+        },
+        signal,
+      ),
     ]);
     if (signal?.aborted) {
       const { AbortError } = await import('../errors.js');
@@ -106,7 +117,10 @@ export class LocalExecutor implements Executor {
       let results: Awaited<ReturnType<typeof simulateMany>> | undefined;
       let error: Error | undefined;
       try {
-        results = await simulateMany(chunk.map((s) => s.config), { signal, onProgress: (p) => onSteps(finished + p.stepsDone) });
+        results = await simulateMany(
+          chunk.map((s) => s.config),
+          { signal, onProgress: (p) => onSteps(finished + p.stepsDone) },
+        );
       } catch (e) {
         if (signal?.aborted) return;
         error = e as Error;
@@ -127,7 +141,13 @@ export class LocalExecutor implements Executor {
   }
 
   // One simulate() per run, `concurrency` at a time, each on one thread.
-  private async runSingles(specs: RunSpec[], hooks: ExecutorHooks, onSteps: (s: number) => void, signal?: AbortSignal, concurrency = this.concurrency): Promise<void> {
+  private async runSingles(
+    specs: RunSpec[],
+    hooks: ExecutorHooks,
+    onSteps: (s: number) => void,
+    signal?: AbortSignal,
+    concurrency = this.concurrency,
+  ): Promise<void> {
     let next = 0;
     let finishedSteps = 0;
     const inflight = new Map<number, number>();

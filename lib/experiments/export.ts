@@ -79,12 +79,15 @@ function matrixColumns(rank: number, hidden: number): { name: string; of: (r: Ru
   const cols: { name: string; of: (r: RunJson, p: number) => number | null }[] = [];
   const at = (a: (number | null)[], i: number) => (i < a.length ? (a[i] ?? null) : null);
   for (let i = 0; i < rank; i++)
-    for (let j = 0; j < hidden; j++) cols.push({ name: `m_r${i}_h${j}`, of: (r, p) => (i < r.rank && j < r.hidden ? at(r.m, (p * r.rank + i) * r.hidden + j) : null) });
+    for (let j = 0; j < hidden; j++)
+      cols.push({ name: `m_r${i}_h${j}`, of: (r, p) => (i < r.rank && j < r.hidden ? at(r.m, (p * r.rank + i) * r.hidden + j) : null) });
   for (let j = 0; j < hidden; j++)
-    for (let i = 0; i < rank; i++) cols.push({ name: `u_h${j}_r${i}`, of: (r, p) => (i < r.rank && j < r.hidden ? at(r.u, (p * r.hidden + j) * r.rank + i) : null) });
+    for (let i = 0; i < rank; i++)
+      cols.push({ name: `u_h${j}_r${i}`, of: (r, p) => (i < r.rank && j < r.hidden ? at(r.u, (p * r.hidden + j) * r.rank + i) : null) });
   for (const q of ['M', 'Q'] as const)
     for (let j = 0; j < hidden; j++)
-      for (let k = 0; k < hidden; k++) cols.push({ name: `${q}_h${j}_h${k}`, of: (r, p) => (j < r.hidden && k < r.hidden ? at(r[q], (p * r.hidden + j) * r.hidden + k) : null) });
+      for (let k = 0; k < hidden; k++)
+        cols.push({ name: `${q}_h${j}_h${k}`, of: (r, p) => (j < r.hidden && k < r.hidden ? at(r[q], (p * r.hidden + j) * r.hidden + k) : null) });
   return cols;
 }
 
@@ -216,13 +219,21 @@ export async function exportStore(store: ResultStore | string, file: string, o: 
   const s = typeof store === 'string' ? openStore(store) : store;
   const format = o.format ?? formatFromPath(file);
   if (!format) throw new Error(`cannot tell the export format from "${file}": give format (${EXPORT_FORMATS.join(', ')}) or a .parquet, .csv or .jsonl name`);
-  const runs = s.hashes().map((h) => s.get(h)).filter((r): r is StoredRun => r !== null);
+  const runs = s
+    .hashes()
+    .map((h) => s.get(h))
+    .filter((r): r is StoredRun => r !== null);
   runs.sort((a, b) => (a.hash < b.hash ? -1 : 1));
   const table = storeTable(runs, o);
   let data: Uint8Array | string;
   if (format === 'csv') data = tableToCsv(table);
   else if (format === 'jsonl') data = tableToJsonl(table);
-  else data = await tableToParquet(table, { 'loradyn.version': version, 'loradyn.store': path.resolve(s.dir), 'loradyn.rows': o.trajectories ? 'run x record point' : 'run' });
+  else
+    data = await tableToParquet(table, {
+      'loradyn.version': version,
+      'loradyn.store': path.resolve(s.dir),
+      'loradyn.rows': o.trajectories ? 'run x record point' : 'run',
+    });
   const dir = path.dirname(path.resolve(file));
   if (!existsSync(dir)) throw new Error(`cannot write ${file}: the folder ${dir} does not exist`);
   const tmp = `${file}.tmp-${process.pid}`;

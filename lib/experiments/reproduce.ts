@@ -36,7 +36,12 @@ export interface ReproduceOutput {
 }
 
 function depVersions(): Record<string, string> {
-  const out: Record<string, string> = { loradyn: version, node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: `${os.availableParallelism()} x ${os.cpus()[0]?.model ?? '?'}` };
+  const out: Record<string, string> = {
+    loradyn: version,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: `${os.availableParallelism()} x ${os.cpus()[0]?.model ?? '?'}`,
+  };
   // package.json is not an export of every package (vega's and vega-lite's are not): find the folder.
   for (const p of ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'zod', 'commander', 'hyparquet-writer']) out[p] = packageVersion(p);
   return out;
@@ -85,7 +90,9 @@ function claimFolder(out: string, preset: string, scale: Scale): Compute | null 
       throw new StoreError(`${file} is not readable JSON; refusing to write preset ${preset} into ${out}`);
     }
     if (held.preset !== preset || held.scale !== scale)
-      throw new StoreError(`${out} holds preset ${String(held.preset)} (${String(held.scale)} scale); writing ${preset} (${scale} scale) there would replace its report and summary: use another --out`);
+      throw new StoreError(
+        `${out} holds preset ${String(held.preset)} (${String(held.scale)} scale); writing ${preset} (${scale} scale) there would replace its report and summary: use another --out`,
+      );
     compute = readCompute((held as { compute?: unknown }).compute);
     break;
   }
@@ -130,10 +137,22 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
     if (r.ok) computed++;
     o.onRun?.(r);
   };
-  const res = await preset.run({ scale, store, executor: o.executor ?? new LocalExecutor(), signal: o.signal, log: o.log ?? (() => {}), onProgress: o.onProgress, onRun });
+  const res = await preset.run({
+    scale,
+    store,
+    executor: o.executor ?? new LocalExecutor(),
+    signal: o.signal,
+    log: o.log ?? (() => {}),
+    onProgress: o.onProgress,
+    onRun,
+  });
   const wallMs = performance.now() - t0;
   // A preset that keeps nothing in the store (the ViT) computes everything at each invocation.
-  const compute: Compute | null = !store.hashes().length ? { wallMs, runs: 0, invocations: 1 } : finished ? { wallMs: (before?.wallMs ?? 0) + wallMs, runs: (before?.runs ?? 0) + computed, invocations: (before?.invocations ?? 0) + 1 } : before;
+  const compute: Compute | null = !store.hashes().length
+    ? { wallMs, runs: 0, invocations: 1 }
+    : finished
+      ? { wallMs: (before?.wallMs ?? 0) + wallMs, runs: (before?.runs ?? 0) + computed, invocations: (before?.invocations ?? 0) + 1 }
+      : before;
   writeMarker(o.out, preset.name, scale, compute);
   const figDir = path.join(o.out, 'figures');
   mkdirSync(figDir, { recursive: true });
@@ -159,7 +178,15 @@ export async function reproduce(name: string, o: ReproduceOptions): Promise<Repr
   });
   const report = path.join(o.out, 'report.html');
   writeDurable(report, html);
-  const summary = { preset: preset.name, item: preset.item, scale, wallMs: Math.round(wallMs), compute: compute && { ...compute, wallMs: Math.round(compute.wallMs) }, version, numbers: res.numbers };
+  const summary = {
+    preset: preset.name,
+    item: preset.item,
+    scale,
+    wallMs: Math.round(wallMs),
+    compute: compute && { ...compute, wallMs: Math.round(compute.wallMs) },
+    version,
+    numbers: res.numbers,
+  };
   writeDurable(path.join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return { report, figures, summary, wallMs };
 }

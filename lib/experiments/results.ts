@@ -151,9 +151,33 @@ export function runsCsv(settings: Setting[]): string {
   // Loss-threshold columns only where some run has them, so other stores export as before.
   const lths = [...new Set(settings.flatMap((s) => s.config.record.lossThresholds ?? []))].sort();
   const fixed = ['engine', 'activation', 'teacher', 'kind', 'mu', 'd', 'rank', 'hidden', 'batch', 'eta', 'steps'];
-  const fixedPaths = new Set(['engine', 'model.activation', 'model.teacher', 'model.pretrained.kind', 'model.pretrained.mu', 'model.d', 'model.rank', 'model.hidden', 'train.batch', 'train.eta', 'train.steps']);
+  const fixedPaths = new Set([
+    'engine',
+    'model.activation',
+    'model.teacher',
+    'model.pretrained.kind',
+    'model.pretrained.mu',
+    'model.d',
+    'model.rank',
+    'model.hidden',
+    'train.batch',
+    'train.eta',
+    'train.steps',
+  ]);
   const extra = settingFields(settings).filter((p) => !fixedPaths.has(p));
-  const head = ['hash', ...fixed, ...extra, 'seed', ...ths.map((t) => `escape_${t}`), ...lths.map((f) => `loss_escape_${f}`), 'steps_done', 'final_m', 'final_loss', 'diverged_step', 'wall_ms'];
+  const head = [
+    'hash',
+    ...fixed,
+    ...extra,
+    'seed',
+    ...ths.map((t) => `escape_${t}`),
+    ...lths.map((f) => `loss_escape_${f}`),
+    'steps_done',
+    'final_m',
+    'final_loss',
+    'diverged_step',
+    'wall_ms',
+  ];
   const lines = [head.map(csvCell).join(',')];
   for (const s of settings) {
     const flat = flattenConfig(s.config);
@@ -161,7 +185,19 @@ export function runsCsv(settings: Setting[]): string {
       const d = describe(r.config);
       const last = r.run.step.length - 1;
       lines.push(
-        [r.hash, ...fixed.map((k) => d[k]), ...extra.map((p) => flat.get(p) ?? null), r.run.seed, ...ths.map((t) => r.run.escape[t] ?? ''), ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''), r.run.stepsDone, r.run.m[last * r.run.rank * r.run.hidden], r.run.popLoss[last], r.run.divergedStep ?? '', r.wallMs.toFixed(1)]
+        [
+          r.hash,
+          ...fixed.map((k) => d[k]),
+          ...extra.map((p) => flat.get(p) ?? null),
+          r.run.seed,
+          ...ths.map((t) => r.run.escape[t] ?? ''),
+          ...lths.map((f) => r.run.lossEscape?.[String(f)] ?? ''),
+          r.run.stepsDone,
+          r.run.m[last * r.run.rank * r.run.hidden],
+          r.run.popLoss[last],
+          r.run.divergedStep ?? '',
+          r.wallMs.toFixed(1),
+        ]
           .map(csvCell)
           .join(','),
       );

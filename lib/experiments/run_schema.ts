@@ -39,7 +39,10 @@ export const runJsonSchema = z
     divergedStep: stepIndex.nullable(),
     // A cancelled run is never a result: simulate() throws instead of returning it.
     cancelled: z.literal(false),
-    final: z.object({ u: z.array(z.number()), v: z.array(z.number()), teacher: z.array(z.number()), w0: z.array(z.number()) }).strict().optional(),
+    final: z
+      .object({ u: z.array(z.number()), v: z.array(z.number()), teacher: z.array(z.number()), w0: z.array(z.number()) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -74,7 +77,9 @@ export type StoredRun = Omit<z.output<typeof storedRunSchema>, 'config' | 'run'>
 export type RunCheck = (run: RunJson, config: Config) => string | null;
 
 const sameLength = (run: RunJson, name: 'm' | 'u' | 'M' | 'Q' | 'popLoss' | 'batchLoss' | 't', per: number, what: string) =>
-  run[name].length === run.step.length * per ? null : `${name} has ${run[name].length} values, expected ${run.step.length * per} (${run.step.length} record points x ${what})`;
+  run[name].length === run.step.length * per
+    ? null
+    : `${name} has ${run[name].length} values, expected ${run.step.length * per} (${run.step.length} record points x ${what})`;
 
 /** Largest |m_ij| at record point i, or null when any of them is NaN/Inf there. */
 function maxAbsM(run: RunJson, i: number): number | null {
@@ -97,11 +102,15 @@ const M_TOL = 1e-9;
  */
 export const runChecks: RunCheck[] = [
   (r, c) => (r.seed === (c.seeds as number[])[0] ? null : `seed is ${r.seed}, the config's seed is ${JSON.stringify(c.seeds)}`),
-  (r, c) => (r.rank === c.model.rank && r.hidden === c.model.hidden ? null : `rank x hidden is ${r.rank} x ${r.hidden}, the config's is ${c.model.rank} x ${c.model.hidden}`),
+  (r, c) =>
+    r.rank === c.model.rank && r.hidden === c.model.hidden
+      ? null
+      : `rank x hidden is ${r.rank} x ${r.hidden}, the config's is ${c.model.rank} x ${c.model.hidden}`,
   (r) => (r.step.length >= 1 ? null : 'no record points'),
   (r) => (r.step[0] === 0 ? null : `the first record point is step ${r.step[0]}, not 0`),
   (r) => {
-    for (let i = 1; i < r.step.length; i++) if (!(r.step[i]! > r.step[i - 1]!)) return `record steps are not increasing at point ${i} (${r.step[i - 1]} then ${r.step[i]})`;
+    for (let i = 1; i < r.step.length; i++)
+      if (!(r.step[i]! > r.step[i - 1]!)) return `record steps are not increasing at point ${i} (${r.step[i - 1]} then ${r.step[i]})`;
     return null;
   },
   (r, c) => (r.stepsDone <= c.train.steps ? null : `stepsDone ${r.stepsDone} is beyond train.steps ${c.train.steps}`),
@@ -238,7 +247,8 @@ export function verifyStoredRun(raw: unknown, expectedHash: string): Verdict<Sto
   const cfg = configSchema.safeParse(rec.config);
   if (!cfg.success) return { ok: false, reason: zodReason(cfg.error, 'config') };
   const config = cfg.data;
-  if (!Array.isArray(config.seeds) || config.seeds.length !== 1) return { ok: false, reason: `config.seeds must be one seed, got ${JSON.stringify(config.seeds)}` };
+  if (!Array.isArray(config.seeds) || config.seeds.length !== 1)
+    return { ok: false, reason: `config.seeds must be one seed, got ${JSON.stringify(config.seeds)}` };
   const h = runHash(config);
   if (h !== expectedHash) return { ok: false, reason: `its config hashes to ${h}, not to ${expectedHash} (the run it is stored as)` };
   if (rec.engine !== config.engine) return { ok: false, reason: `engine is "${rec.engine}", the config's is "${config.engine}"` };

@@ -62,7 +62,15 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
     const stepsDone = settledSteps + roundSteps;
     const elapsedMs = performance.now() - t0;
     const fraction = totalSteps > 0 ? Math.min(1, stepsDone / totalSteps) : 1;
-    o.onProgress({ stepsDone, totalSteps, fraction, elapsedMs, etaMs: fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : null, runsDone, runsTotal: pending.length });
+    o.onProgress({
+      stepsDone,
+      totalSteps,
+      fraction,
+      elapsedMs,
+      etaMs: fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : null,
+      runsDone,
+      runsTotal: pending.length,
+    });
   };
   const settled = new Set<string>();
   const settleSteps = (spec: RunSpec) => {
@@ -102,7 +110,12 @@ export async function runSweep(sweep: ExpandedSweep | unknown, store: ResultStor
       try {
         if (out.result) {
           try {
-            store.put(spec.hash, spec.config, out.result, { engine: spec.config.engine, backend: out.backend ?? '?', wallMs: out.wallMs, sweep: { name: ex.name, axes: spec.coords } });
+            store.put(spec.hash, spec.config, out.result, {
+              engine: spec.config.engine,
+              backend: out.backend ?? '?',
+              wallMs: out.wallMs,
+              sweep: { name: ex.name, axes: spec.coords },
+            });
             report.computed++;
           } catch (e) {
             if ((e as Error).name !== 'StoreError') throw e;

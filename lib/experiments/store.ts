@@ -7,7 +7,20 @@
 // missing, so the next sweep computes the run again. Several processes may share a store: each
 // writes under temporary names of its own, removes only the temporary files of writers that are
 // gone, and claims a run before computing it (claims.ts).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { runToJson } from '../result_json.js';
 import type { Config } from '../config.js';
@@ -228,7 +241,9 @@ export class ResultStore {
         writeFileSync(path.join(qdir, `${base}.reason.txt`), `${path.relative(this.dir, f)}\n${reason}\n`);
         const q: QuarantinedFile = { hash, from: path.relative(this.dir, f), to: path.relative(this.dir, to), reason };
         this.quarantined.push(q);
-        this.warn(`bad run file ${path.join(this.dir, q.from)}: ${reason}; moved to ${path.join(this.dir, q.to)}; the run counts as missing and a sweep computes it again`);
+        this.warn(
+          `bad run file ${path.join(this.dir, q.from)}: ${reason}; moved to ${path.join(this.dir, q.to)}; the run counts as missing and a sweep computes it again`,
+        );
         return null;
       },
       null,

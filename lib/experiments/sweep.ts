@@ -72,7 +72,12 @@ function checkGridMemory(points: number, base: unknown, seeds: unknown): void {
   if (need > limit) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
     throw new ConfigError(
-      [{ path: 'axes', message: `the grid has ${points} points x ${perSeed} seeds; expanding it takes about ${gib(need)}, more than the ${gib(limit)} allowed (half of this process's heap): split the sweep` }],
+      [
+        {
+          path: 'axes',
+          message: `the grid has ${points} points x ${perSeed} seeds; expanding it takes about ${gib(need)}, more than the ${gib(limit)} allowed (half of this process's heap): split the sweep`,
+        },
+      ],
       'sweep',
     );
   }
@@ -93,7 +98,11 @@ export function expandSweep(raw: unknown): ExpandedSweep {
   for (const a of axisNames) {
     const vals = axes[a];
     if (a === 'seeds') issues.push({ path: `axes.${a}`, message: 'seeds are not an axis: give them as the sweep\'s "seeds" field' });
-    else if (!isConfigPath(a)) issues.push({ path: `axes.${a}`, message: `"${a}" is not a config field (e.g. model.pretrained.mu, model.activation, model.d, model.rank, train.eta, engine)` });
+    else if (!isConfigPath(a))
+      issues.push({
+        path: `axes.${a}`,
+        message: `"${a}" is not a config field (e.g. model.pretrained.mu, model.activation, model.d, model.rank, train.eta, engine)`,
+      });
     if (!Array.isArray(vals)) issues.push({ path: `axes.${a}`, message: 'must be a list of values' });
     else if (vals.length === 0) issues.push({ path: `axes.${a}`, message: 'is empty: an axis needs at least one value' });
   }
@@ -127,7 +136,7 @@ export function expandSweep(raw: unknown): ExpandedSweep {
     if (seeds) input.seeds = seeds;
     let config: Config;
     try {
-      config = parseConfig(input, 1);  // shape and every core rule of its engine and backend
+      config = parseConfig(input, 1); // shape and every core rule of its engine and backend
     } catch (e) {
       if (e instanceof ConfigError) {
         for (const i of e.issues) issues.push({ path: i.path, message: `${i.message} (grid point ${idx}: ${fmtCoords(coords)})` });

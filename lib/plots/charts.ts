@@ -69,7 +69,12 @@ const finite = (v: number | null | undefined): v is number => typeof v === 'numb
 /** Tooltip fields: the series and the exact values under the pointer (12 significant digits). */
 function tooltip(p: Panel, band: boolean): object[] {
   const num = (field: string, title: string) => ({ field, type: 'quantitative', title, format: '.12~g' });
-  return [{ field: 'series', type: 'nominal', title: 'series' }, num('x', p.x.title), num('y', p.y.title), ...(band ? [num('lo', 'lower'), num('hi', 'upper')] : [])];
+  return [
+    { field: 'series', type: 'nominal', title: 'series' },
+    num('x', p.x.title),
+    num('y', p.y.title),
+    ...(band ? [num('lo', 'lower'), num('hi', 'upper')] : []),
+  ];
 }
 
 /**
@@ -79,7 +84,9 @@ function tooltip(p: Panel, band: boolean): object[] {
  */
 function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: StyleScales): object[] {
   const rows = (s: Series, f: (d: XY) => boolean) =>
-    s.data.filter((d) => finite(d.x) && (!p.x.log || d.x > 0) && f(d)).map((d) => ({ ...d, series: s.name, ...(s.key ? { [s.kind === 'points' ? 'markKey' : 'lineKey']: s.key } : {}) }));
+    s.data
+      .filter((d) => finite(d.x) && (!p.x.log || d.x > 0) && f(d))
+      .map((d) => ({ ...d, series: s.name, ...(s.key ? { [s.kind === 'points' ? 'markKey' : 'lineKey']: s.key } : {}) }));
   // Line style and marker come from the style legends' scales when the series has a key.
   const dash = (s: Series) => (s.key && style.line ? { strokeDash: style.line } : {});
   const shape = (s: Series) => (s.key && style.marker ? { shape: style.marker } : {});
@@ -93,14 +100,34 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
   const layers: Record<string, unknown>[] = [];
   for (const s of p.series) {
     if (s.kind === 'band') {
-      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'area' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(0.2, 0.04), tooltip: tooltip(p, true) } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true }, encoding: { x, y, color, opacity: opacity(1, 0.15), ...dash(s) } });
+      layers.push({
+        data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) },
+        mark: { type: 'area' },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(0.2, 0.04), tooltip: tooltip(p, true) },
+      });
+      layers.push({
+        data: { values: rows(s, (d) => okY(d.y)) },
+        mark: { type: 'line', strokeWidth: 1.6, clip: true },
+        encoding: { x, y, color, opacity: opacity(1, 0.15), ...dash(s) },
+      });
     } else if (s.kind === 'line') {
       // clip: a curve (a theory line, say) never stretches or leaves the range the data set.
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false), ...dash(s) } });
+      layers.push({
+        data: { values: rows(s, (d) => okY(d.y)) },
+        mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) },
+        encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false), ...dash(s) },
+      });
     } else {
-      layers.push({ data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(1, 0.15) } });
-      layers.push({ data: { values: rows(s, (d) => okY(d.y)) }, mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) }, encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) } });
+      layers.push({
+        data: { values: rows(s, (d) => okY(d.lo) && okY(d.hi)) },
+        mark: { type: 'rule' },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, opacity: opacity(1, 0.15) },
+      });
+      layers.push({
+        data: { values: rows(s, (d) => okY(d.y)) },
+        mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) },
+        encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) },
+      });
     }
   }
   if (layers.length)
@@ -132,7 +159,16 @@ function styleScales(panels: Panel[]): StyleScales {
     }
   const legend = { title: null, symbolStrokeColor: '#444', symbolFillColor: '#444', symbolStrokeWidth: 1.6 };
   return {
-    ...(line.size ? { line: { field: 'lineKey', type: 'nominal', scale: { domain: [...line.keys()], range: [...line.values()] }, legend: { ...legend, symbolType: 'stroke' } } } : {}),
+    ...(line.size
+      ? {
+          line: {
+            field: 'lineKey',
+            type: 'nominal',
+            scale: { domain: [...line.keys()], range: [...line.values()] },
+            legend: { ...legend, symbolType: 'stroke' },
+          },
+        }
+      : {}),
     ...(marker.size ? { marker: { field: 'markKey', type: 'nominal', scale: { domain: [...marker.keys()], range: [...marker.values()] }, legend } } : {}),
   };
 }
@@ -148,16 +184,36 @@ export function panelsSpec(panels: Panel[], o: ChartOptions = {}): TopLevelSpec 
   const w = o.width ?? 300;
   const h = o.height ?? 220;
   // A single panel under a figure title needs no title of its own (two titles would stack).
-  const one = (p: Panel, k: number) => ({ ...(panels.length === 1 && o.title ? {} : { title: { text: p.title, fontSize: 12 } }), width: w, height: h, layer: layerFor(p, color, k, style) });
+  const one = (p: Panel, k: number) => ({
+    ...(panels.length === 1 && o.title ? {} : { title: { text: p.title, fontSize: 12 } }),
+    width: w,
+    height: h,
+    layer: layerFor(p, color, k, style),
+  });
   const body = panels.length === 1 ? one(panels[0]!, 0) : { concat: panels.map(one), columns: o.columns ?? Math.min(panels.length, 3), spacing: 24 };
   // The figure title is centred above the panels with room beneath it, so it never touches a
   // panel's own title; the subtitle names the setting.
-  const title = o.title ? { title: { text: o.title, ...(o.subtitle ? { subtitle: o.subtitle, subtitleFontSize: 11, subtitleColor: '#444' } : {}), fontSize: 14, anchor: 'middle', offset: 14 } } : {};
+  const title = o.title
+    ? {
+        title: {
+          text: o.title,
+          ...(o.subtitle ? { subtitle: o.subtitle, subtitleFontSize: 11, subtitleColor: '#444' } : {}),
+          fontSize: 14,
+          anchor: 'middle',
+          offset: 14,
+        },
+      }
+    : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...title,
     background: 'white',
-    config: { font: FONT, view: { stroke: '#ccc' }, axis: { grid: true, gridOpacity: 0.4 }, legend: { orient: 'right', symbolOpacity: 1, titleLimit: 420, labelLimit: 300 } },
+    config: {
+      font: FONT,
+      view: { stroke: '#ccc' },
+      axis: { grid: true, gridOpacity: 0.4 },
+      legend: { orient: 'right', symbolOpacity: 1, titleLimit: 420, labelLimit: 300 },
+    },
     ...body,
   } as unknown as TopLevelSpec;
 }
@@ -166,7 +222,10 @@ export function panelsSpec(panels: Panel[], o: ChartOptions = {}): TopLevelSpec 
 export function bandOverSeeds(x: ArrayLike<number>, curves: ArrayLike<number>[]): XY[] {
   const out: XY[] = [];
   for (let i = 0; i < x.length; i++) {
-    const v = curves.map((c) => c[i]!).filter(Number.isFinite).sort((a, b) => a - b);
+    const v = curves
+      .map((c) => c[i]!)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     if (!v.length) continue;
     const q = (p: number) => {
       const pos = (v.length - 1) * p;

@@ -53,7 +53,11 @@ export function heatmapSpec(cells: HeatCell[], o: HeatmapOptions): TopLevelSpec 
     layers.push({
       data: { values: pts },
       mark: { type: 'line', strokeWidth: 2.2, color: 'white', ...(c.dashed ? { strokeDash: [5, 3] } : {}) },
-      encoding: { x: { field: 'x', type: 'quantitative', scale: scale(o.x) }, y: { field: 'y', type: 'quantitative', scale: scale(o.y) }, strokeDash: { field: 'curve', type: 'nominal', title: '' } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', scale: scale(o.x) },
+        y: { field: 'y', type: 'quantitative', scale: scale(o.y) },
+        strokeDash: { field: 'curve', type: 'nominal', title: '' },
+      },
     });
   }
   return {

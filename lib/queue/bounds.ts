@@ -16,7 +16,11 @@ export interface JobBound {
 
 /** What the work of `c`'s engine counts, for messages. */
 export function workFormula(c: Config): string {
-  return c.engine === 'full' ? 'steps x batch x d x seeds' : c.engine === 'reduced' ? 'steps x batch x (rank + hidden + 1) x seeds' : 'steps x (rank + hidden)^2 x seeds';
+  return c.engine === 'full'
+    ? 'steps x batch x d x seeds'
+    : c.engine === 'reduced'
+      ? 'steps x batch x (rank + hidden + 1) x seeds'
+      : 'steps x (rank + hidden)^2 x seeds';
 }
 
 export function jobBound(c: Config): JobBound {

@@ -19,7 +19,13 @@ export const schemaKey = (t: QueueTarget) => `${QUEUE_PREFIX}:${t.name}:loradyn-
  */
 export async function checkQueue(t: QueueTarget, timeoutMs = 5000): Promise<void> {
   const where = displayUrl(t.url);
-  const client = new Redis(t.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new Redis(t.url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   let lastError: NodeJS.ErrnoException | undefined;
   client.on('error', (e: NodeJS.ErrnoException) => (lastError = e)); // its code says why (ECONNREFUSED, ENOTFOUND, ...)
   try {

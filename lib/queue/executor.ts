@@ -59,7 +59,6 @@ export function maxResultChars(c: Config): number {
   return 65_536 + 32 * numbers;
 }
 
-
 /** How a job's collection ended. */
 type Collected = 'stored' | 'claimed-elsewhere' | 'retried' | 'failed' | 'gone';
 
@@ -94,7 +93,11 @@ export class QueueExecutor implements Executor {
 
   private async enqueue(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[]): Promise<void> {
     for (let i = 0; i < specs.length; i += CHUNK)
-      await queue.addBulk(specs.slice(i, i + CHUNK).map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config, bound: jobBound(s.config) }, opts: this.jobOptions(s.hash) })));
+      await queue.addBulk(
+        specs
+          .slice(i, i + CHUNK)
+          .map((s) => ({ name: 'run', data: { hash: s.hash, config: s.config, bound: jobBound(s.config) }, opts: this.jobOptions(s.hash) })),
+      );
   }
 
   private async collect(queue: Queue<RunJobData, RunJobResult>, specs: RunSpec[], hooks: ExecutorHooks, signal?: AbortSignal): Promise<void> {
@@ -103,7 +106,8 @@ export class QueueExecutor implements Executor {
     // Runs that failed in an earlier sweep invocation get one new set of attempts, as the local
     // runner recomputes runs that failed before; within one invocation a failure is final.
     const failedBefore = (await until(queue.getRanges(['failed'], 0, -1))).filter((id) => pending.has(id));
-    for (const id of failedBefore) await until((queue.getJob(id) as Promise<RunJob | undefined>).then((j) => j?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })));
+    for (const id of failedBefore)
+      await until((queue.getJob(id) as Promise<RunJob | undefined>).then((j) => j?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })));
     // Jobs that already exist (waiting, running or finished) are left as they are by addBulk.
     await until(this.enqueue(queue, specs));
 
@@ -167,7 +171,7 @@ export class QueueExecutor implements Executor {
       for (const id of active) {
         const job = (await until(queue.getJob(id).catch(() => undefined))) as RunJob | undefined;
         const p = job?.progress as Partial<RunJobProgress> | undefined;
-        const w = printable(typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : job?.processedBy ?? '?');
+        const w = printable(typeof p === 'object' && p && typeof p.worker === 'string' ? p.worker : (job?.processedBy ?? '?'));
         workers[w] ??= { running: 0, done: 0 };
         workers[w].running++;
         if (typeof p === 'object' && p && typeof p.stepsDone === 'number') inflightSteps += p.stepsDone;
@@ -183,7 +187,16 @@ export class QueueExecutor implements Executor {
       await until(sleep(pollMs));
     }
     hooks.onSteps?.(finishedSteps);
-    this.options.onStatus?.({ total, done, running: 0, queued: 0, failed, rejected: counts.rejected, workers: Object.fromEntries(Object.entries(doneBy).map(([w, n]) => [w, { running: 0, done: n }])), connectedWorkers });
+    this.options.onStatus?.({
+      total,
+      done,
+      running: 0,
+      queued: 0,
+      failed,
+      rejected: counts.rejected,
+      workers: Object.fromEntries(Object.entries(doneBy).map(([w, n]) => [w, { running: 0, done: n }])),
+      connectedWorkers,
+    });
   }
 
   /**
@@ -192,7 +205,13 @@ export class QueueExecutor implements Executor {
    * workers, or after maxRejections reports the run failed and removes the job. Errors of the
    * store (a full disk) propagate: the job stays in Redis for the next coordinator.
    */
-  private async collectOne(queue: Queue<RunJobData, RunJobResult>, id: string, spec: RunSpec, hooks: ExecutorHooks, counts: { rejected: number; doneBy: Record<string, number> }): Promise<Collected> {
+  private async collectOne(
+    queue: Queue<RunJobData, RunJobResult>,
+    id: string,
+    spec: RunSpec,
+    hooks: ExecutorHooks,
+    counts: { rejected: number; doneBy: Record<string, number> },
+  ): Promise<Collected> {
     const max = Math.max(1, this.options.maxRejections ?? 3);
     let job: RunJob | undefined;
     let verdict: ReturnType<typeof checkJobResult>;
@@ -203,7 +222,10 @@ export class QueueExecutor implements Executor {
       job = (await queue.getJob(id)) as RunJob | undefined;
       if (!job) return 'gone';
       const limit = maxResultChars(spec.config);
-      verdict = size > limit ? { ok: false, reason: `the result takes ${size} characters, more than a run of this config can (${limit})` } : checkJobResult(job.returnvalue, spec);
+      verdict =
+        size > limit
+          ? { ok: false, reason: `the result takes ${size} characters, more than a run of this config can (${limit})` }
+          : checkJobResult(job.returnvalue, spec);
     } catch (e) {
       verdict = { ok: false, reason: `the job cannot be read (${(e as Error).message})` };
     }
@@ -216,7 +238,7 @@ export class QueueExecutor implements Executor {
     }
     counts.rejected++;
     const rv = job?.returnvalue as { worker?: unknown } | undefined;
-    const from = printable(typeof rv === 'object' && rv !== null && 'worker' in rv ? rv.worker : job?.processedBy ?? 'an unknown worker');
+    const from = printable(typeof rv === 'object' && rv !== null && 'worker' in rv ? rv.worker : (job?.processedBy ?? 'an unknown worker'));
     const before = typeof job?.data?.rejected === 'number' && Number.isInteger(job.data.rejected) && job.data.rejected >= 0 ? job.data.rejected : 0;
     const n = before + 1;
     const reason = printable(verdict.reason, 400);

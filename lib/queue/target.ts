@@ -30,8 +30,7 @@ export function queueTarget(url: string, name = DEFAULT_QUEUE_NAME): QueueTarget
   } catch {
     throw new QueueError(`--queue must be a URL like redis://HOST:PORT (got ${JSON.stringify(maskSecrets(url))})`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
-    throw new QueueError(`--queue must use redis:// or rediss:// (got ${JSON.stringify(u.protocol)})`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new QueueError(`--queue must use redis:// or rediss:// (got ${JSON.stringify(u.protocol)})`);
   if (!u.hostname) throw new QueueError(`--queue has no host (got ${JSON.stringify(displayUrl(url))})`);
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new QueueError(`--queue-name must be 1-100 letters, digits, "_", "." or "-" (got ${JSON.stringify(name)})`);
   return { url, name };

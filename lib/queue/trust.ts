@@ -38,7 +38,16 @@ export function checkJobResult(rv: unknown, spec: RunSpec): Verdict<AcceptedResu
   const env = jobResultSchema.safeParse(rv);
   if (!env.success) return { ok: false, reason: `not a job result: ${zodReason(env.error, '')}` };
   const r = env.data;
-  const candidate = { hash: spec.hash, config: spec.config, run: r.run, engine: spec.config.engine, backend: r.backend, wallMs: r.wallMs, version: r.version, finishedAt: new Date().toISOString() };
+  const candidate = {
+    hash: spec.hash,
+    config: spec.config,
+    run: r.run,
+    engine: spec.config.engine,
+    backend: r.backend,
+    wallMs: r.wallMs,
+    version: r.version,
+    finishedAt: new Date().toISOString(),
+  };
   const v = verifyStoredRun(JSON.parse(JSON.stringify(candidate)), spec.hash);
   if (!v.ok) return v;
   return { ok: true, value: { result: runFromJson(v.value.run), backend: r.backend, wallMs: r.wallMs, worker: printable(r.worker), version: r.version } };

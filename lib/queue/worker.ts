@@ -73,10 +73,12 @@ export async function startWorker(target: QueueTarget, o: WorkerOptions = {}): P
       throw refuse(`config refused: ${(e as Error).message}`);
     }
     // A job is one run: a config with several seeds would hold a worker for all of them.
-    if (!Array.isArray(config.seeds) || config.seeds.length !== 1) throw refuse(`a job is one run (one seed), this one has seeds ${JSON.stringify(config.seeds).slice(0, 80)}`);
+    if (!Array.isArray(config.seeds) || config.seeds.length !== 1)
+      throw refuse(`a job is one run (one seed), this one has seeds ${JSON.stringify(config.seeds).slice(0, 80)}`);
     // A different hash means the coordinator and this worker fill configs in differently (other
     // versions): its result could not be the one the coordinator asked for.
-    if (runHash(config) !== data.hash) throw refuse(`loradyn ${version} computes another hash for run ${data.hash}; run the same loradyn version on every machine`);
+    if (runHash(config) !== data.hash)
+      throw refuse(`loradyn ${version} computes another hash for run ${data.hash}; run the same loradyn version on every machine`);
     const bound = jobBound(config);
     if (!data.bound || data.bound.work !== bound.work || data.bound.bytes !== bound.bytes)
       throw refuse(`the job's work bound ${JSON.stringify(data.bound ?? null)} is not that of its config ${JSON.stringify(bound)}`);
@@ -97,12 +99,13 @@ export async function startWorker(target: QueueTarget, o: WorkerOptions = {}): P
     let lastProgress = 0;
     let timedOut = false;
     // (setTimeout fires at once beyond 2^31 - 1 ms, about 24.8 days: no timer there.)
-    const timer = limits.maxSeconds * 1000 < 2 ** 31 - 1
-      ? setTimeout(() => {
-          timedOut = true;
-          ac.abort();
-        }, limits.maxSeconds * 1000)
-      : undefined;
+    const timer =
+      limits.maxSeconds * 1000 < 2 ** 31 - 1
+        ? setTimeout(() => {
+            timedOut = true;
+            ac.abort();
+          }, limits.maxSeconds * 1000)
+        : undefined;
     try {
       const t0 = performance.now();
       const r = await simulate(config, {

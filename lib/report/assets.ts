@@ -42,6 +42,11 @@ export function vegaScripts(): string {
     ['vega-embed', 'build/vega-embed.min.js'],
   ] as const;
   // "</script" inside a script would end it early; the builds have none, but escape it anyway.
-  cached = files.map(([pkg, file]) => `<script>/* ${pkg} ${packageVersion(pkg)} */\n${readFileSync(path.join(packageRoot(pkg), file), 'utf8').replace(/<\/script/gi, '<\\/script')}\n</script>`).join('\n');
+  cached = files
+    .map(
+      ([pkg, file]) =>
+        `<script>/* ${pkg} ${packageVersion(pkg)} */\n${readFileSync(path.join(packageRoot(pkg), file), 'utf8').replace(/<\/script/gi, '<\\/script')}\n</script>`,
+    )
+    .join('\n');
   return cached;
 }

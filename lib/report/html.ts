@@ -36,14 +36,17 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function wallLine(r: ReportInput): string {
   if (r.compute === undefined) return `Wall time: ${sec(r.wallMs)}.`;
   const c = r.compute;
-  const total = c ? `Compute: ${sec(c.wallMs)} wall time${c.runs ? ` for ${c.runs} run(s)` : ''}${c.invocations > 1 ? ` over ${c.invocations} invocations (resumed)` : ''}.` : 'Compute: not known (the runs were computed by an older version).';
+  const total = c
+    ? `Compute: ${sec(c.wallMs)} wall time${c.runs ? ` for ${c.runs} run(s)` : ''}${c.invocations > 1 ? ` over ${c.invocations} invocations (resumed)` : ''}.`
+    : 'Compute: not known (the runs were computed by an older version).';
   if (c && !c.runs) return total; // nothing kept in the store: this invocation is the compute
-  const now = r.computedNow ? `This invocation computed ${r.computedNow} of them in ${sec(r.wallMs)}.` : `This invocation took every run from the store (${sec(r.wallMs)}).`;
+  const now = r.computedNow
+    ? `This invocation computed ${r.computedNow} of them in ${sec(r.wallMs)}.`
+    : `This invocation took every run from the store (${sec(r.wallMs)}).`;
   return `${total} ${now}`;
 }
 
-export const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function table(t: Table): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');

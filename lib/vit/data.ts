@@ -57,8 +57,7 @@ function classFile(dataset: DatasetName, cls: number): string {
 
 /** The raw images of one class as [0, 1] floats, n x 784. */
 export function loadClassRaw(dataset: DatasetName, cls: number, maxImages = Infinity): Float32Array {
-  if (!datasetNames.includes(dataset))
-    throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
+  if (!datasetNames.includes(dataset)) throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
   if (!Number.isInteger(cls) || cls < 0 || cls > 9) throw new ConfigError([{ path: 'classes', message: `class ids must be integers in [0, 9] (got ${cls})` }]);
   const parsed = readClassFile(classFile(dataset, cls), dataset, maxImages);
   if (dataset === 'mnist') {
@@ -134,8 +133,7 @@ export interface TaskOptions {
 
 /** Images of `classes` relabelled 0..k-1, normalised, split into train and test. */
 export function loadTask(dataset: DatasetName, classes: number[], options: TaskOptions = {}): Task {
-  if (!datasetNames.includes(dataset))
-    throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
+  if (!datasetNames.includes(dataset)) throw new ConfigError([{ path: 'dataset', message: `must be one of ${datasetNames.join(', ')} (got '${dataset}')` }]);
   if (classes.length < 2) throw new ConfigError([{ path: 'classes', message: 'a task needs at least two classes' }]);
   if (new Set(classes).size !== classes.length) throw new ConfigError([{ path: 'classes', message: 'class ids must be distinct' }]);
   const max = options.maxPerClass ?? Infinity;
@@ -146,7 +144,7 @@ export function loadTask(dataset: DatasetName, classes: number[], options: TaskO
   let nTest = 0;
   for (const p of parts) {
     const n = p.length / PIXELS;
-    for (let i = 0; i < n; i++) (isTestIndex(i) ? nTest++ : nTrain++);
+    for (let i = 0; i < n; i++) isTestIndex(i) ? nTest++ : nTrain++;
   }
   const train: ImageSet = { x: new Float32Array(nTrain * PIXELS), y: new Int32Array(nTrain), n: nTrain };
   const test: ImageSet = { x: new Float32Array(nTest * PIXELS), y: new Int32Array(nTest), n: nTest };

@@ -151,8 +151,7 @@ export function firstStepReaching(steps: number[], acc: number[], threshold: num
 }
 
 function checkTask(t: TaskSpec, path: string): void {
-  if (!['mnist', 'fashion-mnist'].includes(t.dataset))
-    throw new ConfigError([{ path: `${path}.dataset`, message: "must be 'mnist' or 'fashion-mnist'" }]);
+  if (!['mnist', 'fashion-mnist'].includes(t.dataset)) throw new ConfigError([{ path: `${path}.dataset`, message: "must be 'mnist' or 'fashion-mnist'" }]);
   if (!Array.isArray(t.classes) || t.classes.length < 2 || t.classes.some((c) => !Number.isInteger(c) || c < 0 || c > 9))
     throw new ConfigError([{ path: `${path}.classes`, message: 'must list at least two class ids in [0, 9]' }]);
 }
@@ -303,7 +302,7 @@ export async function runVitExperiment(options: VitExperimentOptions = {}): Prom
   }
   return {
     version,
-    scale: options.budgets || options.seeds || options.pairings ? 'custom' : options.scale ?? 'quick',
+    scale: options.budgets || options.seeds || options.pairings ? 'custom' : (options.scale ?? 'quick'),
     settings: {
       budgets: sortedBudgets,
       seeds,
@@ -353,7 +352,12 @@ function alignment(pairings: PairingSpec[], budgets: number[], cps: CheckpointRe
       const cs = cps.filter((c) => c.pairing === p.name && c.budgetEpochs === b);
       const s = meanCI(cs.map((c) => c.sourceTestAccuracy));
       const q = meanCI(cs.map((c) => c.probeTestAccuracy));
-      rows.push({ pairing: p.name, budgetEpochs: b, sourceAccuracy: { mean: s.mean, lo: s.lo, hi: s.hi }, probeAccuracy: { mean: q.mean, lo: q.lo, hi: q.hi } });
+      rows.push({
+        pairing: p.name,
+        budgetEpochs: b,
+        sourceAccuracy: { mean: s.mean, lo: s.lo, hi: s.hi },
+        probeAccuracy: { mean: q.mean, lo: q.lo, hi: q.hi },
+      });
     }
   return rows;
 }

@@ -13,7 +13,10 @@ function atomic(path: string, data: string | Uint8Array): void {
 }
 
 export function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export function checkpointPath(dir: string, c: CheckpointRecord): string {
@@ -59,7 +62,16 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
       ['pairing', 'seed', 'budget_epochs', 'source_acc', 'probe_acc', 'final_acc', 'steps_done', ...ths.map((t) => `steps_to_${t}`)],
       ...r.finetunes.map((f) => {
         const c = r.checkpoints.find((k) => k.pairing === f.pairing && k.seed === f.seed && k.budgetEpochs === f.budgetEpochs);
-        return [f.pairing, f.seed, f.budgetEpochs, c?.sourceTestAccuracy ?? null, c?.probeTestAccuracy ?? null, f.finalAccuracy, f.stepsDone, ...ths.map((t) => f.stepsTo[String(t)] ?? null)];
+        return [
+          f.pairing,
+          f.seed,
+          f.budgetEpochs,
+          c?.sourceTestAccuracy ?? null,
+          c?.probeTestAccuracy ?? null,
+          f.finalAccuracy,
+          f.stepsDone,
+          ...ths.map((t) => f.stepsTo[String(t)] ?? null),
+        ];
       }),
     ]),
   );
@@ -74,7 +86,16 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
     files.alignmentCsv,
     csv([
       ['pairing', 'budget_epochs', 'source_acc_mean', 'source_acc_lo', 'source_acc_hi', 'probe_acc_mean', 'probe_acc_lo', 'probe_acc_hi'],
-      ...r.alignment.map((a) => [a.pairing, a.budgetEpochs, a.sourceAccuracy.mean, a.sourceAccuracy.lo, a.sourceAccuracy.hi, a.probeAccuracy.mean, a.probeAccuracy.lo, a.probeAccuracy.hi]),
+      ...r.alignment.map((a) => [
+        a.pairing,
+        a.budgetEpochs,
+        a.sourceAccuracy.mean,
+        a.sourceAccuracy.lo,
+        a.sourceAccuracy.hi,
+        a.probeAccuracy.mean,
+        a.probeAccuracy.lo,
+        a.probeAccuracy.hi,
+      ]),
     ]),
   );
   const title = `LoRA fine-tuning of a ViT after pre-training (rank ${r.settings.lora.rank} on ${r.settings.lora.targets.join(',')}, ${r.settings.seeds.length} seeds, mean and 95% CI)`;
@@ -83,6 +104,11 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
     { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'source test accuracy (own head)', ...a.sourceAccuracy },
     { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'target linear-probe accuracy', ...a.probeAccuracy },
   ]);
-  atomic(files.alignmentSvg, await renderSvg(alignmentFigureSpec(align, `Checkpoints: source accuracy and alignment with the target (${r.settings.seeds.length} seeds, mean and 95% CI)`)));
+  atomic(
+    files.alignmentSvg,
+    await renderSvg(
+      alignmentFigureSpec(align, `Checkpoints: source accuracy and alignment with the target (${r.settings.seeds.length} seeds, mean and 95% CI)`),
+    ),
+  );
   return files;
 }

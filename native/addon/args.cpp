@@ -121,8 +121,14 @@ A adopt_as(Napi::Env env, std::vector<T>&& v) {
 }
 }  // namespace
 
-Napi::Float64Array adopt(Napi::Env env, std::vector<double>&& v) { return adopt_as<double, Napi::Float64Array>(env, std::move(v)); }
-Napi::Float32Array adopt(Napi::Env env, std::vector<float>&& v) { return adopt_as<float, Napi::Float32Array>(env, std::move(v)); }
-Napi::Int32Array adopt(Napi::Env env, std::vector<int>&& v) { return adopt_as<int, Napi::Int32Array>(env, std::move(v)); }
+Napi::Float64Array adopt(Napi::Env env, std::vector<double>&& v) {
+  return adopt_as<double, Napi::Float64Array>(env, std::move(v));
+}
+Napi::Float32Array adopt(Napi::Env env, std::vector<float>&& v) {
+  return adopt_as<float, Napi::Float32Array>(env, std::move(v));
+}
+Napi::Int32Array adopt(Napi::Env env, std::vector<int>&& v) {
+  return adopt_as<int, Napi::Int32Array>(env, std::move(v));
+}
 
 }  // namespace loradyn_addon

@@ -36,18 +36,18 @@ class Arg {
   Arg at(uint32_t i) const;
   uint32_t length() const;  // of an array
 
-  double number() const;                    // any number, NaN and infinities included
-  double finite() const;                    // a finite number
+  double number() const;  // any number, NaN and infinities included
+  double finite() const;  // a finite number
   int64_t integer(int64_t lo, int64_t hi) const;
   uint64_t seed() const { return static_cast<uint64_t>(integer(0, kMaxSafe)); }
   bool boolean() const;
   std::string string() const;
   Napi::Object object() const;
   Napi::Function function() const;
-  std::vector<double> doubles() const;      // an array of numbers or a Float64Array
-  std::vector<float> floats() const;        // a Float32Array
-  std::vector<int> ints() const;            // an Int32Array
-  loradyn::Activation activation() const;   // a name or { hermite: [c0, c1, ...] }
+  std::vector<double> doubles() const;     // an array of numbers or a Float64Array
+  std::vector<float> floats() const;       // a Float32Array
+  std::vector<int> ints() const;           // an Int32Array
+  loradyn::Activation activation() const;  // a name or { hermite: [c0, c1, ...] }
 
   // Defaults for optional values (undefined or null).
   double number_or(double dflt) const { return missing() ? dflt : number(); }

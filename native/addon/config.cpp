@@ -14,8 +14,8 @@ using namespace loradyn;
 namespace {
 
 constexpr int64_t kMaxSafe = Arg::kMaxSafe;
-constexpr int64_t kMaxUnits = 4096;       // model.rank, model.hidden (lib/config.ts)
-constexpr int64_t kMaxSeeds = 1000000;    // seeds per config (lib/config.ts)
+constexpr int64_t kMaxUnits = 4096;     // model.rank, model.hidden (lib/config.ts)
+constexpr int64_t kMaxSeeds = 1000000;  // seeds per config (lib/config.ts)
 
 Link read_teacher(const Arg& t, const Activation& student) {
   if (t.is_string() && t.string() == "same") return Link{student, false};
@@ -98,8 +98,10 @@ JobSpec read_job(const Arg& config) {
   const Arg p = m["pretrained"];
   c.model.pretrained = read_kind(p["kind"]);
   const Arg mu = p["mu"];
-  if (mu.is_number()) c.model.mu.assign(c.model.hidden, mu.number());
-  else c.model.mu = mu.doubles();
+  if (mu.is_number())
+    c.model.mu.assign(c.model.hidden, mu.number());
+  else
+    c.model.mu = mu.doubles();
   if (!p["w0"].missing()) c.model.w0 = p["w0"].doubles();
   const Arg u0 = m["u0"];
   if (!u0.missing() && !(u0.finite() >= 0)) u0.fail("must be a finite number >= 0 (or null for 1/d^2)");

@@ -31,7 +31,9 @@ ErrorInfo capture(std::exception_ptr e, const std::string& prefix, const std::st
   } catch (const ConfigInvalid& x) {
     info.code = "LORADYN_INVALID";
     for (const ConfigIssue& i : x.issues())
-      info.issues.push_back({prefix.empty() ? i.path : i.path.empty() ? prefix : prefix + (i.path[0] == '[' ? "" : ".") + i.path,
+      info.issues.push_back({prefix.empty()   ? i.path
+                             : i.path.empty() ? prefix
+                                              : prefix + (i.path[0] == '[' ? "" : ".") + i.path,
                              i.message});
     info.message = ConfigInvalid(info.issues).what();
   } catch (const loradyn::ThreadStartError& x) {
@@ -56,8 +58,8 @@ ErrorInfo capture(std::exception_ptr e, const std::string& prefix, const std::st
 }
 
 Napi::Error to_js(Napi::Env env, const ErrorInfo& info) {
-  Napi::Error err = info.code == "LORADYN_INVALID" ? Napi::RangeError::New(env, info.message)
-                                                   : Napi::Error::New(env, info.message);
+  Napi::Error err =
+      info.code == "LORADYN_INVALID" ? Napi::RangeError::New(env, info.message) : Napi::Error::New(env, info.message);
   err.Set("code", Napi::String::New(env, info.code));
   if (info.code == "LORADYN_INVALID") {
     Napi::Array issues = Napi::Array::New(env, info.issues.size());

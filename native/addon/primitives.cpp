@@ -79,8 +79,8 @@ Napi::Value PopulationLoss(const Napi::CallbackInfo& info) {
     const size_t K2 = static_cast<size_t>(m.hidden) * m.hidden;
     if (M.size() != K2) Ma.fail("must hold hidden^2 = " + std::to_string(K2) + " values");
     if (Q.size() != K2) Qa.fail("must hold hidden^2 = " + std::to_string(K2) + " values");
-    return Napi::Number::New(env, population_loss_k(m.activation, m.teacher, m.hidden, M.data(), Q.data(),
-                                                    committee_readout(m), m.noise));
+    return Napi::Number::New(
+        env, population_loss_k(m.activation, m.teacher, m.hidden, M.data(), Q.data(), committee_readout(m), m.noise));
   });
 }
 

@@ -58,7 +58,8 @@ std::vector<Part> plan(std::vector<JobSpec>&& specs, const std::vector<std::stri
   for (size_t j = 0; j < specs.size(); ++j) {
     Backend* backend = &select_backend(specs[j], where[j]);
     const Engine engine = specs[j].engine;
-    auto it = std::find_if(parts.begin(), parts.end(), [&](const Part& p) { return p.engine == engine && p.backend == backend; });
+    auto it = std::find_if(parts.begin(), parts.end(),
+                           [&](const Part& p) { return p.engine == engine && p.backend == backend; });
     if (it == parts.end()) it = parts.insert(parts.end(), Part{engine, backend, {}, {}});
     it->jobs.push_back(RunJob{std::move(specs[j].cfg), std::move(specs[j].seeds)});
     it->index.push_back(j);
@@ -171,16 +172,19 @@ Napi::Object record_to_js(Napi::Env env, RunRecord&& r) {
   o.Set("batchLoss", adopt(env, std::move(r.batch_loss)));
   Napi::Array esc = Napi::Array::New(env, r.escape.size());
   for (size_t i = 0; i < r.escape.size(); ++i)
-    esc.Set(static_cast<uint32_t>(i), r.escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.escape[i])));
+    esc.Set(static_cast<uint32_t>(i),
+            r.escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.escape[i])));
   o.Set("escape", esc);
   if (!r.loss_escape.empty()) {
     Napi::Array le = Napi::Array::New(env, r.loss_escape.size());
     for (size_t i = 0; i < r.loss_escape.size(); ++i)
-      le.Set(static_cast<uint32_t>(i), r.loss_escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.loss_escape[i])));
+      le.Set(static_cast<uint32_t>(i),
+             r.loss_escape[i] < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.loss_escape[i])));
     o.Set("lossEscape", le);
   }
   o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.steps_done)));
-  o.Set("divergedStep", r.diverged_step < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.diverged_step)));
+  o.Set("divergedStep",
+        r.diverged_step < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(r.diverged_step)));
   o.Set("cancelled", Napi::Boolean::New(env, r.cancelled));
   if (!r.final_v.empty()) {
     Napi::Object f = Napi::Object::New(env);

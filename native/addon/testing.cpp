@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "../core/engine/launch_groups.hpp"
-#include "../core/reduced/chain_math_accuracy.hpp"
 #include "../core/engine/memory.hpp"
+#include "../core/reduced/chain_math_accuracy.hpp"
 #include "../core/reduced/gamma.hpp"
 #include "../core/reduced/general_launch.hpp"
 #include "../core/reduced/sgd_reduced.hpp"
@@ -109,22 +109,25 @@ Napi::Value SimdPaths(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value GaussiansPath(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const SimdPath path = read_path(Arg::of(info, 0, "path"));
-    const uint64_t seed = Arg::of(info, 1, "seed").seed();
-    const auto stream = static_cast<uint32_t>(Arg::of(info, 2, "stream").integer(0, 0xFFFF));
-    const uint64_t step = Arg::of(info, 3, "step").seed();
-    const auto sample = static_cast<uint32_t>(Arg::of(info, 4, "sample").integer(0, 0xFFFFFFFFll));
-    const int64_t start = Arg::of(info, 5, "start").integer(0, 0xFFFFFFFFll);
-    const Arg ca = Arg::of(info, 6, "count");
-    const int64_t n = ca.integer(0, int64_t{1} << 28);
-    if (start + n > 0x100000000ll) ca.fail("start + count must fit in 32 bits");
-    const bool single = read_single_precision(info, 7);
-    std::vector<double> out(static_cast<size_t>(n));
-    (single ? gaussian_fill_f32_path : gaussian_fill_path)(path, {seed, stream}, step, sample, static_cast<uint32_t>(start),
-                                                           static_cast<uint32_t>(n), out.data());
-    return adopt(info.Env(), std::move(out));
-  }, "path");
+  return guarded(
+      info.Env(),
+      [&]() -> Napi::Value {
+        const SimdPath path = read_path(Arg::of(info, 0, "path"));
+        const uint64_t seed = Arg::of(info, 1, "seed").seed();
+        const auto stream = static_cast<uint32_t>(Arg::of(info, 2, "stream").integer(0, 0xFFFF));
+        const uint64_t step = Arg::of(info, 3, "step").seed();
+        const auto sample = static_cast<uint32_t>(Arg::of(info, 4, "sample").integer(0, 0xFFFFFFFFll));
+        const int64_t start = Arg::of(info, 5, "start").integer(0, 0xFFFFFFFFll);
+        const Arg ca = Arg::of(info, 6, "count");
+        const int64_t n = ca.integer(0, int64_t{1} << 28);
+        if (start + n > 0x100000000ll) ca.fail("start + count must fit in 32 bits");
+        const bool single = read_single_precision(info, 7);
+        std::vector<double> out(static_cast<size_t>(n));
+        (single ? gaussian_fill_f32_path : gaussian_fill_path)(
+            path, {seed, stream}, step, sample, static_cast<uint32_t>(start), static_cast<uint32_t>(n), out.data());
+        return adopt(info.Env(), std::move(out));
+      },
+      "path");
 }
 
 Napi::Value RngAccuracy(const Napi::CallbackInfo& info) {
@@ -171,38 +174,41 @@ Napi::Value ChainMathAccuracy(const Napi::CallbackInfo& info) {
 // `repeats` fills of `count` coordinates into one buffer, on the calling thread. Wall and
 // thread CPU seconds. precision: "double" (default) or "single".
 Napi::Value BenchGenerator(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const SimdPath path = read_path(Arg::of(info, 0, "path"));
-    const auto n = static_cast<uint64_t>(Arg::of(info, 1, "count").integer(1, int64_t{1} << 24));
-    const auto repeats = static_cast<uint64_t>(Arg::of(info, 2, "repeats").integer(0, Arg::kMaxSafe));
-    const auto fill = read_single_precision(info, 3) ? gaussian_fill_f32_path : gaussian_fill_path;
-    std::vector<double> out(n);
-    double sink = 0;
-    auto cpu_now = [] {
+  return guarded(
+      info.Env(),
+      [&]() -> Napi::Value {
+        const SimdPath path = read_path(Arg::of(info, 0, "path"));
+        const auto n = static_cast<uint64_t>(Arg::of(info, 1, "count").integer(1, int64_t{1} << 24));
+        const auto repeats = static_cast<uint64_t>(Arg::of(info, 2, "repeats").integer(0, Arg::kMaxSafe));
+        const auto fill = read_single_precision(info, 3) ? gaussian_fill_f32_path : gaussian_fill_path;
+        std::vector<double> out(n);
+        double sink = 0;
+        auto cpu_now = [] {
 #if defined(_WIN32)
-      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+          return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 #else
-      timespec t;
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-      return t.tv_sec + 1e-9 * t.tv_nsec;
+          timespec t;
+          clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+          return t.tv_sec + 1e-9 * t.tv_nsec;
 #endif
-    };
-    fill(path, {1, kStreamTest}, 0, 0, 0, static_cast<uint32_t>(n), out.data());
-    const auto t0 = std::chrono::steady_clock::now();
-    const double c0 = cpu_now();
-    for (uint64_t k = 0; k < repeats; ++k) {
-      fill(path, {1, kStreamTest}, k, 0, 0, static_cast<uint32_t>(n), out.data());
-      sink += out[k % n];
-    }
-    const double cpu = cpu_now() - c0;
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("seconds", wall);
-    o.Set("cpuSeconds", cpu);
-    o.Set("gaussians", static_cast<double>(n * repeats));
-    o.Set("checksum", sink);
-    return o;
-  }, "path");
+        };
+        fill(path, {1, kStreamTest}, 0, 0, 0, static_cast<uint32_t>(n), out.data());
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = cpu_now();
+        for (uint64_t k = 0; k < repeats; ++k) {
+          fill(path, {1, kStreamTest}, k, 0, 0, static_cast<uint32_t>(n), out.data());
+          sink += out[k % n];
+        }
+        const double cpu = cpu_now() - c0;
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        Napi::Object o = Napi::Object::New(info.Env());
+        o.Set("seconds", wall);
+        o.Set("cpuSeconds", cpu);
+        o.Set("gaussians", static_cast<double>(n * repeats));
+        o.Set("checksum", sink);
+        return o;
+      },
+      "path");
 }
 
 Napi::Value LaunchGroups(const Napi::CallbackInfo& info) {
@@ -225,8 +231,9 @@ Napi::Value LaunchGroups(const Napi::CallbackInfo& info) {
 
 Napi::Value MemoryBudgetFrom(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const MemoryBudget b = memory_budget_from(Arg::of(info, 0, "physical").finite(), Arg::of(info, 1, "procSelfCgroup").string(),
-                                              Arg::of(info, 2, "cgroupRoot").string());
+    const MemoryBudget b =
+        memory_budget_from(Arg::of(info, 0, "physical").finite(), Arg::of(info, 1, "procSelfCgroup").string(),
+                           Arg::of(info, 2, "cgroupRoot").string());
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("bytes", b.bytes);
     o.Set("source", b.source);

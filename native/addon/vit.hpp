@@ -13,6 +13,7 @@ Napi::Value VitGradCheck(const Napi::CallbackInfo& info);  // (seed) -> [{name, 
 Napi::Value VitEvaluate(const Napi::CallbackInfo& info);   // (config, lora, params, x, y, threads) -> Promise
 Napi::Value VitFeatures(const Napi::CallbackInfo& info);   // (config, params, x, threads) -> Promise<Float32Array>
 Napi::Value VitTrain(const Napi::CallbackInfo& info);      // (spec, onProgress?) -> {promise, cancel}
-Napi::Value VitGradient(const Napi::CallbackInfo& info);   // (config, lora, params, x, y, trainable, threads) -> Promise
-Napi::Value VitAttentionEntropy(const Napi::CallbackInfo& info);  // (config, params, x, threads) -> Promise<Float64Array>
+Napi::Value VitGradient(const Napi::CallbackInfo& info);  // (config, lora, params, x, y, trainable, threads) -> Promise
+Napi::Value VitAttentionEntropy(
+    const Napi::CallbackInfo& info);  // (config, params, x, threads) -> Promise<Float64Array>
 }  // namespace loradyn_addon

@@ -51,7 +51,8 @@ class Job final : public Napi::AsyncProgressWorker<double> {
     if (!opt.cancellable) return promise;
     Napi::Object handle = Napi::Object::New(env);
     handle.Set("promise", promise);
-    handle.Set("cancel", Napi::Function::New(env, [control](const Napi::CallbackInfo&) { control->cancel.store(true); }));
+    handle.Set("cancel",
+               Napi::Function::New(env, [control](const Napi::CallbackInfo&) { control->cancel.store(true); }));
     return handle;
   }
 

@@ -163,8 +163,8 @@ void upload_progress(DeviceArena& dev, Args& a, int S, const std::vector<int64_t
 }
 
 struct Progress {
-  std::vector<int> points;       // record points written per run
-  std::vector<int64_t> escape;   // S x nthr
+  std::vector<int> points;      // record points written per run
+  std::vector<int64_t> escape;  // S x nthr
   std::vector<int64_t> diverged, steps_done;
 };
 
@@ -187,9 +187,12 @@ RunRecord finish_run(Recorder& rec, const Progress& pr, int i, int nthr, bool ca
 
 W0Mode w0_mode(Pretrained p) {
   switch (p) {
-    case Pretrained::Aligned: return W0Mode::Aligned;
-    case Pretrained::Scratch: return W0Mode::Scratch;
-    default: return W0Mode::Stored;
+    case Pretrained::Aligned:
+      return W0Mode::Aligned;
+    case Pretrained::Scratch:
+      return W0Mode::Scratch;
+    default:
+      return W0Mode::Stored;
   }
 }
 
@@ -220,8 +223,9 @@ struct LaunchRuns {
 void check_group(Engine e, const std::vector<const RunJob*>& jobs) {
   for (const RunJob* j : jobs)
     if (!launch_compatible(e, jobs.front()->cfg, j->cfg))
-      throw std::invalid_argument("backend 'cuda': configs in one launch must agree on everything but seeds, mu, eta, "
-                                  "noise and the initial state (launch_groups)");
+      throw std::invalid_argument(
+          "backend 'cuda': configs in one launch must agree on everything but seeds, mu, eta, "
+          "noise and the initial state (launch_groups)");
 }
 
 std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
@@ -339,8 +343,10 @@ std::vector<RunRecord> run_full(const std::vector<const RunJob*>& jobs, int thre
       }
       out[i] = finish_run(rec, pr, i, a.nthr, cancelled);
       if (runs.cfg[i]->record.final_state) {
-        out[i].final_u.assign(Uend.begin() + static_cast<size_t>(i) * K * r, Uend.begin() + static_cast<size_t>(i + 1) * K * r);
-        out[i].final_v.assign(Vend.begin() + static_cast<size_t>(i) * r * d, Vend.begin() + static_cast<size_t>(i + 1) * r * d);
+        out[i].final_u.assign(Uend.begin() + static_cast<size_t>(i) * K * r,
+                              Uend.begin() + static_cast<size_t>(i + 1) * K * r);
+        out[i].final_v.assign(Vend.begin() + static_cast<size_t>(i) * r * d,
+                              Vend.begin() + static_cast<size_t>(i + 1) * r * d);
       }
     });
   } else {
@@ -368,11 +374,12 @@ bool reduced_rank1_supported(const RunConfig& cfg, std::string* why) {
     if (why) *why = cpu_only_field(cfg) + ": backend 'cuda' does not run this option (use backend 'cpu' or 'auto')";
     return false;
   }
-  if (m.hidden != 1 || m.rank != 1 ||
-      !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) || !m.init_v.empty()) {
+  if (m.hidden != 1 || m.rank != 1 || !(m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) ||
+      !m.init_v.empty()) {
     if (why)
-      *why = "backend 'cuda' runs engine 'reduced' only with model.hidden = 1, model.rank = 1, "
-             "model.pretrained.kind aligned or scratch and no model.init.v (use backend 'cpu' or 'auto')";
+      *why =
+          "backend 'cuda' runs engine 'reduced' only with model.hidden = 1, model.rank = 1, "
+          "model.pretrained.kind aligned or scratch and no model.init.v (use backend 'cpu' or 'auto')";
     return false;
   }
   if (static_cast<int>(cfg.record.thresholds.size()) > kCudaMaxThresholds) {
@@ -398,8 +405,7 @@ bool reduced_supported(const RunConfig& cfg, std::string* why) {
 }
 
 // The general chain (general_launch.hpp holds the host side, general_chunk.hpp the kernel body).
-std::vector<RunRecord> run_reduced_general(const std::vector<const RunJob*>& jobs, int threads,
-                                           const RunControl& ctl) {
+std::vector<RunRecord> run_reduced_general(const std::vector<const RunJob*>& jobs, int threads, const RunControl& ctl) {
   const LaunchRuns runs(jobs);
   if (runs.size() == 0) return {};
   ReducedGeneralLaunch L(runs.cfg, runs.seed, threads);
@@ -600,7 +606,8 @@ class CudaBackend final : public Backend {
     if (!p.ok) throw std::runtime_error("backend 'cuda' is unavailable: " + p.why);
     const RunJob job{cfg, seeds};
     const std::vector<const RunJob*> one{&job};
-    return e == Engine::Reduced ? run_reduced(one, std::max(1, threads), ctl) : run_full(one, std::max(1, threads), ctl);
+    return e == Engine::Reduced ? run_reduced(one, std::max(1, threads), ctl)
+                                : run_full(one, std::max(1, threads), ctl);
   }
 
   // One launch (in chunks of steps) per launch_groups() group: a sweep over mu or eta with a

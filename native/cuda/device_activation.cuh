@@ -6,15 +6,14 @@
 
 #include "../core/activations/activation.hpp"
 #include "../core/engine/cuda_limits.hpp"  // kDevMaxTerms, kDevMaxCoeffs
-#include "../core/rng/philox.hpp"  // LD_HD
+#include "../core/rng/philox.hpp"          // LD_HD
 
 namespace loradyn {
 
-
 struct DevTerm {
-  int kind;    // BaseKind
-  int k;       // Hermite order; for a series: number of coefficients
-  int off;     // first coefficient in DevActivation::coeffs (series)
+  int kind;  // BaseKind
+  int k;     // Hermite order; for a series: number of coefficients
+  int off;   // first coefficient in DevActivation::coeffs (series)
   double coef;
 };
 
@@ -57,8 +56,14 @@ LD_HD void dev_activation_eval(const DevActivation& a, double z, double& s, doub
     const DevTerm& t = a.terms[n];
     double v = 0, dv = 0;
     switch (static_cast<BaseKind>(t.kind)) {
-      case BaseKind::Linear: v = z; dv = 1; break;
-      case BaseKind::Relu: v = z > 0 ? z : 0.0; dv = z > 0 ? 1.0 : 0.0; break;
+      case BaseKind::Linear:
+        v = z;
+        dv = 1;
+        break;
+      case BaseKind::Relu:
+        v = z > 0 ? z : 0.0;
+        dv = z > 0 ? 1.0 : 0.0;
+        break;
       case BaseKind::Erf:
         v = erf(z);
         dv = 1.1283791670955126 * exp(-z * z);
@@ -69,8 +74,14 @@ LD_HD void dev_activation_eval(const DevActivation& a, double z, double& s, doub
         dv = e * (1 - e);
         break;
       }
-      case BaseKind::Tanh: v = tanh(z); dv = 1 - v * v; break;
-      case BaseKind::Square: v = z * z; dv = 2 * z; break;
+      case BaseKind::Tanh:
+        v = tanh(z);
+        dv = 1 - v * v;
+        break;
+      case BaseKind::Square:
+        v = z * z;
+        dv = 2 * z;
+        break;
       case BaseKind::Hermite: {
         // He_{n+1} = z He_n - n He_{n-1}, rolled forward to He_k; s' = k He_{k-1}.
         double hm1 = 1.0, h = z;  // He_0, He_1
@@ -90,7 +101,7 @@ LD_HD void dev_activation_eval(const DevActivation& a, double z, double& s, doub
         v = c[0];
         for (int i = 0; i < deg; ++i) {
           const double hn = i == 0 ? z : z * h - i * hm1;  // He_{i+1}
-          dv += c[i + 1] * (i + 1) * h;                      // c_{i+1} (i+1) He_i
+          dv += c[i + 1] * (i + 1) * h;                    // c_{i+1} (i+1) He_i
           hm1 = h;
           h = hn;
           v += c[i + 1] * h;

@@ -20,18 +20,18 @@ struct ReducedKernelArgs {
   int64_t step_begin, step_end;
   const int64_t* grid;
   int P;
-  const uint64_t* seeds;  // S
-  const double* mu0;      // S: w0 coordinate on the teacher axis (0 for scratch)
+  const uint64_t* seeds;     // S
+  const double* mu0;         // S: w0 coordinate on the teacher axis (0 for scratch)
   const double* step_size;   // S: effective eta / B (sweep points sharing a launch may differ)
   const double* sqrt_noise;  // S
-  double *m, *l, *u;      // S: the chain's state, carried between launches
+  double *m, *l, *u;         // S: the chain's state, carried between launches
   int* next_point;
   int* points_done;
-  int64_t* escape;        // S x nthr
+  int64_t* escape;  // S x nthr
   double* loss_sum;
   int64_t* loss_n;
   int64_t* diverged;
-  int64_t* stopped;       // S: -1, or the step where |m| reached stop_at
+  int64_t* stopped;  // S: -1, or the step where |m| reached stop_at
   int64_t* steps_done;
   double *out_step, *out_m, *out_l, *out_u, *out_bl;  // S x P
 };

@@ -2,12 +2,12 @@
 //
 // Thread t of a block owns the Philox blocks g = blk * T + t (blk < NB), each giving the 4
 // coordinates f32_coord(g, 0..3); it draws their Gaussians with the same Philox counters and
-// single-precision transform as the CPU (gaussian4_f32 of rng/gaussian.hpp), keeps them in registers for the whole sample (projections, then the
-// gradient) and never writes them to memory. V, the teacher rows, w0 (when not a multiple of
-// the teacher) and the batch's dV live in shared memory, laid out so that the 32 lanes of a warp
-// touch 32 consecutive doubles; when they do not fit they live in a global "spill" buffer with
-// the same layout. Reductions are warp shuffles plus one shared-memory pass, summed in a fixed
-// order so every thread gets bit-identical scalars and all control flow stays uniform.
+// single-precision transform as the CPU (gaussian4_f32 of rng/gaussian.hpp), keeps them in registers for the whole
+// sample (projections, then the gradient) and never writes them to memory. V, the teacher rows, w0 (when not a multiple
+// of the teacher) and the batch's dV live in shared memory, laid out so that the 32 lanes of a warp touch 32
+// consecutive doubles; when they do not fit they live in a global "spill" buffer with the same layout. Reductions are
+// warp shuffles plus one shared-memory pass, summed in a fixed order so every thread gets bit-identical scalars and all
+// control flow stays uniform.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -76,7 +76,7 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, NB, MK, MR>::value)) full_sgd
   constexpr int N2 = MR + MR * MK;     // |v_i|^2, v_i . w*_j
   constexpr int N3 = 2 * MK;           // M_jk, Q_jk for one j
   constexpr int NR = Max<Max<N1, N2>::value, N3>::value;
-  constexpr int RS = 4 * T * NB;       // padded row length
+  constexpr int RS = 4 * T * NB;  // padded row length
   __shared__ double red[(T / 32) * NR];
   extern __shared__ double dyn[];
 
@@ -200,7 +200,8 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, NB, MK, MR>::value)) full_sgd
           double gq[4];
           gaussian4_f32(kin, static_cast<uint64_t>(s), static_cast<uint32_t>(b), static_cast<uint32_t>(g), gq);
 #pragma unroll
-          for (int q = 0; q < 4; ++q) x[blk][q] = f32_coord(static_cast<uint32_t>(g), q) < static_cast<uint32_t>(d) ? gq[q] : 0.0;
+          for (int q = 0; q < 4; ++q)
+            x[blk][q] = f32_coord(static_cast<uint32_t>(g), q) < static_cast<uint32_t>(d) ? gq[q] : 0.0;
         } else {
 #pragma unroll
           for (int q = 0; q < 4; ++q) x[blk][q] = 0.0;
@@ -229,7 +230,10 @@ __global__ void __launch_bounds__(T, (MinBlocks<T, NB, MK, MR>::value)) full_sgd
       double yhat = 0, y = 0;
 #pragma unroll
       for (int j = 0; j < MK; ++j) {
-        if (j >= K) { gj[j] = 0; continue; }
+        if (j >= K) {
+          gj[j] = 0;
+          continue;
+        }
         const double ps = acc[j];
         double l = stored ? acc[MK + j] : scratch ? 0.0 : mu[j] * ps;
 #pragma unroll
@@ -384,8 +388,8 @@ void launch_full_instance(const FullKernelArgs& a, size_t dyn_bytes) {
 // The shapes that exist: K = r = 1 (MK = MR = 1) or general (MK = MR = 4); T = 128 threads with
 // NB = 1, 2, 4, 8 groups of 4 coordinates each (d <= 4096), or T = 1024 with NB = 2, 4, 8.
 #define LORADYN_FULL_SHAPES(X, MK, MR) \
-  X(128, 1, MK, MR) X(128, 2, MK, MR) X(128, 4, MK, MR) X(128, 8, MK, MR) \
-  X(1024, 2, MK, MR) X(1024, 4, MK, MR) X(1024, 8, MK, MR)
+  X(128, 1, MK, MR)                    \
+  X(128, 2, MK, MR) X(128, 4, MK, MR) X(128, 8, MK, MR) X(1024, 2, MK, MR) X(1024, 4, MK, MR) X(1024, 8, MK, MR)
 
 #define LORADYN_FULL_EXTERN(T, NB, MK, MR) \
   extern template void launch_full_instance<T, NB, MK, MR>(const FullKernelArgs&, size_t);

@@ -36,13 +36,20 @@ Choice choose(int d) {
 template <int MK, int MR>
 void dispatch(const FullKernelArgs& a, const Choice& c, size_t dyn_bytes) {
   switch (c.T * 16 + c.NB) {
-    case 128 * 16 + 1: return launch_full_instance<128, 1, MK, MR>(a, dyn_bytes);
-    case 128 * 16 + 2: return launch_full_instance<128, 2, MK, MR>(a, dyn_bytes);
-    case 128 * 16 + 4: return launch_full_instance<128, 4, MK, MR>(a, dyn_bytes);
-    case 128 * 16 + 8: return launch_full_instance<128, 8, MK, MR>(a, dyn_bytes);
-    case 1024 * 16 + 2: return launch_full_instance<1024, 2, MK, MR>(a, dyn_bytes);
-    case 1024 * 16 + 4: return launch_full_instance<1024, 4, MK, MR>(a, dyn_bytes);
-    case 1024 * 16 + 8: return launch_full_instance<1024, 8, MK, MR>(a, dyn_bytes);
+    case 128 * 16 + 1:
+      return launch_full_instance<128, 1, MK, MR>(a, dyn_bytes);
+    case 128 * 16 + 2:
+      return launch_full_instance<128, 2, MK, MR>(a, dyn_bytes);
+    case 128 * 16 + 4:
+      return launch_full_instance<128, 4, MK, MR>(a, dyn_bytes);
+    case 128 * 16 + 8:
+      return launch_full_instance<128, 8, MK, MR>(a, dyn_bytes);
+    case 1024 * 16 + 2:
+      return launch_full_instance<1024, 2, MK, MR>(a, dyn_bytes);
+    case 1024 * 16 + 4:
+      return launch_full_instance<1024, 4, MK, MR>(a, dyn_bytes);
+    case 1024 * 16 + 8:
+      return launch_full_instance<1024, 8, MK, MR>(a, dyn_bytes);
   }
   throw std::logic_error("full_sgd: no kernel for this block shape");
 }

@@ -22,14 +22,30 @@ constexpr int kThreads = 64;  // a thread's frame is a few hundred doubles of lo
 __device__ __forceinline__ void dev_chain_eval(const DevChainLink& l, double z, double& s, double& ds) {
   double b, db;
   switch (static_cast<ChainLinkKind>(l.kind)) {
-    case ChainLinkKind::Linear: ChainLink::base_linear(z, b, db); break;
-    case ChainLinkKind::Relu: ChainLink::base_relu(z, b, db); break;
-    case ChainLinkKind::Erf: ChainLink::base_erf(z, b, db); break;
-    case ChainLinkKind::Sigmoid: ChainLink::base_sigmoid(z, b, db); break;
-    case ChainLinkKind::Tanh: ChainLink::base_tanh(z, b, db); break;
-    case ChainLinkKind::Square: ChainLink::base_square(z, b, db); break;
-    case ChainLinkKind::Hermite: ChainLink::base_hermite(l.k, z, b, db); break;
-    default: dev_activation_eval(l.general, z, s, ds); return;
+    case ChainLinkKind::Linear:
+      ChainLink::base_linear(z, b, db);
+      break;
+    case ChainLinkKind::Relu:
+      ChainLink::base_relu(z, b, db);
+      break;
+    case ChainLinkKind::Erf:
+      ChainLink::base_erf(z, b, db);
+      break;
+    case ChainLinkKind::Sigmoid:
+      ChainLink::base_sigmoid(z, b, db);
+      break;
+    case ChainLinkKind::Tanh:
+      ChainLink::base_tanh(z, b, db);
+      break;
+    case ChainLinkKind::Square:
+      ChainLink::base_square(z, b, db);
+      break;
+    case ChainLinkKind::Hermite:
+      ChainLink::base_hermite(l.k, z, b, db);
+      break;
+    default:
+      dev_activation_eval(l.general, z, s, ds);
+      return;
   }
   s = 0.0 + l.coef * b;
   ds = 0.0 + l.coef * db;

@@ -70,8 +70,7 @@ __global__ void __launch_bounds__(kThreads) reduced_rank1_kernel(const ReducedKe
     for (int64_t b = 0; b < a.B; ++b) {
       // In increasing order: x0, x1, then (when noisy) the noise coordinate.
       const double x0 = coord(b * nq), x1 = coord(b * nq + 1);
-      rank1_add_sample(acc, m, l, mu0, u, x0, x1, noisy, sqrt_noise, noisy ? coord(b * nq + 2) : 0.0,
-                       student, teacher);
+      rank1_add_sample(acc, m, l, mu0, u, x0, x1, noisy, sqrt_noise, noisy ? coord(b * nq + 2) : 0.0, student, teacher);
     }
     if (!a.scratch) u -= step_size * acc.gU;
     const double z = sqrt(acc.cc * chi_square(gkey, static_cast<uint64_t>(s), 0, a.dof));

@@ -23,30 +23,30 @@ struct Register {
 
 #define LT_CAT2(a, b) a##b
 #define LT_CAT(a, b) LT_CAT2(a, b)
-#define TEST_CASE(name) \
-  static void LT_CAT(test_body_, __LINE__)(); \
+#define TEST_CASE(name)                                                                          \
+  static void LT_CAT(test_body_, __LINE__)();                                                    \
   static loradyn_test::Register LT_CAT(test_reg_, __LINE__)(name, LT_CAT(test_body_, __LINE__)); \
   static void LT_CAT(test_body_, __LINE__)()
 
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       std::fprintf(stderr, "  FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++loradyn_test::failures();                                               \
-    }                                                                           \
+      ++loradyn_test::failures();                                              \
+    }                                                                          \
   } while (0)
 
-#define CHECK_THROWS_AS(expr, type)                                                              \
-  do {                                                                                           \
-    bool thrown_ = false;                                                                        \
-    try {                                                                                        \
-      (void)(expr);                                                                              \
-    } catch (const type&) {                                                                      \
-      thrown_ = true;                                                                            \
-    } catch (...) {                                                                              \
-    }                                                                                            \
-    if (!thrown_) {                                                                              \
+#define CHECK_THROWS_AS(expr, type)                                                                     \
+  do {                                                                                                  \
+    bool thrown_ = false;                                                                               \
+    try {                                                                                               \
+      (void)(expr);                                                                                     \
+    } catch (const type&) {                                                                             \
+      thrown_ = true;                                                                                   \
+    } catch (...) {                                                                                     \
+    }                                                                                                   \
+    if (!thrown_) {                                                                                     \
       std::fprintf(stderr, "  FAILED %s:%d: %s does not throw %s\n", __FILE__, __LINE__, #expr, #type); \
-      ++loradyn_test::failures();                                                                \
-    }                                                                                            \
+      ++loradyn_test::failures();                                                                       \
+    }                                                                                                   \
   } while (0)

@@ -48,7 +48,8 @@ TEST_CASE("engines: philox4x32-10 known answers") {
 }
 
 TEST_CASE("engines: fast full-d step = reference step, bit for bit") {
-  for (const RunConfig& c : {cfg("erf", 300, 1, 1, 1, 40), cfg("relu", 257, 1, 1, 33, 20), cfg("he3", 100, 2, 2, 70, 10)}) {
+  for (const RunConfig& c :
+       {cfg("erf", 300, 1, 1, 1, 40), cfg("relu", 257, 1, 1, 33, 20), cfg("he3", 100, 2, 2, 70, 10)}) {
     validate_run(c, Engine::Full, BackendChoice::Cpu);
     const RunRecord fast = simulate_full(c, 7, RunControl{}, 2);
     const RunRecord ref = simulate_full_reference(c, 7, RunControl{});

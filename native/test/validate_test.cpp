@@ -24,7 +24,8 @@ bool names(const std::vector<ConfigIssue>& v, const std::string& path) {
 }  // namespace
 
 TEST_CASE("validate: a good config has no issues on every engine") {
-  for (Engine e : {Engine::Full, Engine::Reduced, Engine::Ode}) CHECK(run_issues(base(), e, BackendChoice::Cpu).empty());
+  for (Engine e : {Engine::Full, Engine::Reduced, Engine::Ode})
+    CHECK(run_issues(base(), e, BackendChoice::Cpu).empty());
 }
 
 TEST_CASE("validate: shared rules name their fields") {

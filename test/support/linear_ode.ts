@@ -3,8 +3,11 @@
 export function linearOde(mu: number, m0: number, u0: number, times: number[], h = 1e-3): { m: number[]; u: number[] } {
   const a = 1 - mu;
   const f = (u: number, m: number): [number, number] => [a * m - u, a * u * (1 - m * m)];
-  let u = u0, m = m0, t = 0;
-  const outM: number[] = [], outU: number[] = [];
+  let u = u0,
+    m = m0,
+    t = 0;
+  const outM: number[] = [],
+    outU: number[] = [];
   for (const target of times) {
     while (t < target - 1e-12) {
       const dt = Math.min(h, target - t);

@@ -41,13 +41,20 @@ function step1(o: RefOptimizer, lr: number, wd: number, t: number, p: number, g:
   }
   const nb = o.beta1 * b + (1 - o.beta1) * g;
   const ns = o.beta2 * s + (1 - o.beta2) * g * g;
-  const mhat = nb / (1 - Math.pow(o.beta1, t));
-  const shat = ns / (1 - Math.pow(o.beta2, t));
+  const mhat = nb / (1 - o.beta1 ** t);
+  const shat = ns / (1 - o.beta2 ** t);
   const decayed = p * (1 - lr * wd);
   return [decayed - (lr * mhat) / (Math.sqrt(shat) + o.eps), nb, ns];
 }
 
-export function refPracticeStep(m: RefModel, p: RefPractice, st: RefState, buf: RefBuffers, seed: number, step: number): { state: RefState; buf: RefBuffers; loss: number } {
+export function refPracticeStep(
+  m: RefModel,
+  p: RefPractice,
+  st: RefState,
+  buf: RefBuffers,
+  seed: number,
+  step: number,
+): { state: RefState; buf: RefBuffers; loss: number } {
   const { gU, gV, loss } = refGradients(m, st, seed, step);
   const t = buf.t + 1;
   const frozenU = m.kind === 'scratch' || p.adapter === 'full';

@@ -52,9 +52,7 @@ export function refInit(m: RefModel, seed: number): RefState {
     const n = norm(v);
     return v.map((x) => x / n);
   });
-  const U = Array.from({ length: m.hidden }, (_, j) =>
-    Array.from({ length: m.rank }, (_, i) => (m.kind === 'scratch' ? (i === j ? 1 : 0) : m.u0)),
-  );
+  const U = Array.from({ length: m.hidden }, (_, j) => Array.from({ length: m.rank }, (_, i) => (m.kind === 'scratch' ? (i === j ? 1 : 0) : m.u0)));
   return { teacher, w0, U, V };
 }
 

@@ -18,7 +18,14 @@ export function observables(r: RunResult, S: number, rank: number, K: number): n
   return out.every(Number.isFinite) && !blown ? out : null;
 }
 
-export interface Verdict { worstZ: number; zCrit: number; ks: number; ksCrit: number; ksLoss: number; where: string }
+export interface Verdict {
+  worstZ: number;
+  zCrit: number;
+  ks: number;
+  ksCrit: number;
+  ksLoss: number;
+  where: string;
+}
 
 const passage = (r: RunResult) => r.escape['0.5'] ?? Infinity;
 const lossPassage = (r: RunResult) => r.lossEscape?.['0.5'] ?? Infinity;
@@ -26,15 +33,22 @@ const lossPassage = (r: RunResult) => r.lossEscape?.['0.5'] ?? Infinity;
 export function compareLaw(a: RunResult[], b: RunResult[], rank: number, K: number, at: number[], alpha: number): Verdict {
   const nObs = 2 * rank * K + 2 * K + 1;
   const zCrit = zCritical(alpha / ((2 * nObs + 1) * at.length));
-  let worstZ = 0, where = '';
-  const note = (z: number, w: string) => { if (!(Math.abs(z) <= worstZ)) { worstZ = Math.abs(z); where = w; } };
+  let worstZ = 0,
+    where = '';
+  const note = (z: number, w: string) => {
+    if (!(Math.abs(z) <= worstZ)) {
+      worstZ = Math.abs(z);
+      where = w;
+    }
+  };
   for (const S of at) {
     const oa = a.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
     const ob = b.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
     note(zProportions(oa.length, a.length, ob.length, b.length), `fraction not blown up at step ${S}`);
     if (oa.length < 20 || ob.length < 20) continue;
     for (let k = 0; k < nObs; k++) {
-      const xa = oa.map((o) => o[k]!), xb = ob.map((o) => o[k]!);
+      const xa = oa.map((o) => o[k]!),
+        xb = ob.map((o) => o[k]!);
       note(zMeans(xa, xb), `mean of observable ${k} at step ${S}`);
       note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
     }
@@ -42,7 +56,10 @@ export function compareLaw(a: RunResult[], b: RunResult[], rank: number, K: numb
   // Two KS tests (|m| and loss passages): each at alpha / 2.
   const ksCrit = ksCritical(a.length, b.length, alpha / 2);
   return {
-    worstZ, zCrit, where, ksCrit,
+    worstZ,
+    zCrit,
+    where,
+    ksCrit,
     ks: ksStatistic(a.map(passage), b.map(passage)),
     ksLoss: ksStatistic(a.map(lossPassage), b.map(lossPassage)),
   };

@@ -6,7 +6,8 @@ export function erf(x: number): number {
   let r: number;
   if (ax < 2.5) {
     // Maclaurin series, converges fast for |x| < 2.5.
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     for (let n = 1; n < 200; n++) {
       term *= (-ax * ax) / n;
       const add = term / (2 * n + 1);
@@ -16,10 +17,13 @@ export function erf(x: number): number {
     r = (2 / Math.sqrt(Math.PI)) * sum;
   } else {
     // Continued fraction for erfc (Lentz), converges fast for |x| >= 2.5.
-    let f = ax, C = ax, D = 0;
+    let f = ax,
+      C = ax,
+      D = 0;
     for (let n = 1; n < 300; n++) {
       const a = n / 2;
-      D = ax + a * D; D = 1 / D;
+      D = ax + a * D;
+      D = 1 / D;
       C = ax + a / C;
       const delta = C * D;
       f *= delta;

@@ -41,14 +41,21 @@ export function zProportions(k1: number, n1: number, k2: number, n2: number): nu
 
 /** Brown–Forsythe: z of the difference in mean |x - median(x)| (robust spread test). */
 export function zSpread(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ma = median(a), mb = median(b);
-  return zMeans(Array.from(a, (x) => Math.abs(x - ma)), Array.from(b, (x) => Math.abs(x - mb)));
+  const ma = median(a),
+    mb = median(b);
+  return zMeans(
+    Array.from(a, (x) => Math.abs(x - ma)),
+    Array.from(b, (x) => Math.abs(x - mb)),
+  );
 }
 
 /** Two-sample Kolmogorov–Smirnov statistic D; Infinity entries (censored) are allowed. */
 export function ksStatistic(a: number[], b: number[]): number {
-  const x = [...a].sort((p, q) => p - q), y = [...b].sort((p, q) => p - q);
-  let i = 0, j = 0, d = 0;
+  const x = [...a].sort((p, q) => p - q),
+    y = [...b].sort((p, q) => p - q);
+  let i = 0,
+    j = 0,
+    d = 0;
   while (i < x.length && j < y.length) {
     const v = Math.min(x[i]!, y[j]!);
     while (i < x.length && x[i] === v) i++;
@@ -65,16 +72,26 @@ export function ksCritical(n: number, m: number, alpha: number): number {
 
 // Complementary error function (Numerical Recipes erfcc, relative error < 1.2e-7).
 function erfc(x: number): number {
-  const z = Math.abs(x), t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
+  const z = Math.abs(x),
+    t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
 /** Two-sided standard-normal critical value for level alpha (bisection on erfc). */
 export function zCritical(alpha: number): number {
-  let lo = 0, hi = 40;
+  let lo = 0,
+    hi = 40;
   for (let k = 0; k < 200; k++) {
     const mid = 0.5 * (lo + hi);
     if (erfc(mid / Math.SQRT2) > alpha) lo = mid;

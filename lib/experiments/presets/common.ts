@@ -17,7 +17,11 @@ import type { PresetContext, Scale } from './types.js';
 export const actLabel = (a: ActivationSpec) => (typeof a === 'string' ? a : `hermite${JSON.stringify(a.hermite)}`);
 
 /** Expands every sweep, runs their union in one go (all cores busy), returns each sweep's runs per point. */
-export async function runSweeps(ctx: PresetContext, label: string, sweeps: { name: string; spec: SweepSpec }[]): Promise<{ name: string; ex: ExpandedSweep; points: StoredRun[][] }[]> {
+export async function runSweeps(
+  ctx: PresetContext,
+  label: string,
+  sweeps: { name: string; spec: SweepSpec }[],
+): Promise<{ name: string; ex: ExpandedSweep; points: StoredRun[][] }[]> {
   const expanded = sweeps.map((s) => ({ name: s.name, ex: expandSweep({ ...s.spec, name: s.name }) }));
   const all: ExpandedSweep = { name: label, points: expanded.flatMap((e) => e.ex.points), runs: expanded.flatMap((e) => e.ex.runs) };
   const rep = await runSweep(all, ctx.store, {
@@ -26,12 +30,19 @@ export async function runSweeps(ctx: PresetContext, label: string, sweeps: { nam
     onProgress: (p) => ctx.onProgress?.(label, p.fraction, p.etaMs, { done: p.runsDone, total: p.runsTotal }),
     onRun: ctx.onRun,
   });
-  ctx.log(`${label}: ${rep.total} runs (${rep.cached} stored before, ${rep.computed} computed, ${rep.failed.length} failed) in ${(rep.wallMs / 1000).toFixed(1)} s`);
+  ctx.log(
+    `${label}: ${rep.total} runs (${rep.cached} stored before, ${rep.computed} computed, ${rep.failed.length} failed) in ${(rep.wallMs / 1000).toFixed(1)} s`,
+  );
   for (const f of rep.failed.slice(0, 5)) ctx.log(`  failed: ${JSON.stringify(f.coords)} seed ${f.seed}: ${f.error}`);
   return expanded.map(({ name, ex }) => ({
     name,
     ex,
-    points: ex.points.map((p) => ex.runs.filter((r) => r.point === p.index).map((r) => ctx.store.get(r.hash)).filter((r): r is StoredRun => r !== null)),
+    points: ex.points.map((p) =>
+      ex.runs
+        .filter((r) => r.point === p.index)
+        .map((r) => ctx.store.get(r.hash))
+        .filter((r): r is StoredRun => r !== null),
+    ),
   }));
 }
 
@@ -96,7 +107,19 @@ export interface EscapeCurveResult {
   figure: Figure;
   table: Table;
   configs: { name: string; value: unknown }[];
-  rows: { activation: string; mu: number; sim: EscapeSummary; simPerLogD: number | null; odePerLogD: number | null; theoryHalfTau: number | null; windowMetric: number | null; law?: LawBand | null; lossSim: EscapeSummary; lossPerLogD: number | null; mOnly: number }[];
+  rows: {
+    activation: string;
+    mu: number;
+    sim: EscapeSummary;
+    simPerLogD: number | null;
+    odePerLogD: number | null;
+    theoryHalfTau: number | null;
+    windowMetric: number | null;
+    law?: LawBand | null;
+    lossSim: EscapeSummary;
+    lossPerLogD: number | null;
+    mOnly: number;
+  }[];
   /** SGD runs per (activation, mu), for dynamics panels. */
   runs: Map<string, StoredRun[]>;
   ode: Map<string, StoredRun>;
@@ -115,7 +138,15 @@ export interface LawBand {
 }
 
 /** The law at (activation, mu): aligned only; null where A(mu) = 0 or the flow never reaches 0.5. */
-export async function lawBand(a: ActivationSpec, teacher: 'same' | 'square' | ActivationSpec, mu: number, d: number, batch: number, eta: number, hermiteRescale: boolean): Promise<LawBand | null> {
+export async function lawBand(
+  a: ActivationSpec,
+  teacher: 'same' | 'square' | ActivationSpec,
+  mu: number,
+  d: number,
+  batch: number,
+  eta: number,
+  hermiteRescale: boolean,
+): Promise<LawBand | null> {
   try {
     const L = await escapeLaw({ activation: a, teacher, mu, d, batch, eta, hermiteRescale });
     if (!L.finite) return null;
@@ -139,7 +170,10 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
     backend: 'cpu',
   });
   // Phase 1: the ODE at every point (milliseconds each) sizes the SGD runs.
-  const odeSweeps = o.activations.map((a) => ({ name: `ode ${actLabel(a)}`, spec: { base: { ...modelBase(a, 0.5), engine: 'ode' as const }, axes: { 'model.pretrained.mu': o.mus }, seeds: [0] } }));
+  const odeSweeps = o.activations.map((a) => ({
+    name: `ode ${actLabel(a)}`,
+    spec: { base: { ...modelBase(a, 0.5), engine: 'ode' as const }, axes: { 'model.pretrained.mu': o.mus }, seeds: [0] },
+  }));
   const odeRes = await runSweeps(ctx, `${o.name}: ODE`, odeSweeps);
   const ode = new Map<string, StoredRun>();
   odeRes.forEach((s, ai) => {
@@ -153,7 +187,10 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const e = ode.get(key(a, mu))?.run.escape['0.5'] ?? null;
       const steps = e === null ? o.maxSteps : Math.min(o.maxSteps, Math.max(o.minSteps ?? 500, Math.ceil((o.factor ?? 4) * e)));
       const base = modelBase(a, mu);
-      sgdSweeps.push({ name: `sgd ${actLabel(a)} mu=${mu}`, spec: { base: { ...base, engine: o.engine ?? 'reduced', train: { ...base.train, steps } }, axes: {}, seeds: { count: o.seeds } } });
+      sgdSweeps.push({
+        name: `sgd ${actLabel(a)} mu=${mu}`,
+        spec: { base: { ...base, engine: o.engine ?? 'reduced', train: { ...base.train, steps } }, axes: {}, seeds: { count: o.seeds } },
+      });
     }
   const sgdRes = await runSweeps(ctx, `${o.name}: SGD`, sgdSweeps);
   const runs = new Map<string, StoredRun[]>();
@@ -175,7 +212,10 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
     const outer: XY[] = [];
     const inner: XY[] = [];
     const lossXY: XY[] = [];
-    const laws = o.kind === 'misaligned' ? o.mus.map(() => null) : await Promise.all(o.mus.map((mu) => lawBand(a, o.teacher ?? 'same', mu, o.d, o.batch, o.eta, o.hermiteRescale ?? false)));
+    const laws =
+      o.kind === 'misaligned'
+        ? o.mus.map(() => null)
+        : await Promise.all(o.mus.map((mu) => lawBand(a, o.teacher ?? 'same', mu, o.d, o.batch, o.eta, o.hermiteRescale ?? false)));
     o.mus.forEach((mu, j) => {
       const rs = runs.get(key(a, mu)) ?? [];
       const s = summarizeEscapes(passages(rs), { seed: 1 + j, resamples: 1000 });
@@ -190,7 +230,19 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       // Progress by loss beside |m|: runs that escape by |m| with the loss not halved are flagged.
       const ls = summarizeEscapes(lossProgressPassages(rs), { seed: 1 + j, resamples: 1000 });
       const mOnly = escapedWithoutLoss(rs);
-      rows.push({ activation: label, mu, sim: s, simPerLogD: per(s.median), odePerLogD: odePer, theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null, windowMetric: wm ? wm.mean : null, law, lossSim: ls, lossPerLogD: per(ls.median), mOnly });
+      rows.push({
+        activation: label,
+        mu,
+        sim: s,
+        simPerLogD: per(s.median),
+        odePerLogD: odePer,
+        theoryHalfTau: atMu?.[j]?.tau != null ? atMu[j]!.tau! / 2 : null,
+        windowMetric: wm ? wm.mean : null,
+        law,
+        lossSim: ls,
+        lossPerLogD: per(ls.median),
+        mOnly,
+      });
       lossXY.push({ x: mu, y: per(ls.median) });
       if (law) {
         outer.push({ x: mu, y: null, lo: per(law.q10), hi: per(law.q90) });
@@ -209,23 +261,74 @@ export async function escapeCurves(ctx: PresetContext, o: EscapeCurveOptions): P
       const eta = rs[0] ? etaOf(rs[0]) : o.eta;
       return budget ? [{ x: mu, y: (budget * eta) / logd, lo: null, hi: null }] : [];
     });
-    if (censored.length) series.push({ name: label, kind: 'points', shape: 'triangle-up', key: 'censored: drawn at the budget', data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })) });
+    if (censored.length)
+      series.push({
+        name: label,
+        kind: 'points',
+        shape: 'triangle-up',
+        key: 'censored: drawn at the budget',
+        data: censored.map((d) => ({ ...d, lo: d.y, hi: d.y })),
+      });
     series.push({ name: label, kind: 'line', key: 'ODE', data: odeXY });
-    if (theory) series.push({ name: label, kind: 'line', dashed: true, key: 'theory: tau/2', data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })) });
+    if (theory)
+      series.push({
+        name: label,
+        kind: 'line',
+        dashed: true,
+        key: 'theory: tau/2',
+        data: theory.map((p) => ({ x: p.mu, y: p.tau === null ? null : p.tau / 2 })),
+      });
     // The escape law's quantile bands, q10-q90 and q25-q75 (the two overlap, darker inside).
     if (outer.length) series.push({ name: label, kind: 'band', key: 'escape law: q10-q90, q25-q75', data: outer }, { name: label, kind: 'band', data: inner });
   }
   // The escape axis spans what was simulated (SGD with its intervals, censored markers, ODE); the
   // theory is drawn within it, so tau(mu) -> infinity near mu = 1 or mu_c cannot stretch it.
-  const seen = series.filter((s) => !s.dashed).flatMap((s) => s.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  const seen = series
+    .filter((s) => !s.dashed)
+    .flatMap((s) => s.data.flatMap((d) => [d.y, d.lo, d.hi]))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
   const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.3, Math.max(...seen) * 1.3] : undefined;
   const panel: Panel = { title: o.title, x: { title: 'pre-training strength mu' }, y: { title: 'escape time x eta / log d', log: true, domain }, series };
   const setting = `d = ${o.d}, B = ${o.batch}, eta = ${o.eta}${o.hermiteRescale ? ' / (k! k)' : ''}, ${o.seeds} seeds; escape: first |m| >= 0.5`;
-  const figure = await renderFigure(o.name, `${o.title}: escape time x eta / log d against mu, ${setting}`, panelsSpec([panel], { title: o.title, subtitle: setting, width: 520, height: 320, legendTitle: 'activation' }));
+  const figure = await renderFigure(
+    o.name,
+    `${o.title}: escape time x eta / log d against mu, ${setting}`,
+    panelsSpec([panel], { title: o.title, subtitle: setting, width: 520, height: 320, legendTitle: 'activation' }),
+  );
   const table: Table = {
     title: `${o.title}: escape statistics (threshold |m| >= 0.5, d = ${o.d}; loss halved: first step with L - noise/2 <= (L(0) - noise/2) / 2, on the record grid; flagged runs count as escapes by |m| alone)`,
-    columns: ['activation', 'mu', 'runs', 'escaped', 'KM median (steps)', '95% CI', 'mean (steps)', 'median x eta / log d', 'ODE x eta / log d', 'theory tau/2', 'escape law median [q10, q90] (steps)', 'paper window metric (steps)', 'loss halved: escaped, KM median (steps)', 'flag: |m| escaped, loss not halved'],
-    rows: rows.map((r) => [r.activation, r.mu, r.sim.runs, `${r.sim.escaped}`, r.sim.median, `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`, fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`, fmt(r.simPerLogD, 3), fmt(r.odePerLogD, 3), fmt(r.theoryHalfTau, 3), lawCell(r.law), fmt(r.windowMetric, 0), `${r.lossSim.escaped}, ${r.lossSim.median ?? '-'}`, r.mOnly ? `${r.mOnly} of ${r.sim.runs} runs` : '']),
+    columns: [
+      'activation',
+      'mu',
+      'runs',
+      'escaped',
+      'KM median (steps)',
+      '95% CI',
+      'mean (steps)',
+      'median x eta / log d',
+      'ODE x eta / log d',
+      'theory tau/2',
+      'escape law median [q10, q90] (steps)',
+      'paper window metric (steps)',
+      'loss halved: escaped, KM median (steps)',
+      'flag: |m| escaped, loss not halved',
+    ],
+    rows: rows.map((r) => [
+      r.activation,
+      r.mu,
+      r.sim.runs,
+      `${r.sim.escaped}`,
+      r.sim.median,
+      `[${r.sim.medianCI.lo ?? '-'}, ${r.sim.medianCI.hi ?? 'inf'}]`,
+      fmt(r.sim.mean, 1) === null ? null : `${fmt(r.sim.mean, 1)}${r.sim.meanRestricted ? ' (restricted)' : ''}`,
+      fmt(r.simPerLogD, 3),
+      fmt(r.odePerLogD, 3),
+      fmt(r.theoryHalfTau, 3),
+      lawCell(r.law),
+      fmt(r.windowMetric, 0),
+      `${r.lossSim.escaped}, ${r.lossSim.median ?? '-'}`,
+      r.mOnly ? `${r.mOnly} of ${r.sim.runs} runs` : '',
+    ]),
   };
   return { figure, table, configs: [...odeSweeps, ...sgdSweeps].map((s) => ({ name: s.name, value: s.spec })), rows, runs, ode };
 }
@@ -242,7 +345,12 @@ function meanAbs(rs: StoredRun[]): { step: number[]; value: number[] } {
 }
 
 /** Loss, |m| and M = mu + u m against steps (log axis): SGD median and IQR over seeds, ODE dashed. */
-export async function dynamicsFigure(name: string, title: string, groups: { label: string; sgd: StoredRun[]; ode?: StoredRun }[], whats: ('loss' | 'absm' | 'M')[] = ['loss', 'absm', 'M']): Promise<Figure> {
+export async function dynamicsFigure(
+  name: string,
+  title: string,
+  groups: { label: string; sgd: StoredRun[]; ode?: StoredRun }[],
+  whats: ('loss' | 'absm' | 'M')[] = ['loss', 'absm', 'M'],
+): Promise<Figure> {
   const yTitle = { loss: 'population loss', absm: '|m|', M: 'M = mu + u m' };
   const panels: Panel[] = whats.map((w) => {
     const series: Series[] = [];
@@ -259,16 +367,30 @@ export async function dynamicsFigure(name: string, title: string, groups: { labe
       }
     }
     // Losses span many decades: label them as powers of ten (1e-3), not 0.001 beside 1e-7.
-    return { title: yTitle[w], x: { title: 'steps', log: true }, y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { format: '.0e' } : {}) }, series };
+    return {
+      title: yTitle[w],
+      x: { title: 'steps', log: true },
+      y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { format: '.0e' } : {}) },
+      series,
+    };
   });
   const byMu = groups.every((g) => /mu\s*=\s*[\d.]+/.test(g.label));
-  return renderFigure(name, title, panelsSpec(panels, { title, width: 260, height: 200, columns: 3, ...(byMu ? { legendTitle: 'pre-training' } : {}), sequential: groups.length > 2 && byMu }));
+  return renderFigure(
+    name,
+    title,
+    panelsSpec(panels, { title, width: 260, height: 200, columns: 3, ...(byMu ? { legendTitle: 'pre-training' } : {}), sequential: groups.length > 2 && byMu }),
+  );
 }
 
 export const pick = <T>(scale: Scale, v: { tiny: T; quick: T; paper: T }): T => v[scale];
 
 /** tau(mu) curves from the theory, with the critical points (A = 0) listed. */
-export async function theoryFigure(name: string, title: string, pairs: { label: string; pair: TheoryPair }[], n = 197): Promise<{ figure: Figure; table: Table; numbers: Record<string, unknown> }> {
+export async function theoryFigure(
+  name: string,
+  title: string,
+  pairs: { label: string; pair: TheoryPair }[],
+  n = 197,
+): Promise<{ figure: Figure; table: Table; numbers: Record<string, unknown> }> {
   const { criticalPoints } = await import('../../theory.js');
   const mu = Array.from({ length: n }, (_, j) => 0.01 + (0.98 * j) / (n - 1));
   const series: Series[] = [];
@@ -283,6 +405,10 @@ export async function theoryFigure(name: string, title: string, pairs: { label: 
     rows.push([p.label, zeros, minima]);
     numbers[p.label] = { zeros: cp.zeros, minima: cp.minima };
   }
-  const figure = await renderFigure(name, title, panelsSpec([{ title, x: { title: 'mu' }, y: { title: 'tau(mu)', log: true }, series }], { width: 520, height: 320 }));
+  const figure = await renderFigure(
+    name,
+    title,
+    panelsSpec([{ title, x: { title: 'mu' }, y: { title: 'tau(mu)', log: true }, series }], { width: 520, height: 320 }),
+  );
   return { figure, table: { title: `${title}: critical points`, columns: ['link', 'mu_c (A = 0, tau infinite)', 'local minima of tau'], rows }, numbers };
 }

@@ -13,4 +13,18 @@ import { whenItHurts } from './when_it_hurts.js';
 import { practice } from './practice.js';
 
 /** Every preset, in the order `loradyn reproduce --list` shows them. */
-export const presets: Preset[] = [headline, dynamics, escapeVsMu, hermite, squaredTeacher, mixtures, curriculum, misaligned, twoLayer, scaling, vitPreset, whenItHurts, practice];
+export const presets: Preset[] = [
+  headline,
+  dynamics,
+  escapeVsMu,
+  hermite,
+  squaredTeacher,
+  mixtures,
+  curriculum,
+  misaligned,
+  twoLayer,
+  scaling,
+  vitPreset,
+  whenItHurts,
+  practice,
+];

@@ -29,21 +29,38 @@ export const misaligned: Preset = {
     for (const a of acts)
       for (const mu of mus) {
         const rs = e.runs.get(`${a}|${mu}`) ?? [];
-        const finals = rs.map((r) => {
-          const v = trace(r, 'absm');
-          return v[v.length - 1]!;
-        }).sort((x, y) => x - y);
+        const finals = rs
+          .map((r) => {
+            const v = trace(r, 'absm');
+            return v[v.length - 1]!;
+          })
+          .sort((x, y) => x - y);
         const med = finals.length ? finals[Math.floor(finals.length / 2)]! : null;
         const od = e.ode.get(`${a}|${mu}`);
         const odeFinal = od ? trace(od, 'absm').at(-1)! : null;
         rows.push([a, mu, rs.length, fmt(med, 3), fmt(odeFinal, 3), rs[0]?.run.stepsDone ?? null]);
         numbers[`${a} mu=${mu}`] = { finalAbsMMedian: fmt(med, 3), odeFinalAbsM: fmt(odeFinal, 3) };
       }
-    const dyn = await dynamicsFigure('misaligned-dynamics-linear', 'misaligned, linear: loss, |m|, M', mus.map((mu) => ({ label: `mu=${mu}`, sgd: e.runs.get(`${acts[0]}|${mu}`) ?? [], ode: e.ode.get(`${acts[0]}|${mu}`) })));
+    const dyn = await dynamicsFigure(
+      'misaligned-dynamics-linear',
+      'misaligned, linear: loss, |m|, M',
+      mus.map((mu) => ({ label: `mu=${mu}`, sgd: e.runs.get(`${acts[0]}|${mu}`) ?? [], ode: e.ode.get(`${acts[0]}|${mu}`) })),
+    );
     return {
       sections: [
-        { heading: 'Escape time against mu', text: ['No theory line: the linearised tau(mu) of the escape-time theory is for aligned w0.'], figures: [e.figure], tables: [e.table] },
-        { heading: 'Final overlap', figures: [dyn], tables: [{ title: 'final |m| (median over seeds) and the ODE', columns: ['activation', 'mu', 'runs', 'final |m| SGD', 'final |m| ODE', 'steps'], rows }] },
+        {
+          heading: 'Escape time against mu',
+          text: ['No theory line: the linearised tau(mu) of the escape-time theory is for aligned w0.'],
+          figures: [e.figure],
+          tables: [e.table],
+        },
+        {
+          heading: 'Final overlap',
+          figures: [dyn],
+          tables: [
+            { title: 'final |m| (median over seeds) and the ODE', columns: ['activation', 'mu', 'runs', 'final |m| SGD', 'final |m| ODE', 'steps'], rows },
+          ],
+        },
       ],
       configs: e.configs,
       numbers,

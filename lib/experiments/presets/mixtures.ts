@@ -15,7 +15,11 @@ export const mixtures: Preset = {
     const tables = [];
     const numbers: Record<string, unknown> = {};
     for (const j of [0, 1, 2]) {
-      const th = await theoryFigure(`mixtures-tau-j${j}`, `tau(mu), ${j === 0 ? '2 He_k' : `He_k + He_k+${j}`} (rescaled)`, [1, 2, 3, 4, 5].map((k) => ({ label: mix(k, j), pair: { activation: mix(k, j), hermiteRescale: true } })));
+      const th = await theoryFigure(
+        `mixtures-tau-j${j}`,
+        `tau(mu), ${j === 0 ? '2 He_k' : `He_k + He_k+${j}`} (rescaled)`,
+        [1, 2, 3, 4, 5].map((k) => ({ label: mix(k, j), pair: { activation: mix(k, j), hermiteRescale: true } })),
+      );
       figs.push(th.figure);
       tables.push(th.table);
       numbers[`j=${j}`] = th.numbers;

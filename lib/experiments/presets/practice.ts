@@ -114,7 +114,7 @@ const pairKey = (link: string, v: Variant) => `${link}|${v.key}`;
 /** The rule of learningRateRule(): trials in rounds, every unresolved pair one grid step down per round. */
 async function chooseLearningRates(ctx: PresetContext, o: Scaled): Promise<Map<string, number | null>> {
   const chosen = new Map<string, number | null>();
-  const next = new Map<string, number>();  // grid index still to try, from the top
+  const next = new Map<string, number>(); // grid index still to try, from the top
   for (const link of o.links) for (const v of o.variants) next.set(pairKey(link, v), o.grid.length - 1);
   for (let round = 0; next.size > 0; round++) {
     const pending = [...next.entries()];
@@ -122,7 +122,10 @@ async function chooseLearningRates(ctx: PresetContext, o: Scaled): Promise<Map<s
       const [link, vkey] = k.split('|') as [string, string];
       const v = o.variants.find((x) => x.key === vkey)!;
       const steps = v.key === 'adam' ? Math.min(o.trialSteps, o.adamSteps) : o.trialSteps;
-      return { name: `lr ${k} eta=${o.grid[gi]}`, spec: { base: configFor(o, link, v, referenceMu(link), o.grid[gi]!, steps), axes: {}, seeds: { count: o.trialSeeds, base: 1000 } } as SweepSpec };
+      return {
+        name: `lr ${k} eta=${o.grid[gi]}`,
+        spec: { base: configFor(o, link, v, referenceMu(link), o.grid[gi]!, steps), axes: {}, seeds: { count: o.trialSeeds, base: 1000 } } as SweepSpec,
+      };
     });
     const res = await runSweeps(ctx, `practice: learning-rate trials, round ${round + 1}`, sweeps);
     pending.forEach(([k, gi], i) => {
@@ -144,7 +147,8 @@ function stableTrial(r: StoredRun): boolean {
   const run = r.run;
   if (run.divergedStep !== null || run.lossEscape?.[String(TRIAL_LEVEL)] == null) return false;
   const noise = r.config.model.noise;
-  const first = run.popLoss[0], last = run.popLoss[run.popLoss.length - 1];
+  const first = run.popLoss[0],
+    last = run.popLoss[run.popLoss.length - 1];
   return first != null && last != null && last - noise / 2 <= TRIAL_LEVEL * (first - noise / 2);
 }
 
@@ -188,16 +192,28 @@ export const practice: Preset = {
       for (const v of o.variants) etaTable[link]![v.label] = etas.get(pairKey(link, v)) ?? null;
       ctx.log(`practice: chosen eta for ${link}: ${o.variants.map((v) => `${v.label} ${etas.get(pairKey(link, v)) ?? 'none stable'}`).join('; ')}`);
     }
-    const active = o.links.flatMap((link) => o.variants.filter((v) => etas.get(pairKey(link, v)) != null).map((v) => ({ link, v, eta: etas.get(pairKey(link, v))! })));
+    const active = o.links.flatMap((link) =>
+      o.variants.filter((v) => etas.get(pairKey(link, v)) != null).map((v) => ({ link, v, eta: etas.get(pairKey(link, v))! })),
+    );
 
     // The ODE at every (link, variant, mu) it runs: lines, and the size of the SGD runs.
-    const odeSweeps = active.filter((a) => a.v.ode).map((a) => ({
-      name: `ode ${pairKey(a.link, a.v)}`,
-      spec: { base: { ...configFor(o, a.link, a.v, 0.5, a.eta, o.maxSteps), engine: 'ode' as const }, axes: { 'model.pretrained.mu': o.mus }, seeds: [0] } as SweepSpec,
-    }));
+    const odeSweeps = active
+      .filter((a) => a.v.ode)
+      .map((a) => ({
+        name: `ode ${pairKey(a.link, a.v)}`,
+        spec: {
+          base: { ...configFor(o, a.link, a.v, 0.5, a.eta, o.maxSteps), engine: 'ode' as const },
+          axes: { 'model.pretrained.mu': o.mus },
+          seeds: [0],
+        } as SweepSpec,
+      }));
     const odeRes = await runSweeps(ctx, 'practice: ODE', odeSweeps);
     const ode = new Map<string, StoredRun>();
-    odeSweeps.forEach((s, i) => odeRes[i]!.points.forEach((runs, j) => runs[0] && ode.set(`${s.name.slice(4)}|${o.mus[j]}`, runs[0])));
+    odeSweeps.forEach((s, i) => {
+      odeRes[i]!.points.forEach((runs, j) => {
+        if (runs[0]) ode.set(`${s.name.slice(4)}|${o.mus[j]}`, runs[0]);
+      });
+    });
 
     const sgdSweeps: { name: string; spec: SweepSpec }[] = [];
     const cellsIn: { link: string; v: Variant; mu: number; eta: number }[] = [];
@@ -207,7 +223,10 @@ export const practice: Preset = {
         const e = od ? Math.max(od.run.lossEscape?.['0.5'] ?? -1, a.v.hasM ? (od.run.escape['0.5'] ?? -1) : -1) : -1;
         const cap = a.v.key === 'adam' ? o.adamSteps : o.maxSteps;
         const steps = e > 0 ? Math.min(cap, Math.max(500, Math.ceil(4 * e))) : cap;
-        sgdSweeps.push({ name: `sgd ${pairKey(a.link, a.v)} mu=${mu}`, spec: { base: configFor(o, a.link, a.v, mu, a.eta, steps), axes: {}, seeds: { count: o.seeds } } });
+        sgdSweeps.push({
+          name: `sgd ${pairKey(a.link, a.v)} mu=${mu}`,
+          spec: { base: configFor(o, a.link, a.v, mu, a.eta, steps), axes: {}, seeds: { count: o.seeds } },
+        });
         cellsIn.push({ link: a.link, v: a.v, mu, eta: a.eta });
       }
     const sgdRes = await runSweeps(ctx, 'practice: SGD', sgdSweeps);
@@ -255,11 +274,28 @@ export const practice: Preset = {
           if (v.ode) series.push({ name: v.label, kind: 'line', data: cs.map((c) => ({ x: c.mu, y: what === 'loss' ? c.odeLoss : c.odeM })) });
           if (what === 'm' && v.theory) series.push({ name: v.label, kind: 'line', dashed: true, data: cs.map((c) => ({ x: c.mu, y: c.theoryM })) });
         }
-        return { title: link, x: { title: 'pre-training strength mu' }, y: { title: what === 'loss' ? 'steps until L - n/2 <= 0.5 (L0 - n/2)' : 'steps until |m| >= 0.5', log: true }, series };
+        return {
+          title: link,
+          x: { title: 'pre-training strength mu' },
+          y: { title: what === 'loss' ? 'steps until L - n/2 <= 0.5 (L0 - n/2)' : 'steps until |m| >= 0.5', log: true },
+          series,
+        };
       });
     const sub = `d = ${o.d}, B = ${o.batch}, ${o.seeds} seeds; each variant at its own eta (table)`;
-    figures.push(await renderFigure('practice-loss-escape', `Loss halved: steps against mu (${sub})`, panelsSpec(drawable(panelsFor('loss')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD median, 95% CI; solid: ODE' })));
-    figures.push(await renderFigure('practice-m-escape', `|m| >= 0.5: steps against mu (${sub})`, panelsSpec(drawable(panelsFor('m')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD; solid: ODE; dashed: linearised theory' })));
+    figures.push(
+      await renderFigure(
+        'practice-loss-escape',
+        `Loss halved: steps against mu (${sub})`,
+        panelsSpec(drawable(panelsFor('loss')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD median, 95% CI; solid: ODE' }),
+      ),
+    );
+    figures.push(
+      await renderFigure(
+        'practice-m-escape',
+        `|m| >= 0.5: steps against mu (${sub})`,
+        panelsSpec(drawable(panelsFor('m')), { width: 300, height: 240, columns: 3, legendTitle: 'dots: SGD; solid: ODE; dashed: linearised theory' }),
+      ),
+    );
     // Slowdown: the loss-escape median at each mu over its value at the smallest mu.
     const slowPanels: Panel[] = o.links.map((link) => ({
       title: link,
@@ -268,30 +304,53 @@ export const practice: Preset = {
       series: o.variants.flatMap((v) => {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
         const b = cs.find((c) => c.loss.median !== null)?.loss.median ?? null;
-        return cs.length && b ? [{ name: v.label, kind: 'line' as const, data: cs.map((c) => ({ x: c.mu, y: c.loss.median === null ? null : c.loss.median / b })) }] : [];
+        return cs.length && b
+          ? [{ name: v.label, kind: 'line' as const, data: cs.map((c) => ({ x: c.mu, y: c.loss.median === null ? null : c.loss.median / b })) }]
+          : [];
       }),
     }));
-    figures.push(await renderFigure('practice-slowdown', `How much strong pre-training lengthens the search (loss halved, ${sub})`, panelsSpec(drawable(slowPanels), { width: 300, height: 240, columns: 3 })));
+    figures.push(
+      await renderFigure(
+        'practice-slowdown',
+        `How much strong pre-training lengthens the search (loss halved, ${sub})`,
+        panelsSpec(drawable(slowPanels), { width: 300, height: 240, columns: 3 }),
+      ),
+    );
 
-    const fmtS = (s: EscapeSummary | null) => (s === null ? '-' : s.median === null ? `censored (${s.escaped}/${s.runs})` : `${s.median}${s.escaped < s.runs ? ` (${s.escaped}/${s.runs})` : ''}`);
+    const fmtS = (s: EscapeSummary | null) =>
+      s === null ? '-' : s.median === null ? `censored (${s.escaped}/${s.runs})` : `${s.median}${s.escaped < s.runs ? ` (${s.escaped}/${s.runs})` : ''}`;
     const tables: Table[] = o.links.map((link) => ({
       title: `${link}: median steps until the loss is halved / until |m| >= 0.5 (ODE in brackets)`,
-      columns: ['variant', 'eta', 'engine', ...o.mus.map((m) => `mu ${m}`), `slowdown (loss): mu ${o.mus[o.mus.length - 1]} / the smallest mu where the loss halves`],
+      columns: [
+        'variant',
+        'eta',
+        'engine',
+        ...o.mus.map((m) => `mu ${m}`),
+        `slowdown (loss): mu ${o.mus[o.mus.length - 1]} / the smallest mu where the loss halves`,
+      ],
       rows: o.variants.map((v) => {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
         const eta = etas.get(pairKey(link, v));
         if (!cs.length) return [v.label, eta ?? 'none stable', '-', ...o.mus.map(() => '-'), '-'];
-        const first = cs.find((c) => c.loss.median !== null)?.loss.median ?? null, last = cs[cs.length - 1]!.loss.median;
+        const first = cs.find((c) => c.loss.median !== null)?.loss.median ?? null,
+          last = cs[cs.length - 1]!.loss.median;
         return [
           v.label,
           eta ?? null,
           cs[0]!.engine,
-          ...cs.map((c) => `${fmtS(c.loss)} / ${fmtS(c.m)}${c.odeLoss !== null || c.odeM !== null ? ` [${c.odeLoss ?? '-'} / ${c.variant.hasM ? (c.odeM ?? '-') : '-'}]` : ''}${c.diverged ? `, ${c.diverged} diverged` : ''}`),
+          ...cs.map(
+            (c) =>
+              `${fmtS(c.loss)} / ${fmtS(c.m)}${c.odeLoss !== null || c.odeM !== null ? ` [${c.odeLoss ?? '-'} / ${c.variant.hasM ? (c.odeM ?? '-') : '-'}]` : ''}${c.diverged ? `, ${c.diverged} diverged` : ''}`,
+          ),
           first && last ? fmt(last / first, 1) : last === null ? 'censored at the largest mu' : '-',
         ];
       }),
     }));
-    const rateTable: Table = { title: 'Learning rates chosen by the rule', columns: ['link', 'reference mu', ...o.variants.map((v) => v.label)], rows: o.links.map((l) => [l, referenceMu(l), ...o.variants.map((v) => etas.get(pairKey(l, v)) ?? 'none stable')]) };
+    const rateTable: Table = {
+      title: 'Learning rates chosen by the rule',
+      columns: ['link', 'reference mu', ...o.variants.map((v) => v.label)],
+      rows: o.links.map((l) => [l, referenceMu(l), ...o.variants.map((v) => etas.get(pairKey(l, v)) ?? 'none stable')]),
+    };
 
     // Dynamics of one link at the largest and smallest mu: the loss of every variant.
     const dynPanels: Panel[] = [o.mus[0]!, o.mus[o.mus.length - 1]!].flatMap((mu) =>
@@ -303,11 +362,24 @@ export const practice: Preset = {
           .filter((c) => c.link === link && c.mu === mu && c.runs.length)
           .map((c) => {
             const { step, curves } = alignedTraces(c.runs, 'loss');
-            return { name: c.variant.label, kind: 'band' as const, data: bandOverSeeds(step, curves.map((cv) => cv.map((x) => Math.max(x, 1e-10)))) };
+            return {
+              name: c.variant.label,
+              kind: 'band' as const,
+              data: bandOverSeeds(
+                step,
+                curves.map((cv) => cv.map((x) => Math.max(x, 1e-10))),
+              ),
+            };
           }),
       })),
     );
-    figures.push(await renderFigure('practice-dynamics', 'Population loss against steps: median and IQR over seeds', panelsSpec(drawable(dynPanels), { width: 260, height: 200, columns: o.links.length, legendTitle: 'band: median, IQR' })));
+    figures.push(
+      await renderFigure(
+        'practice-dynamics',
+        'Population loss against steps: median and IQR over seeds',
+        panelsSpec(drawable(dynPanels), { width: 260, height: 200, columns: o.links.length, legendTitle: 'band: median, IQR' }),
+      ),
+    );
 
     sections.push({
       heading: 'Does strong pre-training still lengthen the search? (SPEC 7.1)',
@@ -338,5 +410,3 @@ export const practice: Preset = {
     return { sections, configs, numbers };
   },
 };
-
-

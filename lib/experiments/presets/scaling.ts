@@ -31,7 +31,17 @@ export const scaling: Preset = {
     const pre = pick(s, { tiny: ['linear'], quick: ['linear'], paper: ['linear', 'erf'] }).flatMap((a) =>
       dsPre.map((d) => ({
         name: `${a} mu=0.5 d=${d}`,
-        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: a, d, pretrained: { mu: 0.5 } }, train: { batch: Math.max(1, Math.round(d / 2)), eta: ETA_PRE, steps: budget(a, d) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: seeds(d) } },
+        spec: {
+          base: {
+            engine: 'reduced' as const,
+            backend: 'cpu' as const,
+            model: { activation: a, d, pretrained: { mu: 0.5 } },
+            train: { batch: Math.max(1, Math.round(d / 2)), eta: ETA_PRE, steps: budget(a, d) },
+            record: { points: 40, stopAt: 0.5 },
+          },
+          axes: {},
+          seeds: { count: seeds(d) },
+        },
       })),
     );
     // From scratch the drift of m near m0 ~ d^-1/2 is ~ eta m^2 while the renormalisation shrinks m by
@@ -41,7 +51,17 @@ export const scaling: Preset = {
       const B = d / 10;
       return {
         name: `he3 scratch d=${d}`,
-        spec: { base: { engine: 'reduced' as const, backend: 'cpu' as const, model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } }, train: { batch: B, eta: (0.03 * B) / d ** 1.5, steps: Math.ceil((20 * d * d) / B) }, record: { points: 40, stopAt: 0.5 } }, axes: {}, seeds: { count: pick(s, { tiny: 2, quick: 8, paper: 16 }) } },
+        spec: {
+          base: {
+            engine: 'reduced' as const,
+            backend: 'cpu' as const,
+            model: { activation: 'he3', d, pretrained: { kind: 'scratch' as const } },
+            train: { batch: B, eta: (0.03 * B) / d ** 1.5, steps: Math.ceil((20 * d * d) / B) },
+            record: { points: 40, stopAt: 0.5 },
+          },
+          axes: {},
+          seeds: { count: pick(s, { tiny: 2, quick: 8, paper: 16 }) },
+        },
       };
     });
     const res = await runSweeps(ctx, 'scaling', [...pre, ...scratch]);
@@ -59,11 +79,26 @@ export const scaling: Preset = {
       const B = rs[0]?.config.train.batch ?? 1;
       const scratchRun = label.startsWith('he3 scratch');
       if (scratchRun && sm.median !== null) scratchMedians.push({ d, samples: sm.median * B });
-      rows.push([label, d, B, `${sm.escaped}/${sm.runs}`, sm.median, sm.median === null ? null : scratchRun ? `${fmt((sm.median * B) / d ** 2, 3)} (samples / d^2)` : fmt(sm.median / Math.log(d), 2), rs[0]?.config.train.steps ?? null]);
-      numbers[r.name] = { escaped: `${sm.escaped}/${sm.runs}`, median: sm.median, ...(scratchRun ? { medianSamples: sm.median === null ? null : sm.median * B } : {}) };
+      rows.push([
+        label,
+        d,
+        B,
+        `${sm.escaped}/${sm.runs}`,
+        sm.median,
+        sm.median === null ? null : scratchRun ? `${fmt((sm.median * B) / d ** 2, 3)} (samples / d^2)` : fmt(sm.median / Math.log(d), 2),
+        rs[0]?.config.train.steps ?? null,
+      ]);
+      numbers[r.name] = {
+        escaped: `${sm.escaped}/${sm.runs}`,
+        median: sm.median,
+        ...(scratchRun ? { medianSamples: sm.median === null ? null : sm.median * B } : {}),
+      };
     }
     // The from-scratch law: exponent of the median number of samples against d (theory: 2 for He3).
-    const exponent = logLogSlope(scratchMedians.map((x) => x.d), scratchMedians.map((x) => x.samples));
+    const exponent = logLogSlope(
+      scratchMedians.map((x) => x.d),
+      scratchMedians.map((x) => x.samples),
+    );
     numbers['he3 scratch exponent'] = Number.isFinite(exponent) ? Number(exponent.toFixed(3)) : null;
     const series: Series[] = [];
     for (const [name, data] of bySeries) {
@@ -74,7 +109,10 @@ export const scaling: Preset = {
       if (name.startsWith('he3 scratch')) {
         // Steps = samples / B = 10 samples / d: the theory's samples ~ d^2 is steps ~ d^1, its
         // level not given by the theory (fitted to the medians); the fit frees the exponent.
-        const slope = logLogSlope(ok.map((p) => p.x), ok.map((p) => p.y));
+        const slope = logLogSlope(
+          ok.map((p) => p.x),
+          ok.map((p) => p.y),
+        );
         const level = (k: number) => Math.exp(ok.reduce((a, p) => a + Math.log(p.y) - k * Math.log(p.x), 0) / ok.length);
         series.push({ name, kind: 'line', key: 'fit: power of d', data: grid.map((x) => ({ x, y: level(slope) * x ** slope })) });
         series.push({ name, kind: 'line', dashed: true, key: 'theory: samples ~ d^2 (level fitted)', data: grid.map((x) => ({ x, y: level(1) * x })) });
@@ -85,13 +123,23 @@ export const scaling: Preset = {
         series.push({ name, kind: 'line', key: 'fit: c log d', data: grid.map((x) => ({ x, y: c * Math.log(x) })) });
         const activation = name.split(' ')[0]!;
         const tau = (await tauCurve({ activation, teacher: 'same', hermiteRescale: false }, [0.5]))[0]?.tau ?? null;
-        if (tau !== null) series.push({ name, kind: 'line', dashed: true, key: 'theory: (tau/2) log d / eta', data: grid.map((x) => ({ x, y: ((tau / 2) * Math.log(x)) / ETA_PRE })) });
+        if (tau !== null)
+          series.push({
+            name,
+            kind: 'line',
+            dashed: true,
+            key: 'theory: (tau/2) log d / eta',
+            data: grid.map((x) => ({ x, y: ((tau / 2) * Math.log(x)) / ETA_PRE })),
+          });
         numbers[`${name} fitted steps / log d`] = Number(c.toFixed(3));
         numbers[`${name} theory steps / log d`] = tau === null ? null : Number((tau / 2 / ETA_PRE).toFixed(3));
       }
     }
     // The axis spans the medians and their intervals (with a margin), not the fitted and theory lines.
-    const seen = series.filter((x) => x.kind === 'points').flatMap((x) => x.data.flatMap((d) => [d.y, d.lo, d.hi])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+    const seen = series
+      .filter((x) => x.kind === 'points')
+      .flatMap((x) => x.data.flatMap((d) => [d.y, d.lo, d.hi]))
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
     const domain: [number, number] | undefined = seen.length ? [Math.min(...seen) / 1.5, Math.max(...seen) * 1.5] : undefined;
     const figure = await renderFigure(
       'scaling',
@@ -105,7 +153,19 @@ export const scaling: Preset = {
       }),
     );
     return {
-      sections: [{ heading: 'Escape steps against d', text: ['Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3): B = d/10, eta = 0.03 B / d^1.5, up to 20 d^2 samples; the number of samples needed should grow like d^2 (the paper: item 9). Every run stops at its escape (record.stopAt); runs that do not escape within the budget are censored.', `From scratch, fitted exponent of the median samples against d: ${Number.isFinite(exponent) ? exponent.toFixed(2) : 'not enough escaped settings'} (theory 2).`], figures: [figure], tables: [{ title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows }] }],
+      sections: [
+        {
+          heading: 'Escape steps against d',
+          text: [
+            'Pre-trained (mu = 0.5): B = d/2, eta = 0.2, so one step is d/2 samples and the ODE time of a step is eta; the escape step should grow like log d. From scratch (He3): B = d/10, eta = 0.03 B / d^1.5, up to 20 d^2 samples; the number of samples needed should grow like d^2 (the paper: item 9). Every run stops at its escape (record.stopAt); runs that do not escape within the budget are censored.',
+            `From scratch, fitted exponent of the median samples against d: ${Number.isFinite(exponent) ? exponent.toFixed(2) : 'not enough escaped settings'} (theory 2).`,
+          ],
+          figures: [figure],
+          tables: [
+            { title: 'escape statistics against d', columns: ['setting', 'd', 'B', 'escaped', 'KM median step', 'median / log d', 'step budget'], rows },
+          ],
+        },
+      ],
       configs: [...pre, ...scratch].map((x) => ({ name: x.name, value: x.spec })),
       numbers,
     };

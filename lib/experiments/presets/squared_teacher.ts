@@ -9,7 +9,11 @@ export const squaredTeacher: Preset = {
   async run(ctx) {
     const s = ctx.scale;
     const acts = pick(s, { tiny: ['erf'], quick: ['relu', 'erf', 'sigmoid'], paper: ['linear', 'relu', 'erf', 'sigmoid'] });
-    const th = await theoryFigure('squared-tau', 'tau(mu), teacher s^2', ['linear', 'relu', 'erf', 'sigmoid', 'he3'].map((a) => ({ label: a, pair: { activation: a, teacher: 'square' as const, hermiteRescale: a === 'he3' } })));
+    const th = await theoryFigure(
+      'squared-tau',
+      'tau(mu), teacher s^2',
+      ['linear', 'relu', 'erf', 'sigmoid', 'he3'].map((a) => ({ label: a, pair: { activation: a, teacher: 'square' as const, hermiteRescale: a === 'he3' } })),
+    );
     const e = await escapeCurves(ctx, {
       name: 'squared-escape',
       title: 'teacher s^2',
@@ -24,7 +28,16 @@ export const squaredTeacher: Preset = {
       maxSteps: pick(s, { tiny: 1500, quick: 8000, paper: 100000 }),
     });
     const numbers: Record<string, unknown> = { theory: th.numbers };
-    for (const r of e.rows) numbers[`${r.activation} mu=${r.mu}`] = { escaped: `${r.sim.escaped}/${r.sim.runs}`, simPerLogD: fmt(r.simPerLogD, 3), odePerLogD: fmt(r.odePerLogD, 3), theoryHalfTau: fmt(r.theoryHalfTau, 3), lossHalved: `${r.lossSim.escaped}/${r.lossSim.runs}`, lossHalvedMedianSteps: r.lossSim.median, mOnly: r.mOnly };
+    for (const r of e.rows)
+      numbers[`${r.activation} mu=${r.mu}`] = {
+        escaped: `${r.sim.escaped}/${r.sim.runs}`,
+        simPerLogD: fmt(r.simPerLogD, 3),
+        odePerLogD: fmt(r.odePerLogD, 3),
+        theoryHalfTau: fmt(r.theoryHalfTau, 3),
+        lossHalved: `${r.lossSim.escaped}/${r.lossSim.runs}`,
+        lossHalvedMedianSteps: r.lossSim.median,
+        mOnly: r.mOnly,
+      };
     return {
       sections: [
         { heading: 'Theory', figures: [th.figure], tables: [th.table] },

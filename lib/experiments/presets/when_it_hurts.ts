@@ -21,18 +21,26 @@ export interface LossCurve {
 
 export function lossCurve(r: StoredRun): LossCurve {
   let last = NaN;
-  return { step: Array.from(r.run.step), loss: r.run.popLoss.map((x) => (x === null ? last : (last = x))) };
+  return {
+    step: Array.from(r.run.step),
+    loss: r.run.popLoss.map((x) => {
+      if (x !== null) last = x;
+      return last;
+    }),
+  };
 }
 
 const LOG_FLOOR = 1e-300;
 
 /** L at step T: linear in log step and log loss between recorded points; the last value past the end. */
 export function lossAt(c: LossCurve, T: number): number {
-  const s = c.step, l = c.loss;
+  const s = c.step,
+    l = c.loss;
   if (T <= s[0]!) return l[0]!;
   for (let i = 1; i < s.length; i++)
     if (T <= s[i]!) {
-      const a = s[i - 1]!, b = s[i]!;
+      const a = s[i - 1]!,
+        b = s[i]!;
       if (T === b) return l[i]!;
       if (a <= 0) return l[i - 1]! + ((T - a) / (b - a)) * (l[i]! - l[i - 1]!);
       const w = Math.log(T / a) / Math.log(b / a);
@@ -43,13 +51,16 @@ export function lossAt(c: LossCurve, T: number): number {
 
 /** First step at which L <= eps (log-log interpolation between recorded points); null if never. */
 export function stepsToLoss(c: LossCurve, eps: number): number | null {
-  const s = c.step, l = c.loss;
+  const s = c.step,
+    l = c.loss;
   if (l[0]! <= eps) return 0;
   for (let i = 1; i < s.length; i++)
     if (l[i]! <= eps) {
-      const a = s[i - 1]!, b = s[i]!;
+      const a = s[i - 1]!,
+        b = s[i]!;
       if (a <= 0 || l[i] === eps) return b;
-      const la = Math.log(Math.max(l[i - 1]!, LOG_FLOOR)), lb = Math.log(Math.max(l[i]!, LOG_FLOOR));
+      const la = Math.log(Math.max(l[i - 1]!, LOG_FLOOR)),
+        lb = Math.log(Math.max(l[i]!, LOG_FLOOR));
       const w = la === lb ? 1 : (la - Math.log(eps)) / (la - lb);
       return Math.exp(Math.log(a) + w * Math.log(b / a));
     }
@@ -145,7 +156,10 @@ export const whenItHurts: Preset = {
       record: { points },
       backend: 'cpu' as const,
     });
-    const odeSweeps = links.map((l) => ({ name: `ode ${l.label}`, spec: { base: { ...base(l), engine: 'ode' as const }, axes: { 'model.pretrained.mu': mus }, seeds: [0] } }));
+    const odeSweeps = links.map((l) => ({
+      name: `ode ${l.label}`,
+      spec: { base: { ...base(l), engine: 'ode' as const }, axes: { 'model.pretrained.mu': mus }, seeds: [0] },
+    }));
     const odeSw = await runSweeps(ctx, 'when-it-hurts: ODE', odeSweeps);
 
     const sections: Section[] = [];
@@ -180,7 +194,7 @@ export const whenItHurts: Preset = {
       // Heat map: mu (rows) against budget (columns), colour log10 L, the best-mu curve on top.
       const cols = budgetGrid(10, maxBudget, 12);
       const cells: HeatCell[] = [];
-      const dmu = m.length > 1 ? (m[1]! - m[0]!) : 0.1;
+      const dmu = m.length > 1 ? m[1]! - m[0]! : 0.1;
       for (let j = 0; j < cols.length; j++) {
         const x0 = j === 0 ? cols[0]! / 10 ** (1 / 24) : Math.sqrt(cols[j - 1]! * cols[j]!);
         const x1 = j === cols.length - 1 ? cols[j]! * 10 ** (1 / 24) : Math.sqrt(cols[j]! * cols[j + 1]!);
@@ -190,18 +204,57 @@ export const whenItHurts: Preset = {
         }
       }
       const curve = opt.map((o) => ({ x: o.budgetSteps, y: o.mu }));
-      heatmaps.push(await renderFigure(`when-it-hurts-${l.label}`, `${l.label}: population loss after T steps against mu (ODE, d = ${d}, eta = ${eta}${l.hermiteRescale ? ' / (k! k)' : ''}); white: the best mu`, heatmapSpec(cells, { title: `${l.label}: log10 L(T; mu), best mu in white`, x: { title: 'fine-tuning budget T (steps)', log: true }, y: { title: 'pre-training strength mu' }, colorTitle: 'log10 loss', curves: [{ name: 'best mu', points: curve }] })));
+      heatmaps.push(
+        await renderFigure(
+          `when-it-hurts-${l.label}`,
+          `${l.label}: population loss after T steps against mu (ODE, d = ${d}, eta = ${eta}${l.hermiteRescale ? ' / (k! k)' : ''}); white: the best mu`,
+          heatmapSpec(cells, {
+            title: `${l.label}: log10 L(T; mu), best mu in white`,
+            x: { title: 'fine-tuning budget T (steps)', log: true },
+            y: { title: 'pre-training strength mu' },
+            colorTitle: 'log10 loss',
+            curves: [{ name: 'best mu', points: curve }],
+          }),
+        ),
+      );
       optSeries.push({ name: l.label, kind: 'line', data: curve });
-      const tSeries: Series[] = fractions.map((f) => ({ name: `eps = ${f} L(0)`, kind: 'line', data: m.map((mu, i) => ({ x: mu, y: stepsToLoss(curves[i]!, f * L0) })) }));
-      targetPanels.push({ title: l.label, x: { title: 'mu', domain: [0, 1] as [number, number] }, y: { title: 'steps to L <= eps', log: true }, series: tSeries });
+      const tSeries: Series[] = fractions.map((f) => ({
+        name: `eps = ${f} L(0)`,
+        kind: 'line',
+        data: m.map((mu, i) => ({ x: mu, y: stepsToLoss(curves[i]!, f * L0) })),
+      }));
+      targetPanels.push({
+        title: l.label,
+        x: { title: 'mu', domain: [0, 1] as [number, number] },
+        y: { title: 'steps to L <= eps', log: true },
+        series: tSeries,
+      });
     }
-    const optFig = await renderFigure('when-it-hurts-optimal-mu', 'The best pre-training strength against the fine-tuning budget (ODE)', panelsSpec([{ title: 'best mu against budget', x: { title: 'budget T (steps)', log: true }, y: { title: 'best mu', domain: [0, 1] }, series: optSeries }], { width: 520, height: 300 }));
-    const targetFig = await renderFigure('when-it-hurts-targets', 'Steps to reach a target loss eps against mu (ODE); eps as a fraction of the loss with no pre-training', panelsSpec(targetPanels, { columns: 3, width: 240, height: 190, legendTitle: 'target' }));
+    const optFig = await renderFigure(
+      'when-it-hurts-optimal-mu',
+      'The best pre-training strength against the fine-tuning budget (ODE)',
+      panelsSpec(
+        [{ title: 'best mu against budget', x: { title: 'budget T (steps)', log: true }, y: { title: 'best mu', domain: [0, 1] }, series: optSeries }],
+        { width: 520, height: 300 },
+      ),
+    );
+    const targetFig = await renderFigure(
+      'when-it-hurts-targets',
+      'Steps to reach a target loss eps against mu (ODE); eps as a fraction of the loss with no pre-training',
+      panelsSpec(targetPanels, { columns: 3, width: 240, height: 190, legendTitle: 'target' }),
+    );
 
     // 2. The ODE against SGD (the exact reduced chain at the same d, B, eta) at a few points.
     const checkBudgets = pick(s, { tiny: [100, 1000], quick: [100, 1000, 10000], paper: [100, 1000, 10000, 30000] });
     const seeds = pick(s, { tiny: 4, quick: 16, paper: 24 });
-    const sgdSweeps = links.map((l) => ({ name: `sgd ${l.label}`, spec: { base: { ...base(l), engine: 'reduced' as const, train: { ...base(l).train, steps: checkBudgets[checkBudgets.length - 1]! }, record: { points: 200 } }, axes: { 'model.pretrained.mu': l.check }, seeds: { count: seeds } } }));
+    const sgdSweeps = links.map((l) => ({
+      name: `sgd ${l.label}`,
+      spec: {
+        base: { ...base(l), engine: 'reduced' as const, train: { ...base(l).train, steps: checkBudgets[checkBudgets.length - 1]! }, record: { points: 200 } },
+        axes: { 'model.pretrained.mu': l.check },
+        seeds: { count: seeds },
+      },
+    }));
     const sgdSw = await runSweeps(ctx, 'when-it-hurts: SGD check', sgdSweeps);
     const checkRows: (string | number | null)[][] = [];
     const check: { activation: string; mu: number; budgetSteps: number; ode: number; sgdMedian: number; sgdQ25: number; sgdQ75: number }[] = [];
@@ -217,17 +270,48 @@ export const whenItHurts: Preset = {
           const q = (p: number) => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))]!;
           const ode = Math.max(lossAt(lossCurve(odeRun), T), floorOf[li]!);
           check.push({ activation: l.label, mu, budgetSteps: T, ode, sgdMedian: q(0.5), sgdQ25: q(0.25), sgdQ75: q(0.75) });
-          checkRows.push([l.label, mu, T, ode.toPrecision(3), q(0.5).toPrecision(3), `[${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]`, (q(0.5) / ode).toPrecision(3)]);
+          checkRows.push([
+            l.label,
+            mu,
+            T,
+            ode.toPrecision(3),
+            q(0.5).toPrecision(3),
+            `[${q(0.25).toPrecision(3)}, ${q(0.75).toPrecision(3)}]`,
+            (q(0.5) / ode).toPrecision(3),
+          ]);
         }
       }
     }
 
     const f3 = (x: number | null) => (x === null ? null : Number(x.toPrecision(3)));
     const tables: Table[] = [
-      { title: 'Best mu for each budget (ODE; losses below 1e-8 L(w = 0), the resolution of the ODE, tie; ties go to the mu that got there first)', columns: ['link', 'budget T (steps)', 'best mu', 'loss there', 'mu within 1% of it'], rows: optimalMu.map((o) => [o.activation, o.budgetSteps, o.mu, f3(o.loss), `${o.muRange[0]} - ${o.muRange[1]}`]) },
-      { title: 'Best mu for each target loss eps = fraction x L(w = 0) (ODE)', columns: ['link', 'fraction', 'eps', 'best mu', 'steps', 'note'], rows: optimalMuForTarget.map((o) => [o.activation, o.fraction, f3(o.eps), o.mu, o.steps === null ? null : Math.round(o.steps), o.mu === null ? 'no mu reaches it within the horizon' : o.atStart ? 'the pre-trained model is already there' : '']) },
-      { title: 'The budget beyond which weaker pre-training wins (first budget at which the best mu is below the strongest on the grid)', columns: ['link', 'budget (steps)', 'best mu before', 'best mu after'], rows: crossover.map((c) => [c.activation, c.budgetSteps, c.muBefore, c.muAfter]) },
-      { title: `The ODE against SGD (exact reduced chain, d = ${d}, B = ${batch}, eta = ${eta}, ${seeds} seeds): population loss after T steps`, columns: ['link', 'mu', 'T', 'ODE', 'SGD median', 'SGD IQR', 'SGD / ODE'], rows: checkRows },
+      {
+        title: 'Best mu for each budget (ODE; losses below 1e-8 L(w = 0), the resolution of the ODE, tie; ties go to the mu that got there first)',
+        columns: ['link', 'budget T (steps)', 'best mu', 'loss there', 'mu within 1% of it'],
+        rows: optimalMu.map((o) => [o.activation, o.budgetSteps, o.mu, f3(o.loss), `${o.muRange[0]} - ${o.muRange[1]}`]),
+      },
+      {
+        title: 'Best mu for each target loss eps = fraction x L(w = 0) (ODE)',
+        columns: ['link', 'fraction', 'eps', 'best mu', 'steps', 'note'],
+        rows: optimalMuForTarget.map((o) => [
+          o.activation,
+          o.fraction,
+          f3(o.eps),
+          o.mu,
+          o.steps === null ? null : Math.round(o.steps),
+          o.mu === null ? 'no mu reaches it within the horizon' : o.atStart ? 'the pre-trained model is already there' : '',
+        ]),
+      },
+      {
+        title: 'The budget beyond which weaker pre-training wins (first budget at which the best mu is below the strongest on the grid)',
+        columns: ['link', 'budget (steps)', 'best mu before', 'best mu after'],
+        rows: crossover.map((c) => [c.activation, c.budgetSteps, c.muBefore, c.muAfter]),
+      },
+      {
+        title: `The ODE against SGD (exact reduced chain, d = ${d}, B = ${batch}, eta = ${eta}, ${seeds} seeds): population loss after T steps`,
+        columns: ['link', 'mu', 'T', 'ODE', 'SGD median', 'SGD IQR', 'SGD / ODE'],
+        rows: checkRows,
+      },
     ];
     sections.push({
       heading: 'When pre-training hurts (SPEC 7.3)',
@@ -244,4 +328,3 @@ export const whenItHurts: Preset = {
     return { sections, configs, numbers };
   },
 };
-

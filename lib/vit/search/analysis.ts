@@ -2,7 +2,17 @@
 // pre-training seeds with bootstrap intervals and the median normalised curve; per arm and
 // metric, the paired slope against log2(1 + budget), its interval, the sign test and the verdict.
 import { hasPlateau } from './metrics.js';
-import { metricNames, predictedSign, type BudgetSummary, type CheckpointSummary, type MetricName, type SearchCheckpoint, type SearchResult, type SearchRun, type SlopeRecord } from './records.js';
+import {
+  metricNames,
+  predictedSign,
+  type BudgetSummary,
+  type CheckpointSummary,
+  type MetricName,
+  type SearchCheckpoint,
+  type SearchResult,
+  type SearchRun,
+  type SlopeRecord,
+} from './records.js';
 import type { SearchSettings } from './settings.js';
 import { geometricMeanCI, pairedSlope, type SlopeInput } from './statistics.js';
 
@@ -58,7 +68,10 @@ function budgetSummary(s: SearchSettings, pairing: string, arm: string, budget: 
   };
   const live = rs.filter((r) => r.divergedAt === null || r.plateauExit !== null);
   const steps = rs[0]?.evalStep ?? [];
-  const curve = steps.map((step, i) => ({ step, median: median(rs.map((r) => r.normalised[i]).filter((v): v is number => v !== undefined && Number.isFinite(v))) }));
+  const curve = steps.map((step, i) => ({
+    step,
+    median: median(rs.map((r) => r.normalised[i]).filter((v): v is number => v !== undefined && Number.isFinite(v))),
+  }));
   const stepsToAccuracy: BudgetSummary['stepsToAccuracy'] = {};
   for (const th of s.accuracyThresholds) {
     const vals = rs.map((r) => r.stepsToAccuracy[String(th)] ?? Infinity);
@@ -96,7 +109,15 @@ export function analyseSearch(
   for (const p of s.pairings)
     for (const arm of s.arms) {
       const rs = runs.filter((r) => r.pairing === p.name && r.arm === arm.name);
-      const rows = s.budgets.map((b) => budgetSummary(s, p.name, arm.name, b, rs.filter((r) => r.budgetEpochs === b)));
+      const rows = s.budgets.map((b) =>
+        budgetSummary(
+          s,
+          p.name,
+          arm.name,
+          b,
+          rs.filter((r) => r.budgetEpochs === b),
+        ),
+      );
       budgets.push(...rows);
       // A search phase is seen when, at some budget, at least half of the runs show a plateau.
       const present = rows.some((r) => r.plateauFraction >= 0.5);

@@ -15,7 +15,9 @@ const budgetAxis = {
 /** Median normalised excess loss (L - L*) / (L0 - L*) against the step, one line per budget. */
 export function curvesSpec(r: SearchResult): TopLevelSpec {
   const values = r.budgets.flatMap((b) =>
-    b.normalisedCurve.filter((c) => c.step > 0).map((c) => ({ pairing: b.pairing, arm: b.arm, budget: b.budgetEpochs, step: c.step, value: Math.min(1.5, Math.max(-0.2, c.median)) })),
+    b.normalisedCurve
+      .filter((c) => c.step > 0)
+      .map((c) => ({ pairing: b.pairing, arm: b.arm, budget: b.budgetEpochs, step: c.step, value: Math.min(1.5, Math.max(-0.2, c.median)) })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -41,11 +43,15 @@ export function curvesSpec(r: SearchResult): TopLevelSpec {
 /** gradNorm0, plateau exit and half-life against the budget: geometric means and 95 % intervals. */
 export function metricsSpec(r: SearchResult): TopLevelSpec {
   const T = r.settings.finetune.steps;
-  const values = r.budgets.flatMap((b) => [
-    { metric: '1. gradNorm0 (growth coefficient)', ...b.gradNorm0, censored: 0 },
-    { metric: `2. plateau exit (steps; censored at ${T})`, ...b.plateauExit },
-    { metric: `3. half-life of L - L* (steps; censored at ${T})`, ...b.halfLife },
-  ].filter((v) => Number.isFinite(v.mean)).map((v) => ({ pairing: b.pairing, arm: b.arm, budget: b.budgetEpochs, ...v })));
+  const values = r.budgets.flatMap((b) =>
+    [
+      { metric: '1. gradNorm0 (growth coefficient)', ...b.gradNorm0, censored: 0 },
+      { metric: `2. plateau exit (steps; censored at ${T})`, ...b.plateauExit },
+      { metric: `3. half-life of L - L* (steps; censored at ${T})`, ...b.halfLife },
+    ]
+      .filter((v) => Number.isFinite(v.mean))
+      .map((v) => ({ pairing: b.pairing, arm: b.arm, budget: b.budgetEpochs, ...v })),
+  );
   const color = { field: 'arm', type: 'nominal', title: null, sort: r.settings.arms.map((a) => a.name) };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -56,8 +62,14 @@ export function metricsSpec(r: SearchResult): TopLevelSpec {
       width: 300,
       height: 180,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.15 }, encoding: { x: budgetAxis, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: null }, y2: { field: 'hi' }, color } },
-        { mark: { type: 'line', point: true }, encoding: { x: budgetAxis, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: null }, color } },
+        {
+          mark: { type: 'errorband', opacity: 0.15 },
+          encoding: { x: budgetAxis, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: null }, y2: { field: 'hi' }, color },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x: budgetAxis, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: null }, color },
+        },
       ],
     },
     resolve: { scale: { y: 'independent' } },

@@ -5,4 +5,16 @@ export { runSearchExperiment, weightNorms, type SearchOptions } from './run.js';
 export { analyseSearch, metricValue } from './analysis.js';
 export { fitSoftmaxHead, HEAD_FIT_DEFAULTS, type HeadFit, type HeadFitOptions } from './head_fit.js';
 export { crossingStep, curveMetrics, firstStepAtAccuracy, hasPlateau, searchEvalSchedule, PLATEAU_MIN_STEPS, type CurveMetrics } from './metrics.js';
-export { geometricMeanCI, olsSlope, pairedSlope, quantileSorted, seededUniform, signTestP, verdictOf, MDE_FACTOR, type SlopeInput, type SlopeStats, type Verdict } from './statistics.js';
+export {
+  geometricMeanCI,
+  olsSlope,
+  pairedSlope,
+  quantileSorted,
+  seededUniform,
+  signTestP,
+  verdictOf,
+  MDE_FACTOR,
+  type SlopeInput,
+  type SlopeStats,
+  type Verdict,
+} from './statistics.js';

@@ -27,13 +27,37 @@ export interface SearchFiles {
 
 export async function writeSearchResults(dir: string, r: SearchResult, figures?: Figure[]): Promise<SearchFiles> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
-  const files: SearchFiles = { json: join(dir, 'vit.json'), runsCsv: join(dir, 'vit-search-runs.csv'), slopesCsv: join(dir, 'vit-search-slopes.csv'), figures: [] };
+  const files: SearchFiles = {
+    json: join(dir, 'vit.json'),
+    runsCsv: join(dir, 'vit-search-runs.csv'),
+    slopesCsv: join(dir, 'vit-search-slopes.csv'),
+    figures: [],
+  };
   atomic(files.json, JSON.stringify(r) + '\n');
   const ths = r.settings.accuracyThresholds;
   atomic(
     files.runsCsv,
     csv([
-      ['pairing', 'arm', 'seed', 'ft_seed', 'budget_epochs', 'L0', 'probe_accuracy', 'grad_norm0', 'plateau_exit', 'half_life', 'l_star', 'final_loss', 'diverged_at', 'w_q', 'w_k', 'w_v', 'w_mlp', ...ths.map((t) => `steps_to_acc_${t}`)],
+      [
+        'pairing',
+        'arm',
+        'seed',
+        'ft_seed',
+        'budget_epochs',
+        'L0',
+        'probe_accuracy',
+        'grad_norm0',
+        'plateau_exit',
+        'half_life',
+        'l_star',
+        'final_loss',
+        'diverged_at',
+        'w_q',
+        'w_k',
+        'w_v',
+        'w_mlp',
+        ...ths.map((t) => `steps_to_acc_${t}`),
+      ],
       ...r.runs.map((x) => [
         x.pairing,
         x.arm,
@@ -59,8 +83,40 @@ export async function writeSearchResults(dir: string, r: SearchResult, figures?:
   atomic(
     files.slopesCsv,
     csv([
-      ['pairing', 'arm', 'metric', 'predicted_sign', 'slope', 'ci_lo', 'ci_hi', 'se', 'mde', 'seeds_positive', 'seeds_negative', 'sign_test_p', 'censored', 'values', 'verdict'],
-      ...r.slopes.map((s) => [s.pairing, s.arm, s.metric, s.predictedSign, s.slope, s.ci[0], s.ci[1], s.se, s.mde, s.signTest.positive, s.signTest.negative, s.signTest.p, s.censored, s.values, s.verdict]),
+      [
+        'pairing',
+        'arm',
+        'metric',
+        'predicted_sign',
+        'slope',
+        'ci_lo',
+        'ci_hi',
+        'se',
+        'mde',
+        'seeds_positive',
+        'seeds_negative',
+        'sign_test_p',
+        'censored',
+        'values',
+        'verdict',
+      ],
+      ...r.slopes.map((s) => [
+        s.pairing,
+        s.arm,
+        s.metric,
+        s.predictedSign,
+        s.slope,
+        s.ci[0],
+        s.ci[1],
+        s.se,
+        s.mde,
+        s.signTest.positive,
+        s.signTest.negative,
+        s.signTest.p,
+        s.censored,
+        s.values,
+        s.verdict,
+      ]),
     ]),
   );
   for (const fig of figures ?? (await searchFigures(r))) {

@@ -39,7 +39,22 @@ export function budgetTable(r: SearchResult): Table {
   const gm = (m: { mean: number; lo: number; hi: number }, d = 1) => `${f(m.mean, d)} ${ci(m.lo, m.hi, d)}`;
   return {
     title: `Absolute (probe accuracy, L0, L*, L(${T})) and relative (gradNorm0, plateau exit, half-life) measures per arm and budget; geometric means over pre-training seeds with 95% bootstrap intervals; steps to accuracy ${th} is secondary and favours the head start`,
-    columns: ['pairing', 'arm', 'budget', 'probe acc', 'L0', 'L*', `L(${T})`, 'gradNorm0', 'plateau exit', 'half-life', 'censored exit/half', `plateau > ${PLATEAU_MIN_STEPS} steps`, 'diverged', `steps to acc ${th} (median, reached)`],
+    columns: [
+      'pairing',
+      'arm',
+      'budget',
+      'probe acc',
+      'L0',
+      'L*',
+      `L(${T})`,
+      'gradNorm0',
+      'plateau exit',
+      'half-life',
+      'censored exit/half',
+      `plateau > ${PLATEAU_MIN_STEPS} steps`,
+      'diverged',
+      `steps to acc ${th} (median, reached)`,
+    ],
     rows: r.budgets.map((b) => {
       const acc = b.stepsToAccuracy[String(th)];
       return [
@@ -64,7 +79,8 @@ export function budgetTable(r: SearchResult): Table {
 
 export function checkpointTable(r: SearchResult): Table {
   return {
-    title: 'Checkpoints (means over pre-training seeds): source accuracy, target probe accuracy and L0 with the fitted head, weight norms, attention entropy (nats; uniform = ln 17 = 2.83)',
+    title:
+      'Checkpoints (means over pre-training seeds): source accuracy, target probe accuracy and L0 with the fitted head, weight norms, attention entropy (nats; uniform = ln 17 = 2.83)',
     columns: ['pairing', 'budget', 'source acc', 'probe acc', 'L0', '|Wq|', '|Wk|', '|Wv|', '|W mlp|', 'attention entropy'],
     rows: r.checkpointSummary.map((c) => [
       c.pairing,
@@ -87,7 +103,10 @@ export function designText(r: SearchResult): string[] {
   const runs = r.runs.length;
   const cpuH = r.timing.cpuMs / 3.6e6;
   const wallH = r.timing.wallMs / 3.6e6;
-  const mdes = r.slopes.filter((x) => x.metric === 'plateauExit').map((x) => x.mde).filter(Number.isFinite);
+  const mdes = r.slopes
+    .filter((x) => x.metric === 'plateauExit')
+    .map((x) => x.mde)
+    .filter(Number.isFinite);
   return [
     `Design: ${s.pairings.length} pairing(s) x ${s.preSeeds.length} pre-training seeds x ${s.budgets.length} budgets (${s.budgets.join(', ')} epochs) x ${s.arms.length} arms (the primary with ${s.ftSeeds.length} fine-tuning seed(s), the others with one) = ${runs} fine-tuning runs of ${s.finetune.steps} steps (batch ${s.finetune.batch}, one pass), the primary arm's first seed run ${s.finetune.lStarFactor}x longer at each checkpoint for L*.`,
     `Arms: ${s.arms.map((a) => a.name).join('; ')}. LoRA on q and v of every block, alpha = rank, A ~ N(0, 1/in), B = 0 or +-1/width^2; base and fitted head frozen.`,
@@ -101,7 +120,9 @@ export function designText(r: SearchResult): string[] {
 /** A compact plain-text summary for the terminal. */
 export function searchSummaryText(r: SearchResult): string {
   const lines: string[] = [];
-  lines.push(`ViT search protocol (${r.settings.scale}): ${r.runs.length} fine-tuning runs, ${(r.timing.wallMs / 1000).toFixed(1)} s wall, ${(r.timing.cpuMs / 1000).toFixed(1)} s CPU`);
+  lines.push(
+    `ViT search protocol (${r.settings.scale}): ${r.runs.length} fine-tuning runs, ${(r.timing.wallMs / 1000).toFixed(1)} s wall, ${(r.timing.cpuMs / 1000).toFixed(1)} s CPU`,
+  );
   lines.push('pairing | arm | metric: slope of ln(metric) per log2(1 + budget) [95% CI] (MDE) seeds +/- -> verdict');
   for (const s of r.slopes as SlopeRecord[])
     lines.push(

@@ -150,11 +150,16 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
     const fFit = await features(config, snap.params, d.headFit.x, threads);
     const fit = fitSoftmaxHead(fFit, d.headFit.y, config.width, config.classes, s.headFit);
     if (!fit.converged)
-      throw new Error(`${p.name} seed ${seed} budget ${budget}: the head fit stopped at max |gradient| ${fit.gradMax.toExponential(2)} > ${fit.tolerance} after ${fit.iterations} iterations`);
+      throw new Error(
+        `${p.name} seed ${seed} budget ${budget}: the head fit stopped at max |gradient| ${fit.gradMax.toExponential(2)} > ${fit.tolerance} after ${fit.iterations} iterations`,
+      );
     const baseParams = snap.params.slice();
-    fit.W.forEach((v, i) => (baseParams[headW.offset + i] = v));
-    fit.b.forEach((v, i) => (baseParams[headB.offset + i] = v));
-    const [entropy, start] = await Promise.all([attentionEntropy(config, baseParams, d.heldOut.x, threads), evaluate(config, null, baseParams, d.heldOut, threads)]);
+    baseParams.set(fit.W, headW.offset);
+    baseParams.set(fit.b, headB.offset);
+    const [entropy, start] = await Promise.all([
+      attentionEntropy(config, baseParams, d.heldOut.x, threads),
+      evaluate(config, null, baseParams, d.heldOut, threads),
+    ]);
     const norms = weightNorms(baseLayout, baseParams);
 
     // Fine-tuning. The adapters' init and the stream order depend on (pre-training seed,
@@ -178,9 +183,7 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
         lora,
         trainable: { base: false, head: false, lora: true },
         optimizer:
-          arm.optimizer === 'sgd'
-            ? { kind: 'sgd', lr: arm.lr, momentum: 0, weightDecay: 0 }
-            : { kind: 'adamw', lr: arm.lr, ...ft.adamw, weightDecay: 0 },
+          arm.optimizer === 'sgd' ? { kind: 'sgd', lr: arm.lr, momentum: 0, weightDecay: 0 } : { kind: 'adamw', lr: arm.lr, ...ft.adamw, weightDecay: 0 },
         batch: ft.batch,
         steps,
         evalSteps,
@@ -211,7 +214,18 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
           const keep = long.evalStep.map((st, i) => (st <= ft.steps && schedule.includes(st) ? i : -1)).filter((i) => i >= 0);
           const pick = <T>(xs: T[]) => keep.map((i) => xs[i]!);
           const diverged = long.divergedAt !== null && long.divergedAt <= ft.steps ? long.divergedAt : null;
-          curves.push({ arm, ftSeed, r: { ...long, evalStep: pick(long.evalStep), testLoss: pick(long.testLoss), testAccuracy: pick(long.testAccuracy), divergedAt: diverged, stepsDone: Math.min(long.stepsDone, ft.steps) } });
+          curves.push({
+            arm,
+            ftSeed,
+            r: {
+              ...long,
+              evalStep: pick(long.evalStep),
+              testLoss: pick(long.testLoss),
+              testAccuracy: pick(long.testAccuracy),
+              divergedAt: diverged,
+              stepsDone: Math.min(long.stepsDone, ft.steps),
+            },
+          });
         } else {
           curves.push({ arm, ftSeed, r: await finetune(arm, ftSeed, ft.steps, schedule) });
         }
@@ -342,7 +356,15 @@ export async function runSearchExperiment(o: SearchOptions = {}): Promise<Search
   }
   const dataSizes = s.pairings.map((p) => {
     const d = data.get(p.name)!;
-    return { pairing: p.name, sourceTrain: d.source.train.n, sourceTest: d.source.test.n, headFit: d.headFit.n, streamImages: d.stream.n, streamSamples: d.stream.n * (2 * p.maxShift + 1) ** 2, heldOut: d.heldOut.n };
+    return {
+      pairing: p.name,
+      sourceTrain: d.source.train.n,
+      sourceTest: d.source.test.n,
+      headFit: d.headFit.n,
+      streamImages: d.stream.n,
+      streamSamples: d.stream.n * (2 * p.maxShift + 1) ** 2,
+      heldOut: d.heldOut.n,
+    };
   });
   const checkpoints = units.flatMap((u) => u.checkpoints);
   const runs = units.flatMap((u) => u.runs);

@@ -164,7 +164,8 @@ export function resolveSearchSettings(scale: SearchScale, o: SearchOverrides = {
     if (s.budgets.length < 2) throw bad('budgets', 'must list at least two distinct budgets');
   }
   if (o.preSeeds !== undefined) {
-    if (!Number.isInteger(o.preSeeds) || o.preSeeds < 2 || o.preSeeds > 100) throw bad('seeds', 'must be an integer in [2, 100] (the bootstrap resamples pre-training seeds)');
+    if (!Number.isInteger(o.preSeeds) || o.preSeeds < 2 || o.preSeeds > 100)
+      throw bad('seeds', 'must be an integer in [2, 100] (the bootstrap resamples pre-training seeds)');
     s.preSeeds = Array.from({ length: o.preSeeds }, (_, i) => i + 1);
   }
   if (o.firstSeed !== undefined) {
@@ -220,5 +221,8 @@ function validateArms(arms: Arm[]): void {
 /** Hash naming cached results: every setting that changes a number, and the loradyn version. */
 export function settingsHash(s: SearchSettings, version: string): string {
   const { scale: _scale, ...rest } = s;
-  return createHash('sha256').update(JSON.stringify({ version, ...rest })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ version, ...rest }))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -89,10 +89,7 @@ export interface SlopeInput {
 }
 
 /** Paired slope statistics; seeds with fewer than two budgets are left out. */
-export function pairedSlope(
-  input: readonly SlopeInput[],
-  opts: { predictedSign: 1 | -1; resamples?: number; level?: number; seed?: number },
-): SlopeStats {
+export function pairedSlope(input: readonly SlopeInput[], opts: { predictedSign: 1 | -1; resamples?: number; level?: number; seed?: number }): SlopeStats {
   const perSeed = input
     .map((s) => ({
       seed: s.seed,

@@ -1,8 +1,8 @@
 #include "activation.hpp"
 
 #include <cctype>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -27,12 +27,18 @@ std::string lower(std::string s) {
 ActivationTerm parse_base(const std::string& raw, const std::string& whole) {
   const std::string name = lower(trim(raw));
   ActivationTerm t;
-  if (name == "linear" || name == "id" || name == "identity") t.kind = BaseKind::Linear;
-  else if (name == "relu") t.kind = BaseKind::Relu;
-  else if (name == "erf") t.kind = BaseKind::Erf;
-  else if (name == "sigmoid") t.kind = BaseKind::Sigmoid;
-  else if (name == "tanh") t.kind = BaseKind::Tanh;
-  else if (name == "square") t.kind = BaseKind::Square;
+  if (name == "linear" || name == "id" || name == "identity")
+    t.kind = BaseKind::Linear;
+  else if (name == "relu")
+    t.kind = BaseKind::Relu;
+  else if (name == "erf")
+    t.kind = BaseKind::Erf;
+  else if (name == "sigmoid")
+    t.kind = BaseKind::Sigmoid;
+  else if (name == "tanh")
+    t.kind = BaseKind::Tanh;
+  else if (name == "square")
+    t.kind = BaseKind::Square;
   else if (name.size() > 2 && name.compare(0, 2, "he") == 0) {
     const std::string digits = name.substr(2);
     for (char c : digits)
@@ -41,8 +47,8 @@ ActivationTerm parse_base(const std::string& raw, const std::string& whole) {
                                     "' (Hermite terms are written he<k>, e.g. he3)");
     const int k = std::atoi(digits.c_str());
     if (k < 1 || k > kMaxHermiteOrder)
-      throw std::invalid_argument("Hermite order in '" + raw + "' must be in [1, " +
-                                  std::to_string(kMaxHermiteOrder) + "]");
+      throw std::invalid_argument("Hermite order in '" + raw + "' must be in [1, " + std::to_string(kMaxHermiteOrder) +
+                                  "]");
     t.kind = BaseKind::Hermite;
     t.k = k;
   } else {
@@ -56,28 +62,34 @@ ActivationTerm parse_base(const std::string& raw, const std::string& whole) {
 double base_value(const ActivationTerm& t, double z, double* ds, double* d2s) {
   switch (t.kind) {
     case BaseKind::Linear:
-      *ds = 1; *d2s = 0;
+      *ds = 1;
+      *d2s = 0;
       return z;
     case BaseKind::Relu:
-      *ds = z > 0 ? 1.0 : 0.0; *d2s = 0;  // Dirac part reported by dirac_weight()
+      *ds = z > 0 ? 1.0 : 0.0;
+      *d2s = 0;  // Dirac part reported by dirac_weight()
       return z > 0 ? z : 0.0;
     case BaseKind::Erf: {
       const double g = kTwoOverSqrtPi * std::exp(-z * z);
-      *ds = g; *d2s = -2.0 * z * g;
+      *ds = g;
+      *d2s = -2.0 * z * g;
       return std::erf(z);
     }
     case BaseKind::Sigmoid: {
       const double s = z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
-      *ds = s * (1 - s); *d2s = s * (1 - s) * (1 - 2 * s);
+      *ds = s * (1 - s);
+      *d2s = s * (1 - s) * (1 - 2 * s);
       return s;
     }
     case BaseKind::Tanh: {
       const double s = std::tanh(z);
-      *ds = 1 - s * s; *d2s = -2 * s * (1 - s * s);
+      *ds = 1 - s * s;
+      *d2s = -2 * s * (1 - s * s);
       return s;
     }
     case BaseKind::Square:
-      *ds = 2 * z; *d2s = 2;
+      *ds = 2 * z;
+      *d2s = 2;
       return z * z;
     case BaseKind::Hermite: {
       // He_k' = k He_{k-1}, He_k'' = k (k-1) He_{k-2}.
@@ -98,11 +110,13 @@ double base_value(const ActivationTerm& t, double z, double* ds, double* d2s) {
         if (k >= 1) d1 += c * k * h[k - 1];
         if (k >= 2) d2 += c * k * (k - 1.0) * h[k - 2];
       }
-      *ds = d1; *d2s = d2;
+      *ds = d1;
+      *d2s = d2;
       return s;
     }
   }
-  *ds = 0; *d2s = 0;
+  *ds = 0;
+  *d2s = 0;
   return 0;
 }
 
@@ -154,8 +168,7 @@ Activation Activation::parse(const std::string& spec) {
 Activation Activation::from_hermite(const std::vector<double>& coeffs) {
   if (coeffs.empty()) throw std::invalid_argument("Hermite coefficient list is empty");
   if (static_cast<int>(coeffs.size()) - 1 > kMaxHermiteOrder)
-    throw std::invalid_argument("Hermite coefficient list longer than " +
-                                std::to_string(kMaxHermiteOrder + 1));
+    throw std::invalid_argument("Hermite coefficient list longer than " + std::to_string(kMaxHermiteOrder + 1));
   for (double c : coeffs)
     if (!std::isfinite(c)) throw std::invalid_argument("Hermite coefficients must be finite");
   Activation a;
@@ -208,7 +221,10 @@ int Activation::max_hermite_order() const {
     if (t.kind == BaseKind::Hermite && t.k > k) k = t.k;
     if (t.kind == BaseKind::HermiteSeries) {
       for (int i = static_cast<int>(t.coeffs.size()) - 1; i > k; --i)
-        if (t.coeffs[i] != 0.0) { k = i; break; }
+        if (t.coeffs[i] != 0.0) {
+          k = i;
+          break;
+        }
     }
   }
   return k;
@@ -219,11 +235,20 @@ int Activation::polynomial_degree() const {
   for (const auto& t : terms_) {
     int d = -1;
     switch (t.kind) {
-      case BaseKind::Linear: d = 1; break;
-      case BaseKind::Square: d = 2; break;
-      case BaseKind::Hermite: d = t.k; break;
-      case BaseKind::HermiteSeries: d = static_cast<int>(t.coeffs.size()) - 1; break;
-      default: return -1;
+      case BaseKind::Linear:
+        d = 1;
+        break;
+      case BaseKind::Square:
+        d = 2;
+        break;
+      case BaseKind::Hermite:
+        d = t.k;
+        break;
+      case BaseKind::HermiteSeries:
+        d = static_cast<int>(t.coeffs.size()) - 1;
+        break;
+      default:
+        return -1;
     }
     if (d > deg) deg = d;
   }

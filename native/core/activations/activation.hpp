@@ -12,8 +12,8 @@ enum class BaseKind { Linear, Relu, Erf, Sigmoid, Tanh, Square, Hermite, Hermite
 struct ActivationTerm {
   double coef = 1.0;
   BaseKind kind = BaseKind::Linear;
-  int k = 0;                    // order, for BaseKind::Hermite
-  std::vector<double> coeffs;   // c_0.., for BaseKind::HermiteSeries
+  int k = 0;                   // order, for BaseKind::Hermite
+  std::vector<double> coeffs;  // c_0.., for BaseKind::HermiteSeries
 };
 
 struct ActivationValue {

@@ -1,9 +1,9 @@
 #include <algorithm>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
-#include "../ode/ode_engine.hpp"
 #include "../model/practice.hpp"
+#include "../ode/ode_engine.hpp"
 #include "../reduced/practice_reduced.hpp"
 #include "../reduced/reduced_state.hpp"
 #include "../reduced/sgd_reduced.hpp"
@@ -22,27 +22,32 @@ Engine parse_engine(const std::string& name) {
 
 const char* engine_name(Engine e) {
   switch (e) {
-    case Engine::Full: return "full";
-    case Engine::Reduced: return "reduced";
-    case Engine::Ode: return "ode";
+    case Engine::Full:
+      return "full";
+    case Engine::Reduced:
+      return "reduced";
+    case Engine::Ode:
+      return "ode";
   }
   return "?";
 }
 
 RunRecord run_one_cpu(Engine e, const RunConfig& cfg, uint64_t seed, const RunControl& ctl) {
   switch (e) {
-    case Engine::Full: return simulate_full(cfg, seed, ctl);
-    case Engine::Ode: return simulate_ode(cfg, seed, ctl);
+    case Engine::Full:
+      return simulate_full(cfg, seed, ctl);
+    case Engine::Ode:
+      return simulate_ode(cfg, seed, ctl);
     case Engine::Reduced:
       return uses_practice_options(cfg) ? simulate_reduced_practice(cfg, seed, ctl) : simulate_reduced(cfg, seed, ctl);
-    default: break;
+    default:
+      break;
   }
-  throw std::invalid_argument(std::string("engine '") + engine_name(e) +
-                              "' is not available in this build");
+  throw std::invalid_argument(std::string("engine '") + engine_name(e) + "' is not available in this build");
 }
 
-std::vector<std::vector<RunRecord>> Backend::run_many(Engine e, const std::vector<RunJob>& jobs,
-                                                      int threads, const RunControl& ctl) {
+std::vector<std::vector<RunRecord>> Backend::run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
+                                                      const RunControl& ctl) {
   std::vector<std::vector<RunRecord>> out;
   out.reserve(jobs.size());
   for (const RunJob& j : jobs) out.push_back(run(e, j.cfg, j.seeds, threads, ctl));
@@ -55,8 +60,8 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   bool supports(Engine) const override { return true; }  // full, reduced and ode
-  std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds,
-                             int threads, const RunControl& ctl) override {
+  std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
+                             const RunControl& ctl) override {
     std::vector<RunRecord> out(seeds.size());
     // Seeds across threads; each run is single-threaded and deterministic, so the result
     // does not depend on the thread count.
@@ -65,8 +70,7 @@ class CpuBackend final : public Backend {
     const int n = static_cast<int>(seeds.size());
     const int inner = std::max(1, threads / std::max(1, n));
     parallel_for(n, threads, [&](int i) {
-      out[i] = e == Engine::Full ? simulate_full(cfg, seeds[i], ctl, inner)
-                                 : run_one_cpu(e, cfg, seeds[i], ctl);
+      out[i] = e == Engine::Full ? simulate_full(cfg, seeds[i], ctl, inner) : run_one_cpu(e, cfg, seeds[i], ctl);
     });
     return out;
   }

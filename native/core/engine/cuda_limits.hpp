@@ -29,24 +29,29 @@ inline void cuda_issues(const char* engine, const RunConfig& c, std::vector<Conf
   }
   practice_cuda_issues(c, out);
   if (static_cast<int>(c.record.thresholds.size()) > kCudaMaxThresholds)
-    out.push_back({"record.thresholds", "backend 'cuda' allows at most " + std::to_string(kCudaMaxThresholds) + " values"});
+    out.push_back(
+        {"record.thresholds", "backend 'cuda' allows at most " + std::to_string(kCudaMaxThresholds) + " values"});
   auto fits = [&](const Activation& a, const char* path) {
     int coeffs = 0;
     for (const ActivationTerm& t : a.terms())
       if (t.kind == BaseKind::HermiteSeries) coeffs += static_cast<int>(t.coeffs.size());
     if (static_cast<int>(a.terms().size()) > kDevMaxTerms)
-      out.push_back({path, "backend 'cuda' supports activations of at most " + std::to_string(kDevMaxTerms) + " terms"});
+      out.push_back(
+          {path, "backend 'cuda' supports activations of at most " + std::to_string(kDevMaxTerms) + " terms"});
     else if (coeffs > kDevMaxCoeffs)
-      out.push_back({path, "backend 'cuda' supports Hermite series of at most " + std::to_string(kDevMaxCoeffs) + " coefficients"});
+      out.push_back({path, "backend 'cuda' supports Hermite series of at most " + std::to_string(kDevMaxCoeffs) +
+                               " coefficients"});
   };
   fits(m.activation, "model.activation");
   fits(m.teacher.act, "model.teacher");
   if (e == "full" && m.d > kCudaMaxD)
-    out.push_back({"model.d", "backend 'cuda' runs engine 'full' with model.d in [1, " + std::to_string(kCudaMaxD) + "]"});
+    out.push_back(
+        {"model.d", "backend 'cuda' runs engine 'full' with model.d in [1, " + std::to_string(kCudaMaxD) + "]"});
   // Both engines' kernels (full-d, and the reduced chain's rank-1 and general ones) take K, r <= 4.
   if (m.hidden > kCudaMaxHidden)
     out.push_back({"model.hidden", "backend 'cuda' runs model.hidden in [1, " + std::to_string(kCudaMaxHidden) + "]"});
-  if (m.rank > kCudaMaxRank) out.push_back({"model.rank", "backend 'cuda' runs model.rank in [1, " + std::to_string(kCudaMaxRank) + "]"});
+  if (m.rank > kCudaMaxRank)
+    out.push_back({"model.rank", "backend 'cuda' runs model.rank in [1, " + std::to_string(kCudaMaxRank) + "]"});
 }
 
 }  // namespace loradyn

@@ -33,15 +33,14 @@ class Backend {
     (void)cfg;
     return supports(e);
   }
-  virtual std::vector<RunRecord> run(Engine e, const RunConfig& cfg,
-                                     const std::vector<uint64_t>& seeds, int threads,
+  virtual std::vector<RunRecord> run(Engine e, const RunConfig& cfg, const std::vector<uint64_t>& seeds, int threads,
                                      const RunControl& ctl) = 0;
   // Several configs of one engine in one call: out[j][k] is the run of jobs[j].seeds[k], the
   // same bits as run() on jobs[j] alone. The default runs the jobs one after another; the CPU
   // spreads all runs over its threads and the CUDA backend gives each launch_groups() group
   // one kernel launch.
-  virtual std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs,
-                                                       int threads, const RunControl& ctl);
+  virtual std::vector<std::vector<RunRecord>> run_many(Engine e, const std::vector<RunJob>& jobs, int threads,
+                                                       const RunControl& ctl);
 };
 
 Backend& cpu_backend();

@@ -15,9 +15,12 @@ bool same_activation(const Activation& a, const Activation& b) {
 // The kernels' three kinds of w0: on the teacher rows (mu), stored rows, none.
 int w0_kind(Pretrained p) {
   switch (p) {
-    case Pretrained::Aligned: return 0;
-    case Pretrained::Scratch: return 2;
-    default: return 1;
+    case Pretrained::Aligned:
+      return 0;
+    case Pretrained::Scratch:
+      return 2;
+    default:
+      return 1;
   }
 }
 

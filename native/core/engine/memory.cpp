@@ -34,8 +34,10 @@ int64_t grid_points(const RunConfig& c) {
 
 std::string gib(double b) {
   char buf[32];
-  if (b >= 0.1 * 1073741824.0) std::snprintf(buf, sizeof buf, "%.1f GiB", b / 1073741824.0);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", b / 1048576.0);
+  if (b >= 0.1 * 1073741824.0)
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / 1073741824.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", b / 1048576.0);
   return buf;
 }
 
@@ -70,7 +72,7 @@ double run_state_bytes(const RunConfig& c, Engine e, int threads) {
     }
     case Engine::Ode: {
       const double n = K * r + 2 * r * K + r * r;  // the overlap state
-      return kDouble * (16 * n + 8 * K * K);         // Dopri5 stages and work vectors
+      return kDouble * (16 * n + 8 * K * K);       // Dopri5 stages and work vectors
     }
   }
   return 0;
@@ -112,17 +114,20 @@ MemoryEstimate estimate_call(const std::vector<MemoryJob>& jobs, int threads) {
     const Engine e = jobs[biggest].engine;
     const std::string n = std::to_string(concurrent) + " run" + (concurrent > 1 ? "s" : "") + " at once";
     std::string path = "model.d";
-    if (e == Engine::Reduced) path = "train.batch";
+    if (e == Engine::Reduced)
+      path = "train.batch";
     else if (e == Engine::Full) {
       // The batch's parts (up to 16, of 32 samples or more) each hold a gradient of V (rank x d).
       const double parts = static_cast<double>(std::min<int64_t>(16, (b.train.batch + 31) / 32));
-      if (kDouble * parts * b.model.rank * static_cast<double>(b.model.d) > 0.5 * full_run_bytes(b, inner)) path = "train.batch";
-    }
-    else if (e == Engine::Ode) path = "model.rank";
+      if (kDouble * parts * b.model.rank * static_cast<double>(b.model.d) > 0.5 * full_run_bytes(b, inner))
+        path = "train.batch";
+    } else if (e == Engine::Ode)
+      path = "model.rank";
     MemoryItem st{std::string("engine '") + engine_name(e) + "' state and step buffers, " + n, path, state, 0, ""};
     if (path == "train.batch" && e == Engine::Full) {  // with one batch part the state would be
       const double parts = static_cast<double>(std::min<int64_t>(16, (b.train.batch + 31) / 32));
-      st.bytes_at_least = state - static_cast<double>(concurrent) * kDouble * (parts - 1) * b.model.rank * static_cast<double>(b.model.d);
+      st.bytes_at_least = state - static_cast<double>(concurrent) * kDouble * (parts - 1) * b.model.rank *
+                                      static_cast<double>(b.model.d);
       st.otherwise = "model.d";
     }
     est.items.push_back(st);
@@ -158,7 +163,8 @@ MemoryBudget memory_budget_from(double physical, const std::string& proc_self_cg
       std::string word;
       if (in >> word && word != "max") {
         const double v = std::strtod(word.c_str(), nullptr);
-        if (v > 0 && v < 1.1529215e18) consider(v, std::string("the cgroup's ") + file + " (" + (rel.empty() ? "/" : rel) + ")");
+        if (v > 0 && v < 1.1529215e18)
+          consider(v, std::string("the cgroup's ") + file + " (" + (rel.empty() ? "/" : rel) + ")");
       }
       if (rel.empty() || rel == "/") break;
       const size_t cut = rel.rfind('/');
@@ -179,7 +185,8 @@ MemoryBudget default_memory_budget() {
   for (int res : {RLIMIT_AS, RLIMIT_DATA}) {
     rlimit l{};
     if (getrlimit(res, &l) == 0 && l.rlim_cur != RLIM_INFINITY && 0.75 * static_cast<double>(l.rlim_cur) < b.bytes)
-      b = {0.75 * static_cast<double>(l.rlim_cur), res == RLIMIT_AS ? "3/4 of RLIMIT_AS (ulimit -v)" : "3/4 of RLIMIT_DATA (ulimit -d)"};
+      b = {0.75 * static_cast<double>(l.rlim_cur),
+           res == RLIMIT_AS ? "3/4 of RLIMIT_AS (ulimit -v)" : "3/4 of RLIMIT_DATA (ulimit -d)"};
   }
   return b;
 }
@@ -196,9 +203,9 @@ void check_memory(const MemoryEstimate& est, double limit, const std::string& li
     if (i.bytes < 0.01 * est.bytes) continue;
     parts += (parts.empty() ? "" : "; ") + i.what + ": " + gib(i.bytes);
   }
-  throw ConfigInvalid(field, "this call needs about " + gib(est.bytes) + " (" + parts + "), more than the " + gib(limit) +
-                                     " allowed (" + limit_source + "); lower " + field +
-                                     " or threads, or raise the limit (maxBytes, LORADYN_MAX_BYTES)");
+  throw ConfigInvalid(field, "this call needs about " + gib(est.bytes) + " (" + parts + "), more than the " +
+                                 gib(limit) + " allowed (" + limit_source + "); lower " + field +
+                                 " or threads, or raise the limit (maxBytes, LORADYN_MAX_BYTES)");
 }
 
 }  // namespace loradyn

@@ -25,7 +25,7 @@ struct MemoryItem {
 struct MemoryEstimate {
   double bytes = 0;  // the sum of the items
   std::vector<MemoryItem> items;
-  size_t job = 0;    // the job whose runs are the largest (its fields are the ones to lower)
+  size_t job = 0;  // the job whose runs are the largest (its fields are the ones to lower)
 };
 
 // One config of a call, as the CPU backend runs it.

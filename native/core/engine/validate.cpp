@@ -8,9 +8,12 @@ namespace loradyn {
 
 const char* backend_choice_name(BackendChoice b) {
   switch (b) {
-    case BackendChoice::Cpu: return "cpu";
-    case BackendChoice::Cuda: return "cuda";
-    case BackendChoice::Auto: return "auto";
+    case BackendChoice::Cpu:
+      return "cpu";
+    case BackendChoice::Cuda:
+      return "cuda";
+    case BackendChoice::Auto:
+      return "auto";
   }
   return "?";
 }

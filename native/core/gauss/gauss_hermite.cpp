@@ -15,11 +15,16 @@ GaussRule build_rule(int n) {
   std::vector<double> xs(n), ws(n);
   double z = 0;
   for (int i = 0; i < (n + 1) / 2; ++i) {
-    if (i == 0) z = std::sqrt(2.0 * n + 1) - 1.85575 * std::pow(2.0 * n + 1, -0.16667);
-    else if (i == 1) z -= 1.14 * std::pow(static_cast<double>(n), 0.426) / z;
-    else if (i == 2) z = 1.86 * z - 0.86 * xs[0];
-    else if (i == 3) z = 1.91 * z - 0.91 * xs[1];
-    else z = 2.0 * z - xs[i - 2];
+    if (i == 0)
+      z = std::sqrt(2.0 * n + 1) - 1.85575 * std::pow(2.0 * n + 1, -0.16667);
+    else if (i == 1)
+      z -= 1.14 * std::pow(static_cast<double>(n), 0.426) / z;
+    else if (i == 2)
+      z = 1.86 * z - 0.86 * xs[0];
+    else if (i == 3)
+      z = 1.91 * z - 0.91 * xs[1];
+    else
+      z = 2.0 * z - xs[i - 2];
     double pp = 0;
     for (int it = 0; it < 100; ++it) {
       double p1 = pim4, p2 = 0;
@@ -61,8 +66,7 @@ const GaussRule& gauss_hermite_rule(int n) {
   return it->second;
 }
 
-double gauss2_expect(const std::function<double(double, double)>& f, double caa, double cab,
-                     double cbb, int n) {
+double gauss2_expect(const std::function<double(double, double)>& f, double caa, double cab, double cbb, int n) {
   const GaussRule& r = gauss_hermite_rule(n);
   // a = l11 g1, b = l21 g1 + l22 g2.
   const double l11 = std::sqrt(std::fmax(caa, 0.0));

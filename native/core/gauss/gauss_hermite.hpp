@@ -14,7 +14,6 @@ const GaussRule& gauss_hermite_rule(int n);
 
 // E[f(a, b)] for (a, b) jointly Gaussian, zero mean, covariance [[caa, cab], [cab, cbb]],
 // by a tensor-product rule of n points per axis (Cholesky of the covariance).
-double gauss2_expect(const std::function<double(double, double)>& f, double caa, double cab,
-                     double cbb, int n = 96);
+double gauss2_expect(const std::function<double(double, double)>& f, double caa, double cab, double cbb, int n = 96);
 
 }  // namespace loradyn

@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "../gauss/gauss_hermite.hpp"
 #include "practice.hpp"
@@ -50,11 +50,13 @@ void model_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   const std::string d = std::to_string(m.d);
   if (m.d < 1) add("model.d", "must be an integer >= 1 (got " + d + ")");
   if (m.hidden < 1 || (m.d >= 1 && m.hidden > m.d))
-    add("model.hidden", "must be in [1, model.d = " + d + "] (teacher rows are orthonormal; got " + std::to_string(m.hidden) + ")");
+    add("model.hidden",
+        "must be in [1, model.d = " + d + "] (teacher rows are orthonormal; got " + std::to_string(m.hidden) + ")");
   if (m.rank < 1 || (m.d >= 1 && m.rank > m.d))
     add("model.rank", "must be in [1, model.d = " + d + "] (got " + std::to_string(m.rank) + ")");
   if (m.hidden >= 1 && static_cast<int64_t>(m.mu.size()) != m.hidden)
-    add("model.pretrained.mu", "needs one value per hidden unit (" + std::to_string(m.hidden) + "), got " + std::to_string(m.mu.size()));
+    add("model.pretrained.mu",
+        "needs one value per hidden unit (" + std::to_string(m.hidden) + "), got " + std::to_string(m.mu.size()));
   for (double v : m.mu)
     if (!(v >= 0 && v <= 1)) {
       add("model.pretrained.mu", "must be in [0, 1] (got " + num(v) + ")");
@@ -65,9 +67,11 @@ void model_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   size_t bad = 0;
   if (m.pretrained == Pretrained::Given) {
     const int64_t want = static_cast<int64_t>(m.hidden) * m.d;
-    if (m.w0.empty()) add("model.pretrained.w0", "is required when kind is \"given\"");
+    if (m.w0.empty())
+      add("model.pretrained.w0", "is required when kind is \"given\"");
     else if (static_cast<int64_t>(m.w0.size()) != want)
-      add("model.pretrained.w0", "must hold hidden x d = " + std::to_string(want) + " numbers (got " + std::to_string(m.w0.size()) + ")");
+      add("model.pretrained.w0",
+          "must hold hidden x d = " + std::to_string(want) + " numbers (got " + std::to_string(m.w0.size()) + ")");
     else if (!all_finite(m.w0, &bad))
       add("model.pretrained.w0", "must be finite (entry " + std::to_string(bad) + " is " + num(m.w0[bad]) + ")");
   } else if (!m.w0.empty()) {
@@ -75,7 +79,8 @@ void model_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   }
   if (!m.init_u.empty()) {
     if (static_cast<int64_t>(m.init_u.size()) != static_cast<int64_t>(m.hidden) * m.rank)
-      add("model.init.u", "must hold hidden x rank = " + std::to_string(static_cast<int64_t>(m.hidden) * m.rank) + " numbers");
+      add("model.init.u",
+          "must hold hidden x rank = " + std::to_string(static_cast<int64_t>(m.hidden) * m.rank) + " numbers");
     else if (!all_finite(m.init_u, &bad))
       add("model.init.u", "must be finite (entry " + std::to_string(bad) + " is " + num(m.init_u[bad]) + ")");
   }

@@ -19,15 +19,15 @@ struct ModelConfig {
   Link teacher;
   int64_t d = 1000;
   int rank = 1;
-  int hidden = 1;                    // K
+  int hidden = 1;  // K
   Pretrained pretrained = Pretrained::Aligned;
-  std::vector<double> mu;            // per hidden unit, size K
-  std::vector<double> w0;            // Given: K x d, row-major
-  double u0 = -1;                    // < 0: default 1/d^2
+  std::vector<double> mu;  // per hidden unit, size K
+  std::vector<double> w0;  // Given: K x d, row-major
+  double u0 = -1;          // < 0: default 1/d^2
   bool spherical = true;
   double noise = 0;
-  std::vector<double> init_u;        // optional K x r start for U
-  std::vector<double> init_v;        // optional r x d start for V (rows need not be unit)
+  std::vector<double> init_u;  // optional K x r start for U
+  std::vector<double> init_v;  // optional r x d start for V (rows need not be unit)
   Adapter adapter = Adapter::Lora;
 };
 
@@ -35,7 +35,7 @@ struct ModelConfig {
 enum class OptimizerKind { Sgd, Momentum, Adam };
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::Sgd;
-  double beta = 0.9;                          // momentum: b <- beta b + g
+  double beta = 0.9;                              // momentum: b <- beta b + g
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam
 };
 

@@ -10,8 +10,7 @@ namespace loradyn {
 
 // Closed forms where they exist (polynomial links, erf, relu), quadrature otherwise: see
 // theory/gauss_expect.hpp. The model is rebuilt per call; callers record O(100) points.
-double population_loss_1(const Activation& s, const Link& teacher, double M, double Q,
-                         double noise) {
+double population_loss_1(const Activation& s, const Link& teacher, double M, double Q, double noise) {
   // A diverged state is recorded as it is: its loss is NaN, not an exception.
   if (!std::isfinite(M) || !std::isfinite(Q)) return std::nan("");
   try {
@@ -24,8 +23,8 @@ double population_loss_1(const Activation& s, const Link& teacher, double M, dou
   }
 }
 
-double population_loss_k(const Activation& s, const Link& teacher, int K, const double* M,
-                         const double* Q, double a, double noise) {
+double population_loss_k(const Activation& s, const Link& teacher, int K, const double* M, const double* Q, double a,
+                         double noise) {
   for (int i = 0; i < K * K; ++i)
     if (!std::isfinite(M[i]) || !std::isfinite(Q[i])) return std::nan("");
   try {

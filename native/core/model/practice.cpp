@@ -43,7 +43,8 @@ void practice_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   if (o.kind == OptimizerKind::Adam) {
     if (!in_unit(o.beta1)) add("train.optimizer.beta1", "must be in [0, 1) (got " + num(o.beta1) + ")");
     if (!in_unit(o.beta2)) add("train.optimizer.beta2", "must be in [0, 1) (got " + num(o.beta2) + ")");
-    if (!(o.eps > 0) || !std::isfinite(o.eps)) add("train.optimizer.eps", "must be a finite number > 0 (got " + num(o.eps) + ")");
+    if (!(o.eps > 0) || !std::isfinite(o.eps))
+      add("train.optimizer.eps", "must be a finite number > 0 (got " + num(o.eps) + ")");
   }
   if (!(c.train.weight_decay >= 0) || !std::isfinite(c.train.weight_decay))
     add("train.weightDecay", "must be a finite number >= 0 (got " + num(c.train.weight_decay) + ")");
@@ -57,9 +58,12 @@ void practice_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   if (c.model.adapter == Adapter::Full) {
     const ModelConfig& m = c.model;
     if (m.pretrained == Pretrained::Scratch)
-      add("model.adapter", "\"full\" fine-tunes a pre-trained w0 and kind \"scratch\" has none (the scratch baseline is adapter \"lora\")");
+      add("model.adapter",
+          "\"full\" fine-tunes a pre-trained w0 and kind \"scratch\" has none (the scratch baseline is adapter "
+          "\"lora\")");
     if (m.rank != m.hidden)
-      add("model.rank", "adapter \"full\" trains one delta row per hidden unit: rank must equal hidden (" + std::to_string(m.hidden) + ")");
+      add("model.rank", "adapter \"full\" trains one delta row per hidden unit: rank must equal hidden (" +
+                            std::to_string(m.hidden) + ")");
     if (m.u0 >= 0) add("model.u0", "has no meaning with adapter \"full\" (there is no U); leave it null");
     if (!m.init_u.empty()) add("model.init.u", "has no meaning with adapter \"full\" (there is no U)");
   }
@@ -67,41 +71,48 @@ void practice_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
 
 void practice_reduced_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   if (c.train.optimizer.kind == OptimizerKind::Adam) {
-    out.push_back({"train.optimizer",
-                   "engine \"reduced\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is "
-                   "not rotation invariant and no d-free reduction exists; use engine \"full\""});
+    out.push_back(
+        {"train.optimizer",
+         "engine \"reduced\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is "
+         "not rotation invariant and no d-free reduction exists; use engine \"full\""});
     return;
   }
   if (!uses_practice_options(c)) return;
   // The chain's frame grows by the momentum buffers (reduced/practice_reduced.cpp): the teacher
   // and w0 rows, R = r or 2r moving rows, and the r new directions of a step must fit in R^d.
   const ModelConfig& m = c.model;
-  const int64_t f_max = (m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) ? m.hidden : 2 * m.hidden;
+  const int64_t f_max =
+      (m.pretrained == Pretrained::Aligned || m.pretrained == Pretrained::Scratch) ? m.hidden : 2 * m.hidden;
   const int64_t rows = (c.train.optimizer.kind == OptimizerKind::Momentum ? 2 : 1) * static_cast<int64_t>(m.rank);
   const int64_t need = f_max + rows + m.rank;
   if (m.d < need)
-    out.push_back({"model.d", "must be >= " + std::to_string(need) +
-                                  " for engine \"reduced\" with these options (the frame of teacher, w0, V rows and "
-                                  "momentum buffers plus the rank new directions of a step must fit in R^d); use engine \"full\""});
+    out.push_back(
+        {"model.d",
+         "must be >= " + std::to_string(need) +
+             " for engine \"reduced\" with these options (the frame of teacher, w0, V rows and "
+             "momentum buffers plus the rank new directions of a step must fit in R^d); use engine \"full\""});
   const int64_t per_sample = f_max + rows + (m.noise > 0 ? 1 : 0);
   if (c.train.batch * per_sample >= (int64_t{1} << 32))
-    out.push_back({"train.batch", "must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
-                                      " for engine \"reduced\" with these options (batch x frame coordinates must be < 2^32)"});
+    out.push_back(
+        {"train.batch", "must be < " + std::to_string((int64_t{1} << 32) / per_sample) +
+                            " for engine \"reduced\" with these options (batch x frame coordinates must be < 2^32)"});
 }
 
 void practice_ode_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   if (c.train.optimizer.kind == OptimizerKind::Adam)
-    out.push_back({"train.optimizer",
-                   "engine \"ode\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is not "
-                   "rotation invariant and the overlaps do not close into an ODE; use engine \"full\""});
+    out.push_back(
+        {"train.optimizer",
+         "engine \"ode\" cannot run adam: Adam acts coordinate by coordinate, so the law of its trajectory is not "
+         "rotation invariant and the overlaps do not close into an ODE; use engine \"full\""});
 }
 
 void practice_cuda_issues(const RunConfig& c, std::vector<ConfigIssue>& out) {
   std::vector<std::string> f = practice_fields(c);
   if (!c.record.loss_thresholds.empty()) f.push_back("record.lossThresholds");
   for (const std::string& p : f)
-    out.push_back({p, "backend \"cuda\" runs the paper's recipe only (plain SGD on LoRA, no loss thresholds); use backend "
-                      "\"cpu\" or \"auto\", which runs this on the CPU"});
+    out.push_back({p,
+                   "backend \"cuda\" runs the paper's recipe only (plain SGD on LoRA, no loss thresholds); use backend "
+                   "\"cpu\" or \"auto\", which runs this on the CPU"});
 }
 
 }  // namespace loradyn

@@ -24,7 +24,7 @@ struct RunRecord {
   // per record.lossThresholds fraction f: first step with L - noise/2 <= f (L(0) - noise/2), -1 if never
   std::vector<int64_t> loss_escape;
   int64_t steps_done = 0;
-  int64_t diverged_step = -1;   // >= 0: the state became NaN/Inf at this step
+  int64_t diverged_step = -1;  // >= 0: the state became NaN/Inf at this step
   bool cancelled = false;
   // Filled when record.final_state is set: U (K x r), V (r x d), teacher (K x d), w0 (K x d).
   std::vector<double> final_u, final_v, teacher, w0;
@@ -32,7 +32,7 @@ struct RunRecord {
 
 // Shared progress and cancellation for one call (many runs, many threads).
 struct RunControl {
-  const std::atomic<bool>* cancel = nullptr;  // polled by the inner loops
+  const std::atomic<bool>* cancel = nullptr;   // polled by the inner loops
   std::atomic<int64_t>* steps_done = nullptr;  // progress: steps finished, all runs together
   bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_relaxed); }
   void report(int64_t steps) const {

@@ -1,17 +1,19 @@
 #include "recorder.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
-#include "population_loss.hpp"
 #include "../theory/loss_model.hpp"
+#include "population_loss.hpp"
 
 namespace loradyn {
 
 Recorder::Recorder(const RunConfig& cfg, uint64_t seed)
-    : cfg_(cfg), readout_(committee_readout(cfg.model)), grid_(log_step_grid(cfg.train.steps, cfg.record.points, cfg.record.dense)) {
+    : cfg_(cfg),
+      readout_(committee_readout(cfg.model)),
+      grid_(log_step_grid(cfg.train.steps, cfg.record.points, cfg.record.dense)) {
   rec_.seed = seed;
   rec_.rank = cfg.model.rank;
   rec_.hidden = cfg.model.hidden;
@@ -39,7 +41,8 @@ bool Recorder::last_point_finite() const {
       if (!std::isfinite(v[i])) return false;
     return true;
   };
-  return finite_tail(rec_.m, r * K) && finite_tail(rec_.u, r * K) && finite_tail(rec_.M, K * K) && finite_tail(rec_.Q, K * K);
+  return finite_tail(rec_.m, r * K) && finite_tail(rec_.u, r * K) && finite_tail(rec_.M, K * K) &&
+         finite_tail(rec_.Q, K * K);
 }
 
 int64_t Recorder::next_step() const {
@@ -82,8 +85,7 @@ double Recorder::loss_level() const {
   return level;
 }
 
-void Recorder::record(int64_t step, double t, const double* m, const double* u, const double* M,
-                      const double* Q) {
+void Recorder::record(int64_t step, double t, const double* m, const double* u, const double* M, const double* Q) {
   const int K = cfg_.model.hidden, r = cfg_.model.rank;
   rec_.step.push_back(static_cast<double>(step));
   rec_.t.push_back(t);
@@ -94,9 +96,9 @@ void Recorder::record(int64_t step, double t, const double* m, const double* u, 
   bool finite = true;
   for (int i = 0; i < K * K; ++i) finite = finite && std::isfinite(M[i]) && std::isfinite(Q[i]);
   // Overlaps that overflowed have no loss (the run ends there as diverged).
-  rec_.pop_loss.push_back(finite ? population_loss_k(cfg_.model.activation, cfg_.model.teacher, K, M, Q, readout_,
-                                                     cfg_.model.noise)
-                                 : std::nan(""));
+  rec_.pop_loss.push_back(
+      finite ? population_loss_k(cfg_.model.activation, cfg_.model.teacher, K, M, Q, readout_, cfg_.model.noise)
+             : std::nan(""));
   rec_.batch_loss.push_back(loss_n_ > 0 ? loss_sum_ / loss_n_ : std::nan(""));
   loss_sum_ = 0;
   loss_n_ = 0;

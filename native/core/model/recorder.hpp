@@ -21,13 +21,14 @@ class Recorder {
   // Called after every update (and once at step 0) with max_ij |m_ij|: first passages.
   void observe(int64_t step, double max_abs_m);
   // record.stopAt reached by max_ij |m_ij| (the run ends at this step).
-  bool stop_reached(double max_abs_m) const {
-    return cfg_.record.stop_at > 0 && max_abs_m >= cfg_.record.stop_at;
-  }
+  bool stop_reached(double max_abs_m) const { return cfg_.record.stop_at > 0 && max_abs_m >= cfg_.record.stop_at; }
   // Last step recorded so far (-1 before the first).
   int64_t last_recorded() const { return rec_.step.empty() ? -1 : static_cast<int64_t>(rec_.step.back()); }
   // Accumulates one batch loss for the mean reported at the next grid point.
-  void add_batch_loss(double l) { loss_sum_ += l; ++loss_n_; }
+  void add_batch_loss(double l) {
+    loss_sum_ += l;
+    ++loss_n_;
+  }
   // record.lossThresholds: true while some loss threshold is still to be crossed, i.e. while
   // the simulator must pass every step's (M, Q) to observe_loss (step 0 first).
   bool tracks_loss() const { return loss_pending_ > 0; }
@@ -43,8 +44,7 @@ class Recorder {
   void observe_loss_excess(int64_t step, double excess);
   double loss_level() const;
   // Records the state at `step` (m: r x K, u: K x r, M, Q: K x K).
-  void record(int64_t step, double t, const double* m, const double* u, const double* M,
-              const double* Q);
+  void record(int64_t step, double t, const double* m, const double* u, const double* M, const double* Q);
   // Whether m, u, M and Q of the last recorded point are all finite (a run whose state is not
   // ends there, diverged).
   bool last_point_finite() const;

@@ -25,8 +25,8 @@ struct System {
 
 bool rank1_fast_path(const RunConfig& c) {
   const auto& m = c.model;
-  return m.hidden == 1 && m.rank == 1 && m.pretrained == Pretrained::Aligned && m.spherical &&
-         m.init_v.empty() && m.adapter == Adapter::Lora;
+  return m.hidden == 1 && m.rank == 1 && m.pretrained == Pretrained::Aligned && m.spherical && m.init_v.empty() &&
+         m.adapter == Adapter::Lora;
 }
 
 }  // namespace
@@ -34,9 +34,11 @@ bool rank1_fast_path(const RunConfig& c) {
 void ode_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out) {
   if (cfg.model.pretrained == Pretrained::Given)
     out.push_back({"model.pretrained.kind",
-                   "engine 'ode' does not support kind \"given\" (w0 must be described by overlaps); use engine 'full' or 'reduced'"});
+                   "engine 'ode' does not support kind \"given\" (w0 must be described by overlaps); use engine 'full' "
+                   "or 'reduced'"});
   if (!cfg.model.init_v.empty())
-    out.push_back({"model.init.v", "is not supported by engine 'ode', which starts from m = d^(-1/2); use engine 'full' or 'reduced'"});
+    out.push_back({"model.init.v",
+                   "is not supported by engine 'ode', which starts from m = d^(-1/2); use engine 'full' or 'reduced'"});
   practice_ode_issues(cfg, out);
 }
 

@@ -12,7 +12,6 @@ namespace loradyn {
 void ode_issues(const RunConfig& cfg, std::vector<ConfigIssue>& out);
 
 // Deterministic: the seed only labels the record. `cfg` has passed validate_run. Tolerances default to rtol 1e-10.
-RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl,
-                       Dopri5Options opt = {});
+RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ctl, Dopri5Options opt = {});
 
 }  // namespace loradyn

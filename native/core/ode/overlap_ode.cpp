@@ -5,8 +5,8 @@
 
 namespace loradyn {
 
-void OverlapOde::misaligned_start(const ModelConfig& mc, const LossModel& model, double m0,
-                                  std::vector<double>* mk, std::vector<double>* pk) {
+void OverlapOde::misaligned_start(const ModelConfig& mc, const LossModel& model, double m0, std::vector<double>* mk,
+                                  std::vector<double>* pk) {
   // At U = 0 the student is W_j = w0_j = mu_j w*_j + (1 - mu_j) xi_j, and the search phase
   // of unit j is the linear system
   //   dU/dt = A' m + C' p + B' U,  dm/dt = A' U,  dp/dt = C' U   (p = v . xi_j)
@@ -62,7 +62,8 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
   full_ = mc.adapter == Adapter::Full;
   if (full_) spherical_ = false;
   if (mc.pretrained == Pretrained::Given)
-    throw std::invalid_argument("engine 'ode' does not support model.pretrained.kind = given (w0 must be described by overlaps)");
+    throw std::invalid_argument(
+        "engine 'ode' does not support model.pretrained.kind = given (w0 must be described by overlaps)");
   if (!mc.init_v.empty())
     throw std::invalid_argument("engine 'ode' starts from m = d^(-1/2); model.init.v is not supported");
   a_ = committee_readout(mc);
@@ -85,8 +86,10 @@ OverlapOde::OverlapOde(const RunConfig& cfg, const LossModel& model)
   double* C = n + r * K;
   for (int j = 0; j < K; ++j)
     for (int i = 0; i < r; ++i) {
-      if (scratch_ || full_) U[j * r + i] = i == j ? 1.0 : 0.0;
-      else U[j * r + i] = mc.init_u.empty() ? effective_u0(mc) : mc.init_u[j * r + i];
+      if (scratch_ || full_)
+        U[j * r + i] = i == j ? 1.0 : 0.0;
+      else
+        U[j * r + i] = mc.init_u.empty() ? effective_u0(mc) : mc.init_u[j * r + i];
     }
   // Start overlaps (m_ik, p_ik = v_i . xi_k) per teacher row k, scaled so that their
   // component along the saddle's unstable direction is d^(-1/2), the RMS of SGD's random

@@ -38,8 +38,8 @@ class OverlapOde {
  private:
   void order_params(const double* y, double* M, double* Q) const;
   // Misaligned w0: the start overlaps m_ik = v . w*_k and p_ik = v . xi_k (same for every row).
-  static void misaligned_start(const ModelConfig& mc, const LossModel& model, double m0,
-                               std::vector<double>* mk, std::vector<double>* pk);
+  static void misaligned_start(const ModelConfig& mc, const LossModel& model, double m0, std::vector<double>* mk,
+                               std::vector<double>* pk);
   const LossModel& model_;
   int K_, r_;
   bool spherical_, scratch_, full_ = false;

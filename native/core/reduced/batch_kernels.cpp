@@ -198,10 +198,10 @@ void batch_frame_fill(const BatchShape& sh, const ReducedState& st, BatchFrame& 
 }
 
 LD_CLONES void batch_forward(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk) {
-#define LD_CALL(K, R, D)         \
-  if (same(sh, K, R, D)) {       \
-    forward<K, R, D>(fr, blk);   \
-    return;                      \
+#define LD_CALL(K, R, D)       \
+  if (same(sh, K, R, D)) {     \
+    forward<K, R, D>(fr, blk); \
+    return;                    \
   }
   LD_BATCH_SHAPES(LD_CALL)
 #undef LD_CALL
@@ -209,10 +209,10 @@ LD_CLONES void batch_forward(const BatchShape& sh, const BatchFrame& fr, const B
 
 LD_CLONES void batch_accumulate(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk, double a,
                                 double sqrt_noise, BatchSums& sums) {
-#define LD_CALL(K, R, D)                                   \
-  if (same(sh, K, R, D)) {                                 \
-    accumulate<K, R, D>(fr, blk, a, sqrt_noise, sums);     \
-    return;                                                \
+#define LD_CALL(K, R, D)                               \
+  if (same(sh, K, R, D)) {                             \
+    accumulate<K, R, D>(fr, blk, a, sqrt_noise, sums); \
+    return;                                            \
   }
   LD_BATCH_SHAPES(LD_CALL)
 #undef LD_CALL

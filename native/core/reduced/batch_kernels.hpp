@@ -21,11 +21,13 @@ constexpr int kBatchMaxK = 4, kBatchMaxR = 4, kBatchMaxF = 2 * kBatchMaxK;
 // Padded widths: rows of the frame and of the sums are whole vectors of 1, 2, 4, 8 or 16.
 constexpr int kBatchMaxQP = 16;
 
-// The compiled shapes: X(K, R, Diag).
+// The compiled shapes: X(K, R, Diag). (clang-format is not stable on this table: kept by hand.)
+// clang-format off
 #define LD_BATCH_SHAPES(X)                                                               \
   X(1, 1, true) X(1, 2, true) X(1, 4, true) X(1, 1, false) X(1, 2, false) X(1, 4, false) \
   X(2, 1, true) X(2, 2, true) X(2, 4, true) X(2, 1, false) X(2, 2, false) X(2, 4, false) \
   X(4, 1, true) X(4, 2, true) X(4, 4, true) X(4, 1, false) X(4, 2, false) X(4, 4, false)
+// clang-format on
 
 struct BatchShape {
   int K = 0, R = 0, F = 0;
@@ -76,7 +78,7 @@ struct BatchBlock {
 };
 
 void batch_forward(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk);
-void batch_accumulate(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk, double a,
-                      double sqrt_noise, BatchSums& sums);
+void batch_accumulate(const BatchShape& sh, const BatchFrame& fr, const BatchBlock& blk, double a, double sqrt_noise,
+                      BatchSums& sums);
 
 }  // namespace loradyn

@@ -11,17 +11,31 @@ ChainLink ChainLink::student(const Activation& a) {
   const ActivationTerm& t = a.terms()[0];
   l.coef = t.coef;
   switch (t.kind) {
-    case BaseKind::Linear: l.kind = ChainLinkKind::Linear; break;
-    case BaseKind::Relu: l.kind = ChainLinkKind::Relu; break;
-    case BaseKind::Erf: l.kind = ChainLinkKind::Erf; break;
-    case BaseKind::Sigmoid: l.kind = ChainLinkKind::Sigmoid; break;
-    case BaseKind::Tanh: l.kind = ChainLinkKind::Tanh; break;
-    case BaseKind::Square: l.kind = ChainLinkKind::Square; break;
+    case BaseKind::Linear:
+      l.kind = ChainLinkKind::Linear;
+      break;
+    case BaseKind::Relu:
+      l.kind = ChainLinkKind::Relu;
+      break;
+    case BaseKind::Erf:
+      l.kind = ChainLinkKind::Erf;
+      break;
+    case BaseKind::Sigmoid:
+      l.kind = ChainLinkKind::Sigmoid;
+      break;
+    case BaseKind::Tanh:
+      l.kind = ChainLinkKind::Tanh;
+      break;
+    case BaseKind::Square:
+      l.kind = ChainLinkKind::Square;
+      break;
     case BaseKind::Hermite:
       l.kind = ChainLinkKind::Hermite;
       l.k = t.k;
       break;
-    default: l.kind = ChainLinkKind::General; break;
+    default:
+      l.kind = ChainLinkKind::General;
+      break;
   }
   return l;
 }
@@ -62,15 +76,22 @@ inline __attribute__((always_inline)) void teacher_loop(double c, bool squared, 
 LD_CLONES void chain_student_values(const ChainLink& l, const double* z, double* s, double* ds, int n) {
   const double c = l.coef;
   switch (l.kind) {
-    case ChainLinkKind::Linear: return student_loop(c, z, s, ds, n, ChainLink::base_linear);
-    case ChainLinkKind::Relu: return student_loop(c, z, s, ds, n, ChainLink::base_relu);
-    case ChainLinkKind::Erf: return student_loop(c, z, s, ds, n, ChainLink::base_erf);
-    case ChainLinkKind::Sigmoid: return student_loop(c, z, s, ds, n, ChainLink::base_sigmoid);
-    case ChainLinkKind::Tanh: return student_loop(c, z, s, ds, n, ChainLink::base_tanh);
-    case ChainLinkKind::Square: return student_loop(c, z, s, ds, n, ChainLink::base_square);
+    case ChainLinkKind::Linear:
+      return student_loop(c, z, s, ds, n, ChainLink::base_linear);
+    case ChainLinkKind::Relu:
+      return student_loop(c, z, s, ds, n, ChainLink::base_relu);
+    case ChainLinkKind::Erf:
+      return student_loop(c, z, s, ds, n, ChainLink::base_erf);
+    case ChainLinkKind::Sigmoid:
+      return student_loop(c, z, s, ds, n, ChainLink::base_sigmoid);
+    case ChainLinkKind::Tanh:
+      return student_loop(c, z, s, ds, n, ChainLink::base_tanh);
+    case ChainLinkKind::Square:
+      return student_loop(c, z, s, ds, n, ChainLink::base_square);
     case ChainLinkKind::Hermite: {
       const int k = l.k;
-      return student_loop(c, z, s, ds, n, [k](double x, double& b, double& db) { ChainLink::base_hermite(k, x, b, db); });
+      return student_loop(c, z, s, ds, n,
+                          [k](double x, double& b, double& db) { ChainLink::base_hermite(k, x, b, db); });
     }
     default:
       for (int i = 0; i < n; ++i) l.eval(z[i], s[i], ds[i]);
@@ -81,15 +102,22 @@ LD_CLONES void chain_teacher_values(const ChainLink& l, const double* z, double*
   const double c = l.coef;
   const bool sq = l.squared;
   switch (l.kind) {
-    case ChainLinkKind::Linear: return teacher_loop(c, sq, z, y, n, ChainLink::base_linear);
-    case ChainLinkKind::Relu: return teacher_loop(c, sq, z, y, n, ChainLink::base_relu);
-    case ChainLinkKind::Erf: return teacher_loop(c, sq, z, y, n, ChainLink::base_erf);
-    case ChainLinkKind::Sigmoid: return teacher_loop(c, sq, z, y, n, ChainLink::base_sigmoid);
-    case ChainLinkKind::Tanh: return teacher_loop(c, sq, z, y, n, ChainLink::base_tanh);
-    case ChainLinkKind::Square: return teacher_loop(c, sq, z, y, n, ChainLink::base_square);
+    case ChainLinkKind::Linear:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_linear);
+    case ChainLinkKind::Relu:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_relu);
+    case ChainLinkKind::Erf:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_erf);
+    case ChainLinkKind::Sigmoid:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_sigmoid);
+    case ChainLinkKind::Tanh:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_tanh);
+    case ChainLinkKind::Square:
+      return teacher_loop(c, sq, z, y, n, ChainLink::base_square);
     case ChainLinkKind::Hermite: {
       const int k = l.k;
-      return teacher_loop(c, sq, z, y, n, [k](double x, double& b, double& db) { ChainLink::base_hermite(k, x, b, db); });
+      return teacher_loop(c, sq, z, y, n,
+                          [k](double x, double& b, double& db) { ChainLink::base_hermite(k, x, b, db); });
     }
     default:
       for (int i = 0; i < n; ++i) y[i] = l.value(z[i]);

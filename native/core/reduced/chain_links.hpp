@@ -43,13 +43,27 @@ struct ChainLink {
   LD_CHAIN_INLINE void eval(double z, double& s, double& ds) const {
     double b, db;
     switch (kind) {
-      case ChainLinkKind::Linear: base_linear(z, b, db); break;
-      case ChainLinkKind::Relu: base_relu(z, b, db); break;
-      case ChainLinkKind::Erf: base_erf(z, b, db); break;
-      case ChainLinkKind::Sigmoid: base_sigmoid(z, b, db); break;
-      case ChainLinkKind::Tanh: base_tanh(z, b, db); break;
-      case ChainLinkKind::Square: base_square(z, b, db); break;
-      case ChainLinkKind::Hermite: base_hermite(k, z, b, db); break;
+      case ChainLinkKind::Linear:
+        base_linear(z, b, db);
+        break;
+      case ChainLinkKind::Relu:
+        base_relu(z, b, db);
+        break;
+      case ChainLinkKind::Erf:
+        base_erf(z, b, db);
+        break;
+      case ChainLinkKind::Sigmoid:
+        base_sigmoid(z, b, db);
+        break;
+      case ChainLinkKind::Tanh:
+        base_tanh(z, b, db);
+        break;
+      case ChainLinkKind::Square:
+        base_square(z, b, db);
+        break;
+      case ChainLinkKind::Hermite:
+        base_hermite(k, z, b, db);
+        break;
       default: {
         const ActivationValue v = act->eval(z);
         s = v.s;

@@ -37,7 +37,7 @@ LD_MATH double exp_sum(double a, double b) {
   constexpr double kInvLn2 = 1.44269504088896338700e+00;
   constexpr double kLn2Hi = 6.93147180369123816490e-01;  // 32 bits: k * kLn2Hi is exact
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  constexpr double kShift = 6755399441055744.0;          // 1.5 * 2^52: rounds to an integer
+  constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer
   // e^-748 is 0 in double and e^710 is inf: clamping keeps k (and 2^k) in range.
   a = a < -750.0 ? -750.0 : (a > 712.0 ? 712.0 : a);
   b = b < -2.0 ? -2.0 : (b > 2.0 ? 2.0 : b);

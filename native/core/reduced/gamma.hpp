@@ -21,8 +21,8 @@ LD_HD double gamma_mt(const DrawKey& key, uint64_t step, uint32_t sample, double
   const double c = 1.0 / std::sqrt(9.0 * dd);
   for (uint32_t k = 0;; ++k) {
     const Philox4 w = philox_block(key, step, sample, k);
-    const double x = std::sqrt(-2.0 * std::log(u32_to_open01(w.v[0]))) *
-                     std::cos(6.283185307179586 * u32_to_open01(w.v[1]));
+    const double x =
+        std::sqrt(-2.0 * std::log(u32_to_open01(w.v[0]))) * std::cos(6.283185307179586 * u32_to_open01(w.v[1]));
     const double t = c * x;
     if (t <= -1.0) continue;
     const double v = (1.0 + t) * (1.0 + t) * (1.0 + t);
@@ -53,8 +53,7 @@ LD_HD double chi_square(const DrawKey& key, uint64_t step, uint32_t sample, doub
 // off-diagonal Gaussians are coordinates 0.. of sample 0 of `offdiag`, in row order. `r` is an
 // int or a std::integral_constant.
 template <class R>
-LD_HD void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, R r, double n,
-                            double* T) {
+LD_HD void bartlett_factor(const DrawKey& diag, const DrawKey& offdiag, uint64_t step, R r, double n, double* T) {
   // The r (r - 1) / 2 Gaussians below the diagonal come kMaxFill at a time, four per Philox
   // block (gaussian_span gives gaussian_at's numbers).
   constexpr int kMaxFill = 64;

@@ -30,24 +30,24 @@ struct ReducedGeneralArgs {
   int64_t step_begin = 0, step_end = 0;
   const int64_t* grid = nullptr;  // the record grid (P steps, grid[0] = 0)
   int P = 0;
-  const uint64_t* seeds = nullptr;       // S
-  const double* step_size = nullptr;     // S: eta / B
-  const double* sqrt_noise = nullptr;    // S
-  const double* w0 = nullptr;            // S x (K f)
-  double* V = nullptr;                   // S x (r q): carried between chunks
-  double* U = nullptr;                   // S x (K r)
-  int* next_point = nullptr;             // S: next grid index to record
-  int* points_done = nullptr;            // S: points written to the outputs
-  int64_t* escape = nullptr;             // S x nthr (-1: not yet)
-  double* loss_sum = nullptr;            // S: batch losses since the last point
-  int64_t* loss_n = nullptr;             // S
-  int64_t* diverged = nullptr;           // S: -1 or the step
-  int64_t* stopped = nullptr;            // S: -1 or the step where max |m_ij| reached stop_at
-  int64_t* steps_done = nullptr;         // S
-  double* out_step = nullptr;            // S x P
-  double* out_bl = nullptr;              // S x P: mean batch loss of the interval (NaN: none)
-  double* out_V = nullptr;               // S x P x (r q)
-  double* out_U = nullptr;               // S x P x (K r)
+  const uint64_t* seeds = nullptr;     // S
+  const double* step_size = nullptr;   // S: eta / B
+  const double* sqrt_noise = nullptr;  // S
+  const double* w0 = nullptr;          // S x (K f)
+  double* V = nullptr;                 // S x (r q): carried between chunks
+  double* U = nullptr;                 // S x (K r)
+  int* next_point = nullptr;           // S: next grid index to record
+  int* points_done = nullptr;          // S: points written to the outputs
+  int64_t* escape = nullptr;           // S x nthr (-1: not yet)
+  double* loss_sum = nullptr;          // S: batch losses since the last point
+  int64_t* loss_n = nullptr;           // S
+  int64_t* diverged = nullptr;         // S: -1 or the step
+  int64_t* stopped = nullptr;          // S: -1 or the step where max |m_ij| reached stop_at
+  int64_t* steps_done = nullptr;       // S
+  double* out_step = nullptr;          // S x P
+  double* out_bl = nullptr;            // S x P: mean batch loss of the interval (NaN: none)
+  double* out_V = nullptr;             // S x P x (r q)
+  double* out_U = nullptr;             // S x P x (K r)
 };
 
 #if defined(__CUDACC__)

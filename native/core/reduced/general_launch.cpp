@@ -12,7 +12,10 @@ namespace loradyn {
 bool reduced_general_supported(const RunConfig& cfg, std::string* why) {
   const auto& m = cfg.model;
   if (m.hidden > kGenMaxK || m.rank > kGenMaxR) {
-    if (why) *why = "backend 'cuda' runs engine 'reduced' with model.hidden <= 4 and model.rank <= 4 (use backend 'cpu' or 'auto')";
+    if (why)
+      *why =
+          "backend 'cuda' runs engine 'reduced' with model.hidden <= 4 and model.rank <= 4 (use backend 'cpu' or "
+          "'auto')";
     return false;
   }
   if (static_cast<int>(cfg.record.thresholds.size()) > kGenMaxThresholds) {
@@ -25,7 +28,8 @@ bool reduced_general_supported(const RunConfig& cfg, std::string* why) {
 ReducedGeneralLaunch::ReducedGeneralLaunch(const std::vector<const RunConfig*>& cfgs,
                                            const std::vector<uint64_t>& run_seeds, int threads) {
   const int S = static_cast<int>(cfgs.size());
-  if (S == 0 || static_cast<int>(run_seeds.size()) != S) throw std::invalid_argument("reduced launch: no runs, or seeds and configs differ in number");
+  if (S == 0 || static_cast<int>(run_seeds.size()) != S)
+    throw std::invalid_argument("reduced launch: no runs, or seeds and configs differ in number");
   for (const RunConfig* c : cfgs) {
     std::string why;
     if (!reduced_general_supported(*c, &why)) throw std::invalid_argument(why);
@@ -77,7 +81,8 @@ ReducedGeneralLaunch::ReducedGeneralLaunch(const std::vector<const RunConfig*>& 
     std::copy(st.V.begin(), st.V.end(), V.begin() + static_cast<size_t>(i) * nV);
     std::copy(st.U.begin(), st.U.end(), U.begin() + static_cast<size_t>(i) * nU);
     std::vector<double> m(nU), M(a.K * a.K), Q(a.K * a.K), W(a.K * a.q);
-    general_overlaps(a.K, a.r, a.f, a.q, st.w0.data(), st.V.data(), st.U.data(), m.data(), M.data(), Q.data(), W.data());
+    general_overlaps(a.K, a.r, a.f, a.q, st.w0.data(), st.V.data(), st.U.data(), m.data(), M.data(), Q.data(),
+                     W.data());
     Recorder& rec = *recs_[i];
     rec.record(0, 0.0, m.data(), st.U.data(), M.data(), Q.data());
     const double m0 = max_abs(m.data(), nU);

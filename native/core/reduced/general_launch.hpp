@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "../model/config.hpp"
-#include "../model/recorder.hpp"
 #include "../model/record.hpp"
+#include "../model/recorder.hpp"
 #include "general_chunk.hpp"
 #include "reduced_state.hpp"
 

@@ -31,9 +31,9 @@ struct GeneralSumsRef {
 #endif
 template <class Student, class Teacher>
 LD_HD void general_add_sample(const double* xi, int K, int r, int f, int q, const double* w0, bool w0_zero,
-                              const double* V, const double* U, double a, double sqrt_noise,
-                              const Student& student, const Teacher& teacher, double* p0, double* pv, double* g,
-                              double* c, GeneralSumsRef& sums) {
+                              const double* V, const double* U, double a, double sqrt_noise, const Student& student,
+                              const Teacher& teacher, double* p0, double* pv, double* g, double* c,
+                              GeneralSumsRef& sums) {
   // Projections: teacher rows are the first K axes; w0 rows live in F; V rows in F + E.
   for (int j = 0; j < K; ++j) {
     double p = 0;
@@ -106,8 +106,8 @@ LD_HD void general_move_frame(const GeneralMoveParams& pm, int64_t s, KD K, RD r
   // The inputs' parts outside the frame enter as Z_i = sum_b c_bi x_b^perp, r Gaussian
   // vectors of R^(d-q) with covariance (c^T c) (x) I: coordinates Lc T on r new axes.
   cholesky_psd(cc, r, w.Lc);
-  bartlett_factor({pm.seed, kStreamReducedGamma}, {pm.seed, kStreamReducedWishart}, static_cast<uint64_t>(s), r,
-                  pm.dof, w.T);
+  bartlett_factor({pm.seed, kStreamReducedGamma}, {pm.seed, kStreamReducedWishart}, static_cast<uint64_t>(s), r, pm.dof,
+                  w.T);
   for (int i = 0; i < r; ++i)
     for (int k = 0; k < r; ++k) {
       double z = 0;

@@ -18,8 +18,10 @@ constexpr int kBlock = 128;
 // Frame coordinates start .. start + n of step s (coordinate b*nq + k = coordinate k of x_b):
 // the numbers gaussian_fill gives, whichever way they are drawn.
 inline void draw_coords(const DrawKey& key, uint64_t s, int64_t start, int64_t n, double* out) {
-  if (n >= 64) gaussian_fill_fast(key, s, 0, static_cast<uint32_t>(start), static_cast<uint32_t>(n), out);
-  else gaussian_span(key, s, static_cast<uint32_t>(start), static_cast<uint32_t>(n), out);
+  if (n >= 64)
+    gaussian_fill_fast(key, s, 0, static_cast<uint32_t>(start), static_cast<uint32_t>(n), out);
+  else
+    gaussian_span(key, s, static_cast<uint32_t>(start), static_cast<uint32_t>(n), out);
 }
 
 }  // namespace
@@ -55,8 +57,8 @@ GeneralStep::GeneralStep(const RunConfig& cfg, uint64_t seed, ReducedState& st, 
   Lnew_.resize(static_cast<size_t>(r) * r);
   lq_work_.resize(static_cast<size_t>(r + 1) * 2 * r);
   move_ = &GeneralStep::move_any;
-#define LD_PICK(K_, R_, D_)                                                       \
-  if (kernels_ && shape_.K == K_ && shape_.R == R_ && shape_.diag == D_)           \
+#define LD_PICK(K_, R_, D_)                                              \
+  if (kernels_ && shape_.K == K_ && shape_.R == R_ && shape_.diag == D_) \
     move_ = &GeneralStep::move_fixed<K_, R_, (D_ ? K_ : 2 * K_)>;
   LD_BATCH_SHAPES(LD_PICK)
 #undef LD_PICK

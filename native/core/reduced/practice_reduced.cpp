@@ -129,8 +129,8 @@ class PracticeChain {
     const double m0 = max_abs(m_.data(), r_ * K_);
     rec_.observe(0, m0);
     bool stopped = rec_.stop_reached(m0);
-    const int64_t chunk = std::max<int64_t>(
-        1, static_cast<int64_t>(kReportWork / (static_cast<double>(cfg_.train.batch) * nq_ + 16.0)));
+    const int64_t chunk =
+        std::max<int64_t>(1, static_cast<int64_t>(kReportWork / (static_cast<double>(cfg_.train.batch) * nq_ + 16.0)));
     int64_t s = 0, reported = 0;
     while (s < steps && !stopped) {
       if (s - reported >= chunk) {

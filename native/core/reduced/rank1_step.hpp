@@ -20,9 +20,8 @@ struct Rank1Sums {
 #pragma nv_exec_check_disable
 #endif
 template <class Student, class Teacher>
-LD_HD void rank1_add_sample(Rank1Sums& acc, double m, double l, double mu0, double u, double x0, double x1,
-                            bool noisy, double sqrt_noise, double x2, const Student& student,
-                            const Teacher& teacher) {
+LD_HD void rank1_add_sample(Rank1Sums& acc, double m, double l, double mu0, double u, double x0, double x1, bool noisy,
+                            double sqrt_noise, double x2, const Student& student, const Teacher& teacher) {
   const double pv = m * x0 + l * x1;
   const double lam = mu0 * x0 + u * pv;
   double sv, ds;

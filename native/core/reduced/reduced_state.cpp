@@ -31,12 +31,10 @@ class GrowingFrame {
 
   Vec gaussian(uint32_t sample) {
     Vec c(cap_, 0.0);
-    if (dim_ > 0)
-      gaussian_fill({seed_, kStreamReducedInit}, 0, sample, 0, static_cast<uint32_t>(dim_), c.data());
+    if (dim_ > 0) gaussian_fill({seed_, kStreamReducedInit}, 0, sample, 0, static_cast<uint32_t>(dim_), c.data());
     if (d_ > dim_) {
       if (dim_ >= cap_) throw std::logic_error("reduced init: frame capacity exceeded");
-      c[dim_] = std::sqrt(chi_square({seed_, kStreamReducedInitGamma}, 0, sample,
-                                     static_cast<double>(d_ - dim_)));
+      c[dim_] = std::sqrt(chi_square({seed_, kStreamReducedInitGamma}, 0, sample, static_cast<double>(d_ - dim_)));
       ++dim_;
     }
     return c;
@@ -93,8 +91,10 @@ void normalise(Vec& v) {
 int reduced_max_fixed_dim(const ModelConfig& m) {
   switch (m.pretrained) {
     case Pretrained::Aligned:
-    case Pretrained::Scratch: return m.hidden;
-    default: return 2 * m.hidden;
+    case Pretrained::Scratch:
+      return m.hidden;
+    default:
+      return 2 * m.hidden;
   }
 }
 
@@ -200,8 +200,10 @@ ReducedState init_reduced_state(const RunConfig& cfg, uint64_t seed) {
   for (int j = 0; j < K; ++j) {
     for (int e = 0; e < f; ++e) {
       double c;
-      if (general_w0) c = dot(w0[j].data(), basis[e].data(), cap);
-      else c = (m.pretrained == Pretrained::Aligned && e == j) ? m.mu[j] : 0.0;
+      if (general_w0)
+        c = dot(w0[j].data(), basis[e].data(), cap);
+      else
+        c = (m.pretrained == Pretrained::Aligned && e == j) ? m.mu[j] : 0.0;
       s.w0[j * f + e] = c;
       if (c != 0.0) s.w0_zero = false;
     }

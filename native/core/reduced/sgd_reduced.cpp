@@ -8,8 +8,8 @@
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
-#include "../util/aligned_vector.hpp"
 #include "../rng/gaussian_simd.hpp"
+#include "../util/aligned_vector.hpp"
 #include "gamma.hpp"
 #include "general_ops.hpp"
 #include "general_step.hpp"
@@ -169,8 +169,10 @@ class ReducedSgd {
       // record.lossThresholds: one step at a time while a loss level is still to be crossed.
       const int64_t stop = std::min({steps, s + chunk, rec_.next_step(), rec_.tracks_loss() ? s + 1 : steps});
       const int64_t before = s;
-      if (fast_) s = run_fast(s, stop);
-      else s = run_general(s, stop);
+      if (fast_)
+        s = run_fast(s, stop);
+      else
+        s = run_general(s, stop);
       ctl.report(s - before);
       if (aborted_) {  // inside a step: its update is incomplete, the run ends here
         rec_.result().cancelled = true;
@@ -273,8 +275,7 @@ class ReducedSgd {
         pure_hermite(cfg_.model.teacher.act, ht, kt))
       return fast_loop(s, stop, HermiteStudent{hs, ks}, HermiteTeacher{ht, kt});
     if (ls) return fast_loop(s, stop, LinearStudent{lin_s}, GeneralTeacher{&cfg_.model.teacher});
-    return fast_loop(s, stop, GeneralStudent{&cfg_.model.activation},
-                     GeneralTeacher{&cfg_.model.teacher});
+    return fast_loop(s, stop, GeneralStudent{&cfg_.model.activation}, GeneralTeacher{&cfg_.model.teacher});
   }
 
   template <class Student, class Teacher>

@@ -27,10 +27,22 @@ void exact_turn(uint32_t w, long double& c, long double& s) {
   const long double x = (static_cast<long double>(rho) + 0.5L) * (pi / 2147483648.0L);
   const long double cx = std::cos(x), sx = std::sin(x);
   switch (q) {
-    case 0: c = cx; s = sx; break;
-    case 1: c = -sx; s = cx; break;
-    case 2: c = -cx; s = -sx; break;
-    default: c = sx; s = -cx; break;
+    case 0:
+      c = cx;
+      s = sx;
+      break;
+    case 1:
+      c = -sx;
+      s = cx;
+      break;
+    case 2:
+      c = -cx;
+      s = -sx;
+      break;
+    default:
+      c = sx;
+      s = -cx;
+      break;
   }
 }
 

@@ -12,7 +12,7 @@ struct BoxMullerAccuracy {
   double log_ulp = 0, cos_ulp = 0, sin_ulp = 0, gaussian_ulp = 0;
   double libm_log_ulp = 0;  // std::log on the same inputs, for scale
   double f32_log_ulp = 0, f32_cos_ulp = 0, f32_sin_ulp = 0, f32_gaussian_ulp = 0;  // float ulps
-  int reference_digits = 0; // mantissa bits of the long double reference
+  int reference_digits = 0;  // mantissa bits of the long double reference
   uint64_t samples = 0;
 };
 

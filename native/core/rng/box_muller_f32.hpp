@@ -82,9 +82,7 @@ LD_HD float sqrt_rn(float a) {
 
 // mask ? a : b with a mask of all ones or zeros: written with bit operations so that GCC
 // if-converts and vectorises the loops that call it.
-LD_HD float select(uint32_t mask, float a, float b) {
-  return from_bits((bits_of(a) & mask) | (bits_of(b) & ~mask));
-}
+LD_HD float select(uint32_t mask, float a, float b) { return from_bits((bits_of(a) & mask) | (bits_of(b) & ~mask)); }
 
 // ln u for the uniform u = (w + 0.5) / 2^32 of a 32-bit word, branch-free.
 // p is the smaller of u and 1 - u, rounded to float (relative error <= 2^-24).
@@ -97,10 +95,11 @@ LD_HD float log_word(uint32_t w) {
   constexpr float kLn2Hi = 6.9313812256e-01f;  // ln 2 to 16 bits: k * kLn2Hi is exact
   constexpr float kLn2Lo = 9.0580006145e-06f;
   const uint32_t upper = 0u - (w >> 31);  // all ones for w >= 2^31
-  const uint32_t t = w ^ upper;            // w or ~w, below 2^31
+  const uint32_t t = w ^ upper;           // w or ~w, below 2^31
   // (t + 0.5) 2^-32 rounded once: t as a float is exact up to 2^24 and rounded above, then
   // the fused add of 2^-33 rounds as (t + 0.5) would, and the power of two scales exactly.
-  const float p = fma(static_cast<float>(static_cast<int32_t>(t)), 2.3283064365386963e-10f, 1.16415321826934814453125e-10f);
+  const float p =
+      fma(static_cast<float>(static_cast<int32_t>(t)), 2.3283064365386963e-10f, 1.16415321826934814453125e-10f);
   // Lower half: subtracting sqrt(1/2)'s bits puts k in the top 9 bits (two's complement).
   const uint32_t ix = bits_of(p);
   const uint32_t tmp = ix - 0x3F3504F3u;
@@ -108,7 +107,7 @@ LD_HD float log_word(uint32_t w) {
   const float f_low = from_bits(ix - (tmp & 0xFF800000u)) - 1.0f;
   // Upper half.
   const uint32_t big = 0u - static_cast<uint32_t>(p > 0.29289321881345254f);  // u < sqrt(1/2)
-  const float f_up = select(big, fma(-2.0f, p, 1.0f), -p);  // exact either way (Sterbenz)
+  const float f_up = select(big, fma(-2.0f, p, 1.0f), -p);                    // exact either way (Sterbenz)
   const int32_t k = static_cast<int32_t>((big & upper) | (static_cast<uint32_t>(k_low) & ~upper));
   const float f = select(upper, f_up, f_low);
   const float dk = static_cast<float>(k);
@@ -127,8 +126,7 @@ LD_HD float log_word(uint32_t w) {
 LD_HD void sincos_turn(uint32_t w, float& c, float& s) {
   constexpr float kStep = 1.4629180792671596e-09f;  // (pi/2) / 2^30
   constexpr float S1 = -1.6666654611e-1f, S2 = 8.3321608736e-3f, S3 = -1.9515295891e-4f;
-  constexpr float C1 = 4.166664568298827e-2f, C2 = -1.388731625493765e-3f,
-                  C3 = 2.443315711809948e-5f;
+  constexpr float C1 = 4.166664568298827e-2f, C2 = -1.388731625493765e-3f, C3 = 2.443315711809948e-5f;
   const uint32_t n = w + 0x20000000u;
   const uint32_t n2 = n << 1;
   const int32_t rho = static_cast<int32_t>(n & 0x3FFFFFFFu) - 0x20000000;

@@ -53,9 +53,8 @@ LD_HD double from_bits(uint64_t u) {
 LD_HD double log_unit(double u) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2, top 32 bits
   constexpr double kLn2Lo = 1.90821492927058770002e-10;  // ln 2 - kLn2Hi
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                   Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                   Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                    Lg7 = 1.479819860511658591e-01;
   // u = 2^k m with m in [sqrt(1/2), sqrt(2)): subtracting sqrt(1/2)'s bits puts k in the top
   // 12 bits (two's complement), and removing them from u's exponent leaves m.
@@ -64,8 +63,7 @@ LD_HD double log_unit(double u) {
   const double m = from_bits(ix - (tmp & 0xFFF0000000000000ull));
   // k in [-64, 0] as a double without an int64 conversion (AVX2 has none): k + 64 in the
   // mantissa of 2^52.
-  const double dk =
-      from_bits(0x4330000000000000ull | (((tmp >> 52) + 64u) & 0xFFFull)) - 4503599627370560.0;
+  const double dk = from_bits(0x4330000000000000ull | (((tmp >> 52) + 64u) & 0xFFFull)) - 4503599627370560.0;
   const double f = m - 1.0;  // exact
   const double s = f / (2.0 + f);
   const double z = mul(s, s);
@@ -81,12 +79,10 @@ LD_HD double log_unit(double u) {
 // of w, so the reduction to [-pi/4, pi/4] costs one rounding.
 LD_HD void sincos_turn(uint32_t w, double& c, double& s) {
   constexpr double kStep = 1.4629180792671596e-09;  // (pi/2) / 2^30
-  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
-                   S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
-                   S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
-  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
-                   C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
-                   C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04,
+                   S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03, C3 = 2.48015872894767294178e-05,
+                   C4 = -2.75573143513906633035e-07, C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
   const uint32_t n = w + 0x20000000u;  // shift by 1/8 turn: quadrant q is centred on q*pi/2
   const uint32_t q = n >> 30;
   const int32_t rho = static_cast<int32_t>(n & 0x3FFFFFFFu) - 0x20000000;

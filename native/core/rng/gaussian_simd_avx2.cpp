@@ -8,7 +8,6 @@
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
 
-
 #include "gaussian_simd_kernel.hpp"
 
 #define LD_AVX2 __attribute__((target("avx2,fma")))
@@ -25,10 +24,8 @@ LD_AVX2 inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
 }
 
 // Philox4x32-10 on blocks first .. first + 7.
-LD_AVX2 inline void philox8(const Counter& k, uint32_t first, uint32_t* w0, uint32_t* w1,
-                            uint32_t* w2, uint32_t* w3) {
-  __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first)),
-                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+LD_AVX2 inline void philox8(const Counter& k, uint32_t first, uint32_t* w0, uint32_t* w1, uint32_t* w2, uint32_t* w3) {
+  __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   __m256i x1 = _mm256_set1_epi32(static_cast<int>(k.c1));
   __m256i x2 = _mm256_set1_epi32(static_cast<int>(k.c2));
   __m256i x3 = _mm256_set1_epi32(static_cast<int>(k.c3));
@@ -54,8 +51,8 @@ LD_AVX2 inline void philox8(const Counter& k, uint32_t first, uint32_t* w0, uint
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(w3), x3);
 }
 
-LD_AVX2 void blocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block,
-                         uint32_t nblocks, double* out) {
+LD_AVX2 void blocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block, uint32_t nblocks,
+                         double* out) {
   const Counter k = counter_of(key, step, sample);
   alignas(32) uint32_t w[4][kChunkBlocks];
   while (nblocks > 0) {
@@ -68,14 +65,13 @@ LD_AVX2 void blocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uin
   }
 }
 
-LD_AVX2 void superblocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t first,
-                              uint32_t nsuper, double* out) {
+LD_AVX2 void superblocks_avx2(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t first, uint32_t nsuper,
+                              double* out) {
   static_assert(kF32Lanes % 8 == 0, "a super-block is whole philox8 calls");
   const Counter k = counter_of(key, step, sample);
   alignas(32) uint32_t w[4][kF32Lanes];
   for (uint32_t S = first; S < first + nsuper; ++S) {
-    for (uint32_t c = 0; c < kF32Lanes; c += 8)
-      philox8(k, S * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
+    for (uint32_t c = 0; c < kF32Lanes; c += 8) philox8(k, S * kF32Lanes + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
     transform_superblock_f32(w[0], w[1], w[2], w[3], out);
     out += kF32SuperBlock;
   }

@@ -15,15 +15,14 @@ namespace loradyn {
 namespace simd_detail {
 namespace {
 
-LD_AVX512 void blocks_avx512(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block,
-                             uint32_t nblocks, double* out) {
+LD_AVX512 void blocks_avx512(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t block, uint32_t nblocks,
+                             double* out) {
   const Counter k = counter_of(key, step, sample);
   const RoundKeys rk = round_keys(k);
   alignas(64) uint32_t w[4][kChunkBlocks];  // a multiple of 16: philox16 may run past nb
   while (nblocks > 0) {
     const uint32_t nb = nblocks < kChunkBlocks ? nblocks : kChunkBlocks;
-    for (uint32_t c = 0; c < nb; c += 16)
-      philox16(k, rk, block + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
+    for (uint32_t c = 0; c < nb; c += 16) philox16(k, rk, block + c, w[0] + c, w[1] + c, w[2] + c, w[3] + c);
     transform_blocks(w[0], w[1], w[2], w[3], nb, out);
     out += 4 * nb;
     block += nb;
@@ -31,8 +30,8 @@ LD_AVX512 void blocks_avx512(const DrawKey& key, uint64_t step, uint32_t sample,
   }
 }
 
-LD_AVX512 void superblocks_avx512(const DrawKey& key, uint64_t step, uint32_t sample,
-                                  uint32_t first, uint32_t nsuper, double* out) {
+LD_AVX512 void superblocks_avx512(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t first, uint32_t nsuper,
+                                  double* out) {
   static_assert(kF32Lanes % 16 == 0 && kF32Lanes <= kChunkBlocks, "a super-block is whole philox16 calls");
   const Counter k = counter_of(key, step, sample);
   const RoundKeys rk = round_keys(k);

@@ -13,9 +13,11 @@ bool cpu_has(SimdPath p) {
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   __builtin_cpu_init();
   switch (p) {
-    case SimdPath::Scalar: return true;
+    case SimdPath::Scalar:
+      return true;
     // The single-precision transform fuses multiply-adds: both paths need FMA.
-    case SimdPath::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SimdPath::Avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case SimdPath::Avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
@@ -28,17 +30,23 @@ bool cpu_has(SimdPath p) {
 
 simd_detail::BlockFill blocks_of(SimdPath p) {
   switch (p) {
-    case SimdPath::Avx2: return simd_detail::avx2_blocks();
-    case SimdPath::Avx512: return simd_detail::avx512_blocks();
-    default: return nullptr;
+    case SimdPath::Avx2:
+      return simd_detail::avx2_blocks();
+    case SimdPath::Avx512:
+      return simd_detail::avx512_blocks();
+    default:
+      return nullptr;
   }
 }
 
 simd_detail::SuperFill supers_of(SimdPath p) {
   switch (p) {
-    case SimdPath::Avx2: return simd_detail::avx2_superblocks_f32();
-    case SimdPath::Avx512: return simd_detail::avx512_superblocks_f32();
-    default: return nullptr;
+    case SimdPath::Avx2:
+      return simd_detail::avx2_superblocks_f32();
+    case SimdPath::Avx512:
+      return simd_detail::avx512_superblocks_f32();
+    default:
+      return nullptr;
   }
 }
 
@@ -49,16 +57,18 @@ bool available(SimdPath p) {
 SimdPath choose_best() {
   SimdPath cap = SimdPath::Avx512;
   if (const char* e = std::getenv("LORADYN_SIMD")) {
-    if (!std::strcmp(e, "scalar")) cap = SimdPath::Scalar;
-    else if (!std::strcmp(e, "avx2")) cap = SimdPath::Avx2;
+    if (!std::strcmp(e, "scalar"))
+      cap = SimdPath::Scalar;
+    else if (!std::strcmp(e, "avx2"))
+      cap = SimdPath::Avx2;
   }
   for (int p = static_cast<int>(cap); p > 0; --p)
     if (available(static_cast<SimdPath>(p))) return static_cast<SimdPath>(p);
   return SimdPath::Scalar;
 }
 
-void fill_with(simd_detail::BlockFill blocks, const DrawKey& key, uint64_t step, uint32_t sample,
-               uint32_t start, uint32_t n, double* out) {
+void fill_with(simd_detail::BlockFill blocks, const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+               uint32_t n, double* out) {
   if (blocks == nullptr) return gaussian_fill(key, step, sample, start, n, out);
   uint32_t c = start;
   const uint32_t end = start + n;
@@ -74,8 +84,8 @@ void fill_with(simd_detail::BlockFill blocks, const DrawKey& key, uint64_t step,
 
 // Whole super-blocks go straight to out; a partial one at either end is drawn whole into a
 // temporary by the same vector code and the needed part copied.
-void fill_f32_with(simd_detail::SuperFill fill, const DrawKey& key, uint64_t step, uint32_t sample,
-                   uint32_t start, uint32_t n, double* out) {
+void fill_f32_with(simd_detail::SuperFill fill, const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+                   uint32_t n, double* out) {
   if (fill == nullptr) return gaussian_fill_f32(key, step, sample, start, n, out);
   const uint64_t end = static_cast<uint64_t>(start) + n;
   uint64_t c = start;
@@ -103,9 +113,12 @@ void fill_f32_with(simd_detail::SuperFill fill, const DrawKey& key, uint64_t ste
 
 const char* simd_path_name(SimdPath p) {
   switch (p) {
-    case SimdPath::Scalar: return "scalar";
-    case SimdPath::Avx2: return "avx2";
-    case SimdPath::Avx512: return "avx512";
+    case SimdPath::Scalar:
+      return "scalar";
+    case SimdPath::Avx2:
+      return "avx2";
+    case SimdPath::Avx512:
+      return "avx512";
   }
   return "?";
 }
@@ -130,26 +143,25 @@ void require(SimdPath path) {
 }
 }  // namespace
 
-void gaussian_fill_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
-                        uint32_t start, uint32_t n, double* out) {
+void gaussian_fill_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start, uint32_t n,
+                        double* out) {
   require(path);
   fill_with(blocks_of(path), key, step, sample, start, n, out);
 }
 
-void gaussian_fill_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
-                        uint32_t n, double* out) {
+void gaussian_fill_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start, uint32_t n, double* out) {
   static const simd_detail::BlockFill blocks = blocks_of(simd_path_best());
   fill_with(blocks, key, step, sample, start, n, out);
 }
 
-void gaussian_fill_f32_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample,
-                            uint32_t start, uint32_t n, double* out) {
+void gaussian_fill_f32_path(SimdPath path, const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
+                            uint32_t n, double* out) {
   require(path);
   fill_f32_with(supers_of(path), key, step, sample, start, n, out);
 }
 
-void gaussian_fill_f32_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start,
-                            uint32_t n, double* out) {
+void gaussian_fill_f32_fast(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t start, uint32_t n,
+                            double* out) {
   static const simd_detail::SuperFill fill = supers_of(simd_path_best());
   fill_f32_with(fill, key, step, sample, start, n, out);
 }

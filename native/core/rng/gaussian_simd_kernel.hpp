@@ -26,12 +26,12 @@ struct Counter {
 
 LD_ALWAYS_INLINE Counter counter_of(const DrawKey& key, uint64_t step, uint32_t sample) {
   return Counter{sample, static_cast<uint32_t>(step),
-                 (static_cast<uint32_t>(step >> 32) & 0xFFFFu) | (key.stream << 16),
-                 static_cast<uint32_t>(key.seed), static_cast<uint32_t>(key.seed >> 32)};
+                 (static_cast<uint32_t>(step >> 32) & 0xFFFFu) | (key.stream << 16), static_cast<uint32_t>(key.seed),
+                 static_cast<uint32_t>(key.seed >> 32)};
 }
 
-LD_ALWAYS_INLINE void transform_blocks(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2,
-                                       const uint32_t* w3, uint32_t nb, double* out) {
+LD_ALWAYS_INLINE void transform_blocks(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2, const uint32_t* w3,
+                                       uint32_t nb, double* out) {
   for (uint32_t c = 0; c < nb; ++c) {
     double g0, g1, g2, g3;
     box_muller(w0[c], w1[c], g0, g1);
@@ -45,8 +45,8 @@ LD_ALWAYS_INLINE void transform_blocks(const uint32_t* w0, const uint32_t* w1, c
 
 // Single precision: one super-block whose 64 blocks' words are w0..w3[l]; output q of lane l
 // lands at out[64 q + l], so each vector of results is stored whole.
-LD_ALWAYS_INLINE void transform_superblock_f32(const uint32_t* w0, const uint32_t* w1,
-                                               const uint32_t* w2, const uint32_t* w3, double* out) {
+LD_ALWAYS_INLINE void transform_superblock_f32(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2,
+                                               const uint32_t* w3, double* out) {
   for (uint32_t l = 0; l < kF32Lanes; ++l) {
     double g0, g1, g2, g3;
     box_muller_f32(w0[l], w1[l], g0, g1);

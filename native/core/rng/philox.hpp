@@ -36,13 +36,15 @@ LD_HD void round(uint32_t c[4], uint32_t k0, uint32_t k1) {
   const uint32_t n1 = lo1;
   const uint32_t n2 = hi0 ^ c[3] ^ k1;
   const uint32_t n3 = lo0;
-  c[0] = n0; c[1] = n1; c[2] = n2; c[3] = n3;
+  c[0] = n0;
+  c[1] = n1;
+  c[2] = n2;
+  c[3] = n3;
 }
 }  // namespace philox_detail
 
 // Ten rounds of Philox4x32 on counter (c0..c3) with key (k0, k1).
-LD_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
-                            uint32_t k1) {
+LD_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   uint32_t c[4] = {c0, c1, c2, c3};
   for (int r = 0; r < 10; ++r) {
     philox_detail::round(c, k0, k1);

@@ -40,8 +40,8 @@ LD_AVX512 inline RoundKeys round_keys(const Counter& k) {
 // swap of the halves: a shuffle, which runs on port 5, where a shift would compete with the
 // multiplies for port 0). The high halves of the lanes carry garbage that the 32-bit multiplies ignore; one
 // permute per word gathers the 16 low halves in block order.
-LD_AVX512 inline void philox16(const Counter& k, const RoundKeys& rk, uint32_t first, uint32_t* w0,
-                               uint32_t* w1, uint32_t* w2, uint32_t* w3) {
+LD_AVX512 inline void philox16(const Counter& k, const RoundKeys& rk, uint32_t first, uint32_t* w0, uint32_t* w1,
+                               uint32_t* w2, uint32_t* w3) {
   const __m512i lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
   __m512i a0 = _mm512_add_epi64(_mm512_set1_epi64(first), lane);
   __m512i b0 = _mm512_add_epi64(_mm512_set1_epi64(first + 8u), lane);
@@ -57,8 +57,10 @@ LD_AVX512 inline void philox16(const Counter& k, const RoundKeys& rk, uint32_t f
     b0 = _mm512_ternarylogic_epi64(_mm512_shuffle_epi32(pb1, _MM_PERM_CDAB), b1, rk.k0[r], 0x96);
     a2 = _mm512_ternarylogic_epi64(_mm512_shuffle_epi32(pa0, _MM_PERM_CDAB), a3, rk.k1[r], 0x96);
     b2 = _mm512_ternarylogic_epi64(_mm512_shuffle_epi32(pb0, _MM_PERM_CDAB), b3, rk.k1[r], 0x96);
-    a1 = pa1; b1 = pb1;
-    a3 = pa0; b3 = pb0;
+    a1 = pa1;
+    b1 = pb1;
+    a3 = pa0;
+    b3 = pb0;
   }
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   _mm512_storeu_si512(w0, _mm512_permutex2var_epi32(a0, even, b0));

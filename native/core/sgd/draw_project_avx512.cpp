@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "full_kernels.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "canonical_sum.hpp"
+#include "full_kernels.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define LD_HAVE_DRAW_PROJECT 1
@@ -82,8 +82,8 @@ LD_AVX512 void draw_project_n(const DrawKey& key, uint64_t step, uint32_t sample
     for (int u = 0; u < 4; ++u) _mm512_storeu_pd(acc + q * kSumLanes + 8 * u, s[q][u]);
 }
 
-using DrawProjectFn = void (*)(const DrawKey&, uint64_t, uint32_t, uint32_t, int64_t, const DrawProjectRows&,
-                               double*, double*);
+using DrawProjectFn = void (*)(const DrawKey&, uint64_t, uint32_t, uint32_t, int64_t, const DrawProjectRows&, double*,
+                               double*);
 
 // The shapes met with K = 1: the batch of one (rows t, v or t, w0, v, and x; v pending where
 // the update is deferred, FullSgd::defers_v_update: no w0 row; float inputs only with t, v) and
@@ -91,11 +91,18 @@ using DrawProjectFn = void (*)(const DrawKey&, uint64_t, uint32_t, uint32_t, int
 DrawProjectFn pick(int nrows, bool pending, bool float_x, bool x_row) {
   if (!x_row) {
     if (pending || !float_x) return nullptr;
-    return nrows == 2 ? &draw_project_n<2, false, true, false> : nrows == 3 ? &draw_project_n<3, false, true, false> : nullptr;
+    return nrows == 2   ? &draw_project_n<2, false, true, false>
+           : nrows == 3 ? &draw_project_n<3, false, true, false>
+                        : nullptr;
   }
-  if (float_x) return nrows != 2 ? nullptr : pending ? &draw_project_n<2, true, true, true> : &draw_project_n<2, false, true, true>;
+  if (float_x)
+    return nrows != 2 ? nullptr
+           : pending  ? &draw_project_n<2, true, true, true>
+                      : &draw_project_n<2, false, true, true>;
   if (pending) return nrows == 2 ? &draw_project_n<2, true, false, true> : nullptr;
-  return nrows == 2 ? &draw_project_n<2, false, false, true> : nrows == 3 ? &draw_project_n<3, false, false, true> : nullptr;
+  return nrows == 2   ? &draw_project_n<2, false, false, true>
+         : nrows == 3 ? &draw_project_n<3, false, false, true>
+                      : nullptr;
 }
 }  // namespace
 
@@ -108,7 +115,7 @@ void draw_project(const DrawKey& key, uint64_t step, uint32_t sample, uint32_t n
                   const DrawProjectRows& in, double* x, double* acc) {
   const bool float_x = in.xf != nullptr;
   pick(in.nrows, (float_x ? in.xpf != nullptr : in.xp != nullptr), float_x, in.x_row)(key, step, sample, nsuper, n8, in,
-                                                                                     x, acc);
+                                                                                      x, acc);
 }
 #else
 bool draw_project_supported(int, bool, bool, bool) { return false; }

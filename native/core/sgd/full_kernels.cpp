@@ -43,8 +43,8 @@ namespace {
 // N rows against M samples' inputs in one pass, so each row and each x is loaded once; every
 // (row, sample) sum adds its lanes in the same order as the one-row loop below.
 template <int N, int M>
-inline __attribute__((always_inline)) void project_rows(const double* const* rows, const double* const* x,
-                                                        int64_t n, double* const* acc) {
+inline __attribute__((always_inline)) void project_rows(const double* const* rows, const double* const* x, int64_t n,
+                                                        double* const* acc) {
   double s[M][N][kSumLanes];
   for (int m = 0; m < M; ++m)
     for (int q = 0; q < N; ++q)
@@ -74,8 +74,7 @@ LD_CLONES void project_pair(int nrows, const double* const* rows, const double* 
   project(nrows, rows, x1, n, acc1);
 }
 
-LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n,
-                       double* acc) {
+LD_CLONES void project(int nrows, const double* const* rows, const double* x, int64_t n, double* acc) {
   if (nrows == 2) return project_rows<2, 1>(rows, &x, n, &acc);
   if (nrows == 3) return project_rows<3, 1>(rows, &x, n, &acc);
   for (int q = 0; q < nrows; ++q) {
@@ -93,8 +92,8 @@ LD_CLONES void project(int nrows, const double* const* rows, const double* x, in
 namespace {
 // N rows at once, their sums in registers: the tails' chains of dependent fma overlap.
 template <int N>
-inline __attribute__((always_inline)) void finish_n(const double* acc, const double* const* rows,
-                                                    const double* x, int64_t d8, int64_t d, double* out) {
+inline __attribute__((always_inline)) void finish_n(const double* acc, const double* const* rows, const double* x,
+                                                    int64_t d8, int64_t d, double* out) {
   double t[N];
   for (int q = 0; q < N; ++q) t[q] = lanes_total(&acc[q * kSumLanes]);
   for (int64_t i = d8; i < d; ++i)
@@ -103,15 +102,19 @@ inline __attribute__((always_inline)) void finish_n(const double* acc, const dou
 }
 }  // namespace
 
-LD_CLONES void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x,
-                           int64_t d8, int64_t d, double* out) {
+LD_CLONES void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x, int64_t d8,
+                           int64_t d, double* out) {
   int q = 0;
   for (; q + 4 <= nrows; q += 4) finish_n<4>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
   switch (nrows - q) {
-    case 3: return finish_n<3>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
-    case 2: return finish_n<2>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
-    case 1: return finish_n<1>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
-    default: return;
+    case 3:
+      return finish_n<3>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    case 2:
+      return finish_n<2>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    case 1:
+      return finish_n<1>(acc + q * kSumLanes, rows + q, x, d8, d, out + q);
+    default:
+      return;
   }
 }
 
@@ -139,8 +142,7 @@ LD_CLONES void project3_pending(const double* __restrict t, double* __restrict v
   }
 }
 
-LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv,
-                         int64_t stride) {
+LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n, double* dv, int64_t stride) {
   for (int i = 0; i < nrows; ++i) {
     double* d = dv + i * stride;
     const double ci = c[i];
@@ -148,8 +150,8 @@ LD_CLONES void axpy_rows(int nrows, const double* c, const double* x, int64_t n,
   }
 }
 
-LD_CLONES void axpy2_rows(int nrows, const double* c0, const double* x0, const double* c1, const double* x1,
-                          int64_t n, double* dv, int64_t stride) {
+LD_CLONES void axpy2_rows(int nrows, const double* c0, const double* x0, const double* c1, const double* x1, int64_t n,
+                          double* dv, int64_t stride) {
   for (int i = 0; i < nrows; ++i) {
     double* d = dv + i * stride;
     const double a0 = c0[i], a1 = c1[i];
@@ -162,8 +164,8 @@ LD_CLONES void to_float(const double* src, int64_t n, float* dst) {
 }
 
 namespace {
-LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int64_t stride, int64_t n,
-                                     double* dv, bool from_zero) {
+LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv,
+                                     bool from_zero) {
   // Blocks of dv that stay in L1 while the G samples add to them, in order.
   constexpr int64_t kBlock = 512;
   for (int64_t k0 = 0; k0 < n; k0 += kBlock) {
@@ -182,8 +184,8 @@ LD_CLONES void axpy_group_f32_cloned(int G, const double* c, const float* x, int
 #if LD_HAVE_AVX512_KERNELS
 // 32 coordinates of dv held in four registers while all G samples add to them in order (the
 // compiled loop loads and stores dv once per sample): the same fused multiply-adds.
-LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x, int64_t stride, int64_t n,
-                                         double* dv, bool from_zero) {
+LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv,
+                                         bool from_zero) {
   const int64_t n32 = n - n % 32;
   for (int64_t k = 0; k < n32; k += 32) {
     __m512d a[4];
@@ -200,8 +202,7 @@ LD_AVX512_FMA void axpy_group_f32_avx512(int G, const double* c, const float* x,
 #endif
 }  // namespace
 
-void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv,
-                    bool from_zero) {
+void axpy_group_f32(int G, const double* c, const float* x, int64_t stride, int64_t n, double* dv, bool from_zero) {
 #if LD_HAVE_AVX512_KERNELS
   if (cpu_has_avx512_fma()) return axpy_group_f32_avx512(G, c, x, stride, n, dv, from_zero);
 #endif
@@ -214,8 +215,8 @@ LD_CLONES void add_into(double* dst, const double* src, int64_t n) {
 
 namespace {
 // Coordinates n8 .. n-1 (past the last whole group of lanes), added to r in order.
-inline void update_tail(double* v, double sc, const double* dv, double step, const double* t, int64_t n8,
-                        int64_t n, NormDot& r) {
+inline void update_tail(double* v, double sc, const double* dv, double step, const double* t, int64_t n8, int64_t n,
+                        NormDot& r) {
   for (int64_t i = n8; i < n; ++i) {
     v[i] = std::fma(-step, dv[i], sc * v[i]);
     r.nn = std::fma(v[i], v[i], r.nn);
@@ -243,8 +244,7 @@ LD_CLONES NormDot update_cloned(double* v, double sc, const double* dv, double s
 #if LD_HAVE_AVX512_KERNELS
 // The same sums with the 32 lanes in four named registers: compiled from update_cloned, GCC keeps
 // the lane arrays on the stack and the loop waits on store forwarding (2x slower at d = 1000).
-LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, double step, const double* t,
-                                    int64_t n) {
+LD_AVX512_FMA NormDot update_avx512(double* v, double sc, const double* dv, double step, const double* t, int64_t n) {
   const __m512d vsc = _mm512_set1_pd(sc), vstep = _mm512_set1_pd(-step);
   const __m512d zero = _mm512_setzero_pd();
   __m512d s[4] = {zero, zero, zero, zero}, p[4] = {zero, zero, zero, zero};

@@ -15,8 +15,8 @@ void project(int nrows, const double* const* rows, const double* x, int64_t n, d
 
 // out[q] = lanes_total(acc + q * kSumLanes), then fma(rows[q][i], x[i], .) for d8 <= i < d, in
 // order: the end of project() for each row (canonical_sum.hpp's order).
-void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x, int64_t d8,
-                 int64_t d, double* out);
+void finish_rows(int nrows, const double* acc, const double* const* rows, const double* x, int64_t d8, int64_t d,
+                 double* out);
 
 // project() on the three rows (t, v, x) of a batch of one, with the previous step's V update
 // done on the way: v[k] = fma(beta, xp[k], v[k]) is stored, then used. The same bits as the

@@ -12,11 +12,11 @@
 
 #include "../model/recorder.hpp"
 #include "../rng/gaussian.hpp"
+#include "../util/aligned_vector.hpp"
+#include "../util/thread_pool.hpp"
 #include "canonical_sum.hpp"
 #include "full_kernels.hpp"
-#include "../util/thread_pool.hpp"
 #include "full_state.hpp"
-#include "../util/aligned_vector.hpp"
 
 namespace loradyn {
 
@@ -60,15 +60,14 @@ class FullSgd {
   // Gradient bookkeeping of sample b from its projections pstar (K; followed by the K w0
   // projections when w0 is neither aligned nor zero) and pv (r): adds to
   // gU (K x r) and returns the loss; c (r) receives the coefficient of x_b in dV.
-  double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU,
-                      double* c) const;
+  double sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU, double* c) const;
   // V -= step * dV, renormalise, new overlaps m; shared tail of both steps (B > 1).
   void apply_v_update(const double* dV, double step_size, bool fast);
   // The batch of one: V moves by -step c_i x with |v_i|^2 and v_i . w*_j carried from the
   // sample's sums (pv_raw: v_i . x of the stored rows; xx: |x|^2; pstar: w*_j . x).
   // xf: x as floats (f32_inputs_, which always defers the update; x is then not read).
-  void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx,
-                           const double* pstar, double step_size, bool fast, const float* xf = nullptr);
+  void apply_direct_update(const double* x, const double* c, const double* pv_raw, double xx, const double* pstar,
+                           double step_size, bool fast, const float* xf = nullptr);
   void refresh_row_sums(int i, bool fast);
   // The fast batch of one with K = r = 1 and no stored w0, below kGroupMinD or with float inputs,
   // defers its V update (v += beta x) to the next step's projection pass (draw_project, or
@@ -153,7 +152,7 @@ class FullSgd {
   std::unique_ptr<TaskPool> pool_;
   std::vector<double> m_, M_, Q_;
   std::vector<double> w0_teacher_, w0_w0_, ov_C_, ov_n_;  // overlaps_now: w0 . w*, w0 . w0 (once), C, n
-  std::vector<double> v_scale_;  // pending renormalisation of each row of V (apply_v_update)
+  std::vector<double> v_scale_;                           // pending renormalisation of each row of V (apply_v_update)
   // The batch of one (apply_direct_update): |v_i|^2 and v_i . w*_j of the stored rows, valid
   // while row_sums_valid_ (materialize_v rescales the rows and clears it).
   std::vector<double> row_nn_, row_dt_;
@@ -182,11 +181,11 @@ class FullSgd {
     std::vector<float, AlignedAllocator<float>> xg;
     std::vector<double> accg, cg;
   };
-  int group_ = 1;       // samples per group in part_grouped (1: per-sample loop)
+  int group_ = 1;  // samples per group in part_grouped (1: per-sample loop)
   // The batch of one from kGroupMinD on (K = r = 1, no w0 row, AVX-512) keeps x as floats:
   // sample_one_f32.
   bool f32_inputs_ = false;
-  int64_t d_pad_ = 0;   // d rounded up to whole super-blocks
+  int64_t d_pad_ = 0;  // d rounded up to whole super-blocks
   std::vector<Scratch> scratch_per_worker_;
 };
 

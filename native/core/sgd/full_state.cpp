@@ -55,8 +55,7 @@ FullState init_full_state(const RunConfig& cfg, uint64_t seed) {
       for (int j = 0; j < K; ++j) {
         gaussian_fill({seed, kStreamMisalign}, 0, j, 0, static_cast<uint32_t>(d), xi.data());
         normalise(xi.data(), d);
-        for (int64_t i = 0; i < d; ++i)
-          s.w0[j * d + i] = m.mu[j] * s.teacher[j * d + i] + (1 - m.mu[j]) * xi[i];
+        for (int64_t i = 0; i < d; ++i) s.w0[j * d + i] = m.mu[j] * s.teacher[j * d + i] + (1 - m.mu[j]) * xi[i];
       }
       break;
     }

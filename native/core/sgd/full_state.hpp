@@ -16,7 +16,7 @@ struct FullState {
   AlignedDoubles w0;       // K x d (zero for scratch)
   std::vector<double> U;   // K x r
   AlignedDoubles V;        // r x d
-  bool w0_aligned;              // w0_j = mu_j w*_j: projections reuse the teacher's
+  bool w0_aligned;         // w0_j = mu_j w*_j: projections reuse the teacher's
 };
 
 // Draws teacher, w0, U and V for `seed` (streams of rng/gaussian.hpp).

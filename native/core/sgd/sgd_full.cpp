@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "../model/practice.hpp"
 #include "../engine/memory.hpp"
+#include "../model/practice.hpp"
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "canonical_sum.hpp"
@@ -41,10 +41,12 @@ double full_run_bytes(const RunConfig& c, int threads) {
   const int64_t d_pad = (m.d + kF32SuperBlock - 1) / kF32SuperBlock * kF32SuperBlock;
   const BatchParts parts = batch_parts(B);
   const int workers = std::max(1, std::min(threads, parts.count));
-  const int group = B > 1 && m.d >= kGroupMinD ? static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad), 2, kMaxGroup)) : 1;
+  const int group =
+      B > 1 && m.d >= kGroupMinD ? static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad), 2, kMaxGroup)) : 1;
   const bool need_w0 = m.pretrained == Pretrained::Misaligned || m.pretrained == Pretrained::Given;
   const bool f32 = B == 1 && m.d >= kGroupMinD && m.hidden == 1 && m.rank == 1 && !need_w0 &&
-                   full_kernels::draw_project_supported(2, false, true) && full_kernels::draw_project_supported(2, true, true);
+                   full_kernels::draw_project_supported(2, false, true) &&
+                   full_kernels::draw_project_supported(2, true, true);
   const double dv_stride = static_cast<double>((m.rank * m.d + 7) / 8 * 8);
   // teacher, w0, V; W (K x d) of full_order_parameters at each record point; the parts' dV and their sum.
   const double doubles = (2 * K + r) * d + K * d + parts.count * dv_stride + r * d;
@@ -91,8 +93,9 @@ FullSgd::FullSgd(const RunConfig& cfg, uint64_t seed, Path path, int threads)
     group_ = static_cast<int>(std::clamp<int64_t>(kGroupBytes / (4 * d_pad_), 2, kMaxGroup));
   if (const char* g = std::getenv("LORADYN_SAMPLE_GROUP"))  // tests and tuning: force a group size
     if (path == Path::Fast && cfg.train.batch > 1) group_ = std::clamp(std::atoi(g), 1, 64);
-  f32_inputs_ = path == Path::Fast && cfg.train.batch == 1 && !practice_ && d_ >= kGroupMinD && K == 1 && r == 1 && !need_w0() &&
-                full_kernels::draw_project_supported(2, false, true) && full_kernels::draw_project_supported(2, true, true);
+  f32_inputs_ = path == Path::Fast && cfg.train.batch == 1 && !practice_ && d_ >= kGroupMinD && K == 1 && r == 1 &&
+                !need_w0() && full_kernels::draw_project_supported(2, false, true) &&
+                full_kernels::draw_project_supported(2, true, true);
   scratch_per_worker_.resize(workers);
   for (Scratch& w : scratch_per_worker_) {
     // Room to the end of the last super-block: the draws fill whole super-blocks (no copy).
@@ -146,8 +149,10 @@ RunRecord FullSgd::run(const RunControl& ctl) {
       rec_.result().cancelled = true;
       break;
     }
-    if (path_ == Path::Fast) step_fast(s);
-    else step_reference(s);
+    if (path_ == Path::Fast)
+      step_fast(s);
+    else
+      step_reference(s);
     if (ctl.cancelled()) {  // possibly inside the step: its update is incomplete, the run ends here
       rec_.result().cancelled = true;
       break;
@@ -218,8 +223,7 @@ bool FullSgd::finite_state() const {
   return std::isfinite(last_loss_);
 }
 
-double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv,
-                             double* gU, double* c) const {
+double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const double* pv, double* gU, double* c) const {
   const int K = st_.K, r = st_.r;
   const auto& act = cfg_.model.activation;
   const auto& teacher = cfg_.model.teacher;
@@ -232,8 +236,7 @@ double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const do
   }
   double yhat = 0, y = 0;
   for (int j = 0; j < K; ++j) {
-    const double p0 = st_.w0_aligned ? cfg_.model.mu[j] * pstar[j]
-                                     : (scratch_ ? 0.0 : pstar[K + j]);
+    const double p0 = st_.w0_aligned ? cfg_.model.mu[j] * pstar[j] : (scratch_ ? 0.0 : pstar[K + j]);
     double l = p0;
     for (int i = 0; i < r; ++i) l += st_.U[j * r + i] * pv[i];
     const ActivationValue v = act.eval(l);
@@ -244,8 +247,7 @@ double FullSgd::sample_terms(int64_t s, int64_t b, const double* pstar, const do
   yhat *= a_;
   y *= a_;
   if (sqrt_noise_ > 0)
-    y += sqrt_noise_ * gaussian_at({seed_, kStreamLabelNoise}, static_cast<uint64_t>(s),
-                                   static_cast<uint32_t>(b), 0);
+    y += sqrt_noise_ * gaussian_at({seed_, kStreamLabelNoise}, static_cast<uint64_t>(s), static_cast<uint32_t>(b), 0);
   const double err = yhat - y;
   for (int j = 0; j < K; ++j) gp[j] *= err * a_;
   // dL/dU_ji = g_j (v_i . x);  dL/dv_i = (sum_j U_ji g_j) x.
@@ -321,38 +323,45 @@ void FullSgd::step_fast(int64_t s) {
         full_kernels::draw_project(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0),
                                    static_cast<uint32_t>(d_pad_ / kF32SuperBlock), d8, in, xs[0], acc.data());
       } else
-      for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
-        const int64_t len = std::min(kDrawBlock, d - c0);
-        for (int h = 0; h < n; ++h)
-          gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + h),
-                                 static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), xs[h] + c0);
-        block_rows(c0, rows.data());
-        if (direct) rows[nproj] = xs[0] + c0;
-        const int64_t n8 = std::min(len, d8 - c0);
-        if (n8 <= 0) continue;
-        if (fuse) full_kernels::project3_pending(rows[0], &st_.V[c0], xs[0] + c0, pending_x_ + c0, pending_beta_, n8, acc.data());
-        else if (n == 2)
-          full_kernels::project_pair(nrows, rows.data(), xs[0] + c0, xs[1] + c0, n8, acc.data(), &acc[stride]);
-        else full_kernels::project(nrows, rows.data(), xs[0] + c0, n8, acc.data());
-      }
+        for (int64_t c0 = 0; c0 < d; c0 += kDrawBlock) {
+          const int64_t len = std::min(kDrawBlock, d - c0);
+          for (int h = 0; h < n; ++h)
+            gaussian_fill_f32_fast(inputs, static_cast<uint64_t>(s), static_cast<uint32_t>(b0 + h),
+                                   static_cast<uint32_t>(c0), static_cast<uint32_t>(drawn_length(len)), xs[h] + c0);
+          block_rows(c0, rows.data());
+          if (direct) rows[nproj] = xs[0] + c0;
+          const int64_t n8 = std::min(len, d8 - c0);
+          if (n8 <= 0) continue;
+          if (fuse)
+            full_kernels::project3_pending(rows[0], &st_.V[c0], xs[0] + c0, pending_x_ + c0, pending_beta_, n8,
+                                           acc.data());
+          else if (n == 2)
+            full_kernels::project_pair(nrows, rows.data(), xs[0] + c0, xs[1] + c0, n8, acc.data(), &acc[stride]);
+          else
+            full_kernels::project(nrows, rows.data(), xs[0] + c0, n8, acc.data());
+        }
       if (fuse) {  // the coordinates past the last whole group of lanes (a cloned kernel: no libm calls)
         if (d > d8) full_kernels::axpy_rows(1, &pending_beta_, pending_x_ + d8, d - d8, &st_.V[d8], 0);
         pending_ = false;
       }
       for (int h = 0; h < n; ++h)
-        finish_projections(&acc[h * stride], xs[h], rows.data(), &proj[h * (nproj + 1)], direct ? w.pv_raw.data() : nullptr);
+        finish_projections(&acc[h * stride], xs[h], rows.data(), &proj[h * (nproj + 1)],
+                           direct ? w.pv_raw.data() : nullptr);
       // sample_terms reads w0 projections at pstar[K + j]; pv follows them.
       for (int h = 0; h < n; ++h) {
         const double* ph = &proj[h * (nproj + 1)];
         loss += sample_terms(s, b0 + h, ph, ph + K + (need_w0 ? K : 0), gU, &c[h * r]);
       }
       if (direct) continue;
-      if (n == 2) full_kernels::axpy2_rows(r, c.data(), xs[0], c.data() + r, xs[1], d, dV, d);
-      else full_kernels::axpy_rows(r, c.data(), xs[0], d, dV, d);
+      if (n == 2)
+        full_kernels::axpy2_rows(r, c.data(), xs[0], c.data() + r, xs[1], d, dV, d);
+      else
+        full_kernels::axpy_rows(r, c.data(), xs[0], d, dV, d);
     }
     part_loss_[p] = loss;
   };
-  if (pool_) pool_->run(parts_.count, part_task);
+  if (pool_)
+    pool_->run(parts_.count, part_task);
   else
     for (int p = 0; p < parts_.count; ++p) part_task(p, 0);
   if (!direct && stop_requested()) return;  // cancelled inside the step: run() ends the run
@@ -382,7 +391,8 @@ void FullSgd::step_fast(int64_t s) {
   if (direct)
     apply_direct_update(w0.x_cur, w0.c.data(), w0.pv_raw.data(), w0.proj[nproj], w0.proj.data(), step_size, true,
                         f32_inputs_ ? w0.xf.data() : nullptr);
-  else apply_v_update(dV, step_size, true);
+  else
+    apply_v_update(dV, step_size, true);
 }
 
 // V update fused with renormalisation and the new overlaps m_ij. The renormalisation is lazy:
@@ -422,8 +432,8 @@ void FullSgd::apply_v_update(const double* dV, double step_size, bool fast) {
     }
     m_[i * K] = dt0 * inv;
     for (int j = 1; j < K; ++j)
-      m_[i * K + j] = (fast ? full_kernels::dot(v, &st_.teacher[j * d], d)
-                            : canonical_dot(v, &st_.teacher[j * d], d)) * inv;
+      m_[i * K + j] =
+          (fast ? full_kernels::dot(v, &st_.teacher[j * d], d) : canonical_dot(v, &st_.teacher[j * d], d)) * inv;
   }
 }
 
@@ -472,7 +482,8 @@ void FullSgd::apply_direct_update(const double* x, const double* c, const double
     for (int j = 0; j < K; ++j) m_[i * K + j] = row_dt_[i * K + j] * inv;
     if (inv != 1.0 && (nn > 0x1p512 || nn < 0x1p-512)) {
       flush_pending_v();
-      if (fast) full_kernels::scale(v, inv, d);
+      if (fast)
+        full_kernels::scale(v, inv, d);
       else
         for (int64_t k = 0; k < d; ++k) v[k] *= inv;
       v_scale_[i] = 1.0;
@@ -491,8 +502,10 @@ bool FullSgd::defers_v_update() const {
 
 void FullSgd::flush_pending_v() {
   if (!pending_) return;
-  if (pending_xf_ != nullptr) full_kernels::axpy_group_f32(1, &pending_beta_, pending_xf_, 0, d_, st_.V.data());
-  else full_kernels::axpy_rows(1, &pending_beta_, pending_x_, d_, st_.V.data(), 0);
+  if (pending_xf_ != nullptr)
+    full_kernels::axpy_group_f32(1, &pending_beta_, pending_xf_, 0, d_, st_.V.data());
+  else
+    full_kernels::axpy_rows(1, &pending_beta_, pending_x_, d_, st_.V.data(), 0);
   pending_ = false;
 }
 

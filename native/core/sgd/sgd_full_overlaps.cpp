@@ -34,14 +34,19 @@ void FullSgd::overlaps_now(double* M, double* Q) {
       double c;
       // The batch of one carries |v_i|^2 of the stored row (and may owe the row its last
       // update, which only it knows): use it.
-      if (k == i && row_sums_valid_) c = row_nn_[i] * si * si;
-      else c = full_kernels::dot(&st_.V[i * d], &st_.V[k * d], d) * si * v_scale_[k];
+      if (k == i && row_sums_valid_)
+        c = row_nn_[i] * si * si;
+      else
+        c = full_kernels::dot(&st_.V[i * d], &st_.V[k * d], d) * si * v_scale_[k];
       ov_C_[i * r + k] = ov_C_[k * r + i] = c;
     }
     for (int j = 0; j < K; ++j) {
-      if (scratch_) ov_n_[i * K + j] = 0.0;
-      else if (!w0_rows) ov_n_[i * K + j] = cfg_.model.mu[j] * m_[i * K + j];  // w0_j = mu_j w*_j
-      else ov_n_[i * K + j] = full_kernels::dot(&st_.V[i * d], &st_.w0[j * d], d) * si;
+      if (scratch_)
+        ov_n_[i * K + j] = 0.0;
+      else if (!w0_rows)
+        ov_n_[i * K + j] = cfg_.model.mu[j] * m_[i * K + j];  // w0_j = mu_j w*_j
+      else
+        ov_n_[i * K + j] = full_kernels::dot(&st_.V[i * d], &st_.w0[j * d], d) * si;
     }
   }
   const std::vector<double>& U = st_.U;

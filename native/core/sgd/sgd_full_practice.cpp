@@ -74,8 +74,15 @@ void FullSgd::practice_update(const double* dV, const double* gU) {
   const OptimizerConfig& o = cfg_.train.optimizer;
   ++opt_step_;
   const double t = static_cast<double>(opt_step_);
-  StepRule rule{o.kind, eta_, cfg_.train.weight_decay, o.beta, o.beta1, o.beta2, o.eps,
-                1 - std::pow(o.beta1, t), 1 - std::pow(o.beta2, t)};
+  StepRule rule{o.kind,
+                eta_,
+                cfg_.train.weight_decay,
+                o.beta,
+                o.beta1,
+                o.beta2,
+                o.eps,
+                1 - std::pow(o.beta1, t),
+                1 - std::pow(o.beta2, t)};
   const double inv_b = 1.0 / static_cast<double>(cfg_.train.batch);
   if (!u_frozen_) {
     StepRule ru = rule;
@@ -92,7 +99,8 @@ void FullSgd::practice_update(const double* dV, const double* gU) {
     double inv = 1.0;
     if (spherical) {
       const double nn = full_kernels::dot(v, v, d);
-      if (!(nn > 0) || !std::isfinite(nn)) row_broken_ = true;
+      if (!(nn > 0) || !std::isfinite(nn))
+        row_broken_ = true;
       else {
         inv = 1.0 / std::sqrt(nn);
         full_kernels::scale(v, inv, d);

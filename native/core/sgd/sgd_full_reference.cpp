@@ -1,7 +1,7 @@
 // The reference step of the full-d simulator: the update of SPEC section 1 in plain loops,
-// with the scalar generator (single precision for x, as in the fast step) and the whole x of each sample drawn at once. It follows the
-// summation order of canonical_sum.hpp and the batch parts of batch_parts(), which fix the
-// bits; the fast step must reproduce it exactly (test/sgd_fast.test.ts).
+// with the scalar generator (single precision for x, as in the fast step) and the whole x of each sample drawn at once.
+// It follows the summation order of canonical_sum.hpp and the batch parts of batch_parts(), which fix the bits; the
+// fast step must reproduce it exactly (test/sgd_fast.test.ts).
 #include <algorithm>
 #include <cmath>
 #include <vector>

@@ -67,8 +67,16 @@ EscapeTheory::Critical EscapeTheory::critical(double lo, double hi, int points, 
     double a = mu[i], b = mu[i + 1], va = fa;
     while (b - a > tol) {
       const double m = 0.5 * (a + b), vm = A(m);
-      if (vm == 0.0) { a = b = m; break; }
-      if ((vm > 0) == (va > 0)) { a = m; va = vm; } else { b = m; }
+      if (vm == 0.0) {
+        a = b = m;
+        break;
+      }
+      if ((vm > 0) == (va > 0)) {
+        a = m;
+        va = vm;
+      } else {
+        b = m;
+      }
     }
     c.zeros.push_back(0.5 * (a + b));
   }
@@ -82,11 +90,17 @@ EscapeTheory::Critical EscapeTheory::critical(double lo, double hi, int points, 
     double f1 = tau_or_inf(at(x1)), f2 = tau_or_inf(at(x2));
     while (b - a > tol) {
       if (f1 < f2) {
-        b = x2; x2 = x1; f2 = f1;
-        x1 = b - gr * (b - a); f1 = tau_or_inf(at(x1));
+        b = x2;
+        x2 = x1;
+        f2 = f1;
+        x1 = b - gr * (b - a);
+        f1 = tau_or_inf(at(x1));
       } else {
-        a = x1; x1 = x2; f1 = f2;
-        x2 = a + gr * (b - a); f2 = tau_or_inf(at(x2));
+        a = x1;
+        x1 = x2;
+        f1 = f2;
+        x2 = a + gr * (b - a);
+        f2 = tau_or_inf(at(x2));
       }
     }
     const double m = 0.5 * (a + b);
@@ -108,8 +122,9 @@ EscapePoint tau_from_coefficients(double mu, double A, double B) {
     p.tau = (root - B) / (2 * A * A);
   } else {
     p.finite = false;
-    p.reason = B == 0 ? "A(mu) = 0 and B(mu) = 0: the linearisation at u = 0 is degenerate"
-                      : "A(mu) = 0: u = 0 is a line of fixed points; the ODE never escapes (only SGD noise moves the run)";
+    p.reason = B == 0
+                   ? "A(mu) = 0 and B(mu) = 0: the linearisation at u = 0 is degenerate"
+                   : "A(mu) = 0: u = 0 is a line of fixed points; the ODE never escapes (only SGD noise moves the run)";
   }
   if (p.finite && !std::isfinite(p.tau)) {
     p.finite = false;

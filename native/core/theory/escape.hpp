@@ -13,9 +13,9 @@ namespace loradyn {
 
 struct EscapePoint {
   double mu = 0, A = 0, B = 0;
-  double tau = 0;       // valid when finite
-  bool finite = true;   // false: no escape along the linearisation (A = 0 and B <= 0)
-  std::string reason;   // why tau is infinite
+  double tau = 0;      // valid when finite
+  bool finite = true;  // false: no escape along the linearisation (A = 0 and B <= 0)
+  std::string reason;  // why tau is infinite
 };
 
 class EscapeTheory {
@@ -32,8 +32,8 @@ class EscapeTheory {
     double mu, tau;
   };
   struct Critical {
-    std::vector<double> zeros;     // mu_c in (lo, hi) with A(mu_c) = 0
-    std::vector<Minimum> minima;   // interior local minima of tau
+    std::vector<double> zeros;    // mu_c in (lo, hi) with A(mu_c) = 0
+    std::vector<Minimum> minima;  // interior local minima of tau
   };
   // Brackets on `points` equal intervals of [lo, hi], then refines to `tol` in mu.
   Critical critical(double lo = 1e-3, double hi = 1 - 1e-3, int points = 2000, double tol = 1e-9) const;

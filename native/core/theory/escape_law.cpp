@@ -84,7 +84,7 @@ EscapeLaw escape_law(const EscapeLawSpec& spec) {
   // Eigen-decomposition of J = [[B, A], [A, 0]] (symmetric): lambda_+ > 0 > lambda_-.
   const double root = std::sqrt(B * B + 4 * A * A);
   const double lp = B > 0 ? 0.5 * (B + root) : 2 * A * A / (root - B);  // no cancellation
-  const double lm = -A * A / lp;                                          // lambda_+ lambda_- = -A^2
+  const double lm = -A * A / lp;                                        // lambda_+ lambda_- = -A^2
   out.lambda_plus = lp;
   out.lambda_minus = lm;
   out.tau = 1 / lp;
@@ -105,13 +105,25 @@ EscapeLaw escape_law(const EscapeLawSpec& spec) {
   out.kappa = eta * d * out.sigma2 * std::fabs(c) * s / (2 * std::fabs(A) * Bsz);
 
   if (out.sd_noise > out.sd_init)
-    out.warnings.push_back(fmt("SGD noise sets the start (its part of zeta is %.3g x the random row's): the law depends on eta and B more than on d", out.sd_noise / out.sd_init));
+    out.warnings.push_back(
+        fmt("SGD noise sets the start (its part of zeta is %.3g x the random row's): the law depends on eta and B more "
+            "than on d",
+            out.sd_noise / out.sd_init));
   if (out.kappa > 1)
-    out.warnings.push_back(fmt("kappa = %.3g > 1: SGD's high-dimensional noise (eta d / B) competes with the signal; the mean-field drift kept in the nonlinear part does not capture the fluctuations (docs/escape-law.md: where the law holds)", out.kappa));
+    out.warnings.push_back(
+        fmt("kappa = %.3g > 1: SGD's high-dimensional noise (eta d / B) competes with the signal; the mean-field drift "
+            "kept in the nonlinear part does not capture the fluctuations (docs/escape-law.md: where the law holds)",
+            out.kappa));
   if (eta * lp > 0.3)
-    out.warnings.push_back(fmt("eta lambda_+ = %.3g: far from continuous time; the linear phase uses the per-step rate log(1 + eta lambda_+), the nonlinear part the flow", eta * lp));
+    out.warnings.push_back(
+        fmt("eta lambda_+ = %.3g: far from continuous time; the linear phase uses the per-step rate log(1 + eta "
+            "lambda_+), the nonlinear part the flow",
+            eta * lp));
   if (eta * std::fabs(lm) >= 2)
-    out.warnings.push_back(fmt("eta |lambda_-| = %.3g >= 2: the saddle's stable direction is unstable for SGD at this step size; the law does not apply", eta * std::fabs(lm)));
+    out.warnings.push_back(
+        fmt("eta |lambda_-| = %.3g >= 2: the saddle's stable direction is unstable for SGD at this step size; the law "
+            "does not apply",
+            eta * std::fabs(lm)));
 
   // The flow from (u, m) = zeta (c, s), with SGD's O(eta d / B) shrink of m kept:
   //   dm/dt += -(eta (d - 2) / (2 B)) E[e^2] u^2 m.
@@ -131,7 +143,8 @@ EscapeLaw escape_law(const EscapeLawSpec& spec) {
     model.grad1(M, Q, &gM, &gQ);
     dy[0] = -(m * gM + 2 * (u + mu * m) * gQ);
     dy[1] = -u * (1 - m * m) * (gM + 2 * mu * gQ);
-    if (drift > 0 && u != 0) dy[1] -= drift * error_second_moment(spec.student, spec.teacher, spec.noise, M, Q) * u * u * m;
+    if (drift > 0 && u != 0)
+      dy[1] -= drift * error_second_moment(spec.student, spec.teacher, spec.noise, M, Q) * u * u * m;
   };
   auto loss_at = [&](const double* y) {
     double M, Q;
@@ -170,30 +183,31 @@ EscapeLaw escape_law(const EscapeLawSpec& spec) {
     auto m_reached = [&](const double* z) { return std::fabs(z[1]) >= th; };
     auto l_reached = [&](const double* z) { return loss_at(z) <= lvl; };
     if (t_m < 0 || t_l < 0) try {
-      dp.integrate(rhs, 0.0, horizon, y, [&](double t0, double t1, const Dopri5& D) {
-        const double* z = D.state().data();
-        if (t_m < 0 && m_reached(z)) t_m = bisect(t0, t1, D, m_reached);
-        if (t_l < 0 && l_reached(z)) t_l = bisect(t0, t1, D, l_reached);
-        if (t_m >= 0 && t_l >= 0) return false;
-        // A fixed point short of the threshold: over a time tau the state would move by less
-        // than 1e-7 of its size (the integrator's jitter there is ~1e-8; in the linear phase
-        // the move over tau is the state's own size).
-        double dz[2];
-        rhs(t1, z, dz);
-        if (std::hypot(dz[0], dz[1]) * out.tau < 1e-7 * std::hypot(z[0], z[1])) {
-          stuck = true;
-          return false;
-        }
-        return true;
-      });
-    } catch (const std::runtime_error&) {
-      // Step limit or a non-finite state: no passage within reach.
-    }
+        dp.integrate(rhs, 0.0, horizon, y, [&](double t0, double t1, const Dopri5& D) {
+          const double* z = D.state().data();
+          if (t_m < 0 && m_reached(z)) t_m = bisect(t0, t1, D, m_reached);
+          if (t_l < 0 && l_reached(z)) t_l = bisect(t0, t1, D, l_reached);
+          if (t_m >= 0 && t_l >= 0) return false;
+          // A fixed point short of the threshold: over a time tau the state would move by less
+          // than 1e-7 of its size (the integrator's jitter there is ~1e-8; in the linear phase
+          // the move over tau is the state's own size).
+          double dz[2];
+          rhs(t1, z, dz);
+          if (std::hypot(dz[0], dz[1]) * out.tau < 1e-7 * std::hypot(z[0], z[1])) {
+            stuck = true;
+            return false;
+          }
+          return true;
+        });
+      } catch (const std::runtime_error&) {
+        // Step limit or a non-finite state: no passage within reach.
+      }
     q.steps = t_m >= 0 ? to_steps(t_m, q.zeta) : -1;
     q.loss_steps = f > 0 && t_l >= 0 ? to_steps(t_l, q.zeta) : -1;
     if ((t_m < 0 || (f > 0 && t_l < 0)) && out.reason.empty())
-      out.reason = std::string(stuck ? "the flow settles at a fixed point" : "the flow does not get there within its horizon") +
-                   (t_m < 0 ? fmt(" before |m| reaches %g", th) : fmt(" before the loss makes %g of its progress", f));
+      out.reason =
+          std::string(stuck ? "the flow settles at a fixed point" : "the flow does not get there within its horizon") +
+          (t_m < 0 ? fmt(" before |m| reaches %g", th) : fmt(" before the loss makes %g of its progress", f));
     out.quantiles.push_back(q);
   }
   return out;

@@ -65,8 +65,7 @@ double erf_moment(int order, int k, double caa) {
   if (j % 2) return 0.0;
   const int i = j / 2;
   const double sk = k == 0 ? 1.0 : std::pow(std::sqrt(std::fmax(caa, 0.0)), k);
-  return sk * kTwoOverSqrtPi * std::pow(-2.0, i) * double_factorial_odd(i) *
-         std::pow(1 + 2 * caa, -(i + 0.5));
+  return sk * kTwoOverSqrtPi * std::pow(-2.0, i) * double_factorial_odd(i) * std::pow(1 + 2 * caa, -(i + 0.5));
 }
 
 double relu_moment(int order, int k, double caa) {

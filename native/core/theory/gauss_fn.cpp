@@ -8,21 +8,24 @@ namespace {
 
 HermiteSeries term_series(const ActivationTerm& t) {
   switch (t.kind) {
-    case BaseKind::Linear: return {0.0, 1.0};
-    case BaseKind::Square: return {1.0, 0.0, 1.0};  // z^2 = He_2 + He_0
+    case BaseKind::Linear:
+      return {0.0, 1.0};
+    case BaseKind::Square:
+      return {1.0, 0.0, 1.0};  // z^2 = He_2 + He_0
     case BaseKind::Hermite: {
       HermiteSeries s(t.k + 1, 0.0);
       s[t.k] = 1.0;
       return s;
     }
-    case BaseKind::HermiteSeries: return t.coeffs;
-    default: return {};
+    case BaseKind::HermiteSeries:
+      return t.coeffs;
+    default:
+      return {};
   }
 }
 
 bool is_poly(BaseKind k) {
-  return k == BaseKind::Linear || k == BaseKind::Square || k == BaseKind::Hermite ||
-         k == BaseKind::HermiteSeries;
+  return k == BaseKind::Linear || k == BaseKind::Square || k == BaseKind::Hermite || k == BaseKind::HermiteSeries;
 }
 
 }  // namespace
@@ -90,8 +93,7 @@ GaussFn gauss_fn(const Activation& a, int order) {
     } else {  // sigmoid, tanh: no closed forms
       at.kind = AtomKind::Callable;
       // A one-term activation holding just this term, evaluated by the shared code.
-      at.act = std::make_shared<const Activation>(
-          Activation::parse(t.kind == BaseKind::Sigmoid ? "sigmoid" : "tanh"));
+      at.act = std::make_shared<const Activation>(Activation::parse(t.kind == BaseKind::Sigmoid ? "sigmoid" : "tanh"));
     }
     f.atoms.push_back(std::move(at));
   }

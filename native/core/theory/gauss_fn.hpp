@@ -17,8 +17,8 @@ enum class AtomKind { Poly, Erf, Relu, Callable };
 struct GaussAtom {
   AtomKind kind = AtomKind::Poly;
   double coef = 1.0;
-  int order = 0;           // Erf / Relu: derivative order (Relu order 2 = Dirac delta at 0)
-  HermiteSeries poly;      // Poly
+  int order = 0;       // Erf / Relu: derivative order (Relu order 2 = Dirac delta at 0)
+  HermiteSeries poly;  // Poly
   // Callable: derivative `order` of `act` (or of `link` when set); kink: non-smooth at 0.
   std::shared_ptr<const Activation> act;
   std::shared_ptr<const Link> link;

@@ -10,8 +10,8 @@
 namespace loradyn {
 
 // Integrated by quadrature over lam and then lam* given lam (Gauss–Hermite, 40 points per
-// axis, for smooth links (exact for polynomial integrands up to degree 79); composite Gauss–Legendre split at the kink for relu-type links).
-// Exact to ~1e-10 relative for smooth links, ~1e-8 with kinks. Throws std::invalid_argument
+// axis, for smooth links (exact for polynomial integrands up to degree 79); composite Gauss–Legendre split at the kink
+// for relu-type links). Exact to ~1e-10 relative for smooth links, ~1e-8 with kinks. Throws std::invalid_argument
 // unless Q >= 0, M^2 <= Q (a covariance) and noise >= 0.
 double error_second_moment(const Activation& student, const Link& teacher, double noise, double M, double Q);
 

@@ -20,8 +20,7 @@ HermiteSeries hermite_rescale(const HermiteSeries& p, double sigma) {
     double binom = 1.0;  // n!/(k!(n-2k)!)
     for (size_t k = 0; 2 * k <= n; ++k) {
       if (k > 0) binom *= static_cast<double>((n - 2 * k + 2) * (n - 2 * k + 1)) / k;
-      const double t = binom * std::pow(sigma, static_cast<double>(n - 2 * k)) *
-                       std::pow(half, static_cast<double>(k));
+      const double t = binom * std::pow(sigma, static_cast<double>(n - 2 * k)) * std::pow(half, static_cast<double>(k));
       q[n - 2 * k] += p[n] * t;
     }
   }
@@ -57,8 +56,7 @@ void hermite_axpy(double a, const HermiteSeries& p, HermiteSeries& q) {
   for (size_t k = 0; k < p.size(); ++k) q[k] += a * p[k];
 }
 
-double hermite_pair_expect(const HermiteSeries& p, const HermiteSeries& q, double caa, double cab,
-                           double cbb) {
+double hermite_pair_expect(const HermiteSeries& p, const HermiteSeries& q, double caa, double cab, double cbb) {
   const double sa = std::sqrt(std::fmax(caa, 0.0)), sb = std::sqrt(std::fmax(cbb, 0.0));
   const HermiteSeries P = hermite_rescale(p, sa), Q = hermite_rescale(q, sb);
   double rho = (sa > 0 && sb > 0) ? cab / (sa * sb) : 0.0;

@@ -18,8 +18,7 @@ HermiteSeries hermite_product(const HermiteSeries& p, const HermiteSeries& q);
 void hermite_axpy(double a, const HermiteSeries& p, HermiteSeries& q);
 // E[p(a) q(b)] for (a, b) centred Gaussian with covariance [[caa, cab], [cab, cbb]]:
 // with a = sa x, b = sb y, corr(x, y) = rho, E[He_j(x) He_k(y)] = delta_jk k! rho^k.
-double hermite_pair_expect(const HermiteSeries& p, const HermiteSeries& q, double caa, double cab,
-                           double cbb);
+double hermite_pair_expect(const HermiteSeries& p, const HermiteSeries& q, double caa, double cab, double cbb);
 double factorial(int k);
 
 }  // namespace loradyn

@@ -49,8 +49,7 @@ void LossModel::grad_k(int K, const double* M, const double* Q, double a, double
   const double a2 = a * a;
   for (int j = 0; j < K; ++j) {
     const double qjj = Q[j * K + j];
-    for (int k = 0; k < K; ++k)
-      GM[j * K + k] = -a2 * expect_pair(s1_, t1_, Cov2{qjj, M[j * K + k], 1.0}, mode_);
+    for (int k = 0; k < K; ++k) GM[j * K + k] = -a2 * expect_pair(s1_, t1_, Cov2{qjj, M[j * K + k], 1.0}, mode_);
     double diag = 0.5 * expect_pair(s1_, s1_, Cov2{qjj, qjj, qjj}, mode_);
     if (!s2_.empty()) {
       diag += 0.5 * expect_pair(s2_, s0_, Cov2{qjj, qjj, qjj}, mode_);

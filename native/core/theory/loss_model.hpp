@@ -20,8 +20,7 @@ namespace loradyn {
 
 class LossModel {
  public:
-  LossModel(const Activation& student, const Link& teacher, double noise,
-            ExpectMode mode = ExpectMode::Auto);
+  LossModel(const Activation& student, const Link& teacher, double noise, ExpectMode mode = ExpectMode::Auto);
 
   double loss1(double M, double Q) const;
   // L_M and L_Q at (M, Q).

@@ -22,8 +22,9 @@ class TaskPool {
   explicit TaskPool(int threads) {
     try {
       for (int w = 1; w < threads; ++w)
-        helpers_.push_back(start_thread("step helper thread " + std::to_string(w) + " of " + std::to_string(threads - 1),
-                                        [this, w] { helper_loop(w); }));
+        helpers_.push_back(
+            start_thread("step helper thread " + std::to_string(w) + " of " + std::to_string(threads - 1),
+                         [this, w] { helper_loop(w); }));
     } catch (...) {
       stop();
       throw;

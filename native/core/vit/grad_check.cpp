@@ -68,8 +68,16 @@ void check_linear(Rand& rnd, int rank, std::vector<GradCheck>& out) {
                       up = rnd.vec((size_t)rows * outd);
   auto params = [&] {
     LinearParams<double> p;
-    p.in = in; p.out = outd; p.W = W.data(); p.b = b.data();
-    if (rank > 0) { p.rank = rank; p.scale = 1.7; p.A = A.data(); p.B = B.data(); }
+    p.in = in;
+    p.out = outd;
+    p.W = W.data();
+    p.b = b.data();
+    if (rank > 0) {
+      p.rank = rank;
+      p.scale = 1.7;
+      p.A = A.data();
+      p.B = B.data();
+    }
     return p;
   };
   std::vector<double> Y((size_t)rows * outd), U((size_t)rows * std::max(rank, 1));
@@ -80,8 +88,12 @@ void check_linear(Rand& rnd, int rank, std::vector<GradCheck>& out) {
   f();
   std::vector<double> gW(W.size()), gb(b.size()), gA(A.size()), gB(B.size()), gX(X.size()), scratch;
   LinearGrads<double> g;
-  g.W = gW.data(); g.b = gb.data();
-  if (rank > 0) { g.A = gA.data(); g.B = gB.data(); }
+  g.W = gW.data();
+  g.b = gb.data();
+  if (rank > 0) {
+    g.A = gA.data();
+    g.B = gB.data();
+  }
   linear_backward(params(), g, rows, X.data(), in, U.data(), up.data(), outd, gX.data(), scratch);
   out.push_back(compare(nm + ".W", W.data(), W.size(), gW, f));
   out.push_back(compare(nm + ".b", b.data(), b.size(), gb, f));
@@ -94,7 +106,8 @@ void check_linear(Rand& rnd, int rank, std::vector<GradCheck>& out) {
 
 void check_layernorm(Rand& rnd, std::vector<GradCheck>& out) {
   const int rows = 4, D = 7;
-  std::vector<double> X = rnd.vec((size_t)rows * D, 2.0), g = rnd.vec(D), b = rnd.vec(D), up = rnd.vec((size_t)rows * D);
+  std::vector<double> X = rnd.vec((size_t)rows * D, 2.0), g = rnd.vec(D), b = rnd.vec(D),
+                      up = rnd.vec((size_t)rows * D);
   std::vector<double> Y(X.size()), xh(X.size()), rs(rows);
   auto f = [&] {
     layernorm_forward(rows, D, X.data(), D, g.data(), b.data(), Y.data(), xh.data(), rs.data());
@@ -142,9 +155,17 @@ void check_xent(Rand& rnd, std::vector<GradCheck>& out) {
 
 void check_model(Rand& rnd, std::vector<GradCheck>& out) {
   VitConfig c;
-  c.image = 4; c.patch = 2; c.width = 8; c.depth = 2; c.heads = 2; c.mlp = 6; c.classes = 3;
+  c.image = 4;
+  c.patch = 2;
+  c.width = 8;
+  c.depth = 2;
+  c.heads = 2;
+  c.mlp = 6;
+  c.classes = 3;
   LoraConfig lc;
-  lc.rank = 2; lc.alpha = 3.0; lc.targets = 63u;
+  lc.rank = 2;
+  lc.alpha = 3.0;
+  lc.targets = 63u;
   const Layout L = make_layout(c, lc);
   std::vector<double> P(L.total);
   init_group(L, Group::Base, rnd.seed, kStreamVitInit, P.data());
@@ -158,7 +179,8 @@ void check_model(Rand& rnd, std::vector<GradCheck>& out) {
   const int labels[n] = {2, 0, 1};
   Workspace<double> ws;
   auto f = [&] {
-    return forward_backward<double>(L, P.data(), n, imgf.data(), labels, 1.0 / n, ws, nullptr, Trainable{}, nullptr) / n;
+    return forward_backward<double>(L, P.data(), n, imgf.data(), labels, 1.0 / n, ws, nullptr, Trainable{}, nullptr) /
+           n;
   };
   for (int mode = 0; mode < 2; ++mode) {
     Trainable tr;
@@ -185,7 +207,9 @@ void check_precision(Rand& rnd, std::vector<GradCheck>& out) {
   VitConfig c;
   c.classes = 10;
   LoraConfig lc;
-  lc.rank = 4; lc.alpha = 8.0; lc.targets = kLoraQ | kLoraV;
+  lc.rank = 4;
+  lc.alpha = 8.0;
+  lc.targets = kLoraQ | kLoraV;
   const Layout L = make_layout(c, lc);
   std::vector<double> P(L.total);
   init_group(L, Group::Base, rnd.seed, kStreamVitInit, P.data());

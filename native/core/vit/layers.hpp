@@ -40,8 +40,10 @@ template <class R>
 void linear_forward(const LinearParams<R>& p, int rows, const R* X, int ldx, R* Y, int ldy, R* U) {
   for (int i = 0; i < rows; ++i) {
     R* y = Y + (size_t)i * ldy;
-    if (p.b) for (int j = 0; j < p.out; ++j) y[j] = p.b[j];
-    else for (int j = 0; j < p.out; ++j) y[j] = R(0);
+    if (p.b)
+      for (int j = 0; j < p.out; ++j) y[j] = p.b[j];
+    else
+      for (int j = 0; j < p.out; ++j) y[j] = R(0);
   }
   gemm_nn(rows, p.out, p.in, X, ldx, p.W, p.out, Y, ldy);
   if (p.rank > 0 && p.A) {
@@ -56,8 +58,8 @@ void linear_forward(const LinearParams<R>& p, int rows, const R* X, int ldx, R* 
 
 // dX (stride ldx, accumulated; may be null) and the gradients in g, from dY (stride ldy).
 template <class R>
-void linear_backward(const LinearParams<R>& p, const LinearGrads<R>& g, int rows, const R* X, int ldx,
-                     const R* U, const R* dY, int ldy, R* dX, std::vector<R>& scratch) {
+void linear_backward(const LinearParams<R>& p, const LinearGrads<R>& g, int rows, const R* X, int ldx, const R* U,
+                     const R* dY, int ldy, R* dX, std::vector<R>& scratch) {
   if (g.W) gemm_tn(rows, p.out, p.in, X, ldx, dY, ldy, g.W, p.out);
   if (g.b)
     for (int i = 0; i < rows; ++i) {
@@ -112,8 +114,7 @@ void linear_merge(const LinearParams<R>& p, R* W_out) {
 constexpr double kLayerNormEps = 1e-5;
 
 template <class R>
-void layernorm_forward(int rows, int D, const R* X, int ldx, const R* gamma, const R* beta, R* Y,
-                       R* xhat, R* rstd) {
+void layernorm_forward(int rows, int D, const R* X, int ldx, const R* gamma, const R* beta, R* Y, R* xhat, R* rstd) {
   for (int i = 0; i < rows; ++i) {
     const R* x = X + (size_t)i * ldx;
     R mean = 0;
@@ -135,13 +136,15 @@ void layernorm_forward(int rows, int D, const R* X, int ldx, const R* gamma, con
 
 // dX (stride ldx) += d LN / dX; dgamma, dbeta accumulated when non-null.
 template <class R>
-void layernorm_backward(int rows, int D, const R* dY, const R* xhat, const R* rstd, const R* gamma,
-                        R* dX, int ldx, R* dgamma, R* dbeta) {
+void layernorm_backward(int rows, int D, const R* dY, const R* xhat, const R* rstd, const R* gamma, R* dX, int ldx,
+                        R* dgamma, R* dbeta) {
   for (int i = 0; i < rows; ++i) {
     const R* dy = dY + (size_t)i * D;
     const R* xh = xhat + (size_t)i * D;
-    if (dgamma) for (int j = 0; j < D; ++j) dgamma[j] += dy[j] * xh[j];
-    if (dbeta) for (int j = 0; j < D; ++j) dbeta[j] += dy[j];
+    if (dgamma)
+      for (int j = 0; j < D; ++j) dgamma[j] += dy[j] * xh[j];
+    if (dbeta)
+      for (int j = 0; j < D; ++j) dbeta[j] += dy[j];
     if (!dX) continue;
     R m1 = 0, m2 = 0;
     for (int j = 0; j < D; ++j) {
@@ -278,7 +281,10 @@ double softmax_xent(int n, int C, const R* logits, const int* labels, R grad_sca
     R mx = z[0];
     int arg = 0;
     for (int c = 1; c < C; ++c)
-      if (z[c] > mx) { mx = z[c]; arg = c; }
+      if (z[c] > mx) {
+        mx = z[c];
+        arg = c;
+      }
     R sum = 0;
     for (int c = 0; c < C; ++c) sum += std::exp(z[c] - mx);
     const R lse = mx + std::log(sum);

@@ -62,8 +62,12 @@ Layout make_layout(const VitConfig& c, const LoraConfig& lora) {
     for (int l = 0; l < c.depth; ++l) {
       const std::string p = "block" + std::to_string(l) + ".";
       BlockSlots& s = L.blocks[l];
-      struct Item { unsigned bit; LinearSlot* slot; const char* name; };
-      const Item items[] = {{kLoraQ, &s.q, "q"}, {kLoraK, &s.k, "k"}, {kLoraV, &s.v, "v"},
+      struct Item {
+        unsigned bit;
+        LinearSlot* slot;
+        const char* name;
+      };
+      const Item items[] = {{kLoraQ, &s.q, "q"}, {kLoraK, &s.k, "k"},       {kLoraV, &s.v, "v"},
                             {kLoraO, &s.o, "o"}, {kLoraFc1, &s.fc1, "fc1"}, {kLoraFc2, &s.fc2, "fc2"}};
       for (const Item& it : items) {
         if (!(lora.targets & it.bit)) continue;

@@ -19,8 +19,8 @@ struct TensorInfo {
   size_t offset, size;
   int rows, cols;
   Group group;
-  bool decay;        // weight decay applies (matrices, not biases/norms/positions)
-  double init_std;   // std of the Gaussian init; 0 means constant init_value
+  bool decay;       // weight decay applies (matrices, not biases/norms/positions)
+  double init_std;  // std of the Gaussian init; 0 means constant init_value
   double init_value;
 };
 

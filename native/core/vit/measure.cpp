@@ -16,7 +16,8 @@ LossGradient loss_gradient(const Layout& L, const float* P, const DataView& data
   const float scale = 1.0f / data.n;
   parallel_for(parts, threads, [&](int p) {
     Workspace<float> ws;
-    const int lo = static_cast<int>((int64_t)data.n * p / parts), hi = static_cast<int>((int64_t)data.n * (p + 1) / parts);
+    const int lo = static_cast<int>((int64_t)data.n * p / parts),
+              hi = static_cast<int>((int64_t)data.n * (p + 1) / parts);
     for (int s = lo; s < hi; s += chunk) {
       const int n = std::min(chunk, hi - s);
       loss[p] += forward_backward<float>(L, P, n, data.x + (size_t)s * pixels, data.y + s, scale, ws, grads[p].data(),

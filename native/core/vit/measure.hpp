@@ -10,8 +10,8 @@ namespace loradyn {
 namespace vit {
 
 struct LossGradient {
-  double loss = 0;         // mean cross-entropy over the data
-  std::vector<float> grad; // d loss / d params (full layout); zero outside the trainable groups
+  double loss = 0;          // mean cross-entropy over the data
+  std::vector<float> grad;  // d loss / d params (full layout); zero outside the trainable groups
 };
 
 // Same fixed grouping as training (kGroups parts summed in order): identical for any thread count.

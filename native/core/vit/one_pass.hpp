@@ -13,7 +13,7 @@ namespace vit {
 struct Draw {
   int64_t index;  // position of the sample in [0, size): image * shifts + shift
   int image;
-  int dx, dy;     // shift in pixels (right, down)
+  int dx, dy;  // shift in pixels (right, down)
 };
 
 class OnePassStream {

@@ -7,9 +7,12 @@ namespace vit {
 
 bool is_trainable(Group g, Trainable tr) {
   switch (g) {
-    case Group::Base: return tr.base;
-    case Group::Head: return tr.head;
-    case Group::Lora: return tr.lora;
+    case Group::Base:
+      return tr.base;
+    case Group::Head:
+      return tr.head;
+    case Group::Lora:
+      return tr.lora;
   }
   return false;
 }

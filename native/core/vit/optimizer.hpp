@@ -17,7 +17,10 @@ class Optimizer {
   int64_t steps() const { return t_; }
 
  private:
-  struct Slice { size_t off, size; bool decay; };
+  struct Slice {
+    size_t off, size;
+    bool decay;
+  };
   std::vector<Slice> slices_;
   OptimConfig cfg_;
   std::vector<float> m_, v_;

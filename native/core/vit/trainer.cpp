@@ -62,7 +62,8 @@ void init_lora_b(const Layout& L, uint64_t seed, double size, float* P) {
   const DrawKey key{seed, kStreamVitLoraB};
   for (size_t t = 0; t < L.tensors.size(); ++t) {
     const TensorInfo& ti = L.tensors[t];
-    if (ti.group != Group::Lora || ti.name.size() < 6 || ti.name.compare(ti.name.size() - 6, 6, "lora_B") != 0) continue;
+    if (ti.group != Group::Lora || ti.name.size() < 6 || ti.name.compare(ti.name.size() - 6, 6, "lora_B") != 0)
+      continue;
     for (size_t i = 0; i < ti.size; ++i) {
       const Philox4 w = philox_block(key, 0, static_cast<uint32_t>(t), static_cast<uint32_t>(i));
       P[ti.offset + i] = static_cast<float>((w.v[0] & 1u) ? size : -size);
@@ -79,12 +80,13 @@ EvalResult evaluate(const Layout& L, const float* P, const DataView& data, int t
   std::vector<int> correct(parts, 0);
   parallel_for(parts, threads, [&](int p) {
     Workspace<float> ws;
-    const int lo = static_cast<int>((int64_t)data.n * p / parts), hi = static_cast<int>((int64_t)data.n * (p + 1) / parts);
+    const int lo = static_cast<int>((int64_t)data.n * p / parts),
+              hi = static_cast<int>((int64_t)data.n * (p + 1) / parts);
     for (int s = lo; s < hi; s += chunk) {
       const int n = std::min(chunk, hi - s);
       int ok = 0;
-      loss[p] += forward_backward<float>(L, P, n, data.x + (size_t)s * L.cfg.pixels(), data.y + s, 1.0f, ws,
-                                         nullptr, Trainable{}, &ok);
+      loss[p] += forward_backward<float>(L, P, n, data.x + (size_t)s * L.cfg.pixels(), data.y + s, 1.0f, ws, nullptr,
+                                         Trainable{}, &ok);
       correct[p] += ok;
       const int C = L.cfg.classes;
       for (int i = 0; i < n; ++i) {
@@ -95,7 +97,10 @@ EvalResult evaluate(const Layout& L, const float* P, const DataView& data, int t
   });
   double l = 0;
   int c = 0;
-  for (int p = 0; p < parts; ++p) { l += loss[p]; c += correct[p]; }
+  for (int p = 0; p < parts; ++p) {
+    l += loss[p];
+    c += correct[p];
+  }
   out.accuracy = static_cast<double>(c) / data.n;
   out.loss = l / data.n;
   return out;
@@ -134,8 +139,8 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
     stream = std::make_unique<OnePassStream>(spec.train.n, spec.max_shift, spec.seed);
     if (spec.steps > stream->size() / spec.batch)
       throw std::invalid_argument("steps x batch = " + std::to_string(spec.steps * spec.batch) +
-                                  " exceeds the one-pass stream of " + std::to_string(stream->size()) +
-                                  " samples (" + std::to_string(spec.train.n) + " images x " +
+                                  " exceeds the one-pass stream of " + std::to_string(stream->size()) + " samples (" +
+                                  std::to_string(spec.train.n) + " images x " +
                                   std::to_string(stream->size() / spec.train.n) + " shifts)");
   }
 
@@ -164,7 +169,8 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
     res.eval_step.push_back(step);
     res.test_accuracy.push_back(e.accuracy);
     res.test_loss.push_back(e.loss);
-    res.train_loss.push_back(interval_steps ? interval_loss / interval_steps : std::numeric_limits<double>::quiet_NaN());
+    res.train_loss.push_back(interval_steps ? interval_loss / interval_steps
+                                            : std::numeric_limits<double>::quiet_NaN());
     interval_loss = 0;
     interval_steps = 0;
     return e.accuracy;
@@ -177,14 +183,21 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
   int64_t step = 0;
   const bool stop_enabled = spec.stop_accuracy > 0;
   while (step < spec.steps && !(stop_enabled && acc >= spec.stop_accuracy)) {
-    if (ctl.cancel && ctl.cancel->load()) { res.cancelled = true; break; }
+    if (ctl.cancel && ctl.cancel->load()) {
+      res.cancelled = true;
+      break;
+    }
     // Assemble the batch, continuing into the next epoch's order when this one runs out.
     std::vector<Draw> idx(spec.batch);
     for (int b = 0; b < spec.batch; ++b) {
       if (one_pass) {
         idx[b] = stream->next();
       } else {
-        if (pos == spec.train.n) { ++epoch; pos = 0; epoch_order(spec.seed, epoch, spec.train.n, order); }
+        if (pos == spec.train.n) {
+          ++epoch;
+          pos = 0;
+          epoch_order(spec.seed, epoch, spec.train.n, order);
+        }
         idx[b] = {order[pos], order[pos], 0, 0};
         ++pos;
       }
@@ -199,8 +212,10 @@ TrainResult train(const TrainSpec& spec, std::vector<float> params, const TrainC
         const Draw& d = idx[lo + i];
         const float* src = spec.train.x + (size_t)d.image * pixels;
         float* dst = g.x.data() + (size_t)i * pixels;
-        if (d.dx == 0 && d.dy == 0) std::copy(src, src + pixels, dst);
-        else shift_image(src, spec.cfg.image, spec.cfg.channels, d.dx, d.dy, spec.shift_fill, dst);
+        if (d.dx == 0 && d.dy == 0)
+          std::copy(src, src + pixels, dst);
+        else
+          shift_image(src, spec.cfg.image, spec.cfg.channels, d.dx, d.dy, spec.shift_fill, dst);
         g.y[i] = spec.train.y[d.image];
       }
       std::fill(g.grad.begin(), g.grad.end(), 0.0f);

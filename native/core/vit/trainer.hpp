@@ -34,16 +34,16 @@ struct TrainSpec {
   OptimConfig optim;
   int batch = 64;
   int64_t steps = 0;
-  int eval_every = 0;           // 0: evaluate only at step 0, at eval_steps and at the end
-  std::vector<int64_t> eval_steps;  // extra evaluation steps (any order)
-  double stop_accuracy = 0.0;   // > 0: stop at the first evaluation reaching it
+  int eval_every = 0;                   // 0: evaluate only at step 0, at eval_steps and at the end
+  std::vector<int64_t> eval_steps;      // extra evaluation steps (any order)
+  double stop_accuracy = 0.0;           // > 0: stop at the first evaluation reaching it
   std::vector<int64_t> snapshot_steps;  // copies of the base parameters at these steps
-  uint64_t seed = 0;            // batch order
+  uint64_t seed = 0;                    // batch order
   Sampling sampling = Sampling::Epochs;
-  int max_shift = 0;            // OnePass: shifts in [-max_shift, max_shift]^2 pixels
-  float shift_fill = 0.0f;      // value of the pixels a shift uncovers (the normalised background)
+  int max_shift = 0;                // OnePass: shifts in [-max_shift, max_shift]^2 pixels
+  float shift_fill = 0.0f;          // value of the pixels a shift uncovers (the normalised background)
   bool stop_on_divergence = false;  // a non-finite loss ends the run (diverged_at) instead of throwing
-  bool record_draws = false;    // keep the stream index of every sample drawn (tests)
+  bool record_draws = false;        // keep the stream index of every sample drawn (tests)
   int threads = 1;
   DataView train, test;
 };

@@ -16,9 +16,9 @@ void need(bool ok, const std::string& what) {
 void validate_vit_config(const VitConfig& c) {
   need(c.image >= 1 && c.image <= 512, "vit.image must be an integer in [1, 512]");
   need(c.channels >= 1 && c.channels <= 4, "vit.channels must be an integer in [1, 4]");
-  need(c.patch >= 1 && c.patch <= c.image && c.image % c.patch == 0,
-       "vit.patch must divide vit.image (got patch " + std::to_string(c.patch) + ", image " +
-           std::to_string(c.image) + ")");
+  need(c.patch >= 1 && c.patch <= c.image && c.image % c.patch == 0, "vit.patch must divide vit.image (got patch " +
+                                                                         std::to_string(c.patch) + ", image " +
+                                                                         std::to_string(c.image) + ")");
   need(c.width >= 1 && c.width <= 4096, "vit.width must be an integer in [1, 4096]");
   need(c.heads >= 1 && c.width % c.heads == 0, "vit.heads must be >= 1 and divide vit.width");
   need(c.depth >= 0 && c.depth <= 64, "vit.depth must be an integer in [0, 64]");
@@ -47,12 +47,18 @@ unsigned parse_lora_targets(const std::string& csv) {
   std::stringstream ss(csv);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (item == "q") t |= kLoraQ;
-    else if (item == "k") t |= kLoraK;
-    else if (item == "v") t |= kLoraV;
-    else if (item == "o") t |= kLoraO;
-    else if (item == "fc1") t |= kLoraFc1;
-    else if (item == "fc2") t |= kLoraFc2;
+    if (item == "q")
+      t |= kLoraQ;
+    else if (item == "k")
+      t |= kLoraK;
+    else if (item == "v")
+      t |= kLoraV;
+    else if (item == "o")
+      t |= kLoraO;
+    else if (item == "fc1")
+      t |= kLoraFc1;
+    else if (item == "fc2")
+      t |= kLoraFc2;
     else if (!item.empty())
       throw std::invalid_argument("lora.targets: unknown layer '" + item + "' (allowed: q, k, v, o, fc1, fc2)");
   }

@@ -105,8 +105,7 @@ void forward_blocks(const Layout& L, const R* P, int n, Workspace<R>& ws) {
   // Final norm on the class tokens only: the head reads nothing else.
   for (int b = 0; b < n; ++b)
     std::copy(xin + (size_t)b * T * D, xin + (size_t)b * T * D + D, ws.cls.data() + (size_t)b * D);
-  layernorm_forward(n, D, ws.cls.data(), D, P + L.lnf_g, P + L.lnf_b, ws.hf.data(), ws.xhatf.data(),
-                    ws.rstdf.data());
+  layernorm_forward(n, D, ws.cls.data(), D, P + L.lnf_g, P + L.lnf_b, ws.hf.data(), ws.xhatf.data(), ws.rstdf.data());
 }
 
 }  // namespace
@@ -122,22 +121,41 @@ void Workspace<R>::reserve(const Layout& L, int n) {
   x0.resize(rows * D);
   blocks.resize(c.depth);
   for (auto& b : blocks) {
-    b.xhat1.resize(rows * D); b.rstd1.resize(rows); b.h1.resize(rows * D); b.qkv.resize(rows * 3 * D);
-    b.P.resize((size_t)n * c.heads * T * T); b.att.resize(rows * D); b.xmid.resize(rows * D);
-    b.xhat2.resize(rows * D); b.rstd2.resize(rows); b.h2.resize(rows * D); b.a1.resize(rows * M);
-    b.g1.resize(rows * M); b.xout.resize(rows * D);
+    b.xhat1.resize(rows * D);
+    b.rstd1.resize(rows);
+    b.h1.resize(rows * D);
+    b.qkv.resize(rows * 3 * D);
+    b.P.resize((size_t)n * c.heads * T * T);
+    b.att.resize(rows * D);
+    b.xmid.resize(rows * D);
+    b.xhat2.resize(rows * D);
+    b.rstd2.resize(rows);
+    b.h2.resize(rows * D);
+    b.a1.resize(rows * M);
+    b.g1.resize(rows * M);
+    b.xout.resize(rows * D);
     for (auto* u : {&b.uq, &b.uk, &b.uv, &b.uo, &b.u1, &b.u2}) u->resize(rows * r);
   }
-  cls.resize((size_t)n * D); xhatf.resize((size_t)n * D); rstdf.resize(n); hf.resize((size_t)n * D);
-  logits.resize((size_t)n * c.classes); dlogits.resize((size_t)n * c.classes);
-  dx.resize(rows * D); dh.resize(rows * D); dqkv.resize(rows * 3 * D); datt.resize(rows * D);
-  dg1.resize(rows * M); da1.resize(rows * M); dhf.resize((size_t)n * D); dcls.resize((size_t)n * D);
+  cls.resize((size_t)n * D);
+  xhatf.resize((size_t)n * D);
+  rstdf.resize(n);
+  hf.resize((size_t)n * D);
+  logits.resize((size_t)n * c.classes);
+  dlogits.resize((size_t)n * c.classes);
+  dx.resize(rows * D);
+  dh.resize(rows * D);
+  dqkv.resize(rows * 3 * D);
+  datt.resize(rows * D);
+  dg1.resize(rows * M);
+  da1.resize(rows * M);
+  dhf.resize((size_t)n * D);
+  dcls.resize((size_t)n * D);
   demb.resize((size_t)n * c.patches() * D);
 }
 
 template <class R>
-double forward_backward(const Layout& L, const R* P, int n, const float* images, const int* labels,
-                        R grad_scale, Workspace<R>& ws, R* G, Trainable tr, int* correct) {
+double forward_backward(const Layout& L, const R* P, int n, const float* images, const int* labels, R grad_scale,
+                        Workspace<R>& ws, R* G, Trainable tr, int* correct) {
   const VitConfig& c = L.cfg;
   const int D = c.width, T = c.tokens(), rows = n * T, M = c.mlp, C = c.classes, Np = c.patches();
   ws.reserve(L, n);
@@ -146,8 +164,8 @@ double forward_backward(const Layout& L, const R* P, int n, const float* images,
   linear_forward(lin(L, L.head, P), n, ws.hf.data(), D, ws.logits.data(), C, (R*)nullptr);
   if (!labels) return 0.0;
   const bool grads = G != nullptr;
-  const double loss = softmax_xent(n, C, ws.logits.data(), labels, grad_scale, grads ? ws.dlogits.data() : nullptr,
-                                   correct);
+  const double loss =
+      softmax_xent(n, C, ws.logits.data(), labels, grad_scale, grads ? ws.dlogits.data() : nullptr, correct);
   if (!grads) return loss;
   const bool base = tr.base, lora = tr.lora && L.lora.rank > 0;
   // Head and final norm.
@@ -168,28 +186,28 @@ double forward_backward(const Layout& L, const R* P, int n, const float* images,
     // Below block 0 only the embeddings remain; skip d/dx there when they are frozen.
     const bool need_dx = base || l > 0;
     zero(ws.dg1, (size_t)rows * M);
-    linear_backward(lin(L, s.fc2, P), lgrad(s.fc2, G, base, lora), rows, bc.g1.data(), M, bc.u2.data(),
-                    ws.dx.data(), D, ws.dg1.data(), ws.scratch);
+    linear_backward(lin(L, s.fc2, P), lgrad(s.fc2, G, base, lora), rows, bc.g1.data(), M, bc.u2.data(), ws.dx.data(), D,
+                    ws.dg1.data(), ws.scratch);
     gelu_backward((size_t)rows * M, bc.a1.data(), ws.dg1.data(), ws.da1.data());
     zero(ws.dh, (size_t)rows * D);
-    linear_backward(lin(L, s.fc1, P), lgrad(s.fc1, G, base, lora), rows, bc.h2.data(), D, bc.u1.data(),
-                    ws.da1.data(), M, ws.dh.data(), ws.scratch);
+    linear_backward(lin(L, s.fc1, P), lgrad(s.fc1, G, base, lora), rows, bc.h2.data(), D, bc.u1.data(), ws.da1.data(),
+                    M, ws.dh.data(), ws.scratch);
     layernorm_backward(rows, D, ws.dh.data(), bc.xhat2.data(), bc.rstd2.data(), P + s.ln2_g, ws.dx.data(), D,
                        base ? G + s.ln2_g : nullptr, base ? G + s.ln2_b : nullptr);
     // ws.dx is now d/d xmid.
     zero(ws.datt, (size_t)rows * D);
-    linear_backward(lin(L, s.o, P), lgrad(s.o, G, base, lora), rows, bc.att.data(), D, bc.uo.data(), ws.dx.data(),
-                    D, ws.datt.data(), ws.scratch);
+    linear_backward(lin(L, s.o, P), lgrad(s.o, G, base, lora), rows, bc.att.data(), D, bc.uo.data(), ws.dx.data(), D,
+                    ws.datt.data(), ws.scratch);
     attention_backward(n, T, D, c.heads, bc.qkv.data(), bc.P.data(), ws.datt.data(), ws.dqkv.data());
     zero(ws.dh, (size_t)rows * D);
     R* dh = need_dx ? ws.dh.data() : nullptr;
     const R* dqkv = ws.dqkv.data();
-    linear_backward(lin(L, s.q, P), lgrad(s.q, G, base, lora), rows, bc.h1.data(), D, bc.uq.data(), dqkv, 3 * D,
+    linear_backward(lin(L, s.q, P), lgrad(s.q, G, base, lora), rows, bc.h1.data(), D, bc.uq.data(), dqkv, 3 * D, dh,
+                    ws.scratch);
+    linear_backward(lin(L, s.k, P), lgrad(s.k, G, base, lora), rows, bc.h1.data(), D, bc.uk.data(), dqkv + D, 3 * D, dh,
+                    ws.scratch);
+    linear_backward(lin(L, s.v, P), lgrad(s.v, G, base, lora), rows, bc.h1.data(), D, bc.uv.data(), dqkv + 2 * D, 3 * D,
                     dh, ws.scratch);
-    linear_backward(lin(L, s.k, P), lgrad(s.k, G, base, lora), rows, bc.h1.data(), D, bc.uk.data(), dqkv + D,
-                    3 * D, dh, ws.scratch);
-    linear_backward(lin(L, s.v, P), lgrad(s.v, G, base, lora), rows, bc.h1.data(), D, bc.uv.data(),
-                    dqkv + 2 * D, 3 * D, dh, ws.scratch);
     if (base) {
       // LayerNorm parameter gradients need only dh (computed above when base is trainable).
       layernorm_backward(rows, D, ws.dh.data(), bc.xhat1.data(), bc.rstd1.data(), P + s.ln1_g, ws.dx.data(), D,
@@ -208,8 +226,10 @@ double forward_backward(const Layout& L, const R* P, int n, const float* images,
     for (int t = 0; t < T; ++t) {
       const R* d = ws.dx.data() + ((size_t)b * T + t) * D;
       for (int j = 0; j < D; ++j) gpos[(size_t)t * D + j] += d[j];
-      if (t == 0) for (int j = 0; j < D; ++j) gcls[j] += d[j];
-      else std::copy(d, d + D, ws.demb.data() + ((size_t)b * Np + t - 1) * D);
+      if (t == 0)
+        for (int j = 0; j < D; ++j) gcls[j] += d[j];
+      else
+        std::copy(d, d + D, ws.demb.data() + ((size_t)b * Np + t - 1) * D);
     }
   LinearParams<R> pe;
   pe.in = c.patch_dim();
@@ -219,8 +239,8 @@ double forward_backward(const Layout& L, const R* P, int n, const float* images,
   LinearGrads<R> pg;
   pg.W = G + L.patch_w;
   pg.b = G + L.patch_b;
-  linear_backward(pe, pg, n * Np, ws.patches.data(), c.patch_dim(), (const R*)nullptr, ws.demb.data(), D,
-                  (R*)nullptr, ws.scratch);
+  linear_backward(pe, pg, n * Np, ws.patches.data(), c.patch_dim(), (const R*)nullptr, ws.demb.data(), D, (R*)nullptr,
+                  ws.scratch);
   return loss;
 }
 
@@ -258,12 +278,12 @@ std::vector<R> merge_lora(const Layout& L, const R* P) {
   return out;
 }
 
-#define LORADYN_VIT_INSTANTIATE(R)                                                                          \
-  template struct Workspace<R>;                                                                            \
-  template double forward_backward<R>(const Layout&, const R*, int, const float*, const int*, R,            \
-                                      Workspace<R>&, R*, Trainable, int*);                                  \
-  template void features<R>(const Layout&, const R*, int, const float*, Workspace<R>&, R*);                 \
-  template void init_group<R>(const Layout&, Group, uint64_t, uint32_t, R*);                                \
+#define LORADYN_VIT_INSTANTIATE(R)                                                                                  \
+  template struct Workspace<R>;                                                                                     \
+  template double forward_backward<R>(const Layout&, const R*, int, const float*, const int*, R, Workspace<R>&, R*, \
+                                      Trainable, int*);                                                             \
+  template void features<R>(const Layout&, const R*, int, const float*, Workspace<R>&, R*);                         \
+  template void init_group<R>(const Layout&, Group, uint64_t, uint32_t, R*);                                        \
   template std::vector<R> merge_lora<R>(const Layout&, const R*);
 
 LORADYN_VIT_INSTANTIATE(float)

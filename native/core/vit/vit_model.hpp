@@ -38,8 +38,8 @@ struct Workspace {
 // gradients of (grad_scale * summed loss) are ACCUMULATED into G for the trainable groups.
 // logits land in ws.logits; *correct counts right argmax predictions (labels needed).
 template <class R>
-double forward_backward(const Layout& L, const R* P, int n, const float* images, const int* labels,
-                        R grad_scale, Workspace<R>& ws, R* G, Trainable tr, int* correct);
+double forward_backward(const Layout& L, const R* P, int n, const float* images, const int* labels, R grad_scale,
+                        Workspace<R>& ws, R* G, Trainable tr, int* correct);
 
 // Writes the final-norm class-token features [n x width] (what the head sees).
 template <class R>
