@@ -12,6 +12,7 @@ import { loadNative, nativeCall } from './native.js';
 /** JS heap per returned run: the run object, its typed arrays, the escapes (measured after GC: 2.0 KB; 100000 runs of d = 20). */
 export const JS_BYTES_PER_RUN = 2500;
 
+/** Options of estimateMemory(): the call's threads and its memory limit. */
 export interface MemoryOptions {
   /** Worker threads of the call (default: all cores). */
   threads?: number;
@@ -19,6 +20,7 @@ export interface MemoryOptions {
   maxBytes?: number;
 }
 
+/** What a call needs (native bytes by item, the JS heap of its results) and the limits it is checked against. */
 export interface MemoryEstimate {
   /** Native bytes at the peak (state of the runs in flight, every record, the configs' vectors). */
   bytes: number;

@@ -53,10 +53,6 @@ const fmtCoords = (c: Record<string, unknown>) =>
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(', ');
 
-/**
- * Checks a sweep and expands it. Every problem (unknown axis field, empty axis, a grid point that
- * fails validation) is reported in one ConfigError before anything runs.
- */
 // JS heap an expanded grid takes, per point (its filled-in config and coordinates) and per
 // run (its spec, single-seed config and hash), against half of V8's heap limit: checked
 // before anything is expanded, so a grid too large fails at once instead of after minutes.
@@ -83,6 +79,10 @@ function checkGridMemory(points: number, base: unknown, seeds: unknown): void {
   }
 }
 
+/**
+ * Checks a sweep and expands it. Every problem (unknown axis field, empty axis, a grid point that
+ * fails validation, a grid too large to expand) is reported in one ConfigError before anything runs.
+ */
 export function expandSweep(raw: unknown): ExpandedSweep {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError([{ path: '', message: 'a sweep file must be a JSON object { base, axes, seeds? }' }]);
