@@ -11,6 +11,7 @@ const int = (min: number, max: number) =>
     .min(min, `must be in [${min}, ${max}]`)
     .max(max, `must be in [${min}, ${max}]`);
 
+/** Validated shape of the vision transformer (zod, with defaults): 28 x 28 one-channel images cut into 7 x 7 patches, width 64, 4 blocks of 4 heads, MLP width 128, 10 classes; patch must divide image and heads must divide width. */
 export const vitConfigSchema = z
   .object({
     image: int(1, 512).default(28),
@@ -27,12 +28,17 @@ export const vitConfigSchema = z
     if (c.image % c.patch !== 0) ctx.addIssue({ code: 'custom', path: ['patch'], message: `must divide image (${c.image})` });
     if (c.width % c.heads !== 0) ctx.addIssue({ code: 'custom', path: ['heads'], message: `must divide width (${c.width})` });
   });
+/** A vision-transformer shape after validation: every field set (sizes in pixels, channels, tokens' width, blocks, heads, MLP units, classes). */
 export type VitConfig = z.infer<typeof vitConfigSchema>;
+/** What a caller may pass for a VitConfig: any field left out takes its default. */
 export type VitConfigInput = z.input<typeof vitConfigSchema>;
 
+/** The weight matrices of each block that can carry a LoRA adapter: attention q, k, v, output o, and the MLP's fc1, fc2. */
 export const loraTargets = ['q', 'k', 'v', 'o', 'fc1', 'fc2'] as const;
+/** One of loraTargets. */
 export type LoraTarget = (typeof loraTargets)[number];
 
+/** Validated LoRA adapters (zod, with defaults): rank 4 (0 = none), scale alpha / rank (alpha null: scale 1), on q and v. */
 export const loraSchema = z
   .object({
     rank: int(0, 256).default(4),
@@ -44,9 +50,12 @@ export const loraSchema = z
       .default(['q', 'v']),
   })
   .strict();
+/** LoRA adapters after validation: rank, alpha (null: alpha = rank) and the target matrices. */
 export type LoraConfig = z.infer<typeof loraSchema>;
+/** What a caller may pass for a LoraConfig: any field left out takes its default. */
 export type LoraInput = z.input<typeof loraSchema>;
 
+/** Validated optimiser (zod, with defaults): AdamW (beta1 0.9, beta2 0.999, eps 1e-8) or SGD with optional momentum; learning rate in (0, 10] (default 1e-3), decoupled weight decay (default 0). */
 export const optimizerSchema = z
   .object({
     kind: z.enum(['sgd', 'adamw'], { error: "must be 'sgd' or 'adamw'" }).default('adamw'),
@@ -58,7 +67,9 @@ export const optimizerSchema = z
     weightDecay: z.number().min(0).lt(1, 'must be in [0, 1)').default(0),
   })
   .strict();
+/** An optimiser after validation: every field set. */
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
+/** What a caller may pass for an OptimizerConfig: any field left out takes its default. */
 export type OptimizerInput = z.input<typeof optimizerSchema>;
 
 /** Parses with a schema, turning zod issues into one ConfigError that names every field. */
@@ -71,10 +82,12 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, contex
   );
 }
 
+/** The adapters as the native side takes them: alpha made explicit (null becomes the rank). */
 export function toNativeLora(l: LoraConfig): { rank: number; alpha: number; targets: string[] } {
   return { rank: l.rank, alpha: l.alpha ?? l.rank, targets: [...l.targets] };
 }
 
+/** Native threads to use: the given count (an integer >= 1, else a ConfigError), or every available core. */
 export function defaultThreads(threads?: number): number {
   if (threads !== undefined) {
     if (!Number.isInteger(threads) || threads < 1) throw new ConfigError([{ path: 'threads', message: 'must be an integer >= 1' }]);

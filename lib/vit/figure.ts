@@ -4,6 +4,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
+/** One point of the steps-to-accuracy figure: mean steps (lo..hi: 95 % interval) at a pairing, budget and threshold, and how many seeds reached it. */
 export interface StepsPoint {
   pairing: string;
   budgetEpochs: number;
@@ -56,6 +57,7 @@ function bandAndMeanByPairing(opts: {
   } as TopLevelSpec;
 }
 
+/** Vega-Lite spec of the steps-to-accuracy figure: one panel per pairing, log step axis, a line per threshold, censored points marked. */
 export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSpec {
   const values = points
     .filter((p) => Number.isFinite(p.mean))
@@ -75,6 +77,7 @@ export function stepsFigureSpec(points: StepsPoint[], title: string): TopLevelSp
   });
 }
 
+/** One point of the alignment figure: an accuracy measure's mean and 95 % interval at a pairing and budget. */
 export interface AlignmentPoint {
   pairing: string;
   budgetEpochs: number;
@@ -95,6 +98,7 @@ export function alignmentFigureSpec(points: AlignmentPoint[], title: string): To
   });
 }
 
+/** Renders a Vega-Lite spec to SVG text headlessly (no browser). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

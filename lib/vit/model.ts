@@ -34,9 +34,12 @@ function native<T>(_context: string, f: () => T): T {
   return nativeCall(f);
 }
 
+/** Where each tensor sits in the flat parameter vector (name, group base / head / lora, offset, size) and the total length. */
 export type VitLayout = NativeVitLayout;
+/** One finite-difference check: the largest relative error between the analytic and numerical gradient of a layer. */
 export type GradCheck = NativeGradCheck;
 
+/** The parameter layout of a model with (or without) adapters; validates the config. */
 export function vitLayout(config?: VitConfigInput, adapters?: LoraInput | null): VitLayout {
   return native('vit', () => vitNative().layout(cfg(config), toNativeLora(lora(adapters))));
 }
@@ -65,12 +68,17 @@ export function gradChecks(seed = 1): GradCheck[] {
   return vitNative().gradCheck(seed);
 }
 
+/** Accuracy (fraction correct), mean cross-entropy (nats) and the predicted label of every image. */
 export interface EvalResult {
+  /** Fraction of the images classified right. */
   accuracy: number;
+  /** Mean cross-entropy over the images (nats). */
   loss: number;
+  /** The predicted label (arg-max logit) of every image. */
   predictions: Int32Array;
 }
 
+/** Evaluates a parameter vector on a set of images on native threads; resolves with accuracy, mean loss and predictions. */
 export async function evaluate(
   config: VitConfigInput | undefined,
   adapters: LoraInput | null | undefined,
@@ -88,6 +96,7 @@ export async function features(config: VitConfigInput | undefined, params: Float
   return nativeAwait(native('vit', () => vitNative().features(c, params, x, defaultThreads(threads))));
 }
 
+/** The mean held-out loss and its gradient, as lossGradient returns them. */
 export interface LossGradient {
   /** Mean cross-entropy over the data. */
   loss: number;
@@ -114,16 +123,23 @@ export async function attentionEntropy(config: VitConfigInput | undefined, param
   return Array.from(await nativeAwait(native('vit', () => vitNative().attentionEntropy(c, params, x, defaultThreads(threads)))));
 }
 
+/** What train runs: the model, which groups learn, the optimiser, the batch and step count, the sampling, when to evaluate and snapshot, and the data. */
 export interface TrainOptions {
+  /** The model's shape (defaults as in vitConfigSchema). */
   config?: VitConfigInput;
+  /** The adapters (null or absent: none). */
   lora?: LoraInput | null;
   /** Which groups learn. Pre-training: base + head; LoRA fine-tuning: lora + head (base frozen). */
   trainable: { base: boolean; head: boolean; lora: boolean };
+  /** Default: AdamW at lr 1e-3 (optimizerSchema). */
   optimizer?: OptimizerInput;
+  /** Images per step. */
   batch: number;
+  /** Optimiser steps to take (0: evaluate only). */
   steps: number;
   /** Evaluate on `test` every this many steps (0: only at the steps listed in evalSteps). */
   evalEvery?: number;
+  /** Further steps at which to evaluate on `test` (0 = before training). */
   evalSteps?: number[];
   /** Stop at the first evaluation with test accuracy >= this (0: never). */
   stopAccuracy?: number;
@@ -144,27 +160,41 @@ export interface TrainOptions {
   stopOnDivergence?: boolean;
   /** Return the stream index of every sample drawn (for checks). */
   recordDraws?: boolean;
+  /** The starting parameters in the layout of vitLayout(config, lora); not modified. */
   params: Float32Array;
+  /** The training images (the one-pass stream's images under 'one-pass'). */
   train: ImageSet;
+  /** The images every evaluation scores. */
   test: ImageSet;
+  /** Native threads (default: every core). */
   threads?: number;
+  /** Aborting it cancels the native run at its next step; train then rejects with AbortError. */
   signal?: AbortSignal;
+  /** Called now and then with the steps done, the fraction, the elapsed time and an ETA (ms). */
   onProgress?: (p: Progress) => void;
 }
 
+/** A training run's evaluated curve, its final parameters, the snapshots asked for, how far it got and its wall time (ms). */
 export interface TrainResult {
+  /** The steps evaluated, in order. */
   evalStep: number[];
+  /** Test accuracy (fraction correct) at each evaluated step. */
   testAccuracy: number[];
+  /** Mean test cross-entropy (nats) at each evaluated step. */
   testLoss: number[];
   /** Mean training batch loss since the previous evaluation (NaN at step 0). */
   trainLoss: number[];
+  /** The parameters after the last step done. */
   params: Float32Array;
+  /** Copies of the whole parameter vector at the steps of snapshotSteps. */
   snapshots: { step: number; params: Float32Array }[];
+  /** Steps taken: `steps`, or fewer when stopAccuracy or a divergence ended the run. */
   stepsDone: number;
   /** Step whose loss was non-finite (stopOnDivergence), else null. */
   divergedAt: number | null;
   /** recordDraws: stream indices (one-pass: image x shifts + shift; epochs: image). */
   draws: number[];
+  /** Wall time of the call (ms). */
   wallMs: number;
 }
 
@@ -174,6 +204,7 @@ function intField(v: number | undefined, name: string, min: number, fallback: nu
   return x;
 }
 
+/** Trains on native threads off the event loop. Rejects with AbortError when `signal` aborts, with ConfigError (naming the field) on a bad option; a non-finite loss ends the run (divergedAt) under stopOnDivergence and rejects otherwise. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const c = cfg(o.config);
   const l = lora(o.lora);

@@ -12,6 +12,7 @@ export type {
   NativeVit,
 } from '../native.js';
 
+/** The addon's ViT functions (loads the addon on first use). */
 export function vitNative(): NativeVit {
   return loadNative().vit;
 }

@@ -2,6 +2,7 @@
 // column, float64 normal equations solved by Cholesky). Deterministic and cheap, it measures
 // how linearly separable the target classes already are in a checkpoint's features.
 
+/** Accuracies (fraction correct) of the ridge probe on the data it was fitted on and on held-out data. */
 export interface ProbeResult {
   trainAccuracy: number;
   testAccuracy: number;

@@ -12,6 +12,7 @@ function atomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
+/** A name made safe for a file name: lower case, runs of other characters as single dashes. */
 export function slug(s: string): string {
   return s
     .toLowerCase()
@@ -19,10 +20,12 @@ export function slug(s: string): string {
     .replace(/^-|-$/g, '');
 }
 
+/** Where a checkpoint's raw parameters go: DIR/checkpoints/PAIRING/seedS-epochsB.f32. */
 export function checkpointPath(dir: string, c: CheckpointRecord): string {
   return join(dir, 'checkpoints', slug(c.pairing), `seed${c.seed}-epochs${c.budgetEpochs}.f32`);
 }
 
+/** Writes a checkpoint's base parameters as raw little-endian float32 (the layout of vitLayout(config)); returns the path. */
 export function saveCheckpoint(dir: string, c: CheckpointRecord, params: Float32Array): string {
   const p = checkpointPath(dir, c);
   mkdirSync(join(dir, 'checkpoints', slug(c.pairing)), { recursive: true });
@@ -35,6 +38,7 @@ function csv(rows: (string | number | null)[][]): string {
   return rows.map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }
 
+/** The paths writeVitResults wrote. */
 export interface WrittenFiles {
   json: string;
   runsCsv: string;
@@ -44,6 +48,7 @@ export interface WrittenFiles {
   alignmentSvg: string;
 }
 
+/** Writes the steps-to-accuracy results under dir: vit-results.json, three CSVs (runs, summary, alignment) and two SVG figures; each file replaced whole, never half-written. */
 export async function writeVitResults(dir: string, r: VitExperimentResult): Promise<WrittenFiles> {
   mkdirSync(dir, { recursive: true });
   const files: WrittenFiles = {

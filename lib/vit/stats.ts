@@ -6,10 +6,12 @@ const t975 = [
   2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
+/** The 97.5 % quantile of Student's t with df degrees of freedom (1.96 beyond 30). */
 export function tQuantile975(df: number): number {
   return df >= 1 && df <= 30 ? t975[df - 1]! : 1.96;
 }
 
+/** A mean with its 95 % t-interval [lo, hi], the sample standard deviation and the count. */
 export interface MeanCI {
   n: number;
   mean: number;
@@ -29,6 +31,7 @@ export function meanCI(values: number[]): MeanCI {
   return { n, mean, lo: mean - h, hi: mean + h, sd };
 }
 
+/** The median (NaN for no values). */
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);

@@ -98,6 +98,7 @@ function budgetSummary(s: SearchSettings, pairing: string, arm: string, budget: 
   };
 }
 
+/** The analysis of the search protocol's runs: per pairing, arm and budget the summaries; per pairing, arm and metric the slope, interval, sign test and verdict; per pairing and budget the checkpoint means. */
 export function analyseSearch(
   s: SearchSettings,
   checkpoints: SearchCheckpoint[],

@@ -101,6 +101,7 @@ export function absoluteSpec(r: SearchResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** The search protocol's three figures (normalised curves, metrics against budget, absolute losses), rendered to SVG and PNG. */
 export async function searchFigures(r: SearchResult): Promise<Figure[]> {
   return [
     await renderFigure('vit-search-curves', 'ViT search protocol: normalised fine-tuning curves per pre-training budget', curvesSpec(r)),

@@ -6,6 +6,7 @@
 // backtracking line search. Converged when the largest gradient entry is <= tolerance.
 import { cholSolve } from '../probe.js';
 
+/** Options of fitSoftmaxHead (defaults: HEAD_FIT_DEFAULTS). */
 export interface HeadFitOptions {
   /** L2 penalty on every head parameter (biases included). */
   lambda?: number;
@@ -14,6 +15,7 @@ export interface HeadFitOptions {
   maxIterations?: number;
 }
 
+/** A fitted softmax head and how the fit ended. */
 export interface HeadFit {
   /** [dim x classes] row-major, the layout of the ViT's head.W. */
   W: Float64Array;
@@ -30,6 +32,7 @@ export interface HeadFit {
   tolerance: number;
 }
 
+/** The head fit's defaults: penalty 1e-4, converged at max |gradient| <= 1e-8, at most 100 Newton steps (a few suffice: the problem is strictly convex). */
 export const HEAD_FIT_DEFAULTS = { lambda: 1e-4, tolerance: 1e-8, maxIterations: 100 } as const;
 
 interface Eval {

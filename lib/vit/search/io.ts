@@ -18,6 +18,7 @@ function csv(rows: (string | number | null | undefined)[][]): string {
   return rows.map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }
 
+/** The paths writeSearchResults wrote. */
 export interface SearchFiles {
   json: string;
   runsCsv: string;
@@ -25,6 +26,7 @@ export interface SearchFiles {
   figures: string[];
 }
 
+/** Writes the search protocol's results under dir: vit.json, two CSVs (runs, slopes) and the figures (SVG and PNG) under figures/; each file replaced whole, never half-written. */
 export async function writeSearchResults(dir: string, r: SearchResult, figures?: Figure[]): Promise<SearchFiles> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
   const files: SearchFiles = {

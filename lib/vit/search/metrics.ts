@@ -29,6 +29,7 @@ export function crossingStep(steps: readonly number[], values: readonly number[]
   return null;
 }
 
+/** The search metrics of one fine-tuning curve (steps interpolated between evaluations). */
 export interface CurveMetrics {
   /** First step with L <= L0 - 0.1 (L0 - L*); null: not within the run (censored). */
   plateauExit: number | null;
@@ -60,6 +61,7 @@ export function firstStepAtAccuracy(steps: readonly number[], accuracy: readonly
 /** A run shows a plateau when its exit is later than this many steps (docs/vit.md). */
 export const PLATEAU_MIN_STEPS = 10;
 
+/** Whether a run shows a plateau: its exit is later than PLATEAU_MIN_STEPS steps, or never came (censored). */
 export function hasPlateau(plateauExit: number | null): boolean {
   return plateauExit === null || plateauExit > PLATEAU_MIN_STEPS;
 }

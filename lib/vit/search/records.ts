@@ -10,6 +10,7 @@ export interface WeightNorms {
   mlp: number;
 }
 
+/** One pre-training checkpoint of the search protocol with its fitted head: the start state of every fine-tuning run at that pairing, seed and budget. */
 export interface SearchCheckpoint {
   pairing: string;
   seed: number;
@@ -32,6 +33,7 @@ export interface SearchCheckpoint {
   longRun: { arm: string; steps: number; bestLoss: number; bestStep: number; divergedAt: number | null };
 }
 
+/** One fine-tuning run of the search protocol: its start, its metrics and its held-out curve (losses in nats, steps counted from the start of fine-tuning). */
 export interface SearchRun {
   arm: string;
   pairing: string;
@@ -61,6 +63,7 @@ export interface SearchRun {
   normalised: number[];
 }
 
+/** Wall and CPU time (ms) of one unit (pairing x pre-training seed), and whether it was read from the cache (then its original times). */
 export interface UnitTiming {
   pairing: string;
   seed: number;
@@ -69,13 +72,17 @@ export interface UnitTiming {
   cached: boolean;
 }
 
+/** The search protocol's primary metrics: plateau exit and half-life (steps) and gradNorm0 (the adapters' gradient norm at step 0). */
 export type MetricName = 'plateauExit' | 'halfLife' | 'gradNorm0';
+/** Every MetricName, in the order the tables list them. */
 export const metricNames: MetricName[] = ['plateauExit', 'halfLife', 'gradNorm0'];
 /** Sign of the slope the theory predicts: a longer search and a smaller growth coefficient. */
 export const predictedSign: Record<MetricName, 1 | -1> = { plateauExit: 1, halfLife: 1, gradNorm0: -1 };
 
+/** A verdict on one pairing, arm and metric: a sign-test verdict, or why none is given (no plateau at any budget, every run censored, too few seeds). */
 export type SearchVerdict = Verdict | 'no search phase in this regime';
 
+/** The slope of one metric against pre-training, for one pairing and arm, with its interval, design sensitivity, sign test and verdict. */
 export interface SlopeRecord {
   pairing: string;
   arm: string;
@@ -95,6 +102,7 @@ export interface SlopeRecord {
   perSeed: { seed: number; slope: number }[];
 }
 
+/** One pairing, arm and budget over its runs: the metrics' geometric means and intervals, the absolute losses and the median normalised curve. */
 export interface BudgetSummary {
   pairing: string;
   arm: string;
@@ -116,6 +124,7 @@ export interface BudgetSummary {
   stepsToAccuracy: Record<string, { median: number | null; reached: number }>;
 }
 
+/** One pairing and budget, means over pre-training seeds: source and probe accuracy, L0, weight norms, attention entropy. */
 export interface CheckpointSummary {
   pairing: string;
   budgetEpochs: number;
@@ -126,6 +135,7 @@ export interface CheckpointSummary {
   attentionEntropyMean: number;
 }
 
+/** Everything the search protocol produced (the contents of DIR/vit.json): settings, data sizes, every checkpoint and run, the summaries, slopes and verdicts, and the cost. */
 export interface SearchResult {
   version: string;
   protocol: 'search';

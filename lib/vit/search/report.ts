@@ -11,6 +11,7 @@ const ci = (lo: number, hi: number, d = 3) => `[${f(lo, d)}, ${f(hi, d)}]`;
 /** exp(slope): the factor by which a metric changes per doubling of (1 + budget). */
 export const perDoubling = (slope: number) => Math.exp(slope);
 
+/** The verdict table: per pairing, arm and metric the slope, interval, per-doubling factor, MDE, sign test, censoring and verdict. */
 export function verdictTable(r: SearchResult): Table {
   return {
     title:
@@ -33,6 +34,7 @@ export function verdictTable(r: SearchResult): Table {
   };
 }
 
+/** Absolute and relative measures per pairing, arm and budget, side by side. */
 export function budgetTable(r: SearchResult): Table {
   const T = r.settings.finetune.steps;
   const th = r.settings.accuracyThresholds[0]!;
@@ -77,6 +79,7 @@ export function budgetTable(r: SearchResult): Table {
   };
 }
 
+/** The checkpoints per pairing and budget (means over pre-training seeds). */
 export function checkpointTable(r: SearchResult): Table {
   return {
     title:

@@ -16,12 +16,14 @@ import { curveMetrics, firstStepAtAccuracy, searchEvalSchedule } from './metrics
 import type { SearchCheckpoint, SearchResult, SearchRun, UnitTiming, WeightNorms } from './records.js';
 import { resolveSearchSettings, settingsHash, type Arm, type SearchOverrides, type SearchPairing, type SearchScale, type SearchSettings } from './settings.js';
 
+/** Options of runSearchExperiment: a scale, overrides of its settings, and how to run (threads, abort, cache, progress). */
 export interface SearchOptions extends SearchOverrides {
   scale?: SearchScale;
   threads?: number;
   signal?: AbortSignal;
   /** Finished units are written here and reused by a later call with the same settings. */
   cacheDir?: string;
+  /** Progress lines: data sizes, each checkpoint's numbers, runs done and minutes left. */
   log?: (line: string) => void;
 }
 
@@ -301,6 +303,7 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
   return { hash: '', pairing: p.name, seed, checkpoints, runs, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0 };
 }
 
+/** Runs the search protocol (docs/vit.md) and analyses it. Hours at the default scale, seconds at tiny; with cacheDir every finished unit (pairing x pre-training seed) is kept and reused, so an interrupted call resumes. Honours `signal`. */
 export async function runSearchExperiment(o: SearchOptions = {}): Promise<SearchResult> {
   const t0 = performance.now();
   const c0 = cpuMs();

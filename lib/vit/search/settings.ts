@@ -6,7 +6,9 @@ import { ConfigError } from '../../errors.js';
 import { parseWith, vitConfigSchema, type VitConfig, type VitConfigInput } from '../config.js';
 import type { DatasetName } from '../data.js';
 
+/** Sizes of the search protocol: tiny (tests, seconds), quick (2 seeds, budgets 0, 1, 4) and default (8 seeds, budgets 0-16 epochs). */
 export type SearchScale = 'tiny' | 'quick' | 'default';
+/** Every SearchScale, for validation and messages. */
 export const searchScales: SearchScale[] = ['tiny', 'quick', 'default'];
 
 /** One fine-tuning arm: optimiser, rate, adapter rank and the init of B. */
@@ -24,6 +26,7 @@ export interface Arm {
   primary?: boolean;
 }
 
+/** A source task to pre-train on and a target task to fine-tune on, with the shift range that makes the target stream long enough for one pass. */
 export interface SearchPairing {
   name: string;
   source: { dataset: DatasetName; classes: number[]; maxPerClass?: number };
@@ -33,6 +36,7 @@ export interface SearchPairing {
   why: string;
 }
 
+/** Everything a search run depends on (hashed to name cached units): the model, pairings, budgets, seeds, pre-training, head fit, held-out size, fine-tuning, arms, thresholds and bootstrap. */
 export interface SearchSettings {
   protocol: 'search';
   scale: SearchScale | 'custom';
@@ -59,6 +63,7 @@ export interface SearchSettings {
   bootstrap: { resamples: number; seed: number };
 }
 
+/** The search protocol's pairings: MNIST 0-4 to 5-9 (stream shifted by up to 2 pixels) and Fashion-MNIST garments to footwear and bags (no shifts needed). */
 export const defaultSearchPairings: SearchPairing[] = [
   {
     name: 'mnist 0-4 -> 5-9',
@@ -102,6 +107,7 @@ const base = {
   bootstrap: { resamples: 10000, seed: 17 },
 };
 
+/** The settings of a scale before overrides. */
 export function scaleSettings(scale: SearchScale): Omit<SearchSettings, 'protocol' | 'scale'> {
   const adamw = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   if (scale === 'tiny')
@@ -134,6 +140,7 @@ export function scaleSettings(scale: SearchScale): Omit<SearchSettings, 'protoco
   };
 }
 
+/** Settings a caller may override on top of a scale (the CLI's options); any override makes the scale 'custom'. */
 export interface SearchOverrides {
   budgets?: number[];
   preSeeds?: number;

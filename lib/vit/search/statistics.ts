@@ -44,6 +44,7 @@ export function signTestP(positive: number, n: number): number {
   return Math.min(1, (2 * tail) / 2 ** n);
 }
 
+/** What an interval says about the predicted sign: reproduces (on the predicted side of 0), refutes (on the other side) or inconclusive (contains 0). */
 export type Verdict = 'reproduces' | 'refutes' | 'inconclusive';
 
 /**
@@ -68,6 +69,7 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 /** z(0.975) + z(0.80): the smallest effect a two-sided 5 % test detects with 80 % power is this x SE. */
 export const MDE_FACTOR = 1.959964 + 0.841621;
 
+/** The slope statistics of one metric over pre-training seeds. */
 export interface SlopeStats {
   /** Mean over pre-training seeds of the per-seed slopes of ln(metric) on log2(1 + budget). */
   slope: number;
@@ -82,6 +84,7 @@ export interface SlopeStats {
   verdict: Verdict;
 }
 
+/** One pre-training seed's profile: ln(metric) at each budget. */
 export interface SlopeInput {
   seed: number;
   /** ln(metric) per budget (already averaged over the seed's fine-tuning seeds). */
