@@ -68,6 +68,27 @@ async function runSearch(o: VitOptions, signal: AbortSignal): Promise<number> {
     cacheDir: join(o.out, 'vit-search-units'),
     signal,
     log: (line) => bar.log(line),
+    // One --events line per finished run, as the accuracy protocol and the simulators write;
+    // `done` counts the runs of cached units too, so the renderer is set just below it first.
+    onRun: (r, wallMs, done, total) => {
+      bar.update({ done: done - 1, total });
+      bar.run({
+        id: `${r.pairing} seed ${r.seed} budget ${r.budgetEpochs} ${r.arm} ft ${r.ftSeed}`,
+        seed: r.seed,
+        coords: { pairing: r.pairing, arm: r.arm, budgetEpochs: r.budgetEpochs, ftSeed: r.ftSeed },
+        ok: true,
+        wallMs: Math.round(wallMs),
+        data: {
+          L0: r.L0,
+          lStar: r.lStar,
+          gradNorm0: r.gradNorm0,
+          plateauExit: r.plateauExit,
+          halfLife: r.halfLife,
+          finalLoss: r.finalLoss,
+          divergedAt: r.divergedAt,
+        },
+      });
+    },
   });
   bar.finish({ runs: result.runs.length });
   const files = await writeSearchResults(o.out, result);

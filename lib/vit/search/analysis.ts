@@ -14,7 +14,7 @@ import {
   type SlopeRecord,
 } from './records.js';
 import type { SearchSettings } from './settings.js';
-import { geometricMeanCI, pairedSlope, type SlopeInput } from './statistics.js';
+import { geometricMeanCI, pairedSlope, type SlopeInput, type SlopeStats } from './statistics.js';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
@@ -98,6 +98,20 @@ function budgetSummary(s: SearchSettings, pairing: string, arm: string, budget: 
   };
 }
 
+/**
+ * The verdict of one metric, in this order: 'not measured' when no value is a measurement (all
+ * censored at the step budget, or none at all: a slope of lower bounds all equal to the budget
+ * is 0 by construction, not a finding); 'too few seeds' (pairedSlope withholds it); 'no search
+ * phase in this regime' for the exit and half-life when no budget shows a plateau; else the
+ * interval's verdict.
+ */
+function slopeVerdict(metric: MetricName, st: SlopeStats, censored: number, values: number, searchPhase: boolean): SlopeRecord['verdict'] {
+  if (values === 0 || censored === values) return 'not measured';
+  if (st.verdict === 'too few seeds') return st.verdict;
+  if (metric !== 'gradNorm0' && !searchPhase) return 'no search phase in this regime';
+  return st.verdict;
+}
+
 /** The analysis of the search protocol's runs: per pairing, arm and budget the summaries; per pairing, arm and metric the slope, interval, sign test and verdict; per pairing and budget the checkpoint means. */
 export function analyseSearch(
   s: SearchSettings,
@@ -126,17 +140,19 @@ export function analyseSearch(
       for (const metric of metricNames) {
         const { inputs, censored, values } = perSeedLogs(rs, metric);
         const st = pairedSlope(inputs, { predictedSign: predictedSign[metric], resamples: s.bootstrap.resamples, seed: s.bootstrap.seed });
+        const verdict = slopeVerdict(metric, st, censored, values, present);
+        const measured = verdict !== 'not measured';
         slopes.push({
           pairing: p.name,
           arm: arm.name,
           metric,
           predictedSign: predictedSign[metric],
-          slope: st.slope,
-          ci: st.ci,
-          se: st.se,
-          mde: st.mde,
+          slope: measured ? st.slope : null,
+          ci: measured ? st.ci : null,
+          se: measured ? st.se : null,
+          mde: measured ? st.mde : null,
           signTest: st.signTest,
-          verdict: metric !== 'gradNorm0' && !present ? 'no search phase in this regime' : st.verdict,
+          verdict,
           censored,
           values,
           perSeed: st.perSeed,

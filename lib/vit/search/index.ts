@@ -14,6 +14,7 @@ export {
   signTestP,
   verdictOf,
   MDE_FACTOR,
+  MIN_VERDICT_SEEDS,
   type SlopeInput,
   type SlopeStats,
   type Verdict,

@@ -79,8 +79,13 @@ export const metricNames: MetricName[] = ['plateauExit', 'halfLife', 'gradNorm0'
 /** Sign of the slope the theory predicts: a longer search and a smaller growth coefficient. */
 export const predictedSign: Record<MetricName, 1 | -1> = { plateauExit: 1, halfLife: 1, gradNorm0: -1 };
 
-/** A verdict on one pairing, arm and metric: a sign-test verdict, or why none is given (no plateau at any budget, every run censored, too few seeds). */
-export type SearchVerdict = Verdict | 'no search phase in this regime';
+/**
+ * A verdict on one pairing, arm and metric: the interval's verdict, or why none is given.
+ * 'not measured': every value is censored (or none exists), so there is no slope to judge;
+ * 'too few seeds': fewer than MIN_VERDICT_SEEDS pre-training seeds, the numbers shown unjudged;
+ * 'no search phase in this regime': no budget shows a plateau in at least half of its runs.
+ */
+export type SearchVerdict = Verdict | 'not measured' | 'too few seeds' | 'no search phase in this regime';
 
 /** The slope of one metric against pre-training, for one pairing and arm, with its interval, design sensitivity, sign test and verdict. */
 export interface SlopeRecord {
@@ -88,12 +93,14 @@ export interface SlopeRecord {
   arm: string;
   metric: MetricName;
   predictedSign: 1 | -1;
-  /** Mean per-seed slope of ln(metric) against log2(1 + budget). */
-  slope: number;
-  ci: [number, number];
-  se: number;
-  /** Smallest |slope| the design detects (two-sided 5 %, power 80 %). */
-  mde: number;
+  /** Mean per-seed slope of ln(metric) against log2(1 + budget); null when not measured. */
+  slope: number | null;
+  /** 95 % paired bootstrap interval of the slope; null when not measured. */
+  ci: [number, number] | null;
+  /** Bootstrap standard error of the slope; null when not measured. */
+  se: number | null;
+  /** Smallest |slope| the design detects (two-sided 5 %, power 80 %); null when not measured. */
+  mde: number | null;
   signTest: { positive: number; negative: number; n: number; p: number };
   verdict: SearchVerdict;
   /** Values that are lower bounds (censored at the step budget), of all values used. */

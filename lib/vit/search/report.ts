@@ -3,13 +3,20 @@
 // `loradyn reproduce vit` and by the text summary of `loradyn vit --protocol search`.
 import type { Table } from '../../report/html.js';
 import { PLATEAU_MIN_STEPS } from './metrics.js';
+import { MIN_VERDICT_SEEDS } from './statistics.js';
 import type { SearchResult, SlopeRecord } from './records.js';
 
-const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const f = (x: number | null, d = 3) => (x !== null && Number.isFinite(x) ? x.toFixed(d) : '-');
 const ci = (lo: number, hi: number, d = 3) => `[${f(lo, d)}, ${f(hi, d)}]`;
 
-/** exp(slope): the factor by which a metric changes per doubling of (1 + budget). */
-export const perDoubling = (slope: number) => Math.exp(slope);
+/** exp(slope): the factor by which a metric changes per doubling of (1 + budget); NaN when not measured. */
+export const perDoubling = (slope: number | null) => (slope === null ? NaN : Math.exp(slope));
+
+/** A slope with its interval, or why there is none (every value censored, or no value at all). */
+const slopeText = (s: SlopeRecord) =>
+  s.verdict === 'not measured' || !s.ci
+    ? `no slope (${s.values ? 'every value censored' : 'no value'})`
+    : `${f(s.slope)} ${ci(s.ci[0], s.ci[1])} (MDE ${f(s.mde)})`;
 
 /** The verdict table: per pairing, arm and metric the slope, interval, per-doubling factor, MDE, sign test, censoring and verdict. */
 export function verdictTable(r: SearchResult): Table {
@@ -23,11 +30,11 @@ export function verdictTable(r: SearchResult): Table {
       s.metric,
       s.predictedSign > 0 ? 'slope > 0' : 'slope < 0',
       f(s.slope),
-      ci(s.ci[0], s.ci[1]),
+      s.ci ? ci(s.ci[0], s.ci[1]) : '-',
       f(perDoubling(s.slope), 2),
       f(s.mde),
-      `${s.signTest.positive} / ${s.signTest.negative}`,
-      f(s.signTest.p, 3),
+      s.verdict === 'not measured' ? '-' : `${s.signTest.positive} / ${s.signTest.negative}`,
+      s.verdict === 'not measured' ? '-' : f(s.signTest.p, 3),
       `${s.censored}/${s.values}`,
       s.verdict,
     ]),
@@ -109,11 +116,11 @@ export function designText(r: SearchResult): string[] {
   const mdes = r.slopes
     .filter((x) => x.metric === 'plateauExit')
     .map((x) => x.mde)
-    .filter(Number.isFinite);
+    .filter((x): x is number => x !== null && Number.isFinite(x));
   return [
     `Design: ${s.pairings.length} pairing(s) x ${s.preSeeds.length} pre-training seeds x ${s.budgets.length} budgets (${s.budgets.join(', ')} epochs) x ${s.arms.length} arms (the primary with ${s.ftSeeds.length} fine-tuning seed(s), the others with one) = ${runs} fine-tuning runs of ${s.finetune.steps} steps (batch ${s.finetune.batch}, one pass), the primary arm's first seed run ${s.finetune.lStarFactor}x longer at each checkpoint for L*.`,
     `Arms: ${s.arms.map((a) => a.name).join('; ')}. LoRA on q and v of every block, alpha = rank, A ~ N(0, 1/in), B = 0 or +-1/width^2; base and fitted head frozen.`,
-    `Verdicts per pairing, arm and metric: reproduces when the 95% interval of the slope lies on the side the theory predicts (longer plateau exit and half-life, smaller gradNorm0 with more pre-training), refutes when it lies on the other side, inconclusive otherwise. Exit and half-life verdicts read "no search phase in this regime" when no budget has a plateau (exit later than ${PLATEAU_MIN_STEPS} steps) in at least half of its runs.`,
+    `Verdicts per pairing, arm and metric: reproduces when the 95% interval of the slope lies on the side the theory predicts (longer plateau exit and half-life, smaller gradNorm0 with more pre-training), refutes when it lies on the other side, inconclusive otherwise. Exit and half-life verdicts read "no search phase in this regime" when no budget has a plateau (exit later than ${PLATEAU_MIN_STEPS} steps) in at least half of its runs. A metric whose every value is censored at the step budget reads "not measured" (its slope would be 0 by construction). With fewer than ${MIN_VERDICT_SEEDS} pre-training seeds no verdict is given ("too few seeds"): the slopes and intervals are shown, unjudged.`,
     `Smallest detectable slope of ln(plateau exit) (two-sided 5%, power 80%): ${mdes.length ? `${f(Math.min(...mdes))} to ${f(Math.max(...mdes))}` : '-'}, i.e. a factor ${mdes.length ? `${f(perDoubling(Math.min(...mdes)), 2)} to ${f(perDoubling(Math.max(...mdes)), 2)}` : '-'} per doubling of (1 + budget).`,
     `Limits: one small ViT (width ${s.config.width}, depth ${s.config.depth}); the second init, rank 4 and AdamW are varied one at a time at the primary arm's rate (not crossed with the rates), and run one fine-tuning seed where the primary arm runs ${s.ftSeeds.length}; a censored exit or half-life enters the slope as the step budget (a lower bound); the bootstrap over ${s.preSeeds.length} seeds gives percentile intervals that are somewhat narrow for so few seeds, so the sign test is shown beside them.`,
     `Cost: ${f(wallH, 2)} h wall, ${f(cpuH, 2)} h CPU (load average ${r.timing.loadAverage.start.map((x) => x.toFixed(1)).join('/')} at the start, ${r.timing.loadAverage.end.map((x) => x.toFixed(1)).join('/')} at the end); cached units count with their original times.`,
@@ -127,9 +134,9 @@ export function searchSummaryText(r: SearchResult): string {
     `ViT search protocol (${r.settings.scale}): ${r.runs.length} fine-tuning runs, ${(r.timing.wallMs / 1000).toFixed(1)} s wall, ${(r.timing.cpuMs / 1000).toFixed(1)} s CPU`,
   );
   lines.push('pairing | arm | metric: slope of ln(metric) per log2(1 + budget) [95% CI] (MDE) seeds +/- -> verdict');
-  for (const s of r.slopes as SlopeRecord[])
+  for (const s of r.slopes)
     lines.push(
-      `  ${s.pairing} | ${s.arm} | ${s.metric}: ${f(s.slope)} ${ci(s.ci[0], s.ci[1])} (MDE ${f(s.mde)}) ${s.signTest.positive}/${s.signTest.negative} -> ${s.verdict}${s.censored ? ` (${s.censored}/${s.values} censored)` : ''}`,
+      `  ${s.pairing} | ${s.arm} | ${s.metric}: ${slopeText(s)}${s.verdict === 'not measured' ? '' : ` ${s.signTest.positive}/${s.signTest.negative}`} -> ${s.verdict}${s.censored ? ` (${s.censored}/${s.values} censored)` : ''}`,
     );
   return lines.join('\n') + '\n';
 }

@@ -25,6 +25,13 @@ export interface SearchOptions extends SearchOverrides {
   cacheDir?: string;
   /** Progress lines: data sizes, each checkpoint's numbers, runs done and minutes left. */
   log?: (line: string) => void;
+  /**
+   * Called once per fine-tuning run when its record is complete (its metrics need the
+   * checkpoint's L*, so a checkpoint's runs arrive together), with the runs done so far (those
+   * of cached units included, which are not reported again) and the total; `wallMs` is the run's
+   * own training time (the L* run's, 4 x longer, for the primary arm's first seed).
+   */
+  onRun?: (run: SearchRun, wallMs: number, done: number, total: number) => void;
 }
 
 interface Unit {
@@ -105,7 +112,15 @@ function checkStreams(s: SearchSettings, data: Map<string, Data>): void {
   }
 }
 
-async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Data, o: SearchOptions, progress: () => void): Promise<Unit> {
+async function runUnit(
+  s: SearchSettings,
+  p: SearchPairing,
+  seed: number,
+  d: Data,
+  o: SearchOptions,
+  progress: () => void,
+  finished: (run: SearchRun, wallMs: number) => void,
+): Promise<Unit> {
   const t0 = performance.now();
   const c0 = cpuMs();
   const log = o.log ?? (() => {});
@@ -293,6 +308,7 @@ async function runUnit(s: SearchSettings, p: SearchPairing, seed: number, d: Dat
         accuracy: r.testAccuracy,
         normalised: m.normalised,
       });
+      finished(runs[runs.length - 1]!, r.wallMs);
     }
     const ref = runs.filter((r) => r.budgetEpochs === budget && r.ftSeed === 1);
     log(
@@ -322,6 +338,12 @@ export async function runSearchExperiment(o: SearchOptions = {}): Promise<Search
   const total = s.pairings.length * s.preSeeds.length * runsPerUnit;
   let done = 0;
   let doneFresh = 0;
+  // Finished run records (cached ones counted, not reported), for onRun.
+  let recorded = 0;
+  const finished = (run: SearchRun, wallMs: number) => {
+    recorded++;
+    o.onRun?.(run, wallMs, recorded, total);
+  };
   const tFresh = performance.now();
   const progress = () => {
     done++;
@@ -343,11 +365,12 @@ export async function runSearchExperiment(o: SearchOptions = {}): Promise<Search
           units.push(cached);
           timing.push({ pairing: p.name, seed, wallMs: cached.wallMs, cpuMs: cached.cpuMs, cached: true });
           done += runsPerUnit;
+          recorded += cached.runs.length;
           log(`${p.name} seed ${seed}: cached (${path})`);
           continue;
         }
       }
-      const u = await runUnit(s, p, seed, data.get(p.name)!, o, progress);
+      const u = await runUnit(s, p, seed, data.get(p.name)!, o, progress, finished);
       u.hash = hash;
       units.push(u);
       timing.push({ pairing: p.name, seed, wallMs: u.wallMs, cpuMs: u.cpuMs, cached: false });

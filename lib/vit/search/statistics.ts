@@ -66,6 +66,13 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.round(p * (sorted.length - 1))]!;
 }
 
+/**
+ * Fewest pre-training seeds whose slopes may carry a verdict. With two, the sign test cannot
+ * reach p < 0.5 and the percentile bootstrap has three distinct means, so its "95 %" interval
+ * is just the range of the seeds: no verdict is given, only the numbers ('too few seeds').
+ */
+export const MIN_VERDICT_SEEDS = 3;
+
 /** z(0.975) + z(0.80): the smallest effect a two-sided 5 % test detects with 80 % power is this x SE. */
 export const MDE_FACTOR = 1.959964 + 0.841621;
 
@@ -81,7 +88,8 @@ export interface SlopeStats {
   mde: number;
   perSeed: { seed: number; slope: number }[];
   signTest: { positive: number; negative: number; n: number; p: number };
-  verdict: Verdict;
+  /** The interval's verdict, withheld ('too few seeds') with fewer than MIN_VERDICT_SEEDS seeds. */
+  verdict: Verdict | 'too few seeds';
 }
 
 /** One pre-training seed's profile: ln(metric) at each budget. */
@@ -91,7 +99,7 @@ export interface SlopeInput {
   points: { budget: number; y: number }[];
 }
 
-/** Paired slope statistics; seeds with fewer than two budgets are left out. */
+/** Paired slope statistics; seeds with fewer than two budgets are left out (and do not count towards MIN_VERDICT_SEEDS). */
 export function pairedSlope(input: readonly SlopeInput[], opts: { predictedSign: 1 | -1; resamples?: number; level?: number; seed?: number }): SlopeStats {
   const perSeed = input
     .map((s) => ({
@@ -128,7 +136,7 @@ export function pairedSlope(input: readonly SlopeInput[], opts: { predictedSign:
     mde: MDE_FACTOR * se,
     perSeed,
     signTest: { positive, negative, n: positive + negative, p: signTestP(positive, positive + negative) },
-    verdict: n >= 2 ? verdictOf(ci, opts.predictedSign) : 'inconclusive',
+    verdict: n >= MIN_VERDICT_SEEDS ? verdictOf(ci, opts.predictedSign) : 'too few seeds',
   };
 }
 
