@@ -1,16 +1,14 @@
 // Files of the ViT experiment: results JSON, per-run and summary CSVs, the SVG figure, and
 // raw float32 checkpoints (little-endian, the base parameter layout of vitLayout(config)).
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+// Every file goes through the CLI's output writer (lib/cli/files.ts): a regular file replaced
+// whole, a symlink written through (the link stays), anything else refused; no temporary file
+// is left behind.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeOutputFile } from '../cli/files.js';
 import type { CheckpointRecord, VitExperimentResult } from './experiment.js';
 import { figurePoints } from './experiment.js';
 import { alignmentFigureSpec, renderSvg, stepsFigureSpec, type AlignmentPoint } from './figure.js';
-
-function atomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 /** A name made safe for a file name: lower case, runs of other characters as single dashes. */
 export function slug(s: string): string {
@@ -29,7 +27,7 @@ export function checkpointPath(dir: string, c: CheckpointRecord): string {
 export function saveCheckpoint(dir: string, c: CheckpointRecord, params: Float32Array): string {
   const p = checkpointPath(dir, c);
   mkdirSync(join(dir, 'checkpoints', slug(c.pairing)), { recursive: true });
-  atomic(p, new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
+  writeOutputFile(p, new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
   return p;
 }
 
@@ -59,9 +57,9 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
     svg: join(dir, 'vit-steps-to-accuracy.svg'),
     alignmentSvg: join(dir, 'vit-alignment.svg'),
   };
-  atomic(files.json, JSON.stringify(r, null, 1) + '\n');
+  writeOutputFile(files.json, JSON.stringify(r, null, 1) + '\n');
   const ths = [...new Set(r.settings.pairings.flatMap((p) => p.thresholds))].sort();
-  atomic(
+  writeOutputFile(
     files.runsCsv,
     csv([
       ['pairing', 'seed', 'budget_epochs', 'source_acc', 'probe_acc', 'final_acc', 'steps_done', ...ths.map((t) => `steps_to_${t}`)],
@@ -80,14 +78,14 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
       }),
     ]),
   );
-  atomic(
+  writeOutputFile(
     files.summaryCsv,
     csv([
       ['pairing', 'budget_epochs', 'threshold', 'seeds', 'reached', 'mean_steps', 'ci95_lo', 'ci95_hi', 'median_steps'],
       ...r.summary.map((s) => [s.pairing, s.budgetEpochs, s.threshold, s.seeds, s.reached, s.mean, s.lo, s.hi, s.median]),
     ]),
   );
-  atomic(
+  writeOutputFile(
     files.alignmentCsv,
     csv([
       ['pairing', 'budget_epochs', 'source_acc_mean', 'source_acc_lo', 'source_acc_hi', 'probe_acc_mean', 'probe_acc_lo', 'probe_acc_hi'],
@@ -104,12 +102,12 @@ export async function writeVitResults(dir: string, r: VitExperimentResult): Prom
     ]),
   );
   const title = `LoRA fine-tuning of a ViT after pre-training (rank ${r.settings.lora.rank} on ${r.settings.lora.targets.join(',')}, ${r.settings.seeds.length} seeds, mean and 95% CI)`;
-  atomic(files.svg, await renderSvg(stepsFigureSpec(figurePoints(r), title)));
+  writeOutputFile(files.svg, await renderSvg(stepsFigureSpec(figurePoints(r), title)));
   const align: AlignmentPoint[] = r.alignment.flatMap((a) => [
     { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'source test accuracy (own head)', ...a.sourceAccuracy },
     { pairing: a.pairing, budgetEpochs: a.budgetEpochs, measure: 'target linear-probe accuracy', ...a.probeAccuracy },
   ]);
-  atomic(
+  writeOutputFile(
     files.alignmentSvg,
     await renderSvg(
       alignmentFigureSpec(align, `Checkpoints: source accuracy and alignment with the target (${r.settings.seeds.length} seeds, mean and 95% CI)`),

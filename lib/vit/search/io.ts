@@ -1,16 +1,13 @@
 // Files of the search protocol: DIR/vit.json (settings, every checkpoint and run, summaries,
-// slopes and verdicts), two CSVs, and the figures as SVG and PNG under DIR/figures/.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// slopes and verdicts), two CSVs, and the figures as SVG and PNG under DIR/figures/, each
+// through the CLI's output writer (lib/cli/files.ts: regular files only, symlinks written
+// through, no temporary file left behind).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeOutputFile } from '../../cli/files.js';
 import type { Figure } from '../../plots/render.js';
 import { searchFigures } from './figures.js';
 import type { SearchResult } from './records.js';
-
-function atomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 function csv(rows: (string | number | null | undefined)[][]): string {
   const cell = (v: string | number | null | undefined) =>
@@ -35,9 +32,9 @@ export async function writeSearchResults(dir: string, r: SearchResult, figures?:
     slopesCsv: join(dir, 'vit-search-slopes.csv'),
     figures: [],
   };
-  atomic(files.json, JSON.stringify(r) + '\n');
+  writeOutputFile(files.json, JSON.stringify(r) + '\n');
   const ths = r.settings.accuracyThresholds;
-  atomic(
+  writeOutputFile(
     files.runsCsv,
     csv([
       [
@@ -82,7 +79,7 @@ export async function writeSearchResults(dir: string, r: SearchResult, figures?:
       ]),
     ]),
   );
-  atomic(
+  writeOutputFile(
     files.slopesCsv,
     csv([
       [
@@ -123,8 +120,8 @@ export async function writeSearchResults(dir: string, r: SearchResult, figures?:
   );
   for (const fig of figures ?? (await searchFigures(r))) {
     const svg = join(dir, 'figures', `${fig.name}.svg`);
-    atomic(svg, fig.svg);
-    atomic(join(dir, 'figures', `${fig.name}.png`), fig.png);
+    writeOutputFile(svg, fig.svg);
+    writeOutputFile(join(dir, 'figures', `${fig.name}.png`), fig.png);
     files.figures.push(svg, join(dir, 'figures', `${fig.name}.png`));
   }
   return files;

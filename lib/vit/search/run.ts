@@ -3,9 +3,10 @@
 // to convergence and frozen, and rank-r LoRA adapters on q and v are fine-tuned by each arm on a
 // one-pass stream, the loss scored on the same held-out images throughout. A unit (pairing,
 // pre-training seed) is the piece of work that is cached: rerunning skips finished units.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { writeOutputFile } from '../../cli/files.js';
 import { AbortError, ConfigError } from '../../errors.js';
 import { version } from '../../version.js';
 import { loadTask, normalisation, shiftImages, splitOff, subsample, type ImageSet } from '../data.js';
@@ -374,10 +375,8 @@ export async function runSearchExperiment(o: SearchOptions = {}): Promise<Search
       u.hash = hash;
       units.push(u);
       timing.push({ pairing: p.name, seed, wallMs: u.wallMs, cpuMs: u.cpuMs, cached: false });
-      if (path) {
-        writeFileSync(`${path}.tmp`, JSON.stringify(u));
-        renameSync(`${path}.tmp`, path);
-      }
+      // The same bytes as before (JSON.stringify of the unit), written whole under a unique temporary name.
+      if (path) writeOutputFile(path, JSON.stringify(u));
     }
   }
   const dataSizes = s.pairings.map((p) => {
