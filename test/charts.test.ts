@@ -95,3 +95,63 @@ t.test('every curve is clipped to the axes the data set, in the compiled (browse
   for (const m of lines.filter((m) => m.type === 'line')) t.equal(m.clip, true, `${m.name} is clipped`);
   t.same(vg.scales.find((s) => s.name === 'y')?.domain, [0.5, 50], 'the y domain is the one the data set, not stretched by the theory (1e4 at mu = 0.99)');
 });
+
+t.test('loss axes label their ticks readably: 0.005, 3, 300 and 1e-7, 1e5, never 3e+0', async (t) => {
+  const { vegaLiteToSvg } = await import('../lib/plots/render.js');
+  const labels = async (lo: number, hi: number) => {
+    const data = [1, 10, 100].map((x, i) => ({ x, y: lo * (hi / lo) ** (i / 2) }));
+    const svg = await vegaLiteToSvg(
+      panelsSpec([
+        {
+          title: 'loss',
+          x: { title: 'steps', log: true },
+          y: { title: 'loss', log: true, powers: true, domain: [lo, hi] },
+          series: [{ name: 'a', kind: 'line', data }],
+        },
+      ]),
+    );
+    return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+  };
+  const wide = await labels(1e-7, 1e5);
+  for (const l of ['1e-7', '1e-4', '0.001', '0.01', '0.1', '1', '10', '100', '1000', '1e4', '1e5'])
+    t.ok(wide.includes(l), `"${l}" labels a tick (${wide.join(' ')})`);
+  const narrow = await labels(0.1, 10);
+  for (const l of ['0.1', '0.2', '1', '2', '3', '10']) t.ok(narrow.includes(l), `"${l}" labels a tick (${narrow.join(' ')})`);
+  // A loss axis within a decade just below 0.01 (a converged two-layer run): decimals throughout.
+  const low = await labels(0.0035, 0.011);
+  for (const l of ['0.01', '0.005', '0.004']) t.ok(low.includes(l), `"${l}" labels a tick (${low.join(' ')})`);
+  t.notOk(
+    [...wide, ...narrow].some((l) => l.includes('e+')),
+    'no label carries "e+"',
+  );
+  t.notOk(
+    [...narrow, ...low].some((l) => /\de/.test(l)),
+    'no exponent between 0.001 and 1e4',
+  );
+});
+
+t.test('dynamics figure: a group on its own loss scale (curriculum stage 1 on y^2) does not stretch the loss axis', async (t) => {
+  const { dynamicsFigure } = await import('../lib/experiments/presets/common.js');
+  type Stored = Parameters<typeof dynamicsFigure>[2][number]['sgd'][number];
+  const steps = [0, 1, 10, 100, 1000];
+  const run = (loss: (s: number) => number, seed: number) =>
+    ({ run: { seed, step: steps, popLoss: steps.map(loss), rank: 1, hidden: 1, m: steps.map(() => 0.1), M: steps.map(() => 0.3) } }) as unknown as Stored;
+  const groups = [
+    { label: 'direct on y', sgd: [1, 2].map((s) => run(() => 3.18, s)) },
+    { label: 'stage 1 on y^2', sgd: [1, 2].map((s) => run(() => 1674, s)), ownLossScale: true },
+    { label: 'stage 2 on y', sgd: [1, 2].map((s) => run((x) => 5 / (1 + x / 50) ** 0.5 + 0.3 * s, s)) },
+  ];
+  const fig = await dynamicsFigure('curriculum-test', 'curriculum', groups, ['loss', 'absm']);
+  const loss = (fig.spec as any).concat[0];
+  t.same(loss.layer[0].encoding.y.scale.domain, [1, 10], 'the loss axis spans the decades of direct and stage 2 only (1.4 to 5.6)');
+  t.match(loss.title.text, /stage 1 on y\^2 ~1700, off scale/, 'the panel title gives the off-scale level');
+  t.equal(loss.layer[0].encoding.y.axis.labelExpr !== undefined, true, 'readable tick labels');
+  // Without the flag the axis is the data's (no domain): the old, stretched figure.
+  const plain = await dynamicsFigure(
+    'curriculum-test',
+    'curriculum',
+    groups.map(({ ownLossScale: _o, ...g }) => g),
+    ['loss', 'absm'],
+  );
+  t.equal((plain.spec as any).concat[0].layer[0].encoding.y.scale.domain, undefined);
+});

@@ -38,7 +38,20 @@ export interface Axis {
   domain?: [number, number];
   /** d3 number format of the tick labels (default: ~g on log axes, ~r on linear ones). */
   format?: string;
+  /**
+   * Tick labels for values spanning many decades (losses): plain numbers from 0.001 to 9999 (0.005,
+   * 3, 300) and powers of ten beyond them (1e-7, 3e-10, 1e5), never d3's "3e+0". Overrides format.
+   */
+  powers?: boolean;
 }
+
+/**
+ * The Vega expression behind Axis.powers: d3's ~g inside [0.001, 1e4), its one-digit exponent
+ * form outside with the "+" dropped. A tick the log scale leaves unlabelled (datum.label empty,
+ * so that 1 and 10 are not crowded out by 0.8 and 8) stays unlabelled.
+ */
+const POWERS_LABEL_EXPR =
+  "datum.label === '' ? '' : datum.value >= 0.001 && datum.value < 1e4 ? format(datum.value, '~g') : replace(format(datum.value, '.0e'), 'e+', 'e')";
 
 /** One panel of a figure: its title, axes and series. */
 export interface Panel {
@@ -94,7 +107,8 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
   const scale = (a: Axis) => ({ type: a.log ? 'log' : 'linear', ...(a.domain ? { domain: a.domain } : {}), ...(a.log ? {} : { zero: false }), nice: !a.log });
   // Plain decimals on linear axes (mu = 0.2, not the SI "200m"); ~g on log axes (1e-10, 0.001, 100).
   const x = { field: 'x', type: 'quantitative', title: p.x.title, scale: scale(p.x), axis: { format: '~g' } };
-  const y = { field: 'y', type: 'quantitative', title: p.y.title, scale: scale(p.y), axis: { format: p.y.format ?? (p.y.log ? '~g' : '~r') } };
+  const axis = (a: Axis, fallback: string) => (a.powers ? { format: '.0e', labelExpr: POWERS_LABEL_EXPR } : { format: a.format ?? fallback });
+  const y = { field: 'y', type: 'quantitative', title: p.y.title, scale: scale(p.y), axis: axis(p.y, p.y.log ? '~g' : '~r') };
   const pick = `pick${k}`;
   const opacity = (on: number, off: number) => ({ condition: { param: pick, value: on }, value: off });
   const layers: Record<string, unknown>[] = [];

@@ -344,11 +344,16 @@ function meanAbs(rs: StoredRun[]): { step: number[]; value: number[] } {
   return { step, value: step.map((_, i) => curves.reduce((a, c) => a + c[i]!, 0) / curves.length) };
 }
 
-/** Loss, |m| and M = mu + u m against steps (log axis): SGD median and IQR over seeds, ODE dashed. */
+/**
+ * Loss, |m| and M = mu + u m against steps (log axis): SGD median and IQR over seeds, ODE dashed.
+ * A group with `ownLossScale` (curriculum stage 1, whose loss is against y^2: about 1.7e3) does
+ * not set the loss axis' range (the other groups do, in whole decades); it is clipped to it, and
+ * the loss panel's title gives its level.
+ */
 export async function dynamicsFigure(
   name: string,
   title: string,
-  groups: { label: string; sgd: StoredRun[]; ode?: StoredRun }[],
+  groups: { label: string; sgd: StoredRun[]; ode?: StoredRun; ownLossScale?: boolean }[],
   whats: ('loss' | 'absm' | 'M')[] = ['loss', 'absm', 'M'],
 ): Promise<Figure> {
   const yTitle = { loss: 'population loss', absm: '|m|', M: 'M = mu + u m' };
@@ -366,11 +371,22 @@ export async function dynamicsFigure(
         series.push({ name: g.label, kind: 'line', dashed: true, key: 'ODE', data: g.ode.run.step.map((s, i) => ({ x: s, y: v[i]! })) });
       }
     }
-    // Losses span many decades: label them as powers of ten (1e-3), not 0.001 beside 1e-7.
+    // Losses span many decades: plain numbers near 1, powers of ten far from it (1e-7, not 1e-7 beside 3e+0).
+    const other = w === 'loss' ? groups.filter((g) => g.ownLossScale) : [];
+    const range = other.length ? lossDecades(series.filter((s) => !other.some((g) => g.label === s.name))) : null;
+    // Where each off-range group sits: the median of its runs' final losses.
+    const offScale = range
+      ? other.flatMap((g) => {
+          const last = g.sgd.map((r) => r.run.popLoss.at(-1)!).filter((x) => Number.isFinite(x) && x > 0);
+          if (!last.length) return [];
+          const m = medianOf(last);
+          return m > range[1] || m < range[0] ? [`${g.label} ~${Number(m.toPrecision(2))}, off scale`] : [];
+        })
+      : [];
     return {
-      title: yTitle[w],
+      title: offScale.length ? `${yTitle[w]} (${offScale.join('; ')})` : yTitle[w],
       x: { title: 'steps', log: true },
-      y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { format: '.0e' } : {}) },
+      y: { title: yTitle[w], log: w === 'loss', ...(w === 'loss' ? { powers: true } : {}), ...(range ? { domain: range } : {}) },
       series,
     };
   });
@@ -381,6 +397,29 @@ export async function dynamicsFigure(
     panelsSpec(panels, { title, width: 260, height: 200, columns: 3, ...(byMu ? { legendTitle: 'pre-training' } : {}), sequential: groups.length > 2 && byMu }),
   );
 }
+
+/** The whole decades [10^floor(log10 min), 10^ceil(log10 max)] holding every positive y, lo and hi of the series; null when there is none. */
+function lossDecades(series: Series[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series)
+    for (const d of s.data)
+      for (const v of [d.y, d.lo, d.hi])
+        if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+  if (!(lo <= hi)) return null;
+  const a = 10 ** Math.floor(Math.log10(lo));
+  const b = 10 ** Math.ceil(Math.log10(hi));
+  return [a, b > a ? b : a * 10];
+}
+
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 export const pick = <T>(scale: Scale, v: { tiny: T; quick: T; paper: T }): T => v[scale];
 

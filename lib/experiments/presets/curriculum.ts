@@ -106,7 +106,8 @@ export const curriculum: Preset = {
     ];
     const fig = await dynamicsFigure('curriculum', `He3 at mu = ${mu} (mu_c = ${(cp.zeros[0] ?? NaN).toFixed(4)}): direct vs two-stage`, [
       { label: 'direct on y', sgd: direct },
-      { label: 'stage 1 on y^2', sgd: stage1 },
+      // Its loss is against y^2 (about 1.7e3 here): on the loss panel's axis it would squash the others.
+      { label: 'stage 1 on y^2', sgd: stage1, ownLossScale: true },
       { label: 'stage 2 on y', sgd: stage2 },
     ]);
     return {
