@@ -30,6 +30,11 @@ class GeneralStep {
   // Batch sums into gU_, sv_, cc_ (natural layouts); both return the sum of the B losses.
   double batch_generic(int64_t s);
   double batch_kernels(int64_t s);
+  // The generic loop with the sizes known at compile time, for batches too small for the
+  // kernels' blocks to pay (kSmallBatch): the same operations, so the same bits.
+  template <int K, int R, int F>
+  double batch_small(int64_t s);
+  double (GeneralStep::*batch_)(int64_t s) = nullptr;
   // The frame move for sizes known at compile time (std::integral_constant) or not (int).
   template <class KD, class RD, class FD>
   void move_frame(int64_t s, KD K, RD r, FD f);
