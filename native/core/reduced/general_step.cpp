@@ -14,6 +14,14 @@ namespace {
 
 // Samples per block of the batch kernels: the block's draws and buffers stay in L1.
 constexpr int kBlock = 128;
+// Batches up to this size skip the kernels (batch_small): at B = 1 a step is one sample, and
+// filling the kernels' frame, clearing their padded sums and dispatching four calls on the
+// shape cost more than the sample.
+constexpr int64_t kSmallBatch = 4;
+// Samples between two polls of the cancel flag inside a step (a multiple of kBlock): an abort
+// is seen within milliseconds however large the batch.
+constexpr int64_t kPollEvery = int64_t{1} << 16;
+static_assert(kPollEvery % kBlock == 0, "polls fall between blocks");
 
 // Frame coordinates start .. start + n of step s (coordinate b*nq + k = coordinate k of x_b):
 // the numbers gaussian_fill gives, whichever way they are drawn.
@@ -40,7 +48,8 @@ GeneralStep::GeneralStep(const RunConfig& cfg, uint64_t seed, ReducedState& st, 
   teacher_ = ChainLink::teacher(cfg.model.teacher);
   shape_ = batch_shape_of(st_);
   kernels_ = use_kernels && batch_shape_supported(shape_);
-  const int64_t rows = kernels_ ? std::min<int64_t>(B_, kBlock) : B_;
+  // A block of the kernels, or a chunk of the generic loop (both draw a step's batch in parts).
+  const int64_t rows = std::min<int64_t>(B_, kernels_ ? kBlock : kPollEvery);
   xs_.assign(static_cast<size_t>(rows * nq_ + kBatchSlack), 0.0);
   if (kernels_) blk_.assign(static_cast<size_t>(9 * (kBlock * kBatchMaxK + kBatchSlack)), 0.0);
   gU_.resize(static_cast<size_t>(K) * r);
@@ -57,15 +66,19 @@ GeneralStep::GeneralStep(const RunConfig& cfg, uint64_t seed, ReducedState& st, 
   Lnew_.resize(static_cast<size_t>(r) * r);
   lq_work_.resize(static_cast<size_t>(r + 1) * 2 * r);
   move_ = &GeneralStep::move_any;
-#define LD_PICK(K_, R_, D_)                                              \
-  if (kernels_ && shape_.K == K_ && shape_.R == R_ && shape_.diag == D_) \
-    move_ = &GeneralStep::move_fixed<K_, R_, (D_ ? K_ : 2 * K_)>;
+  batch_ = kernels_ ? &GeneralStep::batch_kernels : &GeneralStep::batch_generic;
+#define LD_PICK(K_, R_, D_)                                                                \
+  if (kernels_ && shape_.K == K_ && shape_.R == R_ && shape_.diag == D_) {                 \
+    move_ = &GeneralStep::move_fixed<K_, R_, (D_ ? K_ : 2 * K_)>;                          \
+    if (B_ <= kSmallBatch) batch_ = &GeneralStep::batch_small<K_, R_, (D_ ? K_ : 2 * K_)>; \
+  }
   LD_BATCH_SHAPES(LD_PICK)
 #undef LD_PICK
 }
 
 double GeneralStep::step(int64_t s) {
-  const double loss = kernels_ ? batch_kernels(s) : batch_generic(s);
+  const double loss = (this->*batch_)(s);
+  if (aborted_) return 0.0;  // the sums are incomplete: no move
   (this->*move_)(s);
   return loss / static_cast<double>(B_);
 }
@@ -77,13 +90,43 @@ double GeneralStep::batch_generic(int64_t s) {
   std::fill(gU_.begin(), gU_.end(), 0.0);
   std::fill(cc_.begin(), cc_.end(), 0.0);
   GeneralSumsRef sums{gU_.data(), sv_.data(), cc_.data(), 0.0};
-  draw_coords({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, B_ * nq_, xs_.data());
   const auto student = [this](double z, double& sv, double& ds) { student_.eval(z, sv, ds); };
   const auto teacher = [this](double z) { return teacher_.value(z); };
-  for (int64_t b = 0; b < B_; ++b)
-    general_add_sample(&xs_[b * nq_], K, r, f, q, st_.w0.data(), st_.w0_zero, st_.V.data(), st_.U.data(), a_,
-                       sqrt_noise_, student, teacher, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+  // Drawn and summed kPollEvery samples at a time (the same numbers as one draw: the chunks
+  // start at multiples of 4 coordinates), with a poll of the cancel flag between chunks.
+  for (int64_t b0 = 0; b0 < B_; b0 += kPollEvery) {
+    if (b0 > 0 && stop_requested()) {
+      aborted_ = true;
+      return 0.0;
+    }
+    const int64_t b1 = std::min(B_, b0 + kPollEvery);
+    draw_coords({seed_, kStreamReduced}, static_cast<uint64_t>(s), b0 * nq_, (b1 - b0) * nq_, xs_.data());
+    for (int64_t b = b0; b < b1; ++b)
+      general_add_sample(&xs_[(b - b0) * nq_], K, r, f, q, st_.w0.data(), st_.w0_zero, st_.V.data(), st_.U.data(), a_,
+                         sqrt_noise_, student, teacher, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+  }
   general_sums_finish(cc_.data(), r);
+  return sums.loss;
+}
+
+// ---- The generic loop at sizes known at compile time (small batches). ---------------------
+template <int K, int R, int F>
+double GeneralStep::batch_small(int64_t s) {
+  constexpr int Q = F + R;
+  double gU[K * R] = {}, sv[R * Q] = {}, cc[R * R] = {};
+  double p0[K], pv[R], g[K], c[R];
+  GeneralSumsRef sums{gU, sv, cc, 0.0};
+  draw_coords({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, B_ * nq_, xs_.data());
+  const auto student = [this](double z, double& v, double& dv) { student_.eval(z, v, dv); };
+  const auto teacher = [this](double z) { return teacher_.value(z); };
+  for (int64_t b = 0; b < B_; ++b)
+    general_add_sample(&xs_[b * nq_], std::integral_constant<int, K>{}, std::integral_constant<int, R>{},
+                       std::integral_constant<int, F>{}, std::integral_constant<int, Q>{}, st_.w0.data(), st_.w0_zero,
+                       st_.V.data(), st_.U.data(), a_, sqrt_noise_, student, teacher, p0, pv, g, c, sums);
+  general_sums_finish(cc, R);
+  std::copy(gU, gU + K * R, gU_.begin());
+  std::copy(sv, sv + R * Q, sv_.begin());
+  std::copy(cc, cc + R * R, cc_.begin());
   return sums.loss;
 }
 
@@ -111,6 +154,10 @@ double GeneralStep::batch_kernels(int64_t s) {
   blk.c = &blk_[8 * stride];
   const DrawKey key{seed_, kStreamReduced};
   for (int64_t b0 = 0; b0 < B_; b0 += kBlock) {
+    if (b0 > 0 && b0 % kPollEvery == 0 && stop_requested()) {
+      aborted_ = true;
+      return 0.0;
+    }
     const int nb = static_cast<int>(std::min<int64_t>(kBlock, B_ - b0));
     draw_coords(key, static_cast<uint64_t>(s), b0 * nq_, static_cast<int64_t>(nb) * nq_, xs_.data());
     blk.nb = nb;

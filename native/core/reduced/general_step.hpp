@@ -3,6 +3,7 @@
 // shape is one of theirs (batch_kernels.hpp) and from the generic per-sample loop otherwise;
 // both return the same bits. The frame move is one code for every shape.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -25,11 +26,21 @@ class GeneralStep {
   // Moves the state by one step (step index s); returns the step's batch loss.
   double step(int64_t s);
   bool uses_kernels() const { return kernels_; }
+  // The run's cancel flag, polled inside a step's batch sums (a step of a huge batch takes
+  // seconds): once it is set, step() stops between two chunks of samples, leaves the state
+  // as it was before the step and aborted() is true.
+  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  bool aborted() const { return aborted_; }
 
  private:
   // Batch sums into gU_, sv_, cc_ (natural layouts); both return the sum of the B losses.
   double batch_generic(int64_t s);
   double batch_kernels(int64_t s);
+  // The generic loop with the sizes known at compile time, for batches too small for the
+  // kernels' blocks to pay (kSmallBatch): the same operations, so the same bits.
+  template <int K, int R, int F>
+  double batch_small(int64_t s);
+  double (GeneralStep::*batch_)(int64_t s) = nullptr;
   // The frame move for sizes known at compile time (std::integral_constant) or not (int).
   template <class KD, class RD, class FD>
   void move_frame(int64_t s, KD K, RD r, FD f);
@@ -37,6 +48,10 @@ class GeneralStep {
   template <int K, int R, int F>
   void move_fixed(int64_t s);
   void move_any(int64_t s);
+
+  bool stop_requested() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+  const std::atomic<bool>* cancel_ = nullptr;
+  bool aborted_ = false;
 
   ReducedState& st_;
   uint64_t seed_;

@@ -146,6 +146,7 @@ class ReducedSgd {
 
   RunRecord run(const RunControl& ctl) {
     cancel_ = ctl.cancel;
+    general_.set_cancel(cancel_);
     const int64_t steps = cfg_.train.steps;
     record_point(0);
     if (!rec_.last_point_finite()) {  // not finite from the start (u0, init.u or w0 too large)
@@ -244,6 +245,10 @@ class ReducedSgd {
     double th = pending_threshold();
     for (; s < stop; ++s) {
       const double loss = general_.step(s);
+      if (general_.aborted()) {  // inside the step: its update was not applied
+        aborted_ = true;
+        return s;
+      }
       update_m();
       rec_.add_batch_loss(loss);
       if (!finite_state(loss)) {

@@ -60,7 +60,8 @@ LD_HD void row_lq(const double* P, N n, M m, double* L, double* work) {
 template <class N>
 LD_HD void cholesky_psd(const double* G, N n, double* L) {
   double scale = 0.0;
-  for (int i = 0; i < n; ++i) scale = std::fmax(scale, G[i * n + i]);
+  // std::fmax's result (a NaN diagonal is skipped; scale is never NaN) without its library call.
+  for (int i = 0; i < n; ++i) scale = G[i * n + i] > scale ? G[i * n + i] : scale;
   for (int i = 0; i < n * n; ++i) L[i] = 0.0;
   for (int j = 0; j < n; ++j) {
     double s = G[j * n + j];
