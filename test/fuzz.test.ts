@@ -9,11 +9,16 @@ import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import { nodeCommand } from './support/node_command.js';
 
 const child = fileURLToPath(new URL('./support/fuzz_child.js', import.meta.url));
 const SEED = Number(process.env.LORADYN_FUZZ_SEED ?? 20260);
 const RUNS = Number(process.env.LORADYN_FUZZ_RUNS ?? 500);
 const FIELDS = ['model', 'train', 'record', 'engine', 'backend', 'seeds'];
+// Children at once: a child is mostly start-up (node and zod: ~0.4 CPU-s) and spends about as long
+// again waiting on its module reads and its spawn, so two per core keep the cores busy; at most 8,
+// as each may take up to its limits (512 MiB native, 1 GiB heap).
+const JOBS = Number(process.env.LORADYN_FUZZ_JOBS ?? Math.min(8, 2 * availableParallelism()));
 
 // A config that should run quickly: small sizes, every engine, link and pre-training kind.
 const activation = fc.constantFrom('linear', 'erf', 'relu', 'sigmoid', 'tanh', 'square', 'he1', 'he3', 'he2+0.5*he5', 'he4');
@@ -108,7 +113,8 @@ interface Outcome {
 function runChild(input: unknown): Promise<Outcome> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, ['--max-old-space-size=1024', child], {
+    const [cmd, args] = nodeCommand(['--max-old-space-size=1024', child]);
+    const p = spawn(cmd, args, {
       env: { ...process.env, LORADYN_MAX_BYTES: String(512 * 2 ** 20) },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: 60_000,
@@ -154,7 +160,7 @@ t.test(`${RUNS} generated configs (seed ${SEED}): each runs, is a ConfigError na
       if (bad) failures.push(`case ${i}: ${bad}\n  config: ${JSON.stringify(c).slice(0, 600)}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(4, availableParallelism())) }, worker));
+  await Promise.all(Array.from({ length: JOBS }, worker));
   t.comment(`outcomes: ${JSON.stringify(tally)}`);
   t.same(failures, [], 'no crash, hang, uncaught error or unnamed issue');
   t.ok((tally.ran ?? 0) >= RUNS / 5 && (tally['config-error'] ?? 0) >= RUNS / 5, 'both good and bad configs were generated');

@@ -5,7 +5,8 @@ import t from 'tap';
 import { simulate, logGrid, type ConfigInput, type RunResult } from '../lib/index.js';
 import { parseConfig } from '../lib/config.js';
 import { loadNative, type NativeRunRecord } from '../lib/native.js';
-import { ksCritical, ksStatistic, mean, variance, zCritical, zMeans, zProportions, zSpread } from './support/two_sample.js';
+import { mean, variance } from './support/two_sample.js';
+import { compareLaw } from './support/same_law.js';
 import { linearOde } from './support/linear_ode.js';
 
 type Rec = RunResult;
@@ -50,65 +51,9 @@ const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from 
 async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): Promise<Rec[]> {
   return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
 }
-const firstPassage = (r: Rec) => r.escape['0.5'] ?? Infinity;
 // The reduced chain's test hooks (native/addon/testing.cpp).
 function reducedRun(o: Over, seed: number, forceGeneral: boolean | 'generic'): NativeRunRecord {
   return native.reducedRun(parseConfig({ ...config(o), engine: 'reduced', seeds: [seed] }, 1), seed, forceGeneral);
-}
-
-// Sign-invariant observables of one run at grid step S: |m_ij|, |u_ji|, M_jj, Q_jj, loss
-// (v_i -> -v_i with u_.i -> -u_.i is a symmetry of the law, so signed m and u average to 0).
-// null when the run has blown up by S: diverged (NaN/Inf: it stops recording), or |u| > 1e3.
-// The second clause matters: a blow-up overflows differently in R^d (full-d SGD can overflow
-// |v|^2 to Inf, renormalise v to exactly 0 and sit there with u ~ 1e250 without a NaN) and
-// in the chain (NaN at once), so only "blown up", not "NaN", has the same law in both.
-function observables(r: Rec, S: number, rank: number, K: number): number[] | null {
-  const p = r.step.indexOf(S);
-  if (p < 0 || (r.divergedStep !== null && r.divergedStep <= S)) return null;
-  const out: number[] = [];
-  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.m[p * rank * K + k]!));
-  for (let k = 0; k < rank * K; k++) out.push(Math.abs(r.u[p * rank * K + k]!));
-  for (let j = 0; j < K; j++) out.push(r.M[p * K * K + j * K + j]!, r.Q[p * K * K + j * K + j]!);
-  out.push(r.popLoss[p]!);
-  const blown = out.slice(rank * K, 2 * rank * K).some((u) => u > 1e3);
-  return out.every(Number.isFinite) && !blown ? out : null;
-}
-
-interface Verdict {
-  worstZ: number;
-  zCrit: number;
-  ks: number;
-  ksCrit: number;
-  where: string;
-}
-// Compares two ensembles at the grid steps `at`: the fraction of runs still finite, and every
-// observable's mean and spread over those runs, with a Bonferroni-corrected family level
-// alpha; and the first-passage steps (censored = Infinity) by KS at level alpha.
-function compare(a: Rec[], b: Rec[], rank: number, K: number, at: number[], alpha: number): Verdict {
-  const nObs = 2 * rank * K + 2 * K + 1;
-  const zCrit = zCritical(alpha / ((2 * nObs + 1) * at.length));
-  let worstZ = 0,
-    where = '';
-  const note = (z: number, w: string) => {
-    if (!(Math.abs(z) <= worstZ)) {
-      worstZ = Math.abs(z);
-      where = w;
-    }
-  };
-  for (const S of at) {
-    const oa = a.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
-    const ob = b.map((r) => observables(r, S, rank, K)).filter((o) => o !== null) as number[][];
-    note(zProportions(oa.length, a.length, ob.length, b.length), `fraction not blown up at step ${S}`);
-    if (oa.length < 20 || ob.length < 20) continue;
-    for (let k = 0; k < nObs; k++) {
-      const xa = oa.map((o) => o[k]!),
-        xb = ob.map((o) => o[k]!);
-      note(zMeans(xa, xb), `mean of observable ${k} at step ${S}`);
-      note(zSpread(xa, xb), `spread of observable ${k} at step ${S}`);
-    }
-  }
-  const esc = (rs: Rec[]) => rs.map(firstPassage);
-  return { worstZ, zCrit, ks: ksStatistic(esc(a), esc(b)), ksCrit: ksCritical(a.length, b.length, alpha), where };
 }
 
 // Four grid steps of a config: 0, two inside, the last.
@@ -174,7 +119,7 @@ for (const [name, over, n] of cases) {
     const cfg = config(over);
     const full = await run('full', cfg, seeds(n));
     const red = await run('reduced', cfg, seeds(n, 100001));
-    const v = compare(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over), ALPHA);
+    const v = compareLaw(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over), ALPHA, { lossPassages: false });
     tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${ALPHA})`);
     tt.ok(v.ks < v.ksCrit, `first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)} (alpha ${ALPHA})`);
     // The horizon must make the first-passage comparison informative.
@@ -187,7 +132,7 @@ t.test('the comparison has power: reduced at d = 100 is told apart from full at 
   const over: Over = { batch: 100, eta: 0.2, steps: 100 };
   const full = await run('full', config(over), seeds(200));
   const wrong = await run('reduced', config({ ...over, d: 100, batch: 100 }), seeds(200, 100001));
-  const v = compare(full, wrong, 1, 1, checkSteps(over), ALPHA);
+  const v = compareLaw(full, wrong, 1, 1, checkSteps(over), ALPHA, { lossPassages: false });
   tt.ok(
     v.worstZ > v.zCrit || v.ks > v.ksCrit,
     `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)}, KS ${v.ks.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,

@@ -2,11 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommand } from './node_command.js';
 
 export const cliPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli.js');
 
 export function runCli(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], {
+  const [cmd, argv] = nodeCommand([cliPath, ...args]);
+  const r = spawnSync(cmd, argv, {
     encoding: 'utf8',
     input: opts.input,
     timeout: opts.timeoutMs ?? 120_000,

@@ -143,13 +143,18 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
   if (steps > 0 && stop_step < 0) {
     Dopri5 dp(sys.n, opt);
     auto f = [&](double, const double* yy, double* dy) { sys.rhs(yy, dy); };
+    // The stop step, once the passage over record.stopAt is found: the run goes on to its time,
+    // stop_step * eta (the passage rounded up to a step, possibly in a later integrator step),
+    // so that the state recorded there, and every passage before it, is the flow's own.
+    int64_t pending_stop = -1;
     auto on_step = [&](double t0, double t1, const Dopri5& d) {
       // First passages inside [t0, t1], found on the dense output by bisection.
       const double m1 = max_abs(d.state().data() + (r1 ? 1 : K * r), r * K);
-      const int64_t stop_here = stop_at > 0 && m1 >= stop_at ? passage_step(t0, t1, d, stop_at) : -1;
+      if (pending_stop < 0 && stop_at > 0 && m1 >= stop_at) pending_stop = passage_step(t0, t1, d, stop_at);
+      const bool stop_here = pending_stop >= 0 && pending_stop * eta <= t1 * (1 + 1e-14);
       while (next_th < th.size() && m1 >= th[next_th]) {
         const int64_t s = passage_step(t0, t1, d, th[next_th]);
-        if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
+        if (pending_stop >= 0 && s > pending_stop) break;  // after the end of the run
         rec.observe(s, th[next_th]);
         ++next_th;
       }
@@ -158,12 +163,12 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
         while (rec.tracks_loss() && ex1 <= rec.loss_level()) {
           const double level = rec.loss_level();
           const int64_t s = loss_passage_step(t0, t1, d, level);
-          if (stop_here >= 0 && s > stop_here) break;  // after the end of the run
+          if (pending_stop >= 0 && s > pending_stop) break;  // after the end of the run
           rec.observe_loss_excess(s, level);
         }
       }
       // Grid points inside (t0, t1] (up to the stop step).
-      const double t_end = stop_here >= 0 ? stop_here * eta : t1;
+      const double t_end = stop_here ? pending_stop * eta : t1;
       while (gi < grid.size() && grid[gi] * eta <= t_end * (1 + 1e-14)) {
         const double ts = grid[gi] * eta;
         if (ts >= t1 || grid[gi] == steps) {
@@ -174,12 +179,12 @@ RunRecord simulate_ode(const RunConfig& cfg, uint64_t seed, const RunControl& ct
         }
         ++gi;
       }
-      if (stop_here >= 0) {
-        if (rec.last_recorded() != stop_here) {
-          d.dense(stop_here * eta, yd.data());
-          record_state(stop_here, yd.data());
+      if (stop_here) {
+        if (rec.last_recorded() != pending_stop) {
+          d.dense(pending_stop * eta, yd.data());
+          record_state(pending_stop, yd.data());
         }
-        stop_step = stop_here;
+        stop_step = pending_stop;
         ctl.report(steps - reported);  // the run's work is done
         reported = steps;
         return false;

@@ -54,6 +54,7 @@
 #include "../rng/gaussian.hpp"
 #include "../rng/gaussian_simd.hpp"
 #include "gamma.hpp"
+#include "general_ops.hpp"
 #include "reduced_state.hpp"
 #include "small_linalg.hpp"
 
@@ -170,21 +171,9 @@ class PracticeChain {
       for (int j = 0; j < K_; ++j) m_[i * K_ + j] = X_[i * q_ + j];
   }
 
-  // M = W w*^T and Q = W W^T, W_j = w0_j + sum_i U_ji v_i (teacher rows = first K axes).
+  // m, M = W w*^T and Q = W W^T, W_j = w0_j + sum_i U_ji v_i (the plain chain's, on the first r rows).
   void order_parameters() {
-    for (int j = 0; j < K_; ++j)
-      for (int k = 0; k < q_; ++k) {
-        double w = k < f_ ? w0_[j * f_ + k] : 0.0;
-        for (int i = 0; i < r_; ++i) w += U_[j * r_ + i] * X_[i * q_ + k];
-        W_[j * q_ + k] = w;
-      }
-    for (int j = 0; j < K_; ++j)
-      for (int k = 0; k < K_; ++k) {
-        M_[j * K_ + k] = W_[j * q_ + k];
-        double qq = 0;
-        for (int x = 0; x < q_; ++x) qq += W_[j * q_ + x] * W_[k * q_ + x];
-        Q_[j * K_ + k] = qq;
-      }
+    general_overlaps(K_, r_, f_, q_, w0_.data(), X_.data(), U_.data(), m_.data(), M_.data(), Q_.data(), W_.data());
   }
 
   void record_point(int64_t step) {
@@ -208,50 +197,22 @@ class PracticeChain {
     std::fill(sv_.begin(), sv_.end(), 0.0);
     std::fill(gU_.begin(), gU_.end(), 0.0);
     std::fill(cc_.begin(), cc_.end(), 0.0);
-    double loss = 0;
     gaussian_fill_fast({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, 0, static_cast<uint32_t>(B * nq_),
                        xs_.data());
-    for (int64_t b = 0; b < B; ++b) {
-      const double* xi = &xs_[b * nq_];
-      for (int j = 0; j < K; ++j) {
-        double p = 0;
-        if (!w0_zero_)
-          for (int e = 0; e < f; ++e) p += w0_[j * f + e] * xi[e];
-        p0_[j] = p;
-      }
-      for (int i = 0; i < r; ++i) {
-        double p = 0;
-        for (int k = 0; k < q; ++k) p += X_[i * q + k] * xi[k];
-        pv_[i] = p;
-      }
-      double yhat = 0, y = 0;
-      for (int j = 0; j < K; ++j) {
-        double l = p0_[j];
-        for (int i = 0; i < r; ++i) l += U_[j * r + i] * pv_[i];
-        const ActivationValue v = act.eval(l);
-        yhat += v.s;
-        g_[j] = v.ds;
-        y += teacher.value(xi[j]);
-      }
-      yhat *= a_;
-      y *= a_;
-      if (sqrt_noise_ > 0) y += sqrt_noise_ * xi[q];
-      const double err = yhat - y;
-      loss += 0.5 * err * err;
-      for (int j = 0; j < K; ++j) g_[j] *= err * a_;
-      for (int j = 0; j < K; ++j)
-        for (int i = 0; i < r; ++i) gU_[j * r + i] += g_[j] * pv_[i];
-      for (int i = 0; i < r; ++i) {
-        double c = 0;
-        for (int j = 0; j < K; ++j) c += U_[j * r + i] * g_[j];
-        c_[i] = c;
-        for (int k = 0; k < q; ++k) sv_[i * q + k] += c * xi[k];
-      }
-      for (int i = 0; i < r; ++i)
-        for (int k = 0; k <= i; ++k) cc_[i * r + k] += c_[i] * c_[k];
-    }
-    for (int i = 0; i < r; ++i)
-      for (int k = 0; k < i; ++k) cc_[k * r + i] = cc_[i * r + k];
+    // The batch sums of the plain chain (general_ops.hpp): the forward pass sees only the rows
+    // of V (the first r rows of X), so momentum's buffers change nothing here.
+    GeneralSumsRef sums{gU_.data(), sv_.data(), cc_.data(), 0.0};
+    const auto student = [&act](double z, double& sv, double& ds) {
+      const ActivationValue v = act.eval(z);
+      sv = v.s;
+      ds = v.ds;
+    };
+    const auto value = [&teacher](double z) { return teacher.value(z); };
+    for (int64_t b = 0; b < B; ++b)
+      general_add_sample(&xs_[b * nq_], K, r, f, q, w0_.data(), w0_zero_, X_.data(), U_.data(), a_, sqrt_noise_,
+                         student, value, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+    general_sums_finish(cc_.data(), r);
+    const double loss = sums.loss;
     const double inv_b = 1.0 / static_cast<double>(B);
 
     // U (K x r): its rule with eta_u (the gradient is from the old U and V).
