@@ -11,7 +11,8 @@ export type RunJson = Omit<RunResult, 'step' | 't' | 'm' | 'u' | 'M' | 'Q' | 'po
   Q: (number | null)[];
   popLoss: (number | null)[];
   batchLoss: (number | null)[];
-  final?: { u: number[]; v: number[]; teacher: number[]; w0: number[] };
+  // A diverged run's final weights hold NaN or Inf: null here, like the trajectories.
+  final?: { u: (number | null)[]; v: (number | null)[]; teacher: (number | null)[]; w0: (number | null)[] };
 };
 
 /** A simulation result in plain JSON (see RunJson). */
@@ -30,7 +31,7 @@ export function runToJson(r: RunResult): RunJson {
     Q: arr(r.Q),
     popLoss: arr(r.popLoss),
     batchLoss: arr(r.batchLoss),
-    final: r.final ? { u: Array.from(r.final.u), v: Array.from(r.final.v), teacher: Array.from(r.final.teacher), w0: Array.from(r.final.w0) } : undefined,
+    final: r.final ? { u: arr(r.final.u), v: arr(r.final.v), teacher: arr(r.final.teacher), w0: arr(r.final.w0) } : undefined,
   };
   if (!out.final) delete out.final;
   return out;

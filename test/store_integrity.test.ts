@@ -79,6 +79,11 @@ t.test('the consistency rules accept real runs of every engine and refuse forged
     ],
     ['diverged', { engine: 'full', backend: 'cpu', model: { d: 50 }, train: { batch: 10, steps: 200, eta: 50 }, record: { points: 20 } }],
     ['record.final', { engine: 'full', backend: 'cpu', model: { d: 40, hidden: 2 }, train: { batch: 10, steps: 50 }, record: { points: 10, final: true } }],
+    // A curriculum's stage 1 can diverge: its non-finite final weights are stored (as null) so that it is counted.
+    [
+      'diverged with record.final',
+      { engine: 'full', backend: 'cpu', model: { d: 50 }, train: { batch: 10, steps: 200, eta: 50 }, record: { points: 20, final: true } },
+    ],
   ];
   const recs: Record<string, Awaited<ReturnType<typeof record>>> = {};
   for (const [name, input] of inputs) {
@@ -88,6 +93,20 @@ t.test('the consistency rules accept real runs of every engine and refuse forged
     t.ok(v.ok, `${name}: accepted${v.ok ? '' : ` (refused: ${v.reason})`}`);
   }
   t.equal(recs.diverged!.rec.run.divergedStep !== null, true, 'the diverged case does diverge');
+  const divFinal = recs['diverged with record.final']!.rec.run;
+  t.not(divFinal.divergedStep, null, 'the diverged record.final case diverges');
+  t.ok(
+    [...divFinal.final!.u, ...divFinal.final!.v].some((x) => x === null),
+    'its final weights hold non-finite values, stored as null',
+  );
+  {
+    const { hash: h, rec: r } = recs['record.final']!;
+    const f = structuredClone(r);
+    f.run.final!.v[3] = null;
+    const v = verifyStoredRun(f, h);
+    t.notOk(v.ok, 'refused: a null final weight in a run that did not diverge');
+    if (!v.ok) t.match(v.reason, /final\.v\[3\] is not finite \(null\) but the run did not diverge/, 'the reason names the weight');
+  }
 
   const { hash, rec } = recs.full!;
   const forged = (what: string, change: (r: typeof rec) => void, re: RegExp) => {

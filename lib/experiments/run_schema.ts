@@ -39,10 +39,7 @@ export const runJsonSchema = z
     divergedStep: stepIndex.nullable(),
     // A cancelled run is never a result: simulate() throws instead of returning it.
     cancelled: z.literal(false),
-    final: z
-      .object({ u: z.array(z.number()), v: z.array(z.number()), teacher: z.array(z.number()), w0: z.array(z.number()) })
-      .strict()
-      .optional(),
+    final: z.object({ u: values, v: values, teacher: values, w0: values }).strict().optional(),
   })
   .strict();
 
@@ -177,6 +174,12 @@ export const runChecks: RunCheck[] = [
     const { d, rank, hidden } = c.model;
     const want = { u: hidden * rank, v: rank * d, teacher: hidden * d, w0: hidden * d };
     for (const k of ['u', 'v', 'teacher', 'w0'] as const) if (f[k].length !== want[k]) return `final.${k} has ${f[k].length} values, expected ${want[k]}`;
+    // Non-finite final weights (null) belong to a diverged run only: a curriculum counts those.
+    if (r.divergedStep === null)
+      for (const k of ['u', 'v', 'teacher', 'w0'] as const) {
+        const i = f[k].indexOf(null);
+        if (i >= 0) return `final.${k}[${i}] is not finite (null) but the run did not diverge`;
+      }
     return null;
   },
 ];

@@ -59,9 +59,7 @@ export function runFromJson(j: RunJson): RunResult {
     Q: nums(j.Q),
     popLoss: nums(j.popLoss),
     batchLoss: nums(j.batchLoss),
-    final: j.final
-      ? { u: Float64Array.from(j.final.u), v: Float64Array.from(j.final.v), teacher: Float64Array.from(j.final.teacher), w0: Float64Array.from(j.final.w0) }
-      : undefined,
+    final: j.final ? { u: nums(j.final.u), v: nums(j.final.v), teacher: nums(j.final.teacher), w0: nums(j.final.w0) } : undefined,
   };
   if (!r.final) delete r.final;
   return r;

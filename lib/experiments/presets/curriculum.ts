@@ -65,11 +65,13 @@ export const curriculum: Preset = {
         const last = r.run.step.length - 1;
         const um = (r.run.u[last] ?? 0) * (r.run.m[last] ?? 0);
         flips.push(um < 0);
-        const u = f.u.map((x) => (um < 0 ? -x : x));
+        // finite() above has checked every weight: the ?? NaN only narrows the type.
+        const u = f.u.map((x) => (um < 0 ? -(x ?? NaN) : (x ?? NaN)));
+        const v = f.v.map((x) => x ?? NaN);
         return {
           name: `stage 2 seed ${r.run.seed}`,
           spec: {
-            base: { engine: 'full', backend: 'cpu', model: { ...model, init: { u, v: f.v } }, train: { ...train, steps: steps2 }, record: { points: 60 } },
+            base: { engine: 'full', backend: 'cpu', model: { ...model, init: { u, v } }, train: { ...train, steps: steps2 }, record: { points: 60 } },
             axes: {},
             seeds: [r.run.seed],
           },
