@@ -32,6 +32,17 @@ t.test('abort inside one long step', async (t) => {
     // (polled only between steps, these took 4.5 s and 2.2 s to reject at load 15).
     ['reduced rank 2, B = 2^28', { engine: 'reduced', model: { d: 1000, rank: 2 }, train: { batch: 2 ** 28, steps: 100 }, seeds: [1], backend: 'cpu' }],
     ['reduced K = 4, B = 2^27', { engine: 'reduced', model: { d: 1000, hidden: 4 }, train: { batch: 2 ** 27, steps: 100 }, seeds: [1], backend: 'cpu' }],
+    // The practice chain (momentum here): polled only between steps, this took seconds to reject.
+    [
+      'reduced with momentum, B = 2^27',
+      {
+        engine: 'reduced',
+        model: { d: 1000 },
+        train: { batch: 2 ** 27, steps: 100, optimizer: { kind: 'momentum', beta: 0.9 } },
+        seeds: [1],
+        backend: 'cpu',
+      },
+    ],
   ];
   for (const [what, config] of cases) {
     const ms = await latency(config, 1500);

@@ -27,6 +27,16 @@ t.test('not finite at step 0: divergedStep 0, stepsDone 0, no steps taken', asyn
         t.same(Array.from(run.step), [0], 'only step 0 recorded');
       }
     }
+  // The reduced engine's practice chain (momentum, weight decay, lrRatio, adapter "full") checks its start too.
+  for (const c of atStart.slice(0, 2)) {
+    const config = { ...c.config, engine: 'reduced', train: { ...base.train, optimizer: { kind: 'momentum', beta: 0.9 } } };
+    const r = await simulate(config as ConfigInput);
+    for (const run of r.runs) {
+      t.equal(run.divergedStep, 0, `reduced with momentum, ${c.what}: diverged at step 0`);
+      t.equal(run.stepsDone, 0);
+      t.same(Array.from(run.step), [0], 'only step 0 recorded');
+    }
+  }
 });
 
 t.test('finite at the start, not within two updates: divergedStep 1 or 2', async (t) => {

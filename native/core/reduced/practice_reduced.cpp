@@ -63,6 +63,9 @@ namespace {
 
 // Work (B * q coordinate draws) between two progress reports and cancel checks.
 constexpr double kReportWork = 4e6;
+// Samples drawn and summed between two polls of the cancel flag inside a step (as the plain
+// chain's): a step of a huge batch takes seconds, and an abort must be seen within milliseconds.
+constexpr int64_t kPollSamples = int64_t{1} << 16;
 
 class PracticeChain {
  public:
@@ -101,7 +104,7 @@ class PracticeChain {
       for (int j = 0; j < K_; ++j) U_[j * r_ + j] = 1.0;
     }
     bU_.assign(U_.size(), 0.0);
-    xs_.resize(static_cast<size_t>((cfg.train.batch * nq_ + 3) / 4 * 4));
+    xs_.resize(static_cast<size_t>((std::min<int64_t>(cfg.train.batch, kPollSamples) * nq_ + 3) / 4 * 4));
     sv_.resize(static_cast<size_t>(r_) * q_);
     gU_.resize(U_.size());
     cc_.resize(static_cast<size_t>(r_) * r_);
@@ -123,9 +126,15 @@ class PracticeChain {
   }
 
   RunRecord run(const RunControl& ctl) {
+    cancel_ = ctl.cancel;
     const int64_t steps = cfg_.train.steps;
     order_parameters();
     record_point(0);
+    if (!rec_.last_point_finite()) {  // not finite from the start (u0, init.u or w0 too large)
+      RunRecord out = rec_.take();
+      out.diverged_step = 0;
+      return out;
+    }
     rec_.observe_loss(0, M_.data(), Q_.data());
     const double m0 = max_abs(m_.data(), r_ * K_);
     rec_.observe(0, m0);
@@ -143,6 +152,10 @@ class PracticeChain {
         }
       }
       const double loss = step(s);
+      if (aborted_) {  // inside a step: its update is incomplete, the run ends here
+        rec_.result().cancelled = true;
+        break;
+      }
       ++s;
       rec_.add_batch_loss(loss);
       if (!finite_state(loss)) {
@@ -197,8 +210,6 @@ class PracticeChain {
     std::fill(sv_.begin(), sv_.end(), 0.0);
     std::fill(gU_.begin(), gU_.end(), 0.0);
     std::fill(cc_.begin(), cc_.end(), 0.0);
-    gaussian_fill_fast({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, 0, static_cast<uint32_t>(B * nq_),
-                       xs_.data());
     // The batch sums of the plain chain (general_ops.hpp): the forward pass sees only the rows
     // of V (the first r rows of X), so momentum's buffers change nothing here.
     GeneralSumsRef sums{gU_.data(), sv_.data(), cc_.data(), 0.0};
@@ -208,9 +219,20 @@ class PracticeChain {
       ds = v.ds;
     };
     const auto value = [&teacher](double z) { return teacher.value(z); };
-    for (int64_t b = 0; b < B; ++b)
-      general_add_sample(&xs_[b * nq_], K, r, f, q, w0_.data(), w0_zero_, X_.data(), U_.data(), a_, sqrt_noise_,
-                         student, value, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+    // The batch in chunks of kPollSamples samples: the same numbers as one draw of the whole batch
+    // (the vectorised filler is bit-identical from any start that is a multiple of 4).
+    for (int64_t b0 = 0; b0 < B; b0 += kPollSamples) {
+      if (b0 > 0 && cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+        aborted_ = true;
+        return std::numeric_limits<double>::quiet_NaN();
+      }
+      const int64_t n = std::min(B - b0, kPollSamples);
+      gaussian_fill_fast({seed_, kStreamReduced}, static_cast<uint64_t>(s), 0, static_cast<uint32_t>(b0 * nq_),
+                         static_cast<uint32_t>(n * nq_), xs_.data());
+      for (int64_t b = 0; b < n; ++b)
+        general_add_sample(&xs_[b * nq_], K, r, f, q, w0_.data(), w0_zero_, X_.data(), U_.data(), a_, sqrt_noise_,
+                           student, value, p0_.data(), pv_.data(), g_.data(), c_.data(), sums);
+    }
     general_sums_finish(cc_.data(), r);
     const double loss = sums.loss;
     const double inv_b = 1.0 / static_cast<double>(B);
@@ -280,6 +302,8 @@ class PracticeChain {
   bool momentum_ = false, full_ = false, u_frozen_ = false, spherical_ = true;
   double beta_ = 0, wd_ = 0, eta_ = 0, eta_u_ = 0, a_ = 1, sqrt_noise_ = 0, dof_ = 0;
   std::vector<double> X_, U_, bU_;
+  const std::atomic<bool>* cancel_ = nullptr;
+  bool aborted_ = false;  // cancelled inside a step
   std::vector<double> xs_, sv_, gU_, cc_, Lc_, T_, Z_, P_, Lnew_, lq_work_, p0_, pv_, g_, c_, m_, M_, Q_, W_;
 };
 
