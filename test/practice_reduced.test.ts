@@ -3,8 +3,8 @@
 // at finite d, checked statistically with a power check; the ODE's practice flow against the
 // chain at large d; the frame's size limit.
 import t from 'tap';
-import { simulate, logGrid, ConfigError, type ConfigInput, type RunResult } from '../lib/index.js';
-import { compareLaw } from './support/same_law.js';
+import { simulate, ConfigError, type ConfigInput, type RunResult } from '../lib/index.js';
+import { assertSameLaw, checkSteps, compareLaw, runSeeds, seedRange } from './support/same_law.js';
 import { median } from './support/two_sample.js';
 
 interface Over {
@@ -50,15 +50,6 @@ function config(o: Over): ConfigInput {
     record: { points: o.points ?? 12, thresholds: [0.5], lossThresholds: [0.5] },
     backend: 'cpu',
   };
-}
-const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
-async function run(engine: 'full' | 'reduced' | 'ode', cfg: ConfigInput, s: number[]): Promise<RunResult[]> {
-  return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
-}
-function checkSteps(o: Over): number[] {
-  const g = logGrid(o.steps ?? 200, o.points ?? 12);
-  const P = g.length;
-  return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
 const ALPHA = 1e-3;
 
@@ -114,22 +105,17 @@ const cases: [string, Over, number][] = [
 for (const [name, over, n] of cases) {
   t.test(`same law as engine full: ${name}`, async (tt) => {
     const cfg = config(over);
-    const full = await run('full', cfg, seeds(n));
-    const red = await run('reduced', cfg, seeds(n, 100001));
-    const v = compareLaw(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over), ALPHA);
-    tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${ALPHA})`);
-    tt.ok(v.ks < v.ksCrit, `|m| first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
-    tt.ok(v.ksLoss < v.ksCrit, `loss-halving first-passage KS D ${v.ksLoss.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
-    const escaped = full.filter((r) => r.escape['0.5'] !== null || r.lossEscape?.['0.5'] != null).length;
-    tt.ok(escaped >= 0.2 * n, `${escaped}/${n} full-d runs escape within the horizon`);
+    const full = await runSeeds('full', cfg, seedRange(n));
+    const red = await runSeeds('reduced', cfg, seedRange(n, 100001));
+    assertSameLaw(tt, compareLaw(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over.steps ?? 200, over.points ?? 12), ALPHA), ALPHA, full);
   });
 }
 
 t.test('the comparison has power: momentum 0.85 in the chain is told apart from 0.9 in R^d', async (tt) => {
   const over: Over = { optimizer: { kind: 'momentum', beta: 0.9 }, eta: 0.01 };
-  const full = await run('full', config(over), seeds(200));
-  const wrong = await run('reduced', config({ ...over, optimizer: { kind: 'momentum', beta: 0.85 } }), seeds(200, 100001));
-  const v = compareLaw(full, wrong, 1, 1, checkSteps(over), ALPHA);
+  const full = await runSeeds('full', config(over), seedRange(200));
+  const wrong = await runSeeds('reduced', config({ ...over, optimizer: { kind: 'momentum', beta: 0.85 } }), seedRange(200, 100001));
+  const v = compareLaw(full, wrong, 1, 1, checkSteps(over.steps ?? 200, over.points ?? 12), ALPHA);
   tt.ok(
     v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
     `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,
@@ -151,8 +137,8 @@ t.test('as d grows the chain approaches the ODE for each option (d = 2000, linea
   ];
   for (const [name, o] of opts) {
     const cfg = config({ d: 2000, batch: 1000, eta: 0.05, steps: 1500, points: 30, ...o });
-    const ode = (await run('ode', cfg, [0]))[0]!;
-    const red = await run('reduced', cfg, seeds(16));
+    const ode = (await runSeeds('ode', cfg, [0]))[0]!;
+    const red = await runSeeds('reduced', cfg, seedRange(16));
     for (const [what, get] of [
       ['|m| >= 0.5', (r: RunResult) => r.escape['0.5']],
       ['loss halved', (r: RunResult) => r.lossEscape?.['0.5']],
@@ -181,6 +167,6 @@ t.test('the frame of momentum needs d >= f + 3r: a smaller d names model.d', asy
     );
     tt.match(e.message, /must be >= 5/);
   }
-  const ok = await run('reduced', config({ d: 5, misaligned: true, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.5 }, steps: 20 }), [1]);
+  const ok = await runSeeds('reduced', config({ d: 5, misaligned: true, u0: 0.1, optimizer: { kind: 'momentum', beta: 0.5 }, steps: 20 }), [1]);
   tt.equal(ok[0]!.stepsDone, 20, 'd = f + 3r = 5 runs');
 });

@@ -6,10 +6,10 @@
 // seeds, family level ALPHA), with a power check at the same B and rank; and the same numbers as
 // before the change (values recorded from loradyn 9c4d764, which drew the whole Wishart_r).
 import t from 'tap';
-import { simulate, logGrid, type ConfigInput, type RunResult } from '../lib/index.js';
+import type { ConfigInput } from '../lib/index.js';
 import { parseConfig } from '../lib/config.js';
 import { loadNative } from '../lib/native.js';
-import { compareLaw } from './support/same_law.js';
+import { assertSameLaw, checkSteps, compareLaw, runSeeds, seedRange } from './support/same_law.js';
 
 interface Over {
   activation?: string;
@@ -42,15 +42,6 @@ function config(o: Over): ConfigInput {
     backend: 'cpu',
   };
 }
-const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
-async function run(engine: 'full' | 'reduced', cfg: ConfigInput, s: number[]): Promise<RunResult[]> {
-  return (await simulate({ ...cfg, engine, seeds: s }, { threads: 2 })).runs;
-}
-function checkSteps(o: Over): number[] {
-  const g = logGrid(o.steps ?? 2000, 12);
-  const P = g.length;
-  return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
-}
 const ALPHA = 1e-3;
 
 // d = 200. Rows not renormalised in the first case: the parts outside the frame pile up in |v|
@@ -69,14 +60,9 @@ const cases: [string, Over, number][] = [
 for (const [name, over, n] of cases) {
   t.test(`same law as engine full: ${name}`, async (tt) => {
     const cfg = config(over);
-    const full = await run('full', cfg, seeds(n));
-    const red = await run('reduced', cfg, seeds(n, 100001));
-    const v = compareLaw(full, red, over.rank ?? 2, over.hidden ?? 1, checkSteps(over), ALPHA);
-    tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${ALPHA})`);
-    tt.ok(v.ks < v.ksCrit, `|m| first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
-    tt.ok(v.ksLoss < v.ksCrit, `loss-halving first-passage KS D ${v.ksLoss.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
-    const escaped = full.filter((r) => r.escape['0.5'] !== null || r.lossEscape?.['0.5'] != null).length;
-    tt.ok(escaped >= 0.2 * n, `${escaped}/${n} full-d runs escape within the horizon`);
+    const full = await runSeeds('full', cfg, seedRange(n));
+    const red = await runSeeds('reduced', cfg, seedRange(n, 100001));
+    assertSameLaw(tt, compareLaw(full, red, over.rank ?? 2, over.hidden ?? 1, checkSteps(over.steps ?? 2000), ALPHA), ALPHA, full);
   });
 }
 
@@ -85,9 +71,9 @@ for (const [name, over, n] of cases) {
 // setting is not told apart: |z| 2.4, KS 0.10 against 0.17.)
 t.test('the comparison has power at B = 1, r = 2: the chain at d = 100 is told apart from SGD at d = 200', async (tt) => {
   const over: Over = { ...cases[0]![1], u0: 1 / 200 ** 2 };
-  const full = await run('full', config(over), seeds(300));
-  const wrong = await run('reduced', config({ ...over, d: 100 }), seeds(300, 100001));
-  const v = compareLaw(full, wrong, 2, 1, checkSteps(over), ALPHA);
+  const full = await runSeeds('full', config(over), seedRange(300));
+  const wrong = await runSeeds('reduced', config({ ...over, d: 100 }), seedRange(300, 100001));
+  const v = compareLaw(full, wrong, 2, 1, checkSteps(over.steps ?? 2000), ALPHA);
   tt.ok(
     v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
     `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,

@@ -1,7 +1,7 @@
 // Same law of two ensembles of runs (engine "full" against engine "reduced"): every observable's
 // mean and spread at chosen grid steps, the fraction of runs not blown up, and the first
 // passages by KS, at a Bonferroni-corrected family level (test/reduced.test.ts, test/practice_reduced.test.ts).
-import type { RunResult } from '../../lib/index.js';
+import { simulate, logGrid, type ConfigInput, type RunResult } from '../../lib/index.js';
 import { ksCritical, ksStatistic, zCritical, zMeans, zProportions, zSpread } from './two_sample.js';
 
 // Sign-invariant observables at grid step S: |m_ij|, |u_ji|, M_jj, Q_jj, the population loss;
@@ -78,4 +78,32 @@ export function compareLaw(
     ks: ksStatistic(a.map(passage), b.map(passage)),
     ksLoss: lossPassages ? ksStatistic(a.map(lossPassage), b.map(lossPassage)) : 0,
   };
+}
+
+/**
+ * What a same-law case asserts: no observable and neither first passage told apart at the family
+ * level, and at least a fifth of the full-d runs escaping within the horizon (so that the passages
+ * are compared on runs that pass, not on censored ones).
+ */
+export function assertSameLaw(tt: { ok(ok: boolean, message: string): unknown }, v: Verdict, alpha: number, full: RunResult[]): void {
+  tt.ok(v.worstZ < v.zCrit, `largest |z| ${v.worstZ.toFixed(2)} (${v.where}) < ${v.zCrit.toFixed(2)} (family alpha ${alpha})`);
+  tt.ok(v.ks < v.ksCrit, `|m| first-passage KS D ${v.ks.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
+  tt.ok(v.ksLoss < v.ksCrit, `loss-halving first-passage KS D ${v.ksLoss.toFixed(3)} < ${v.ksCrit.toFixed(3)}`);
+  const escaped = full.filter((r) => r.escape['0.5'] !== null || r.lossEscape?.['0.5'] != null).length;
+  tt.ok(escaped >= 0.2 * full.length, `${escaped}/${full.length} full-d runs escape within the horizon`);
+}
+
+/** Seeds from, from + 1, ..., n of them (the reduced runs take a disjoint range from the full-d ones). */
+export const seedRange = (n: number, from = 1): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+/** The runs of one engine on a config, two threads. */
+export async function runSeeds(engine: 'full' | 'reduced' | 'ode', cfg: ConfigInput, seeds: number[]): Promise<RunResult[]> {
+  return (await simulate({ ...cfg, engine, seeds }, { threads: 2 })).runs;
+}
+
+/** Four steps of the record grid (first, a third, two thirds, last) at which the laws are compared. */
+export function checkSteps(steps: number, points = 12): number[] {
+  const g = logGrid(steps, points);
+  const P = g.length;
+  return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
