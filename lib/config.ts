@@ -1,202 +1,168 @@
-// The run config: one zod schema with defaults. Every run is described by a filled-in
+// The run config: one valibot schema with defaults. Every run is described by a filled-in
 // config; its canonical JSON names the run's results.
 import os from 'node:os';
-import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import * as v from 'valibot';
+import { ConfigError } from './errors.js';
 import { loadNative } from './native.js';
 import { dropUnsetPractice } from './practice_config.js';
+import { finiteNumber, intIn, strictObject, toConfigIssues } from './schema.js';
 
-const finite = (what: string) => z.number({ error: `${what} must be a finite number` }).refine(Number.isFinite, `${what} must be finite`);
-
-const int = (_what: string, min: number, max: number) =>
-  z
-    .number({ error: `must be a number (an integer in [${min}, ${max}])` })
-    .int(`must be an integer in [${min}, ${max}]`)
-    .min(min, `must be in [${min}, ${max}]`)
-    .max(max, `must be in [${min}, ${max}]`);
+const finite = (what: string) => finiteNumber(`${what} must be a finite number`, `${what} must be finite`);
 
 /** An activation: a name such as "erf", "he3", "he3+0.5*he5", or Hermite coefficients. */
-export const activationSchema = z.union(
+export const activationSchema = v.union(
   [
-    z.string().min(1, 'activation must not be empty'),
-    z.object({ hermite: z.array(finite('Hermite coefficient')).min(1, 'Hermite coefficient list must not be empty') }).strict(),
+    v.pipe(v.string(), v.minLength(1, 'activation must not be empty')),
+    strictObject({ hermite: v.pipe(v.array(finite('Hermite coefficient')), v.minLength(1, 'Hermite coefficient list must not be empty')) }),
   ],
-  { error: 'activation must be a name (e.g. "erf", "he3+he5") or { hermite: [c0, c1, ...] }' },
+  'activation must be a name (e.g. "erf", "he3+he5") or { hermite: [c0, c1, ...] }',
 );
 /** An activation as a config accepts it: a name ("erf", "he3", "he3+he5") or { hermite: [c0, c1, ...] }. */
-export type ActivationSpec = z.infer<typeof activationSchema>;
+export type ActivationSpec = v.InferOutput<typeof activationSchema>;
 
-const mu01 = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
+const mu01 = v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]'));
 
-export const pretrainedSchema = z
-  .object({
-    kind: z
-      .enum(['aligned', 'misaligned', 'scratch', 'given'], {
-        error: 'kind must be one of aligned, misaligned, scratch, given',
-      })
-      .default('aligned'),
-    /** Strength mu in [0, 1], one value for all hidden units or one per unit. */
-    mu: z.union([mu01, z.array(mu01).min(1)]).default(0.5),
-    /** kind "given": w0 as hidden x d numbers, row-major. */
-    w0: z.array(finite('w0 entry')).optional(),
-  })
-  .strict();
+export const pretrainedSchema = strictObject({
+  kind: v.optional(v.picklist(['aligned', 'misaligned', 'scratch', 'given'], 'kind must be one of aligned, misaligned, scratch, given'), 'aligned'),
+  /** Strength mu in [0, 1], one value for all hidden units or one per unit. */
+  mu: v.optional(v.union([mu01, v.pipe(v.array(mu01), v.minLength(1, 'mu must not be empty'))]), 0.5),
+  /** kind "given": w0 as hidden x d numbers, row-major. */
+  w0: v.optional(v.array(finite('w0 entry'))),
+});
 
 // The practitioners' options (SPEC 7.1; docs/practice.md). Each is absent from the filled-in
 // config when it is unset or set to its default ("sgd", 0, 1, "lora"), so a config that does
 // not use them keeps its hash and its results, and two spellings of one run share one hash.
-const beta01 = z.number({ error: 'must be a number in [0, 1)' }).min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
+const beta01 = v.pipe(finiteNumber('must be a number in [0, 1)'), v.minValue(0, 'must be in [0, 1)'), v.ltValue(1, 'must be in [0, 1)'));
 
-/** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
-export const optimizerSchema = z
-  .preprocess(
-    (v) => (v === 'sgd' ? { kind: 'sgd' } : v),
-    z.discriminatedUnion(
-      'kind',
-      [
-        z.object({ kind: z.literal('sgd') }).strict(),
-        z.object({ kind: z.literal('momentum'), beta: beta01.default(0.9) }).strict(),
-        z
-          .object({
-            kind: z.literal('adam'),
-            beta1: beta01.default(0.9),
-            beta2: beta01.default(0.999),
-            eps: z
-              .number({ error: 'must be a finite number > 0' })
-              .gt(0, 'must be a finite number > 0')
-              .refine(Number.isFinite, 'must be a finite number > 0')
-              .default(1e-8),
-          })
-          .strict(),
-      ],
-      { error: 'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }' },
-    ),
-  )
-  .optional()
-  .transform((v) => (v === undefined || v.kind === 'sgd' ? undefined : v));
 /** train.optimizer in a filled-in config: absent for "sgd", else the optimizer with its defaults. */
 export type OptimizerSpec = { kind: 'momentum'; beta: number } | { kind: 'adam'; beta1: number; beta2: number; eps: number };
 
-export const modelSchema = z
-  .object({
-    activation: activationSchema.default('linear'),
-    /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
-    teacher: z.union([z.literal('same'), z.literal('square'), activationSchema]).default('same'),
-    d: int('d', 1, 2 ** 31).default(1000),
-    rank: int('rank', 1, 4096).default(1),
-    hidden: int('hidden', 1, 4096).default(1),
-    pretrained: pretrainedSchema.prefault({}),
-    /** Initial value of every u_i; null means 1/d^2. */
-    u0: z.number().min(0, 'must be a finite number >= 0 (or null for 1/d^2)').refine(Number.isFinite, 'must be finite').nullable().default(null),
-    spherical: z.boolean().default(true),
-    noise: z.number().min(0, 'must be a finite number >= 0').refine(Number.isFinite, 'must be finite').default(0),
-    /** Optional start: U (hidden x rank) and V (rank x d), row-major. */
-    init: z
-      .object({ u: z.array(finite('init.u entry')).optional(), v: z.array(finite('init.v entry')).optional() })
-      .strict()
-      .optional(),
-    /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
-    adapter: z
-      .enum(['lora', 'full'], { error: 'adapter must be "lora" or "full"' })
-      .optional()
-      .transform((v) => (v === 'lora' ? undefined : v)),
-  })
-  .strict();
+// A union (not a variant) so a known kind with a bad field reports that field: only that branch
+// gets past its type check.
+const optimizerKinds = v.union(
+  [
+    strictObject({ kind: v.literal('sgd') }),
+    strictObject({ kind: v.literal('momentum'), beta: v.optional(beta01, 0.9) }),
+    strictObject({
+      kind: v.literal('adam'),
+      beta1: v.optional(beta01, 0.9),
+      beta2: v.optional(beta01, 0.999),
+      eps: v.optional(v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')), 1e-8),
+    }),
+  ],
+  'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }',
+);
 
-export const trainSchema = z
-  .object({
-    batch: int('batch', 1, 2 ** 31).default(500),
-    eta: z
-      .number({ error: 'must be a finite number > 0' })
-      .refine(Number.isFinite, 'must be a finite number > 0')
-      .refine((x) => x > 0, 'must be a finite number > 0')
-      .default(0.2),
-    steps: int('steps', 0, 2 ** 52).default(10000),
-    hermiteRescale: z.boolean().default(false),
-    optimizer: optimizerSchema,
-    /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
-    weightDecay: z
-      .number({ error: 'must be a finite number >= 0' })
-      .min(0, 'must be a finite number >= 0')
-      .refine(Number.isFinite, 'must be a finite number >= 0')
-      .optional()
-      .transform((v) => (v === 0 ? undefined : v)),
-    /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
-    lrRatio: z
-      .number({ error: 'must be a finite number > 0' })
-      .gt(0, 'must be a finite number > 0')
-      .refine(Number.isFinite, 'must be a finite number > 0')
-      .optional()
-      .transform((v) => (v === 1 ? undefined : v)),
-  })
-  .strict();
+/** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
+export const optimizerSchema = v.pipe(
+  v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((o) => (o === 'sgd' ? { kind: 'sgd' } : o)),
+      optimizerKinds,
+    ),
+  ),
+  v.transform((o): OptimizerSpec | undefined => (o === undefined || o.kind === 'sgd' ? undefined : o)),
+);
 
-export const recordSchema = z
-  .object({
-    points: int('points', 2, 1_000_000).default(200),
-    thresholds: z.array(z.number().gt(0, 'thresholds must be in (0, 1]').max(1, 'thresholds must be in (0, 1]')).default([0.5]),
-    /** Also return the final U, V, teacher rows and w0 of each run. */
-    final: z.boolean().default(false),
-    /**
-     * End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing
-     * after it); that step is recorded and is the run's stepsDone. null: run every step.
-     */
-    // Absent (not null) when unset, so the hashes of existing result stores do not change.
-    stopAt: z
-      .number()
-      .gt(0, 'stopAt must be in (0, 1] or null')
-      .max(1, 'stopAt must be in (0, 1] or null')
-      .nullable()
-      .optional()
-      .transform((v) => v ?? undefined),
-    /**
-     * Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what
-     * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
-     * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
-     */
-    dense: z
-      .number()
-      .int('dense must be an integer in [1, 1e8]')
-      .min(1, 'dense must be an integer in [1, 1e8]')
-      .max(1e8, 'dense must be an integer in [1, 1e8]')
-      .optional(),
-    /**
-     * Fractions f in (0, 1): per run, the first step at which the population loss minus the
-     * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
-     */
-    lossThresholds: z
-      .array(
-        z.number({ error: 'lossThresholds must be numbers in (0, 1)' }).gt(0, 'lossThresholds must be in (0, 1)').lt(1, 'lossThresholds must be in (0, 1)'),
-      )
-      .optional()
-      .transform((v) => (v === undefined || v.length === 0 ? undefined : v)),
-  })
-  .strict();
+/** A number >= 0 (or > 0 with `positive`) that is left out of the filled-in config when it equals `unset`. */
+const unlessDefault = (message: string, positive: boolean, unset: number) =>
+  v.pipe(
+    v.optional(v.pipe(finiteNumber(message), positive ? v.gtValue(0, message) : v.minValue(0, message))),
+    v.transform((x) => (x === unset ? undefined : x)),
+  );
 
-export const seedsSchema = z.union([
-  z
-    .array(int('seed', 0, Number.MAX_SAFE_INTEGER))
-    .min(1, 'seeds must not be empty')
-    .max(1_000_000),
-  z.object({ count: int('seeds.count', 1, 1_000_000), base: int('seeds.base', 0, Number.MAX_SAFE_INTEGER).default(0) }).strict(),
-]);
+export const modelSchema = strictObject({
+  activation: v.optional(activationSchema, 'linear'),
+  /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
+  teacher: v.optional(v.union([v.literal('same'), v.literal('square'), activationSchema]), 'same'),
+  d: v.optional(intIn(1, 2 ** 31), 1000),
+  rank: v.optional(intIn(1, 4096), 1),
+  hidden: v.optional(intIn(1, 4096), 1),
+  pretrained: v.optional(pretrainedSchema, {}),
+  /** Initial value of every u_i; null means 1/d^2. */
+  u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0 (or null for 1/d^2)'))), null),
+  spherical: v.optional(v.boolean(), true),
+  noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
+  /** Optional start: U (hidden x rank) and V (rank x d), row-major. */
+  init: v.optional(strictObject({ u: v.optional(v.array(finite('init.u entry'))), v: v.optional(v.array(finite('init.v entry'))) })),
+  /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
+  adapter: v.pipe(
+    v.optional(v.picklist(['lora', 'full'], 'adapter must be "lora" or "full"')),
+    v.transform((a) => (a === 'lora' ? undefined : a)),
+  ),
+});
 
-/** The zod schema of a simulation config: parses a partial config and fills in every default (see docs/config.md). */
-export const configSchema = z
-  .object({
-    model: modelSchema.prefault({}),
-    train: trainSchema.prefault({}),
-    engine: z.enum(['full', 'reduced', 'ode'], { error: 'engine must be one of full, reduced, ode' }).default('full'),
-    backend: z.enum(['cpu', 'cuda', 'auto'], { error: 'backend must be one of cpu, cuda, auto' }).default('auto'),
-    seeds: seedsSchema.default({ count: 1, base: 0 }),
-    record: recordSchema.prefault({}),
-  })
-  .strict();
+export const trainSchema = strictObject({
+  batch: v.optional(intIn(1, 2 ** 31), 500),
+  eta: v.optional(v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')), 0.2),
+  steps: v.optional(intIn(0, 2 ** 52), 10000),
+  hermiteRescale: v.optional(v.boolean(), false),
+  optimizer: optimizerSchema,
+  /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
+  weightDecay: unlessDefault('must be a finite number >= 0', false, 0),
+  /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
+  lrRatio: unlessDefault('must be a finite number > 0', true, 1),
+});
+
+const inUnit = (message: string, closed: boolean) =>
+  v.pipe(finiteNumber(message), v.gtValue(0, message), closed ? v.maxValue(1, message) : v.ltValue(1, message));
+
+const DENSE = 'dense must be an integer in [1, 1e8]';
+
+export const recordSchema = strictObject({
+  points: v.optional(intIn(2, 1_000_000), 200),
+  thresholds: v.optional(v.array(inUnit('thresholds must be in (0, 1]', true)), [0.5]),
+  /** Also return the final U, V, teacher rows and w0 of each run. */
+  final: v.optional(v.boolean(), false),
+  /**
+   * End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing
+   * after it); that step is recorded and is the run's stepsDone. null: run every step.
+   */
+  // Absent (not null) when unset, so the hashes of existing result stores do not change.
+  stopAt: v.pipe(
+    v.optional(v.nullable(inUnit('stopAt must be in (0, 1] or null', true))),
+    v.transform((x) => x ?? undefined),
+  ),
+  /**
+   * Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what
+   * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
+   * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
+   */
+  dense: v.optional(v.pipe(finiteNumber(), v.integer(DENSE), v.minValue(1, DENSE), v.maxValue(1e8, DENSE))),
+  /**
+   * Fractions f in (0, 1): per run, the first step at which the population loss minus the
+   * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
+   */
+  lossThresholds: v.pipe(
+    v.optional(v.array(inUnit('lossThresholds must be numbers in (0, 1)', false))),
+    v.transform((x) => (x === undefined || x.length === 0 ? undefined : x)),
+  ),
+});
+
+export const seedsSchema = v.union(
+  [
+    v.pipe(v.array(intIn(0, Number.MAX_SAFE_INTEGER)), v.minLength(1, 'seeds must not be empty'), v.maxLength(1_000_000, 'at most 1,000,000 seeds')),
+    strictObject({ count: intIn(1, 1_000_000), base: v.optional(intIn(0, Number.MAX_SAFE_INTEGER), 0) }),
+  ],
+  'seeds must be a list of integer seeds or { count, base }',
+);
+
+/** The valibot schema of a simulation config: parses a partial config and fills in every default (see docs/config.md). */
+export const configSchema = strictObject({
+  model: v.optional(modelSchema, {}),
+  train: v.optional(trainSchema, {}),
+  engine: v.optional(v.picklist(['full', 'reduced', 'ode'], 'engine must be one of full, reduced, ode'), 'full'),
+  backend: v.optional(v.picklist(['cpu', 'cuda', 'auto'], 'backend must be one of cpu, cuda, auto'), 'auto'),
+  seeds: v.optional(seedsSchema, { count: 1, base: 0 }),
+  record: v.optional(recordSchema, {}),
+});
 
 /** A config as a user writes it: every field optional. */
-export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigInput = v.InferInput<typeof configSchema>;
 /** A config with every default filled in. */
-export type Config = z.output<typeof configSchema>;
+export type Config = v.InferOutput<typeof configSchema>;
 
 /** The seeds of a config as a list. */
 export function seedList(c: Config): number[] {
@@ -222,14 +188,6 @@ export function maxBytesOption(maxBytes?: number): number {
   return Number.isFinite(env) && env > 0 ? env : 0;
 }
 
-function zodIssues(err: z.ZodError): ConfigIssue[] {
-  return err.issues.map((i) => {
-    let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-    return { path: i.path.map(String).join('.'), message };
-  });
-}
-
 /**
  * Checks a config's shape (types, ranges, unknown fields) and fills in its defaults, without
  * the core's rules: simulate() and simulateMany() hand the result to the core, which checks
@@ -237,9 +195,9 @@ function zodIssues(err: z.ZodError): ConfigIssue[] {
  */
 export function parseConfigShape(input: unknown): Config {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError([{ path: '', message: 'config must be a JSON object' }]);
-  const r = configSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(zodIssues(r.error));
-  return dropUnsetPractice(r.data);
+  const r = v.safeParse(configSchema, input);
+  if (!r.success) throw new ConfigError(toConfigIssues(r.issues));
+  return dropUnsetPractice(r.output);
 }
 
 /**

@@ -1,56 +1,48 @@
 // The law of the escape time (SPEC section 7.2): predicted quantiles of the first step with
 // |m| >= threshold (and of loss-based progress), computed in native/core/theory/escape_law.cpp,
 // derivation in native/core/theory/escape_law.md. Rank 1, one unit, aligned w0 = mu w*, spherical.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { activationSchema, type ActivationSpec } from './config.js';
 import { ConfigError } from './errors.js';
 import { loadNative, nativeAwait, nativeCall } from './native.js';
+import { finiteNumber, strictObject, toConfigIssues } from './schema.js';
 
 /** The probabilities of the quantiles escapeLaw() predicts by default: q10, q25, q50, q75, q90. */
 export const QUANTILE_PROBS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
-const prob = z.number().gt(0, 'each probability must be in (0, 1)').lt(1, 'each probability must be in (0, 1)');
+const inUnit = (message: string) => v.pipe(finiteNumber(message), v.gtValue(0, message), v.ltValue(1, message));
+const intAtLeast = (min: number, message: string) =>
+  v.pipe(finiteNumber(message), v.integer(message), v.minValue(min, message), v.maxValue(2 ** 52, 'must be <= 2^52'));
 
-/** The zod schema of escapeLaw()'s argument: the setting (link, mu, d, batch, eta, ...) and what to predict, with defaults. */
-export const escapeLawSchema = z
-  .object({
-    activation: activationSchema,
-    /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
-    teacher: z.union([z.literal('same'), z.literal('square'), activationSchema]).default('same'),
-    mu: z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]'),
-    d: z
-      .number({ error: 'must be an integer >= 3' })
-      .int('must be an integer >= 3')
-      .min(3, 'must be an integer >= 3')
-      .max(2 ** 52, 'must be <= 2^52'),
-    batch: z
-      .number({ error: 'must be an integer >= 1' })
-      .int('must be an integer >= 1')
-      .min(1, 'must be an integer >= 1')
-      .max(2 ** 52, 'must be <= 2^52'),
-    eta: z.number({ error: 'must be a finite number > 0' }).refine((x) => Number.isFinite(x) && x > 0, 'must be a finite number > 0'),
-    /** Divide eta by k! k (k the student's top Hermite order), as the paper does. */
-    hermiteRescale: z.boolean().default(false),
-    noise: z.number().min(0, 'must be a finite number >= 0').refine(Number.isFinite, 'must be finite').default(0),
-    /** Initial u; null means 1/d^2. */
-    u0: z.number().min(0, 'must be a finite number >= 0').refine(Number.isFinite, 'must be finite').nullable().default(null),
-    threshold: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(0.5),
-    /** Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss). */
-    lossThreshold: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').nullable().default(null),
-    probs: z
-      .array(prob)
-      .min(1, 'must not be empty')
-      .max(999, 'at most 999 probabilities')
-      .default([...QUANTILE_PROBS]),
-    /** Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true). */
-    noiseDrift: z.boolean().default(true),
-  })
-  .strict();
+/** The valibot schema of escapeLaw()'s argument: the setting (link, mu, d, batch, eta, ...) and what to predict, with defaults. */
+export const escapeLawSchema = strictObject({
+  activation: activationSchema,
+  /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
+  teacher: v.optional(v.union([v.literal('same'), v.literal('square'), activationSchema]), 'same'),
+  mu: v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]')),
+  d: intAtLeast(3, 'must be an integer >= 3'),
+  batch: intAtLeast(1, 'must be an integer >= 1'),
+  eta: v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')),
+  /** Divide eta by k! k (k the student's top Hermite order), as the paper does. */
+  hermiteRescale: v.optional(v.boolean(), false),
+  noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
+  /** Initial u; null means 1/d^2. */
+  u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0'))), null),
+  threshold: v.optional(inUnit('must be in (0, 1)'), 0.5),
+  /** Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss). */
+  lossThreshold: v.optional(v.nullable(inUnit('must be in (0, 1)')), null),
+  probs: v.optional(
+    v.pipe(v.array(inUnit('each probability must be in (0, 1)')), v.minLength(1, 'must not be empty'), v.maxLength(999, 'at most 999 probabilities')),
+    [...QUANTILE_PROBS],
+  ),
+  /** Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true). */
+  noiseDrift: v.optional(v.boolean(), true),
+});
 
 /** escapeLaw()'s argument as a caller writes it (defaults may be left out). */
-export type EscapeLawInput = z.input<typeof escapeLawSchema>;
+export type EscapeLawInput = v.InferInput<typeof escapeLawSchema>;
 /** escapeLaw()'s argument with every default filled in, as the result echoes it. */
-export type EscapeLawSpec = z.output<typeof escapeLawSchema>;
+export type EscapeLawSpec = v.InferOutput<typeof escapeLawSchema>;
 
 /** One predicted quantile of the escape time. */
 export interface EscapeLawQuantile {
@@ -100,15 +92,9 @@ export interface EscapeLaw {
  */
 export async function escapeLaw(input: EscapeLawInput): Promise<EscapeLaw> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError([{ path: '', message: 'escape-law spec must be an object' }]);
-  const r = escapeLawSchema.safeParse(input);
-  if (!r.success)
-    throw new ConfigError(
-      r.error.issues.map((i) => ({
-        path: i.path.map(String).join('.'),
-        message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
-      })),
-    );
-  const spec = r.data;
+  const r = v.safeParse(escapeLawSchema, input);
+  if (!r.success) throw new ConfigError(toConfigIssues(r.issues));
+  const spec = r.output;
   const probs = [...spec.probs].sort((a, b) => a - b);
   const out = (await nativeAwait(nativeCall(() => loadNative().theory.escapeLaw({ ...spec, probs })))) as Omit<EscapeLaw, 'spec'>;
   return { spec: { ...spec, probs }, ...out };

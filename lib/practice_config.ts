@@ -13,7 +13,7 @@ export function practiceFields(c: Config): string[] {
   return out;
 }
 
-/** Removes the keys of unset practice options (zod leaves them as undefined), in place. */
+/** Removes the keys of unset practice options (the schema leaves them as undefined), in place. */
 export function dropUnsetPractice(c: Config): Config {
   const drop = (o: Record<string, unknown>, keys: string[]) => {
     for (const k of keys) if (o[k] === undefined) delete o[k];

@@ -1,4 +1,4 @@
-// simulate(): check the config's shape (zod), hand it to the native core, which converts and
+// simulate(): check the config's shape (valibot), hand it to the native core, which converts and
 // validates it once (every engine and backend rule) and runs it on native threads; typed
 // results come back without copying.
 import os from 'node:os';

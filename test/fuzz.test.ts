@@ -15,7 +15,7 @@ const child = fileURLToPath(new URL('./support/fuzz_child.js', import.meta.url))
 const SEED = Number(process.env.LORADYN_FUZZ_SEED ?? 20260);
 const RUNS = Number(process.env.LORADYN_FUZZ_RUNS ?? 500);
 const FIELDS = ['model', 'train', 'record', 'engine', 'backend', 'seeds'];
-// Children at once: a child is mostly start-up (node and zod: ~0.4 CPU-s) and spends about as long
+// Children at once: a child is mostly start-up (node and the config schema: ~0.4 CPU-s) and spends about as long
 // again waiting on its module reads and its spawn, so two per core keep the cores busy; at most 8,
 // as each may take up to its limits (512 MiB native, 1 GiB heap).
 const JOBS = Number(process.env.LORADYN_FUZZ_JOBS ?? Math.min(8, 2 * availableParallelism()));

@@ -1,27 +1,15 @@
 // Dotted config paths ("model.pretrained.mu") checked against the config schema, so a sweep axis
 // that names a field that does not exist is refused before anything runs.
-import { z } from 'zod';
 import { configSchema } from '../config.js';
-
-function unwrap(s: z.ZodType): z.ZodType {
-  let cur: z.ZodType = s;
-  for (let i = 0; i < 10; i++) {
-    const def = (cur as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
-    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') && def.innerType) cur = def.innerType;
-    else break;
-  }
-  return cur;
-}
+import { objectEntries, type AnySchema } from '../schema.js';
 
 /** True when `path` names a field of the config schema (any depth). */
 export function isConfigPath(path: string): boolean {
-  let s: z.ZodType = configSchema;
+  let s: AnySchema = configSchema;
   for (const key of path.split('.')) {
-    s = unwrap(s);
-    if (!(s instanceof z.ZodObject)) return false;
-    const shape = s.shape as Record<string, z.ZodType>;
-    if (!Object.hasOwn(shape, key)) return false;
-    s = shape[key]!;
+    const entries = objectEntries(s);
+    if (!entries || !Object.hasOwn(entries, key)) return false;
+    s = entries[key]! as AnySchema;
   }
   return path.length > 0;
 }

@@ -43,7 +43,7 @@ function depVersions(): Record<string, string> {
     cpus: `${os.availableParallelism()} x ${os.cpus()[0]?.model ?? '?'}`,
   };
   // package.json is not an export of every package (vega's and vega-lite's are not): find the folder.
-  for (const p of ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'zod', 'commander', 'hyparquet-writer']) out[p] = packageVersion(p);
+  for (const p of ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'valibot', 'commander', 'hyparquet-writer']) out[p] = packageVersion(p);
   return out;
 }
 

@@ -7,68 +7,68 @@
 // than its result) and, where it can contradict something else, add a check to runChecks. Both
 // schemas are strict: a field that is not listed here is refused, so a writer that adds one without
 // declaring it here fails its own tests instead of writing records that cannot be read back.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { configSchema, type Config } from '../config.js';
 import type { RunJson } from '../result_json.js';
+import { indexNumber, issuesReason, strictObject } from '../schema.js';
 import { getPath, isConfigPath } from './paths.js';
 import { runHash } from './sweep.js';
 
-const stepIndex = z.number().int().min(0);
+const stepIndex = indexNumber();
 /** A recorded value: a finite number, or null where the run produced NaN or Inf. */
-const value = z.number().nullable();
-const values = z.array(value);
+const value = v.nullable(v.pipe(v.number(), v.finite()));
+const values = v.array(value);
+const count = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));
 
 /** One run's result in plain JSON (runToJson of a RunResult). */
-export const runJsonSchema = z
-  .object({
-    seed: z.number().int().min(0),
-    rank: z.number().int().min(1),
-    hidden: z.number().int().min(1),
-    step: z.array(stepIndex),
-    t: z.array(z.number()),
-    m: values,
-    u: values,
-    M: values,
-    Q: values,
-    popLoss: values,
-    batchLoss: values,
-    escape: z.record(z.string(), stepIndex.nullable()),
-    // record.lossThresholds (docs/practice.md): the first step with L - noise/2 <= f (L(0) - noise/2).
-    lossEscape: z.record(z.string(), stepIndex.nullable()).optional(),
-    stepsDone: stepIndex,
-    divergedStep: stepIndex.nullable(),
-    // A cancelled run is never a result: simulate() throws instead of returning it.
-    cancelled: z.literal(false),
-    final: z.object({ u: values, v: values, teacher: values, w0: values }).strict().optional(),
-  })
-  .strict();
+export const runJsonSchema = strictObject({
+  seed: count(0),
+  rank: count(1),
+  hidden: count(1),
+  step: v.array(stepIndex),
+  t: v.array(v.pipe(v.number(), v.finite())),
+  m: values,
+  u: values,
+  M: values,
+  Q: values,
+  popLoss: values,
+  batchLoss: values,
+  escape: v.record(v.string(), v.nullable(stepIndex)),
+  // record.lossThresholds (docs/practice.md): the first step with L - noise/2 <= f (L(0) - noise/2).
+  lossEscape: v.optional(v.record(v.string(), v.nullable(stepIndex))),
+  stepsDone: stepIndex,
+  divergedStep: v.nullable(stepIndex),
+  // A cancelled run is never a result: simulate() throws instead of returning it.
+  cancelled: v.literal(false),
+  final: v.optional(strictObject({ u: values, v: values, teacher: values, w0: values })),
+});
+
+/** A backend's name as a stored run or a worker gives it. */
+export const backendName = v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,32}$/, 'must be a backend name such as "cpu" or "cuda"'));
 
 /** A stored file: the run, the filled-in single-seed config that names it, and how it was made. */
-export const storedRunSchema = z
-  .object({
-    hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits'),
-    // Checked by configSchema and against the hash in verifyStoredRun, with paths in its messages.
-    config: z.record(z.string(), z.unknown()),
-    run: z.unknown(),
-    engine: z.enum(['full', 'reduced', 'ode']),
-    backend: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a backend name such as "cpu" or "cuda"'),
-    wallMs: z.number().min(0),
-    version: z.string().max(100),
-    finishedAt: z.iso.datetime(),
-    // The sweep that computed the run: its name and this run's value on each axis (dotted config
-    // paths). Absent in stores written before it was recorded, and in runs stored outside a sweep.
-    sweep: z
-      .object({
-        name: z.string().max(200),
-        axes: z.record(z.string().min(1).max(200), z.unknown()),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const storedRunSchema = strictObject({
+  hash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits')),
+  // Checked by configSchema and against the hash in verifyStoredRun, with paths in its messages.
+  config: v.record(v.string(), v.unknown()),
+  run: v.unknown(),
+  engine: v.picklist(['full', 'reduced', 'ode']),
+  backend: backendName,
+  wallMs: v.pipe(v.number(), v.finite(), v.minValue(0)),
+  version: v.pipe(v.string(), v.maxLength(100)),
+  finishedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO date-time such as 2026-12-05T12:00:00.000Z')),
+  // The sweep that computed the run: its name and this run's value on each axis (dotted config
+  // paths). Absent in stores written before it was recorded, and in runs stored outside a sweep.
+  sweep: v.optional(
+    strictObject({
+      name: v.pipe(v.string(), v.maxLength(200)),
+      axes: v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(200)), v.unknown()),
+    }),
+  ),
+});
 
 /** What one stored file holds. */
-export type StoredRun = Omit<z.output<typeof storedRunSchema>, 'config' | 'run'> & { config: Config; run: RunJson };
+export type StoredRun = Omit<v.InferOutput<typeof storedRunSchema>, 'config' | 'run'> & { config: Config; run: RunJson };
 
 /** One consistency rule between a run's fields and its config: returns what is wrong, or null. */
 export type RunCheck = (run: RunJson, config: Config) => string | null;
@@ -215,22 +215,11 @@ export function sweepCheck(sweep: { name: string; axes: Record<string, unknown> 
 /** The outcome of a check: the checked value, or why it was refused. */
 export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** The first issues of a zod error as "path: message" parts, the path under `prefix`. */
-export const zodReason = (e: z.ZodError, prefix: string) =>
-  e.issues
-    .slice(0, 3)
-    .map((i) => {
-      const p = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      const msg = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
-      return p ? `${p}: ${msg}` : msg;
-    })
-    .join('; ');
-
 /** Checks a run's JSON against its (trusted, filled-in, single-seed) config. */
 export function verifyRunJson(raw: unknown, config: Config): Verdict<RunJson> {
-  const r = runJsonSchema.safeParse(raw);
-  if (!r.success) return { ok: false, reason: zodReason(r.error, 'run') };
-  const run = r.data as RunJson;
+  const r = v.safeParse(runJsonSchema, raw);
+  if (!r.success) return { ok: false, reason: issuesReason(r.issues, 'run') };
+  const run = r.output as RunJson;
   for (const check of runChecks) {
     const problem = check(run, config);
     if (problem) return { ok: false, reason: `run: ${problem}` };
@@ -243,13 +232,13 @@ export function verifyRunJson(raw: unknown, config: Config): Verdict<RunJson> {
  * `expectedHash`, the hash its file is named by) and its run (runChecks against that config).
  */
 export function verifyStoredRun(raw: unknown, expectedHash: string): Verdict<StoredRun> {
-  const env = storedRunSchema.safeParse(raw);
-  if (!env.success) return { ok: false, reason: zodReason(env.error, '') };
-  const rec = env.data;
+  const env = v.safeParse(storedRunSchema, raw);
+  if (!env.success) return { ok: false, reason: issuesReason(env.issues, '') };
+  const rec = env.output;
   if (rec.hash !== expectedHash) return { ok: false, reason: `it says it is run ${rec.hash}, but it is stored as run ${expectedHash}` };
-  const cfg = configSchema.safeParse(rec.config);
-  if (!cfg.success) return { ok: false, reason: zodReason(cfg.error, 'config') };
-  const config = cfg.data;
+  const cfg = v.safeParse(configSchema, rec.config);
+  if (!cfg.success) return { ok: false, reason: issuesReason(cfg.issues, 'config') };
+  const config = cfg.output;
   if (!Array.isArray(config.seeds) || config.seeds.length !== 1)
     return { ok: false, reason: `config.seeds must be one seed, got ${JSON.stringify(config.seeds)}` };
   const h = runHash(config);

@@ -1,5 +1,6 @@
 // Sweep files: a base config plus axes (dotted config paths -> lists of values), expanded as a
 // cartesian product; each grid point runs every seed, one run per (point, seed).
+import * as v from 'valibot';
 import v8 from 'node:v8';
 import { createHash } from 'node:crypto';
 import { canonicalJson, parseConfig, seedList, seedsSchema, type Config, type ConfigInput } from '../config.js';
@@ -108,9 +109,9 @@ export function expandSweep(raw: unknown): ExpandedSweep {
   }
   let seeds: Config['seeds'] | undefined;
   if (spec.seeds !== undefined) {
-    const r = seedsSchema.safeParse(spec.seeds);
-    if (!r.success) issues.push({ path: 'seeds', message: r.error.issues.map((i) => i.message).join('; ') });
-    else seeds = r.data;
+    const r = v.safeParse(seedsSchema, spec.seeds);
+    if (!r.success) issues.push({ path: 'seeds', message: r.issues.map((i) => i.message).join('; ') });
+    else seeds = r.output;
   }
   if (issues.length) throw new ConfigError(issues, 'sweep');
 

@@ -5,7 +5,18 @@
 // One pre-training run per seed provides every budget (checkpoints along its trajectory).
 import { AbortError, ConfigError } from '../errors.js';
 import { version } from '../version.js';
-import { loraSchema, optimizerSchema, parseWith, vitConfigSchema, type LoraInput, type OptimizerInput, type VitConfigInput } from './config.js';
+import {
+  loraSchema,
+  optimizerSchema,
+  parseWith,
+  vitConfigSchema,
+  type LoraConfig,
+  type LoraInput,
+  type OptimizerConfig,
+  type OptimizerInput,
+  type VitConfig,
+  type VitConfigInput,
+} from './config.js';
 import { classNames, loadTask, subsample, type DatasetName, type Task } from './data.js';
 import { features, initParams, train, vitLayout } from './model.js';
 import { ridgeProbe } from './probe.js';
@@ -135,10 +146,10 @@ export interface VitExperimentResult {
   settings: {
     budgets: number[];
     seeds: number[];
-    config: ReturnType<typeof vitConfigSchema.parse>;
-    lora: ReturnType<typeof loraSchema.parse>;
-    pretrain: { optimizer: ReturnType<typeof optimizerSchema.parse>; batch: number };
-    finetune: { optimizer: ReturnType<typeof optimizerSchema.parse>; batch: number; maxSteps: number; evalSteps: number[]; evalImages: number };
+    config: VitConfig;
+    lora: LoraConfig;
+    pretrain: { optimizer: OptimizerConfig; batch: number };
+    finetune: { optimizer: OptimizerConfig; batch: number; maxSteps: number; evalSteps: number[]; evalImages: number };
     pairings: PairingSpec[];
   };
   checkpoints: CheckpointRecord[];
