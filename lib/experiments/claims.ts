@@ -9,8 +9,12 @@
 // file system) can cost a run computed twice, never a wrong or a lost run.
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+
+// Loaded on first use (with graceful-fs, which it brings), not by every import of loradyn.
+let lockModule: typeof import('proper-lockfile') | undefined;
+const lockfile = () => (lockModule ??= createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile'));
 
 /** A claim held by this process; release() when the run is stored (or failed). */
 export interface Claim {
@@ -123,13 +127,13 @@ export class RunClaims {
     this.ensureDir();
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(this.target(hash), options);
+      release = await lockfile().lock(this.target(hash), options);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       if (!this.holderDead(hash)) return null;
       try {
         utimesSync(this.lockDir(hash), 0, 0);
-        release = await lockfile.lock(this.target(hash), options);
+        release = await lockfile().lock(this.target(hash), options);
       } catch (e2) {
         const code = (e2 as NodeJS.ErrnoException).code;
         if (code === 'ELOCKED' || code === 'ENOENT') return null;
@@ -165,13 +169,13 @@ export class RunClaims {
     this.ensureDir();
     let release: () => void;
     try {
-      release = lockfile.lockSync(this.target(hash), options);
+      release = lockfile().lockSync(this.target(hash), options);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       if (!this.holderDead(hash)) return busy;
       try {
         utimesSync(this.lockDir(hash), 0, 0);
-        release = lockfile.lockSync(this.target(hash), options);
+        release = lockfile().lockSync(this.target(hash), options);
       } catch (e2) {
         const code = (e2 as NodeJS.ErrnoException).code;
         if (code === 'ELOCKED' || code === 'ENOENT') return busy;
@@ -194,7 +198,7 @@ export class RunClaims {
   /** Whether a live process (this one included) holds a claim on `hash` now. */
   async isClaimed(hash: string): Promise<boolean> {
     if (this.held.has(hash)) return true;
-    const held = await lockfile.check(this.target(hash), this.lockOptions(hash));
+    const held = await lockfile().check(this.target(hash), this.lockOptions(hash));
     return held && !this.holderDead(hash);
   }
 }

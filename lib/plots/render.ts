@@ -1,12 +1,13 @@
-// Headless rendering: vega-lite spec -> vega -> SVG (vega's View.toSVG) -> PNG (resvg).
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+// Headless rendering: vega-lite spec -> vega -> SVG (vega's View.toSVG) -> PNG (resvg). vega,
+// vega-lite and resvg load on first use: importing loradyn to simulate does not load plotting.
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
 
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** Renders a vega-lite spec to SVG text, offline. */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vg = compile(spec).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none' });
   try {
@@ -18,6 +19,8 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
 
 /** PNG from SVG at `scale` x the SVG's size; uses the system fonts (DejaVu on Debian). */
 export function svgToPng(svg: string, scale = 1.5): Uint8Array {
+  // resvg is a native CommonJS module: required (synchronously) on first use.
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

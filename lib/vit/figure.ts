@@ -1,8 +1,8 @@
 // The experiment's figure: steps of LoRA fine-tuning needed to reach each target accuracy,
 // against the pre-training budget, mean over seeds with a 95 % band; one panel per pairing.
 // Written as a Vega-Lite spec, compiled to Vega and rendered to SVG headlessly.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { vegaLiteToSvg } from '../plots/render.js';
 
 /** One point of the steps-to-accuracy figure: mean steps (lo..hi: 95 % interval) at a pairing, budget and threshold, and how many seeds reached it. */
 export interface StepsPoint {
@@ -99,12 +99,4 @@ export function alignmentFigureSpec(points: AlignmentPoint[], title: string): To
 }
 
 /** Renders a Vega-Lite spec to SVG text headlessly (no browser). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+export const renderSvg = vegaLiteToSvg;
