@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommand } from './support/node_command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -16,7 +17,7 @@ t.test('typedoc builds the API reference without warnings, every export document
   const out = mkdtempSync(join(tmpdir(), 'loradyn-api-'));
   // One run: notDocumented on, warnings reported (not fatal) so that they can be sorted here.
   const args = ['--out', out, '--logLevel', 'Warn', '--validation.notDocumented', 'true', '--treatWarningsAsErrors', 'false'];
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(...nodeCommand([join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...args]), { cwd: root, encoding: 'utf8', timeout: 300_000 });
   t.equal(r.status, 0, 'typedoc exits 0', r.status === 0 ? {} : { output: `${r.stdout}${r.stderr}`.slice(-2000) });
   const warnings = (r.stdout + r.stderr)
     .replace(/\x1b\[[0-9;]*m/g, '')

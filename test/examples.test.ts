@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expandSweep } from '../lib/experiments/sweep.js';
 import { parseConfig } from '../lib/config.js';
+import { nodeCommand } from './support/node_command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -16,7 +17,7 @@ t.test('the README quickstart is examples/quickstart.ts, and it runs', async (t)
   const block = /## Using it from Node\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   t.ok(block, 'the README has a TypeScript quickstart');
   t.ok(src.includes(block!.trim()), 'the README block is the compiled example, verbatim');
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'examples', 'quickstart.js')], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(...nodeCommand([join(root, 'dist', 'examples', 'quickstart.js')]), { encoding: 'utf8', timeout: 120_000 });
   t.equal(r.status, 0, r.stderr);
   const rows = r.stdout
     .trim()

@@ -12,13 +12,14 @@ import { ResultStore, type StoredRun } from '../lib/experiments/store.js';
 import { LocalExecutor } from '../lib/experiments/executor.js';
 import { storeTable, type ExportOptions, type ExportSummary } from '../lib/experiments/export.js';
 import { cliPath, runCli } from './support/cli.js';
+import { nodeCommand } from './support/node_command.js';
 
 // exportStore runs in a plain Node process, as a library user calls it: tap's TypeScript loader
 // (ts-node) cannot resolve the subpath import that hyparquet-writer makes of hyparquet.
 const indexJs = join(cliPath, '..', 'index.js');
 async function exportStore(store: string, file: string, o: ExportOptions = {}): Promise<ExportSummary> {
   const code = `import { exportStore } from ${JSON.stringify(indexJs)}; const s = await exportStore(${JSON.stringify(store)}, ${JSON.stringify(file)}, ${JSON.stringify(o)}); console.log(JSON.stringify(s));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  const r = spawnSync(...nodeCommand(['--input-type=module', '-e', code]), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as ExportSummary;
 }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { simulate, estimateMemory, parseConfig, ConfigError, type ConfigInput } from '../lib/index.js';
 import { loadNative } from '../lib/native.js';
+import { nodeCommand } from './support/node_command.js';
 
 const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
 
@@ -22,7 +23,7 @@ function measure(config: ConfigInput, threads: number): { peak: number; estimate
     await simulate(config, { threads: ${threads} });
     const peak = process.resourceUsage().maxRSS * 1024 - before;
     process.stdout.write(JSON.stringify({ peak, estimate }));`;
-  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(...nodeCommand(['--expose-gc', '--input-type=module', '-e', script]), { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }

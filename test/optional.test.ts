@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliPath } from './support/cli.js';
+import { nodeCommand } from './support/node_command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-optional-'));
@@ -34,7 +35,7 @@ Module._resolveFilename = function (request, ...rest) {
 };`,
 );
 const withoutOptional = (args: string[]) =>
-  spawnSync(process.execPath, ['--require', noData, '--import', pathToFileURL(register).href, ...args], { encoding: 'utf8', timeout: 60_000 });
+  spawnSync(...nodeCommand(['--require', noData, '--import', pathToFileURL(register).href, ...args]), { encoding: 'utf8', timeout: 60_000 });
 
 t.test('package.json: the optional packages are optional peers, and dev dependencies here', async (t) => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

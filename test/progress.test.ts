@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtaEstimator, formatDuration, ProgressRenderer } from '../lib/cli/renderer.js';
 import { cliPath } from './support/cli.js';
+import { nodeCommand } from './support/node_command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-progress-'));
 
@@ -113,7 +114,7 @@ writeFileSync(
 
 t.test('sweep without a terminal: plain lines on stderr, events per run', async (t) => {
   const events = join(dir, 'sweep.jsonl');
-  const r = spawnSync(process.execPath, [cliPath, 'sweep', sweep, '--out', join(dir, 'a'), '--events', events], { encoding: 'utf8' });
+  const r = spawnSync(...nodeCommand([cliPath, 'sweep', sweep, '--out', join(dir, 'a'), '--events', events]), { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.match(r.stderr, /^sweep {2}6\/6 runs {2}100% {2}elapsed \d+s {2}eta 0s$/m, 'the final plain line');
   t.notMatch(r.stderr, /\r|\x1b/, 'no terminal control characters in a pipe');
@@ -125,7 +126,7 @@ t.test('sweep without a terminal: plain lines on stderr, events per run', async 
   t.equal(runs.length, 6);
   t.same(new Set(runs.map((e) => e.coords['model.pretrained.mu'])), new Set([0.2, 0.5]));
   t.ok(runs.every((e) => /^[0-9a-f]{64}$/.test(e.id) && e.ok === true));
-  const q = spawnSync(process.execPath, [cliPath, 'sweep', sweep, '--out', join(dir, 'b'), '--quiet'], { encoding: 'utf8' });
+  const q = spawnSync(...nodeCommand([cliPath, 'sweep', sweep, '--out', join(dir, 'b'), '--quiet']), { encoding: 'utf8' });
   t.equal(q.status, 0);
   t.equal(q.stderr, '', '--quiet: nothing on stderr');
 });

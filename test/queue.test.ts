@@ -20,6 +20,7 @@ import { QUEUE_PREFIX, QUEUE_SCHEMA_VERSION } from '../lib/queue/protocol.js';
 import { jobBound } from '../lib/queue/bounds.js';
 import { cliPath, runCli } from './support/cli.js';
 import { freePort, redisMissing, startRedis, type TestRedis } from './support/redis.js';
+import { nodeCommand } from './support/node_command.js';
 
 const missing = redisMissing();
 if (missing) {
@@ -77,7 +78,7 @@ async function main() {
     waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
   }
   const launch = (args: string[]): Proc => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...nodeCommand([cliPath, ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     const out: string[] = [];
     let buf = '';

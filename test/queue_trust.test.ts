@@ -27,6 +27,7 @@ import { simulate } from '../lib/simulate.js';
 import { runToJson } from '../lib/result_json.js';
 import { cliPath, runCli } from './support/cli.js';
 import { makeCertificates, redisMissing, startRedis, tlsMissing, type TestRedis } from './support/redis.js';
+import { nodeCommand } from './support/node_command.js';
 
 const missing = redisMissing();
 if (missing) t.plan(0, `skipped: ${missing}`);
@@ -212,7 +213,7 @@ async function main() {
     while ((await q.getCompletedCount()) < specs.length && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
     await rogue.close();
     t.equal(await q.getCompletedCount(), 6, 'six malformed results wait in Redis');
-    const honest = spawn(process.execPath, [cliPath, 'worker', '--queue', redis.url, '--queue-name', 'crash', '--threads', '1'], { stdio: 'ignore' });
+    const honest = spawn(...nodeCommand([cliPath, 'worker', '--queue', redis.url, '--queue-name', 'crash', '--threads', '1']), { stdio: 'ignore' });
     children.add(honest);
     const out = join(scratch, 'crash');
     const coord = runCliAsync(['sweep', sweepFile, '--out', out, '--queue', redis.url, '--queue-name', 'crash']);
@@ -371,7 +372,7 @@ async function main() {
   });
 
   function launch(args: string[], env: NodeJS.ProcessEnv) {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(...nodeCommand([cliPath, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env });
     children.add(child);
     let buf = '';
     const waiters: { re: RegExp; resolve: () => void }[] = [];
@@ -407,7 +408,7 @@ async function main() {
     };
   }
   function runCliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(...nodeCommand([cliPath, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env });
     children.add(child);
     let stdout = '';
     let stderr = '';

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { simulate, parseConfig, type ConfigInput } from '../lib/index.js';
 import { loadNative } from '../lib/native.js';
+import { nodeCommand } from './support/node_command.js';
 
 const native = loadNative().testing;
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -152,7 +153,7 @@ t.test('the same trajectory whichever SIMD path draws (LORADYN_SIMD caps it per 
     process.stdout.write(loadNative().testing.simdPaths().best + ' ' + Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('hex'));`;
   const out: Record<string, string> = {};
   for (const path of ['scalar', 'avx2', 'avx512']) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LORADYN_SIMD: path } });
+    const r = spawnSync(...nodeCommand(['--input-type=module', '-e', script]), { encoding: 'utf8', env: { ...process.env, LORADYN_SIMD: path } });
     t.equal(r.status, 0, `LORADYN_SIMD=${path} ran ${r.stderr}`);
     const [best, hex] = r.stdout.split(' ');
     if (path === 'scalar') t.equal(best, 'scalar', 'LORADYN_SIMD=scalar selects the scalar path');

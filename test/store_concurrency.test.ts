@@ -12,6 +12,7 @@ import { expandSweep } from '../lib/experiments/sweep.js';
 import { ResultStore } from '../lib/experiments/store.js';
 import { HOST } from '../lib/experiments/claims.js';
 import { cliPath } from './support/cli.js';
+import { nodeCommand } from './support/node_command.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'loradyn-shared-'));
 const children = new Set<ChildProcess>();
@@ -21,7 +22,7 @@ t.teardown(() => {
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const r = spawnSync(...nodeCommand(['-e', 'process.stdout.write(String(process.pid))']), { encoding: 'utf8' });
   return Number(r.stdout);
 }
 
@@ -33,7 +34,7 @@ t.test('temporary files: only those of writers that are gone are removed', async
   const h = 'ab' + '0'.repeat(62);
   const dead = deadPid();
   // A live writer of this machine: a child that sleeps.
-  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  const live = spawn(...nodeCommand(['-e', 'setTimeout(() => {}, 60000)']), { stdio: 'ignore' });
   children.add(live);
   const files = {
     mine: `${h}.json.tmp-${process.pid}-aaaaaa@${HOST}`,
@@ -66,7 +67,7 @@ t.test('claims: a live holder is respected, a dead one is taken over at once', a
 const c = await new RunClaims(${JSON.stringify(dir)}).tryClaim(${JSON.stringify(h)});
 process.stdout.write(c ? 'claimed\\n' : 'busy\\n');
 setTimeout(() => {}, 60000);`;
-  const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(...nodeCommand(['--input-type=module', '-e', script]), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(holder);
   const said = await new Promise<string>((r) => holder.stdout!.once('data', (d) => r(String(d).trim())));
   t.equal(said, 'claimed', 'another process claims the run');
@@ -101,7 +102,7 @@ interface Result {
   counts: { cached: number; computed: number; failed: number; byPeers: number } | null;
 }
 function sweepProcess(sweepFile: string, out: string): Promise<Result> {
-  const c = spawn(process.execPath, [cliPath, 'sweep', sweepFile, '--out', out, '--jobs', '1', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(...nodeCommand([cliPath, 'sweep', sweepFile, '--out', out, '--jobs', '1', '--quiet']), { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(c);
   let text = '';
   c.stdout!.on('data', (d) => (text += d));

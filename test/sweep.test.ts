@@ -13,6 +13,7 @@ import { loadSettings, runsCsv, settingRows } from '../lib/experiments/results.j
 import { ConfigError } from '../lib/errors.js';
 import { canonicalJson } from '../lib/config.js';
 import { cliPath, runCli } from './support/cli.js';
+import { nodeCommand } from './support/node_command.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'loradyn-sweep-'));
 const base = { engine: 'reduced', backend: 'cpu', model: { d: 1000, activation: 'linear' }, train: { batch: 200, steps: 1500 }, record: { points: 40 } };
@@ -139,7 +140,7 @@ t.test('SIGKILL in the middle of a sweep loses at most runs in flight; the rerun
       seeds: { count: 4 },
     }),
   );
-  const child = spawn(process.execPath, [cliPath, 'sweep', sw, '--out', out, '--jobs', '2', '--quiet'], { stdio: 'ignore' });
+  const child = spawn(...nodeCommand([cliPath, 'sweep', sw, '--out', out, '--jobs', '2', '--quiet']), { stdio: 'ignore' });
   const count = () => {
     const root = join(out, 'runs');
     if (!existsSync(root)) return 0;

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommand } from './support/node_command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,10 +34,10 @@ export const out = [r.runs.length, s.rows, png.length, (await tauCurve({ activat
 `,
   );
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(...nodeCommand([tsc, '-p', dir]), { encoding: 'utf8', timeout: 120_000 });
   t.equal(r.status, 0, `tsc: ${r.stdout}${r.stderr}`);
   t.notOk(
-    spawnSync(process.execPath, ['-e', `require.resolve('@types/node/package.json', { paths: [${JSON.stringify(dir)}] })`]).status === 0,
+    spawnSync(...nodeCommand(['-e', `require.resolve('@types/node/package.json', { paths: [${JSON.stringify(dir)}] })`])).status === 0,
     'the consumer has no @types/node',
   );
 });
