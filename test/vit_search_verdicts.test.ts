@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyseSearch } from '../lib/vit/search/analysis.js';
+import { absoluteSpec, metricsSpec } from '../lib/vit/search/figures.js';
 import { writeSearchResults } from '../lib/vit/search/io.js';
 import type { SearchResult, SearchRun } from '../lib/vit/search/records.js';
-import { searchSummaryText, verdictTable } from '../lib/vit/search/report.js';
+import { designText, searchSummaryText, verdictTable } from '../lib/vit/search/report.js';
 import { resolveSearchSettings, type SearchSettings } from '../lib/vit/search/settings.js';
 import { MIN_VERDICT_SEEDS, pairedSlope, seededUniform } from '../lib/vit/search/statistics.js';
 
@@ -124,4 +125,29 @@ t.test(`fewer than ${MIN_VERDICT_SEEDS} pre-training seeds: "too few seeds", the
   const st = pairedSlope(two, { predictedSign: 1 });
   t.equal(st.verdict, 'too few seeds');
   t.ok(Math.abs(st.slope - 0.5) < 1e-9);
+});
+
+t.test("the cost shown is the units' compute, not the seconds of a call that found them cached", async (t) => {
+  const r = result(settings(MIN_VERDICT_SEEDS));
+  r.timing = {
+    wallMs: 3700,
+    cpuMs: 4200,
+    units: [
+      { pairing: 'mnist', seed: 1, wallMs: 9 * 60000, cpuMs: 8 * 60000, cached: true },
+      { pairing: 'mnist', seed: 2, wallMs: 13 * 60000, cpuMs: 10 * 60000, cached: false },
+    ],
+    loadAverage: { start: [0, 0, 0], end: [0, 0, 0] },
+  };
+  const first = searchSummaryText(r).split('\n')[0]!;
+  t.match(first, /compute 0\.30 CPU-h over 2 units \(per unit 8\.0-10\.0 CPU-min, 9\.0-13\.0 min wall\)/);
+  t.match(first, /this call 3\.7 s wall, 4\.2 s CPU, 1 of 2 units from the cache/);
+  t.match(designText(r).join('\n'), /Cost: compute 0\.30 CPU-h over 2 units/);
+});
+
+t.test('figures: a tick at every budget run, arm names not cut in the legends', async (t) => {
+  const r = result(settings(MIN_VERDICT_SEEDS));
+  const specs = { metrics: metricsSpec(r), absolute: absoluteSpec(r) };
+  const text = JSON.stringify(specs);
+  t.equal((text.match(/"axis":\{"values":\[0,1,4,16\],"format":"d"\}/g) ?? []).length, 3, 'both layers of the metrics and the absolute figure');
+  t.equal((text.match(/"legend":\{"labelLimit":400,"symbolOpacity":1\}/g) ?? []).length, 3);
 });

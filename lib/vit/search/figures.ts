@@ -5,12 +5,17 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderFigure, type Figure } from '../../plots/render.js';
 import type { SearchResult } from './records.js';
 
-const budgetAxis = {
+/** The budget axis: symlog (budget 0 is drawn), a tick at every budget that was run and no others. */
+const budgetAxis = (r: SearchResult) => ({
   field: 'budget',
   type: 'quantitative' as const,
   title: 'pre-training budget (epochs)',
   scale: { type: 'symlog' as const, constant: 1 },
-};
+  axis: { values: r.settings.budgets, format: 'd' },
+});
+
+// Full arm names in the legends (the default limit cut them to "sgd lr 0.1 r1 B sm..."), solid swatches.
+const legend = { labelLimit: 400, symbolOpacity: 1 };
 
 /** Median normalised excess loss (L - L*) / (L0 - L*) against the step, one line per budget. */
 export function curvesSpec(r: SearchResult): TopLevelSpec {
@@ -52,7 +57,8 @@ export function metricsSpec(r: SearchResult): TopLevelSpec {
       .filter((v) => Number.isFinite(v.mean))
       .map((v) => ({ pairing: b.pairing, arm: b.arm, budget: b.budgetEpochs, ...v })),
   );
-  const color = { field: 'arm', type: 'nominal', title: null, sort: r.settings.arms.map((a) => a.name) };
+  const color = { field: 'arm', type: 'nominal', title: null, sort: r.settings.arms.map((a) => a.name), legend };
+  const x = budgetAxis(r);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Search-phase measures against pre-training (geometric mean over ${r.settings.preSeeds.length} pre-training seeds, 95% bootstrap interval)`,
@@ -64,11 +70,11 @@ export function metricsSpec(r: SearchResult): TopLevelSpec {
       layer: [
         {
           mark: { type: 'errorband', opacity: 0.15 },
-          encoding: { x: budgetAxis, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: null }, y2: { field: 'hi' }, color },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: null }, y2: { field: 'hi' }, color },
         },
         {
           mark: { type: 'line', point: true },
-          encoding: { x: budgetAxis, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: null }, color },
+          encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: null }, color },
         },
       ],
     },
@@ -93,9 +99,9 @@ export function absoluteSpec(r: SearchResult): TopLevelSpec {
       height: 220,
       mark: { type: 'line', point: true },
       encoding: {
-        x: budgetAxis,
+        x: budgetAxis(r),
         y: { field: 'value', type: 'quantitative', title: 'held-out cross-entropy', scale: { zero: false } },
-        color: { field: 'series', type: 'nominal', title: null },
+        color: { field: 'series', type: 'nominal', title: null, legend },
       },
     },
   } as TopLevelSpec;

@@ -107,12 +107,25 @@ export function checkpointTable(r: SearchResult): Table {
   };
 }
 
+/**
+ * What the numbers cost: the units' own compute (cached units with the times they took when they were
+ * computed) and this call's wall time, which is seconds when every unit was cached.
+ */
+export function costText(r: SearchResult): string {
+  const u = r.timing.units;
+  const cached = u.filter((x) => x.cached).length;
+  const range = (xs: number[]) => (xs.length ? `${f(Math.min(...xs), 1)}-${f(Math.max(...xs), 1)}` : '-');
+  const cpuH = u.reduce((a, x) => a + x.cpuMs, 0) / 3.6e6;
+  return (
+    `compute ${f(cpuH, 2)} CPU-h over ${u.length} units (per unit ${range(u.map((x) => x.cpuMs / 60000))} CPU-min, ${range(u.map((x) => x.wallMs / 60000))} min wall); ` +
+    `this call ${f(r.timing.wallMs / 1000, 1)} s wall, ${f(r.timing.cpuMs / 1000, 1)} s CPU, ${cached} of ${u.length} units from the cache`
+  );
+}
+
 /** The design in words, with its limits. */
 export function designText(r: SearchResult): string[] {
   const s = r.settings;
   const runs = r.runs.length;
-  const cpuH = r.timing.cpuMs / 3.6e6;
-  const wallH = r.timing.wallMs / 3.6e6;
   const mdes = r.slopes
     .filter((x) => x.metric === 'plateauExit')
     .map((x) => x.mde)
@@ -123,16 +136,14 @@ export function designText(r: SearchResult): string[] {
     `Verdicts per pairing, arm and metric: reproduces when the 95% interval of the slope lies on the side the theory predicts (longer plateau exit and half-life, smaller gradNorm0 with more pre-training), refutes when it lies on the other side, inconclusive otherwise. Exit and half-life verdicts read "no search phase in this regime" when no budget has a plateau (exit later than ${PLATEAU_MIN_STEPS} steps) in at least half of its runs. A metric whose every value is censored at the step budget reads "not measured" (its slope would be 0 by construction). With fewer than ${MIN_VERDICT_SEEDS} pre-training seeds no verdict is given ("too few seeds"): the slopes and intervals are shown, unjudged.`,
     `Smallest detectable slope of ln(plateau exit) (two-sided 5%, power 80%): ${mdes.length ? `${f(Math.min(...mdes))} to ${f(Math.max(...mdes))}` : '-'}, i.e. a factor ${mdes.length ? `${f(perDoubling(Math.min(...mdes)), 2)} to ${f(perDoubling(Math.max(...mdes)), 2)}` : '-'} per doubling of (1 + budget).`,
     `Limits: one small ViT (width ${s.config.width}, depth ${s.config.depth}); the second init, rank 4 and AdamW are varied one at a time at the primary arm's rate (not crossed with the rates), and run one fine-tuning seed where the primary arm runs ${s.ftSeeds.length}; a censored exit or half-life enters the slope as the step budget (a lower bound); the bootstrap over ${s.preSeeds.length} seeds gives percentile intervals that are somewhat narrow for so few seeds, so the sign test is shown beside them.`,
-    `Cost: ${f(wallH, 2)} h wall, ${f(cpuH, 2)} h CPU (load average ${r.timing.loadAverage.start.map((x) => x.toFixed(1)).join('/')} at the start, ${r.timing.loadAverage.end.map((x) => x.toFixed(1)).join('/')} at the end); cached units count with their original times.`,
+    `Cost: ${costText(r)} (load average ${r.timing.loadAverage.start.map((x) => x.toFixed(1)).join('/')} at this call's start, ${r.timing.loadAverage.end.map((x) => x.toFixed(1)).join('/')} at its end).`,
   ];
 }
 
 /** A compact plain-text summary for the terminal. */
 export function searchSummaryText(r: SearchResult): string {
   const lines: string[] = [];
-  lines.push(
-    `ViT search protocol (${r.settings.scale}): ${r.runs.length} fine-tuning runs, ${(r.timing.wallMs / 1000).toFixed(1)} s wall, ${(r.timing.cpuMs / 1000).toFixed(1)} s CPU`,
-  );
+  lines.push(`ViT search protocol (${r.settings.scale}): ${r.runs.length} fine-tuning runs; ${costText(r)}`);
   lines.push('pairing | arm | metric: slope of ln(metric) per log2(1 + budget) [95% CI] (MDE) seeds +/- -> verdict');
   for (const s of r.slopes)
     lines.push(
