@@ -1,5 +1,7 @@
 // The run config: one valibot schema with defaults. Every run is described by a filled-in
-// config; its canonical JSON names the run's results.
+// config; its canonical JSON names the run's results. Each field is described in docs/config.md;
+// the notes on the fields here are line comments because valibot's inferred types would copy a
+// doc comment into several declarations of the field, which the API reference refuses.
 import os from 'node:os';
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
@@ -24,9 +26,9 @@ const mu01 = v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'm
 
 export const pretrainedSchema = strictObject({
   kind: v.optional(v.picklist(['aligned', 'misaligned', 'scratch', 'given'], 'kind must be one of aligned, misaligned, scratch, given'), 'aligned'),
-  /** Strength mu in [0, 1], one value for all hidden units or one per unit. */
+  // Strength mu in [0, 1], one value for all hidden units or one per unit.
   mu: v.optional(v.union([mu01, v.pipe(v.array(mu01), v.minLength(1, 'mu must not be empty'))]), 0.5),
-  /** kind "given": w0 as hidden x d numbers, row-major. */
+  // kind "given": w0 as hidden x d numbers, row-major.
   w0: v.optional(v.array(finite('w0 entry'))),
 });
 
@@ -37,6 +39,9 @@ const beta01 = v.pipe(finiteNumber('must be a number in [0, 1)'), v.minValue(0, 
 
 /** train.optimizer in a filled-in config: absent for "sgd", else the optimizer with its defaults. */
 export type OptimizerSpec = { kind: 'momentum'; beta: number } | { kind: 'adam'; beta1: number; beta2: number; eps: number };
+
+const OPTIMIZER_KINDS: readonly unknown[] = ['sgd', 'momentum', 'adam'];
+const OPTIMIZER_MESSAGE = 'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }';
 
 // A union (not a variant) so a known kind with a bad field reports that field: only that branch
 // gets past its type check.
@@ -51,7 +56,7 @@ const optimizerKinds = v.union(
       eps: v.optional(v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')), 1e-8),
     }),
   ],
-  'must be "sgd", { kind: "momentum", beta } or { kind: "adam", beta1, beta2, eps }',
+  OPTIMIZER_MESSAGE,
 );
 
 /** train.optimizer: "sgd" (default), heavy-ball momentum, or bias-corrected Adam. */
@@ -60,6 +65,14 @@ export const optimizerSchema = v.pipe(
     v.pipe(
       v.unknown(),
       v.transform((o) => (o === 'sgd' ? { kind: 'sgd' } : o)),
+      // An object with an unknown kind: the issue names train.optimizer.kind.
+      v.rawCheck(({ dataset, addIssue }) => {
+        const o = dataset.value;
+        if (o === null || typeof o !== 'object' || Array.isArray(o)) return;
+        const kind = (o as { kind?: unknown }).kind;
+        if (!OPTIMIZER_KINDS.includes(kind))
+          addIssue({ message: OPTIMIZER_MESSAGE, path: [{ type: 'object', origin: 'value', input: o as Record<string, unknown>, key: 'kind', value: kind }] });
+      }),
       optimizerKinds,
     ),
   ),
@@ -75,19 +88,19 @@ const unlessDefault = (message: string, positive: boolean, unset: number) =>
 
 export const modelSchema = strictObject({
   activation: v.optional(activationSchema, 'linear'),
-  /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
+  // "same" (matched), "square" (s*(z) = s(z)^2), or any activation.
   teacher: v.optional(v.union([v.literal('same'), v.literal('square'), activationSchema]), 'same'),
   d: v.optional(intIn(1, 2 ** 31), 1000),
   rank: v.optional(intIn(1, 4096), 1),
   hidden: v.optional(intIn(1, 4096), 1),
   pretrained: v.optional(pretrainedSchema, {}),
-  /** Initial value of every u_i; null means 1/d^2. */
+  // Initial value of every u_i; null means 1/d^2.
   u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0 (or null for 1/d^2)'))), null),
   spherical: v.optional(v.boolean(), true),
   noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
-  /** Optional start: U (hidden x rank) and V (rank x d), row-major. */
+  // Optional start: U (hidden x rank) and V (rank x d), row-major.
   init: v.optional(strictObject({ u: v.optional(v.array(finite('init.u entry'))), v: v.optional(v.array(finite('init.v entry'))) })),
-  /** "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0. */
+  // "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0.
   adapter: v.pipe(
     v.optional(v.picklist(['lora', 'full'], 'adapter must be "lora" or "full"')),
     v.transform((a) => (a === 'lora' ? undefined : a)),
@@ -100,9 +113,9 @@ export const trainSchema = strictObject({
   steps: v.optional(intIn(0, 2 ** 52), 10000),
   hermiteRescale: v.optional(v.boolean(), false),
   optimizer: optimizerSchema,
-  /** L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0. */
+  // L2 added to the gradient (sgd, momentum) or decoupled (adam, as AdamW); default 0.
   weightDecay: unlessDefault('must be a finite number >= 0', false, 0),
-  /** eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1. */
+  // eta_u / eta_v (LoRA+ uses 2 to 16); train.eta is eta_v. Default 1.
   lrRatio: unlessDefault('must be a finite number > 0', true, 1),
 });
 
@@ -114,27 +127,21 @@ const DENSE = 'dense must be an integer in [1, 1e8]';
 export const recordSchema = strictObject({
   points: v.optional(intIn(2, 1_000_000), 200),
   thresholds: v.optional(v.array(inUnit('thresholds must be in (0, 1]', true)), [0.5]),
-  /** Also return the final U, V, teacher rows and w0 of each run. */
+  // Also return the final U, V, teacher rows and w0 of each run.
   final: v.optional(v.boolean(), false),
-  /**
-   * End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing
-   * after it); that step is recorded and is the run's stepsDone. null: run every step.
-   */
+  // End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing after
+  // it); that step is recorded and is the run's stepsDone. null: run every step.
   // Absent (not null) when unset, so the hashes of existing result stores do not change.
   stopAt: v.pipe(
     v.optional(v.nullable(inUnit('stopAt must be in (0, 1] or null', true))),
     v.transform((x) => x ?? undefined),
   ),
-  /**
-   * Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what
-   * the paper's window metric needs: it reads the seed-averaged |m| at every step). Refused
-   * when the recorded trajectories would pass the memory limit. Absent: the log grid alone.
-   */
+  // Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what the
+  // paper's window metric needs: it reads the seed-averaged |m| at every step). Refused when the
+  // recorded trajectories would pass the memory limit. Absent: the log grid alone.
   dense: v.optional(v.pipe(finiteNumber(), v.integer(DENSE), v.minValue(1, DENSE), v.maxValue(1e8, DENSE))),
-  /**
-   * Fractions f in (0, 1): per run, the first step at which the population loss minus the
-   * noise floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
-   */
+  // Fractions f in (0, 1): per run, the first step at which the population loss minus the noise
+  // floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
   lossThresholds: v.pipe(
     v.optional(v.array(inUnit('lossThresholds must be numbers in (0, 1)', false))),
     v.transform((x) => (x === undefined || x.length === 0 ? undefined : x)),

@@ -17,25 +17,25 @@ const intAtLeast = (min: number, message: string) =>
 /** The valibot schema of escapeLaw()'s argument: the setting (link, mu, d, batch, eta, ...) and what to predict, with defaults. */
 export const escapeLawSchema = strictObject({
   activation: activationSchema,
-  /** "same" (matched), "square" (s*(z) = s(z)^2), or any activation. */
+  // "same" (matched), "square" (s*(z) = s(z)^2), or any activation.
   teacher: v.optional(v.union([v.literal('same'), v.literal('square'), activationSchema]), 'same'),
   mu: v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]')),
   d: intAtLeast(3, 'must be an integer >= 3'),
   batch: intAtLeast(1, 'must be an integer >= 1'),
   eta: v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')),
-  /** Divide eta by k! k (k the student's top Hermite order), as the paper does. */
+  // Divide eta by k! k (k the student's top Hermite order), as the paper does.
   hermiteRescale: v.optional(v.boolean(), false),
   noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
-  /** Initial u; null means 1/d^2. */
+  // Initial u; null means 1/d^2.
   u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0'))), null),
   threshold: v.optional(inUnit('must be in (0, 1)'), 0.5),
-  /** Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss). */
+  // Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss).
   lossThreshold: v.optional(v.nullable(inUnit('must be in (0, 1)')), null),
   probs: v.optional(
     v.pipe(v.array(inUnit('each probability must be in (0, 1)')), v.minLength(1, 'must not be empty'), v.maxLength(999, 'at most 999 probabilities')),
     [...QUANTILE_PROBS],
   ),
-  /** Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true). */
+  // Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true).
   noiseDrift: v.optional(v.boolean(), true),
 });
 

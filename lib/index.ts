@@ -13,6 +13,7 @@ export {
   type OptimizerSpec,
 } from './config.js';
 export { practiceFields } from './practice_config.js';
+export type { AnySchema, StrictObjectSchema } from './schema.js';
 export { ConfigError, NativeLoadError, NativeError, FileError, AbortError, type ConfigIssue } from './errors.js';
 export { estimateMemory, type MemoryEstimate, type MemoryOptions } from './memory.js';
 export type { RunResult, SimulationResult, Progress, RunOptions } from './types.js';

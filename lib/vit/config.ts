@@ -40,7 +40,7 @@ export type LoraTarget = (typeof loraTargets)[number];
 /** Validated LoRA adapters (valibot, with defaults): rank 4 (0 = none), scale alpha / rank (alpha null: scale 1), on q and v. */
 export const loraSchema = strictObject({
   rank: v.optional(int(0, 256), 4),
-  /** Scale of the adapter is alpha / rank; null means alpha = rank (scale 1). */
+  // Scale of the adapter is alpha / rank; null means alpha = rank (scale 1).
   alpha: v.optional(v.nullable(finiteNumber(undefined, 'must be finite')), null),
   targets: v.optional(v.pipe(v.array(v.picklist(loraTargets, `must be one of ${loraTargets.join(', ')}`)), v.minLength(1, 'must name at least one layer')), [
     'q',
