@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
-import { commands } from '../lib/cli/registry.js';
+import { loadCommands } from '../lib/cli/registry.js';
 import { buildProgram } from '../lib/cli/program.js';
 import { closest, editDistance } from '../lib/cli/suggest.js';
 import { spawnSync } from 'node:child_process';
@@ -52,7 +52,8 @@ t.test('simulate --json prints runs[i].escape["0.5"]', async (t) => {
 });
 
 t.test('--help on every command: every option, its default, an example', async (t) => {
-  const program = buildProgram();
+  const commands = await loadCommands();
+  const program = buildProgram(commands);
   // Help text in-process (commander's own rendering, as --help prints it), plus a few real runs.
   const help = (c: ReturnType<typeof buildProgram>) => {
     let out = '';

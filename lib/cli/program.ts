@@ -5,11 +5,11 @@ import { AbortError, ConfigError, FileError, NativeError } from '../errors.js';
 import { version } from '../version.js';
 import { UsageError } from './args.js';
 import { lastExitCode, type CliCommand } from './command.js';
-import { commands } from './registry.js';
+import { commandsFor } from './registry.js';
 import { didYouMean } from './suggest.js';
 
 /** Builds the whole command tree; nothing heavy is loaded until an action runs. */
-export function buildProgram(list: readonly CliCommand[] = commands): Command {
+export function buildProgram(list: readonly CliCommand[]): Command {
   const program = new Command('loradyn')
     .description(`loradyn ${version}: LoRA fine-tuning dynamics of single-index models`)
     .usage('<command> [options]')
@@ -69,8 +69,8 @@ function commandOf(program: Command, argv: string[]): Command | undefined {
 }
 
 /** Runs the CLI on argv (without node and the script); resolves to the exit code. */
-export async function runCli(argv: string[], list: readonly CliCommand[] = commands): Promise<number> {
-  const program = buildProgram(list);
+export async function runCli(argv: string[], list?: readonly CliCommand[]): Promise<number> {
+  const program = buildProgram(list ?? (await commandsFor(argv)));
   if (argv.length === 0) {
     process.stderr.write(program.helpInformation());
     return 2;
