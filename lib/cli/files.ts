@@ -11,7 +11,6 @@
 // never replaced; "" is an error. The data goes to a temporary file beside the target, which
 // is renamed over it (readers never see half a file) and removed on any failure.
 import { closeSync, fstatSync, lstatSync, openSync, readSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileError } from '../errors.js';
 
@@ -138,7 +137,9 @@ export function writeOutputFile(path: string, data: string | Uint8Array): void {
     if (e instanceof FileError) throw e;
     throw new FileError(path, `cannot write ${path}: ${dir}: ${reason(e)}`);
   }
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Web Crypto, loaded on first use: importing node:crypto cost every command about 3 ms.
+  const suffix = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${suffix}.tmp`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'wx', stats ? stats.mode & 0o7777 : 0o666);
