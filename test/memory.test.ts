@@ -86,6 +86,33 @@ t.test('a call that does not fit is refused before it allocates, naming the fiel
   delete process.env.LORADYN_MAX_BYTES;
 });
 
+t.test('reduced runs: only the rank-1 loop holds the whole batch', async (t) => {
+  const B = 10_000_000;
+  const bytes = (c: ConfigInput) =>
+    estimateMemory(
+      parseConfig(
+        { engine: 'reduced', model: { d: 1000, ...(c.model ?? {}) }, train: { batch: B, steps: 1, ...(c.train ?? {}) }, seeds: [1], backend: 'cpu' },
+        1,
+      ),
+      { threads: 1 },
+    ).bytes;
+  // Rank 1, one unit: B x 2 frame coordinates (160 MB at B = 1e7).
+  const rank1 = bytes({});
+  t.ok(rank1 >= B * 2 * 8, `rank 1 counts the batch: ${(rank1 / 2 ** 20).toFixed(1)} MiB`);
+  // The general loop and the practice chain hold 2^16 samples at a time, whatever B.
+  for (const [what, c] of [
+    ['rank 2', { model: { rank: 2 } }],
+    ['two units', { model: { hidden: 2 } }],
+    ['momentum (the practice chain)', { train: { optimizer: { kind: 'momentum' } } }],
+  ] as [string, ConfigInput][]) {
+    const b = bytes(c);
+    t.ok(b < 16 * 2 ** 20, `${what}: ${(b / 2 ** 20).toFixed(2)} MiB, not the batch`);
+  }
+  // So a batch of 1e9 at rank 2 fits in 64 MiB (it was refused as 40 GB before).
+  const big = parseConfig({ engine: 'reduced', model: { d: 1000, rank: 2 }, train: { batch: 1e9, steps: 1 }, seeds: [1], backend: 'cpu' }, 1);
+  t.ok(estimateMemory(big, { threads: 1, maxBytes: 64 * 2 ** 20 }).bytes < 64 * 2 ** 20);
+});
+
 t.test('the default limit: 3/4 of the least of physical memory and the cgroup limits', async (t) => {
   const est = estimateMemory(parseConfig({ model: { d: 100 } }));
   t.ok(est.limit > 0 && est.limit <= 0.75 * (await import('node:os')).totalmem() * 1.0001, `limit ${(est.limit / 2 ** 30).toFixed(1)} GiB: ${est.limitSource}`);

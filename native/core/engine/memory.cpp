@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../model/practice.hpp"
 #include "../model/record.hpp"
 #include "../reduced/reduced_state.hpp"
 
@@ -64,7 +65,14 @@ double run_state_bytes(const RunConfig& c, Engine e, int threads) {
     }
     case Engine::Reduced: {
       const double f = reduced_max_fixed_dim(m), q = f + r, nq = q + (m.noise > 0 ? 1 : 0);
-      double bytes = kDouble * (std::ceil(static_cast<double>(c.train.batch) * nq / 4) * 4 + 16 * (q + r) * (q + r));
+      // The rank-1 loop (one unit, rank 1, a one-dimensional frame, no practice option) holds the
+      // whole batch's frame coordinates; the general loop and the practice chain draw
+      // kReducedChunkSamples at a time. The frame's dimension is known only at the start (a
+      // misaligned or given w0 may still span one direction): one unit at rank 1 counts the batch.
+      const bool whole_batch = K == 1 && r == 1 && !uses_practice_options(c);
+      const double rows = whole_batch ? static_cast<double>(c.train.batch)
+                                      : static_cast<double>(std::min<int64_t>(c.train.batch, kReducedChunkSamples));
+      double bytes = kDouble * (std::ceil(rows * nq / 4) * 4 + 16 * (q + r) * (q + r));
       // Given w0 or V rows: their coordinates are found by Gram-Schmidt in R^d at the start.
       const bool given_w0 = m.pretrained == Pretrained::Given, given_v = !m.init_v.empty();
       if (given_w0 || given_v) bytes += kDouble * d * ((given_w0 ? K : 0) + (given_v ? r : 0) + 1);

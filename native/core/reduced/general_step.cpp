@@ -20,7 +20,7 @@ constexpr int kBlock = 128;
 constexpr int64_t kSmallBatch = 4;
 // Samples between two polls of the cancel flag inside a step (a multiple of kBlock): an abort
 // is seen within milliseconds however large the batch.
-constexpr int64_t kPollEvery = int64_t{1} << 16;
+constexpr int64_t kPollEvery = kReducedChunkSamples;
 static_assert(kPollEvery % kBlock == 0, "polls fall between blocks");
 
 // Frame coordinates start .. start + n of step s (coordinate b*nq + k = coordinate k of x_b):

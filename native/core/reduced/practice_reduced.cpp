@@ -65,7 +65,7 @@ namespace {
 constexpr double kReportWork = 4e6;
 // Samples drawn and summed between two polls of the cancel flag inside a step (as the plain
 // chain's): a step of a huge batch takes seconds, and an abort must be seen within milliseconds.
-constexpr int64_t kPollSamples = int64_t{1} << 16;
+constexpr int64_t kPollSamples = kReducedChunkSamples;
 
 class PracticeChain {
  public:

@@ -21,6 +21,10 @@ struct ReducedState {
   bool w0_zero = false;    // scratch (or an all-zero given w0): skip its projections
 };
 
+// Samples the general loop and the practice chain hold and draw at once (between two polls of the
+// cancel flag); only the rank-1 loop holds a whole batch. The memory estimate counts this.
+constexpr int64_t kReducedChunkSamples = int64_t{1} << 16;
+
 // The largest f a config can produce: K for aligned and scratch, 2K otherwise.
 int reduced_max_fixed_dim(const ModelConfig& m);
 
