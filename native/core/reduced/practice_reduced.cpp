@@ -61,8 +61,6 @@
 namespace loradyn {
 namespace {
 
-// Work (B * q coordinate draws) between two progress reports and cancel checks.
-constexpr double kReportWork = 4e6;
 // Samples drawn and summed between two polls of the cancel flag inside a step (as the plain
 // chain's): a step of a huge batch takes seconds, and an abort must be seen within milliseconds.
 constexpr int64_t kPollSamples = kReducedChunkSamples;
@@ -193,13 +191,7 @@ class PracticeChain {
     rec_.record(step, static_cast<double>(step) * eta_, m_.data(), U_.data(), M_.data(), Q_.data());
   }
 
-  bool finite_state(double loss) const {
-    for (double u : U_)
-      if (!std::isfinite(u)) return false;
-    for (double m : m_)
-      if (!std::isfinite(m)) return false;
-    return std::isfinite(loss);
-  }
+  bool finite_state(double loss) const { return chain_finite(U_, m_, loss); }
 
   // One step; returns the batch's mean loss.
   double step(int64_t s) {

@@ -1,6 +1,7 @@
 // State of the exact reduced chain: coordinates of the few vectors that matter in an
 // orthonormal frame of their span (native/core/reduced/README.md has the derivation).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -21,9 +22,21 @@ struct ReducedState {
   bool w0_zero = false;    // scratch (or an all-zero given w0): skip its projections
 };
 
+// Work (B * q coordinate draws) between two progress reports and cancel checks of a chain.
+constexpr double kReportWork = 4e6;
+
 // Samples the general loop and the practice chain hold and draw at once (between two polls of the
 // cancel flag); only the rank-1 loop holds a whole batch. The memory estimate counts this.
 constexpr int64_t kReducedChunkSamples = int64_t{1} << 16;
+
+// True when every entry of U and m and the loss are finite (a chain stops as diverged otherwise).
+inline bool chain_finite(const std::vector<double>& U, const std::vector<double>& m, double loss) {
+  for (double u : U)
+    if (!std::isfinite(u)) return false;
+  for (double x : m)
+    if (!std::isfinite(x)) return false;
+  return std::isfinite(loss);
+}
 
 // The largest f a config can produce: K for aligned and scratch, 2K otherwise.
 int reduced_max_fixed_dim(const ModelConfig& m);

@@ -19,9 +19,6 @@
 namespace loradyn {
 namespace {
 
-// Work (B * q coordinate draws) between two progress reports and cancel checks.
-constexpr double kReportWork = 4e6;
-
 // All frame coordinates of one step's batch: x_b's coordinate k (k = q: its label noise) is
 // coordinate b*nq + k of (kStreamReduced, step s, sample 0) -- the numbers gaussian_fill
 // gives, drawn a Philox block (four Gaussians) at a time, so B = 500, q = 2 costs 250 blocks.
@@ -232,13 +229,7 @@ class ReducedSgd {
                      Q_.data(), W_.data());
   }
 
-  bool finite_state(double loss) const {
-    for (double u : st_.U)
-      if (!std::isfinite(u)) return false;
-    for (double m : m_)
-      if (!std::isfinite(m)) return false;
-    return std::isfinite(loss);
-  }
+  bool finite_state(double loss) const { return chain_finite(st_.U, m_, loss); }
 
   // ---- General chain: any K, r, f (general_step.hpp). ---------------------------------
   int64_t run_general(int64_t s, int64_t stop) {
