@@ -114,6 +114,27 @@ void check_params(const Layout& L, const std::vector<float>& p, const Arg& a) {
     a.fail("has " + std::to_string(p.size()) + " values; this config and lora need " + std::to_string(L.total));
 }
 
+// The (config, params, x, threads) arguments of a call on a batch of images (features, attention
+// entropy), checked: x must hold whole images, and at least one when `need_one`.
+struct ImageBatchCall {
+  std::shared_ptr<Layout> L;
+  std::shared_ptr<std::vector<float>> P, x;
+  int n = 0, threads = 1;
+};
+ImageBatchCall image_batch_call(const Napi::CallbackInfo& info, bool need_one) {
+  const VitConfig c = to_vit_config(Arg::of(info, 0, "config"));
+  ImageBatchCall call;
+  call.L = std::make_shared<Layout>(make_layout(c, LoraConfig{}));
+  const Arg pa = Arg::of(info, 1, "params"), xa = Arg::of(info, 2, "x");
+  call.P = std::make_shared<std::vector<float>>(pa.floats());
+  check_params(*call.L, *call.P, pa);
+  call.x = std::make_shared<std::vector<float>>(xa.floats());
+  if ((need_one && call.x->empty()) || call.x->size() % c.pixels() != 0)
+    xa.fail("must hold whole images (image*image*channels values each)");
+  call.n = static_cast<int>(call.x->size() / c.pixels());
+  call.threads = to_threads(Arg::of(info, 3, "threads"));
+  return call;
+}
 }  // namespace
 
 Napi::Value VitLayout(const Napi::CallbackInfo& info) {
@@ -259,19 +280,12 @@ Napi::Value VitFeatures(const Napi::CallbackInfo& info) {
   return guarded(
       env,
       [&]() -> Napi::Value {
-        const VitConfig c = to_vit_config(Arg::of(info, 0, "config"));
-        auto L = std::make_shared<Layout>(make_layout(c, LoraConfig{}));
-        const Arg pa = Arg::of(info, 1, "params"), xa = Arg::of(info, 2, "x");
-        auto P = std::make_shared<std::vector<float>>(pa.floats());
-        check_params(*L, *P, pa);
-        auto x = std::make_shared<std::vector<float>>(xa.floats());
-        if (x->size() % c.pixels() != 0) xa.fail("length must be a multiple of image*image*channels");
-        const int n = static_cast<int>(x->size() / c.pixels());
-        const int threads = to_threads(Arg::of(info, 3, "threads"));
+        const ImageBatchCall a = image_batch_call(info, false);
         JobOptions opt;
         opt.context = kContext;
         return Job<std::vector<float>>::start(
-            env, "loradyn.vit", [=](JobControl&) { return extract_features(*L, P->data(), x->data(), n, threads); },
+            env, "loradyn.vit",
+            [a](JobControl&) { return extract_features(*a.L, a.P->data(), a.x->data(), a.n, a.threads); },
             [](Napi::Env e, std::vector<float>& out) -> Napi::Value { return adopt(e, std::move(out)); }, opt);
       },
       kContext);
@@ -314,20 +328,12 @@ Napi::Value VitAttentionEntropy(const Napi::CallbackInfo& info) {
   return guarded(
       env,
       [&]() -> Napi::Value {
-        const VitConfig c = to_vit_config(Arg::of(info, 0, "config"));
-        auto L = std::make_shared<Layout>(make_layout(c, LoraConfig{}));
-        const Arg pa = Arg::of(info, 1, "params"), xa = Arg::of(info, 2, "x");
-        auto P = std::make_shared<std::vector<float>>(pa.floats());
-        check_params(*L, *P, pa);
-        auto x = std::make_shared<std::vector<float>>(xa.floats());
-        if (x->empty() || x->size() % c.pixels() != 0)
-          xa.fail("must hold whole images (image*image*channels values each)");
-        const int n = static_cast<int>(x->size() / c.pixels());
-        const int threads = to_threads(Arg::of(info, 3, "threads"));
+        const ImageBatchCall a = image_batch_call(info, true);
         JobOptions opt;
         opt.context = kContext;
         return Job<std::vector<double>>::start(
-            env, "loradyn.vit", [=](JobControl&) { return attention_entropy(*L, P->data(), x->data(), n, threads); },
+            env, "loradyn.vit",
+            [a](JobControl&) { return attention_entropy(*a.L, a.P->data(), a.x->data(), a.n, a.threads); },
             [](Napi::Env e, std::vector<double>& out) -> Napi::Value { return adopt(e, std::move(out)); }, opt);
       },
       kContext);
