@@ -300,7 +300,7 @@ export const practice: Preset = {
     const slowPanels: Panel[] = o.links.map((link) => ({
       title: link,
       x: { title: 'pre-training strength mu' },
-      y: { title: 'loss escape / its value at the smallest mu where it halves', log: true },
+      y: { title: 'slowdown: escape / its first value', log: true },
       series: o.variants.flatMap((v) => {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
         const b = cs.find((c) => c.loss.median !== null)?.loss.median ?? null;
