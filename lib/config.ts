@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { ConfigError } from './errors.js';
 import { loadNative } from './native.js';
 import { dropUnsetPractice } from './practice_config.js';
-import { finiteNumber, intIn, strictObject, toConfigIssues } from './schema.js';
+import { finiteNumber, fraction, intIn, nonNegative, positive, strictObject, toConfigIssues, zeroToOne } from './schema.js';
 
 const finite = (what: string) => finiteNumber(`${what} must be a finite number`, `${what} must be finite`);
 
@@ -22,7 +22,7 @@ export const activationSchema = v.union(
 /** An activation as a config accepts it: a name ("erf", "he3", "he3+he5") or { hermite: [c0, c1, ...] }. */
 export type ActivationSpec = v.InferOutput<typeof activationSchema>;
 
-const mu01 = v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]'));
+const mu01 = zeroToOne();
 
 export const pretrainedSchema = strictObject({
   kind: v.optional(v.picklist(['aligned', 'misaligned', 'scratch', 'given'], 'kind must be one of aligned, misaligned, scratch, given'), 'aligned'),
@@ -53,7 +53,7 @@ const optimizerKinds = v.union(
       kind: v.literal('adam'),
       beta1: v.optional(beta01, 0.9),
       beta2: v.optional(beta01, 0.999),
-      eps: v.optional(v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')), 1e-8),
+      eps: v.optional(positive('must be a finite number > 0'), 1e-8),
     }),
   ],
   OPTIMIZER_MESSAGE,
@@ -95,9 +95,9 @@ export const modelSchema = strictObject({
   hidden: v.optional(intIn(1, 4096), 1),
   pretrained: v.optional(pretrainedSchema, {}),
   // Initial value of every u_i; null means 1/d^2.
-  u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0 (or null for 1/d^2)'))), null),
+  u0: v.optional(v.nullable(nonNegative('must be a finite number >= 0 (or null for 1/d^2)')), null),
   spherical: v.optional(v.boolean(), true),
-  noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
+  noise: v.optional(nonNegative('must be a finite number >= 0'), 0),
   // Optional start: U (hidden x rank) and V (rank x d), row-major.
   init: v.optional(strictObject({ u: v.optional(v.array(finite('init.u entry'))), v: v.optional(v.array(finite('init.v entry'))) })),
   // "lora" (default): w = w0 + U V; "full": w = w0 + delta, every weight trained from delta = 0.
@@ -109,7 +109,7 @@ export const modelSchema = strictObject({
 
 export const trainSchema = strictObject({
   batch: v.optional(intIn(1, 2 ** 31), 500),
-  eta: v.optional(v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')), 0.2),
+  eta: v.optional(positive('must be a finite number > 0'), 0.2),
   steps: v.optional(intIn(0, 2 ** 52), 10000),
   hermiteRescale: v.optional(v.boolean(), false),
   optimizer: optimizerSchema,
@@ -119,21 +119,18 @@ export const trainSchema = strictObject({
   lrRatio: unlessDefault('must be a finite number > 0', true, 1),
 });
 
-const inUnit = (message: string, closed: boolean) =>
-  v.pipe(finiteNumber(message), v.gtValue(0, message), closed ? v.maxValue(1, message) : v.ltValue(1, message));
-
 const DENSE = 'dense must be an integer in [1, 1e8]';
 
 export const recordSchema = strictObject({
   points: v.optional(intIn(2, 1_000_000), 200),
-  thresholds: v.optional(v.array(inUnit('thresholds must be in (0, 1]', true)), [0.5]),
+  thresholds: v.optional(v.array(fraction('thresholds must be in (0, 1]', true)), [0.5]),
   // Also return the final U, V, teacher rows and w0 of each run.
   final: v.optional(v.boolean(), false),
   // End each run at its first step with max |m_ij| >= stopAt (an escape study needs nothing after
   // it); that step is recorded and is the run's stepsDone. null: run every step.
   // Absent (not null) when unset, so the hashes of existing result stores do not change.
   stopAt: v.pipe(
-    v.optional(v.nullable(inUnit('stopAt must be in (0, 1] or null', true))),
+    v.optional(v.nullable(fraction('stopAt must be in (0, 1] or null', true))),
     v.transform((x) => x ?? undefined),
   ),
   // Also record every step from 0 to min(dense, train.steps), then the log grid beyond (what the
@@ -143,7 +140,7 @@ export const recordSchema = strictObject({
   // Fractions f in (0, 1): per run, the first step at which the population loss minus the noise
   // floor is at most f times its value at step 0 (RunResult.lossEscape["0.5"]).
   lossThresholds: v.pipe(
-    v.optional(v.array(inUnit('lossThresholds must be numbers in (0, 1)', false))),
+    v.optional(v.array(fraction('lossThresholds must be numbers in (0, 1)'))),
     v.transform((x) => (x === undefined || x.length === 0 ? undefined : x)),
   ),
 });

@@ -5,12 +5,11 @@ import * as v from 'valibot';
 import { activationSchema, type ActivationSpec } from './config.js';
 import { ConfigError } from './errors.js';
 import { loadNative, nativeAwait, nativeCall } from './native.js';
-import { finiteNumber, strictObject, toConfigIssues } from './schema.js';
+import { finiteNumber, fraction, nonNegative, positive, strictObject, toConfigIssues, zeroToOne } from './schema.js';
 
 /** The probabilities of the quantiles escapeLaw() predicts by default: q10, q25, q50, q75, q90. */
 export const QUANTILE_PROBS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
-const inUnit = (message: string) => v.pipe(finiteNumber(message), v.gtValue(0, message), v.ltValue(1, message));
 const intAtLeast = (min: number, message: string) =>
   v.pipe(finiteNumber(message), v.integer(message), v.minValue(min, message), v.maxValue(2 ** 52, 'must be <= 2^52'));
 
@@ -19,20 +18,20 @@ export const escapeLawSchema = strictObject({
   activation: activationSchema,
   // "same" (matched), "square" (s*(z) = s(z)^2), or any activation.
   teacher: v.optional(v.union([v.literal('same'), v.literal('square'), activationSchema]), 'same'),
-  mu: v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]')),
+  mu: zeroToOne(),
   d: intAtLeast(3, 'must be an integer >= 3'),
   batch: intAtLeast(1, 'must be an integer >= 1'),
-  eta: v.pipe(finiteNumber('must be a finite number > 0'), v.gtValue(0, 'must be a finite number > 0')),
+  eta: positive('must be a finite number > 0'),
   // Divide eta by k! k (k the student's top Hermite order), as the paper does.
   hermiteRescale: v.optional(v.boolean(), false),
-  noise: v.optional(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0')), 0),
+  noise: v.optional(nonNegative('must be a finite number >= 0'), 0),
   // Initial u; null means 1/d^2.
-  u0: v.optional(v.nullable(v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, 'must be a finite number >= 0'))), null),
-  threshold: v.optional(inUnit('must be in (0, 1)'), 0.5),
+  u0: v.optional(v.nullable(nonNegative('must be a finite number >= 0')), null),
+  threshold: v.optional(fraction('must be in (0, 1)'), 0.5),
   // Also predict the first step with L - noise/2 <= f (L0 - noise/2) (SPEC 7.1, progress by loss).
-  lossThreshold: v.optional(v.nullable(inUnit('must be in (0, 1)')), null),
+  lossThreshold: v.optional(v.nullable(fraction('must be in (0, 1)')), null),
   probs: v.optional(
-    v.pipe(v.array(inUnit('each probability must be in (0, 1)')), v.minLength(1, 'must not be empty'), v.maxLength(999, 'at most 999 probabilities')),
+    v.pipe(v.array(fraction('each probability must be in (0, 1)')), v.minLength(1, 'must not be empty'), v.maxLength(999, 'at most 999 probabilities')),
     [...QUANTILE_PROBS],
   ),
   // Keep SGD's O(eta d / B) shrink of m in the nonlinear part (default true).

@@ -21,8 +21,21 @@ export const intIn = (min: number, max: number, typeMessage = `must be a number 
     v.maxValue(max, `must be in [${min}, ${max}]`),
   );
 
-/** A safe integer >= 0 (a step index, a count). */
-export const indexNumber = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+/** A safe integer >= min (a step index, a count, a rank). */
+export const safeIntFrom = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));
+
+/** A number in [0, 1] (a pre-training strength mu). */
+export const zeroToOne = () => v.pipe(finiteNumber('must be a number in [0, 1]'), v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]'));
+
+/** A fraction in (0, 1), or in (0, 1] with `closedAtOne`; every refusal says `message`. */
+export const fraction = (message: string, closedAtOne = false) =>
+  v.pipe(finiteNumber(message), v.gtValue(0, message), closedAtOne ? v.maxValue(1, message) : v.ltValue(1, message));
+
+/** A finite number > 0; every refusal says `message`. */
+export const positive = (message: string) => v.pipe(finiteNumber(message), v.gtValue(0, message));
+
+/** A finite number >= 0 (`message` when negative). */
+export const nonNegative = (message: string) => v.pipe(finiteNumber(undefined, 'must be finite'), v.minValue(0, message));
 
 // Marks the object schemas built by strictObject, so configPathSchema can walk into them.
 const ENTRIES = Symbol('loradyn.entries');

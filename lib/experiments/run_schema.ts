@@ -10,21 +10,20 @@
 import * as v from 'valibot';
 import { configSchema, type Config } from '../config.js';
 import type { RunJson } from '../result_json.js';
-import { indexNumber, issuesReason, strictObject } from '../schema.js';
+import { issuesReason, safeIntFrom, strictObject } from '../schema.js';
 import { getPath, isConfigPath } from './paths.js';
 import { runHash } from './sweep.js';
 
-const stepIndex = indexNumber();
+const stepIndex = safeIntFrom(0);
 /** A recorded value: a finite number, or null where the run produced NaN or Inf. */
 const value = v.nullable(v.pipe(v.number(), v.finite()));
 const values = v.array(value);
-const count = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));
 
 /** One run's result in plain JSON (runToJson of a RunResult). */
 export const runJsonSchema = strictObject({
-  seed: count(0),
-  rank: count(1),
-  hidden: count(1),
+  seed: safeIntFrom(0),
+  rank: safeIntFrom(1),
+  hidden: safeIntFrom(1),
   step: v.array(stepIndex),
   t: v.array(v.pipe(v.number(), v.finite())),
   m: values,
