@@ -4,53 +4,11 @@
 // chain at large d; the frame's size limit.
 import t from 'tap';
 import { simulate, ConfigError, type ConfigInput, type RunResult } from '../lib/index.js';
-import { assertSameLaw, checkSteps, compareLaw, runSeeds, seedRange } from './support/same_law.js';
+import { assertToldApart, checkSameLaw, checkSteps, compareLaw, runSeeds, sameLawConfig, seedRange, type SameLawOver } from './support/same_law.js';
 import { median } from './support/two_sample.js';
 
-interface Over {
-  activation?: string;
-  d?: number;
-  rank?: number;
-  hidden?: number;
-  mu?: number | number[];
-  misaligned?: boolean;
-  u0?: number | null;
-  spherical?: boolean;
-  noise?: number;
-  adapter?: 'lora' | 'full';
-  batch?: number;
-  eta?: number;
-  steps?: number;
-  points?: number;
-  optimizer?: { kind: 'momentum'; beta: number };
-  weightDecay?: number;
-  lrRatio?: number;
-}
-function config(o: Over): ConfigInput {
-  return {
-    model: {
-      activation: o.activation ?? 'linear',
-      d: o.d ?? 200,
-      rank: o.rank ?? 1,
-      hidden: o.hidden ?? 1,
-      pretrained: { kind: o.misaligned ? 'misaligned' : 'aligned', mu: o.mu ?? 0.3 },
-      ...(o.u0 !== undefined ? { u0: o.u0 } : {}),
-      spherical: o.spherical ?? true,
-      noise: o.noise ?? 0,
-      ...(o.adapter ? { adapter: o.adapter } : {}),
-    },
-    train: {
-      batch: o.batch ?? 100,
-      eta: o.eta ?? 0.05,
-      steps: o.steps ?? 200,
-      ...(o.optimizer ? { optimizer: o.optimizer } : {}),
-      ...(o.weightDecay ? { weightDecay: o.weightDecay } : {}),
-      ...(o.lrRatio ? { lrRatio: o.lrRatio } : {}),
-    },
-    record: { points: o.points ?? 12, thresholds: [0.5], lossThresholds: [0.5] },
-    backend: 'cpu',
-  };
-}
+type Over = SameLawOver;
+const config = (o: Over): ConfigInput => sameLawConfig(o, { rank: 1, mu: 0.3, batch: 100, eta: 0.05, steps: 200 });
 const ALPHA = 1e-3;
 
 // d = 200 unless said; horizons cover the escape (checked below).
@@ -103,23 +61,14 @@ const cases: [string, Over, number][] = [
 ];
 
 for (const [name, over, n] of cases) {
-  t.test(`same law as engine full: ${name}`, async (tt) => {
-    const cfg = config(over);
-    const full = await runSeeds('full', cfg, seedRange(n));
-    const red = await runSeeds('reduced', cfg, seedRange(n, 100001));
-    assertSameLaw(tt, compareLaw(full, red, over.rank ?? 1, over.hidden ?? 1, checkSteps(over.steps ?? 200, over.points ?? 12), ALPHA), ALPHA, full);
-  });
+  t.test(`same law as engine full: ${name}`, (tt) => checkSameLaw(tt, config(over), n, ALPHA));
 }
 
 t.test('the comparison has power: momentum 0.85 in the chain is told apart from 0.9 in R^d', async (tt) => {
   const over: Over = { optimizer: { kind: 'momentum', beta: 0.9 }, eta: 0.01 };
   const full = await runSeeds('full', config(over), seedRange(200));
   const wrong = await runSeeds('reduced', config({ ...over, optimizer: { kind: 'momentum', beta: 0.85 } }), seedRange(200, 100001));
-  const v = compareLaw(full, wrong, 1, 1, checkSteps(over.steps ?? 200, over.points ?? 12), ALPHA);
-  tt.ok(
-    v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
-    `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,
-  );
+  assertToldApart(tt, compareLaw(full, wrong, 1, 1, checkSteps(over.steps ?? 200, over.points ?? 12), ALPHA));
 });
 
 // Large d (B = d/2, eta small against 1): the ODE's practice flow and the chain's median

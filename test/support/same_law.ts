@@ -107,3 +107,69 @@ export function checkSteps(steps: number, points = 12): number[] {
   const P = g.length;
   return [g[0]!, g[Math.floor(P / 3)]!, g[Math.floor((2 * P) / 3)]!, g[P - 1]!];
 }
+
+/** What a same-law case varies; each file supplies its own defaults (sameLawConfig). */
+export interface SameLawOver {
+  activation?: string;
+  d?: number;
+  rank?: number;
+  hidden?: number;
+  mu?: number | number[];
+  misaligned?: boolean;
+  u0?: number | null;
+  spherical?: boolean;
+  noise?: number;
+  adapter?: 'lora' | 'full';
+  batch?: number;
+  eta?: number;
+  steps?: number;
+  points?: number;
+  optimizer?: { kind: 'momentum'; beta: number };
+  weightDecay?: number;
+  lrRatio?: number;
+}
+
+/** The config of a same-law case: d = 200, one aligned unit, 12 record points unless `o` or `defaults` say otherwise. */
+export function sameLawConfig(o: SameLawOver, defaults: { rank: number; mu: number; batch: number; eta: number; steps: number }): ConfigInput {
+  return {
+    model: {
+      activation: o.activation ?? 'linear',
+      d: o.d ?? 200,
+      rank: o.rank ?? defaults.rank,
+      hidden: o.hidden ?? 1,
+      pretrained: { kind: o.misaligned ? 'misaligned' : 'aligned', mu: o.mu ?? defaults.mu },
+      ...(o.u0 !== undefined ? { u0: o.u0 } : {}),
+      spherical: o.spherical ?? true,
+      noise: o.noise ?? 0,
+      ...(o.adapter ? { adapter: o.adapter } : {}),
+    },
+    train: {
+      batch: o.batch ?? defaults.batch,
+      eta: o.eta ?? defaults.eta,
+      steps: o.steps ?? defaults.steps,
+      ...(o.optimizer ? { optimizer: o.optimizer } : {}),
+      ...(o.weightDecay ? { weightDecay: o.weightDecay } : {}),
+      ...(o.lrRatio ? { lrRatio: o.lrRatio } : {}),
+    },
+    record: { points: o.points ?? 12, thresholds: [0.5], lossThresholds: [0.5] },
+    backend: 'cpu',
+  };
+}
+
+type Shape = { model: { rank: number; hidden: number }; train: { steps: number }; record: { points: number } };
+
+/** One same-law case: n full-d runs (seeds 1..n) against n reduced runs (seeds 100001..), compared at checkSteps. */
+export async function checkSameLaw(tt: { ok(ok: boolean, message: string): unknown }, cfg: ConfigInput, n: number, alpha: number): Promise<void> {
+  const s = cfg as Shape;
+  const full = await runSeeds('full', cfg, seedRange(n));
+  const red = await runSeeds('reduced', cfg, seedRange(n, 100001));
+  assertSameLaw(tt, compareLaw(full, red, s.model.rank, s.model.hidden, checkSteps(s.train.steps, s.record.points), alpha), alpha, full);
+}
+
+/** What a power check asserts: the comparison tells the wrong chain apart (an observable or a first passage). */
+export function assertToldApart(tt: { ok(ok: boolean, message: string): unknown }, v: Verdict): void {
+  tt.ok(
+    v.worstZ > v.zCrit || v.ks > v.ksCrit || v.ksLoss > v.ksCrit,
+    `rejected: |z| ${v.worstZ.toFixed(2)} vs ${v.zCrit.toFixed(2)} (${v.where}), KS ${v.ks.toFixed(3)} / ${v.ksLoss.toFixed(3)} vs ${v.ksCrit.toFixed(3)}`,
+  );
+}
