@@ -1,7 +1,7 @@
 // The ViT experiment's files go through the CLI's output writer: a symlink among them is written
 // through (its target replaced, the link kept), a directory where a file belongs is refused and
 // left as it is, and no temporary file is left behind, for both protocols and the checkpoints.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,18 +61,24 @@ function accuracyResult(): VitExperimentResult {
   };
 }
 
-const temporaries = (dir: string) => readdirSync(dir, { recursive: true }).filter((f) => /tmp/.test(String(f)));
-
-t.test('steps-to-accuracy files: a symlink is written through, no temporary file is left', async (t) => {
+/** An output folder whose `name` is a symlink to `targetName` (holding "old") in a second folder; both removed after the test. */
+function linkedResults(t: Test, name: string, targetName: string): { dir: string; elsewhere: string; target: string } {
   const dir = mkdtempSync(join(tmpdir(), 'loradyn-vit-io-'));
   const elsewhere = mkdtempSync(join(tmpdir(), 'loradyn-vit-io-target-'));
   t.teardown(() => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(elsewhere, { recursive: true, force: true });
   });
-  const target = join(elsewhere, 'kept-results.json');
+  const target = join(elsewhere, targetName);
   writeFileSync(target, 'old');
-  symlinkSync(target, join(dir, 'vit-results.json'));
+  symlinkSync(target, join(dir, name));
+  return { dir, elsewhere, target };
+}
+
+const temporaries = (dir: string) => readdirSync(dir, { recursive: true }).filter((f) => /tmp/.test(String(f)));
+
+t.test('steps-to-accuracy files: a symlink is written through, no temporary file is left', async (t) => {
+  const { dir, elsewhere, target } = linkedResults(t, 'vit-results.json', 'kept-results.json');
   const r = accuracyResult();
   const files = await writeVitResults(dir, r);
   t.ok(lstatSync(files.json).isSymbolicLink(), 'vit-results.json is still the link');
@@ -106,15 +112,7 @@ t.test('a directory where a results file belongs is refused and left as it is', 
 });
 
 t.test('search protocol files: vit.json through a symlink', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'loradyn-vit-io-'));
-  const elsewhere = mkdtempSync(join(tmpdir(), 'loradyn-vit-io-target-'));
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(elsewhere, { recursive: true, force: true });
-  });
-  const target = join(elsewhere, 'vit.json');
-  writeFileSync(target, 'old');
-  symlinkSync(target, join(dir, 'vit.json'));
+  const { dir, target } = linkedResults(t, 'vit.json', 'vit.json');
   const s = resolveSearchSettings('tiny');
   const r: SearchResult = {
     version: 'test',
