@@ -3,6 +3,10 @@
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 
+// resvg is a native CommonJS module: required (synchronously) on the first PNG, once.
+let resvgModule: typeof import('@resvg/resvg-js') | undefined;
+const resvg = () => (resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
+
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** Renders a vega-lite spec to SVG text, offline. */
@@ -19,8 +23,7 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
 
 /** PNG from SVG at `scale` x the SVG's size; uses the system fonts (DejaVu on Debian). */
 export function svgToPng(svg: string, scale = 1.5): Uint8Array {
-  // resvg is a native CommonJS module: required (synchronously) on first use.
-  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
+  const { Resvg } = resvg();
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
