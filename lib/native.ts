@@ -8,10 +8,10 @@
 // into a ConfigError without reading the message.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { ConfigError, NativeError, NativeLoadError, type ConfigIssue } from './errors.js';
 import type { RunResult } from './types.js';
+import { packageRoot } from './package_root.js';
 
 /** A run as the addon returns it: escapes by threshold index rather than by name. */
 export type NativeRunRecord = Omit<RunResult, 'escape' | 'lossEscape'> & { escape: (number | null)[]; lossEscape?: (number | null)[] };
@@ -363,8 +363,6 @@ export async function nativeAwait<T>(p: Promise<T>): Promise<T> {
 }
 
 // ---- loading ----
-
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Candidate binaries, in the order they are tried. */
 export function addonCandidates(): string[] {

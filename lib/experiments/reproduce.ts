@@ -3,13 +3,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LocalExecutor, type Executor } from './executor.js';
 import { ResultStore, StoreError, writeDurable } from './store.js';
 import { presets } from './presets/index.js';
 import type { PresetContext, Scale } from './presets/types.js';
 import { renderReport } from '../report/html.js';
 import { version } from '../version.js';
+import { packageRoot } from '../package_root.js';
 import { packageVersion } from '../report/assets.js';
 
 /** Options of reproduce(). */
@@ -55,7 +55,7 @@ const MARKER = 'loradyn-reproduce.json';
  * installed package ships without it).
  */
 export function reproductionNotes(name: string): string[] {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'REPRODUCTION.md');
+  const file = path.join(packageRoot, 'REPRODUCTION.md');
   if (!existsSync(file)) return [];
   const lines = readFileSync(file, 'utf8').split('\n');
   const start = lines.findIndex((l) => new RegExp(`^## ${name.replace(/[-]/g, '[- ]')}\\b`, 'i').test(l));
