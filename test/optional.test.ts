@@ -1,7 +1,8 @@
 // The queue's Redis client and the ViT data sets are optional packages: loradyn loads them only for
 // the commands that use them, and says how to install them when they are absent. In a child process
 // a resolve hook makes the packages absent for ESM imports, and a patched CommonJS resolver for
-// require.resolve (which finds the ViT data, lib/vit/data.ts).
+// require.resolve (which finds the ViT data, lib/vit/data.ts) and for the executable's bundle (which
+// requires the queue's packages).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ writeFileSync(
   `const Module = require('node:module');
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  if (/^(mnist|fashion-mnist)(\\/|$)/.test(request)) { const e = new Error("Cannot find module '" + request + "'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+  if (/^(mnist|fashion-mnist|bullmq|ioredis)(\\/|$)/.test(request)) { const e = new Error("Cannot find module '" + request + "'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
   return resolve.call(this, request, ...rest);
 };`,
 );

@@ -1,10 +1,13 @@
-// Runs the built CLI in a child process.
+// Runs the built CLI in a child process, through the executable that npm links (dist/lib/bin.cjs: the
+// bundled CLI under V8's code cache).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeCommand } from './node_command.js';
 
-export const cliPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli.js');
+export const cliPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'bin.cjs');
+/** The CLI's ES-module entry (what the bundle is built from, and what runs where no bundle was built). */
+export const cliModulePath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli.js');
 
 export function runCli(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
   const [cmd, argv] = nodeCommand([cliPath, ...args]);
