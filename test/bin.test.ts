@@ -3,7 +3,7 @@
 // the first call and used unchanged by the next, a corrupt, unreadable or unwritable cache costs
 // nothing but the compile, LORADYN_CODE_CACHE=off writes none, a rebuilt bundle gets a cache of its
 // own, and without a bundle the ES modules run. Every variant must print the same bytes.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,16 @@ function run(env: Record<string, string> = {}, file = bin, args = ARGS) {
   const [cmd, argv] = nodeCommand([file, ...args]);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+/** Draws the tiny headline figures through `file` (vega is imported on demand, outside the bundle). */
+function checkDraws(t: Test, file: string, name: string): void {
+  const out = join(root, name);
+  const r = run({}, file, ['reproduce', 'headline', '--scale', 'tiny', '--out', out, '--quiet']);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(
+    readdirSync(join(out, 'figures')).some((f) => f.endsWith('.svg')),
+    'figures drawn',
+  );
 }
 const caches = () => readdirSync(lib).filter((f) => f.endsWith('.cache'));
 const clearCaches = () => {
@@ -69,13 +79,7 @@ t.test('the first call writes the cache, the next uses it unchanged', async (t) 
   t.same(readFileSync(file), before.bytes);
   t.same(caches(), [name], 'no temporary file left');
   // A cached script cannot call its own import(): the drawing's vega comes through the loader.
-  const out = join(root, 'cached');
-  const draw = run({}, bin, ['reproduce', 'headline', '--scale', 'tiny', '--out', out, '--quiet']);
-  t.equal(draw.code, 0, draw.stderr);
-  t.ok(
-    readdirSync(join(out, 'figures')).some((f) => f.endsWith('.svg')),
-    'figures drawn',
-  );
+  checkDraws(t, bin, 'cached');
 });
 
 t.test('a corrupt cache is rejected and replaced', async (t) => {
@@ -135,14 +139,8 @@ t.test('the bundle runs under node directly, and the ES modules run without it',
   const direct = run({}, bundle);
   t.equal(direct.code, 0, direct.stderr);
   t.equal(direct.stdout, reference.stdout);
-  // The drawing imports vega, a package left outside the bundle: here through the bundle's own import().
-  const out = join(root, 'direct');
-  const draw = run({}, bundle, ['reproduce', 'headline', '--scale', 'tiny', '--out', out, '--quiet']);
-  t.equal(draw.code, 0, draw.stderr);
-  t.ok(
-    readdirSync(join(out, 'figures')).some((f) => f.endsWith('.svg')),
-    'figures drawn',
-  );
+  // Here vega comes through the bundle's own import().
+  checkDraws(t, bundle, 'direct');
   const saved = readFileSync(bundle);
   rmSync(bundle);
   t.teardown(() => writeFileSync(bundle, saved));
