@@ -4,7 +4,7 @@
 // the Parquet writer), as the ES modules do. Run after tsc: `node dist/scripts/bundle_cli.js`.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -18,6 +18,7 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies,
 
 const result = await build({
   entryPoints: [join(libDir, 'cli.js')],
+  absWorkingDir: root,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -39,18 +40,25 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   write: false,
+  metafile: true,
   logLevel: 'warning',
 });
-// The entry's #! line is dropped (the bundle runs inside a function wrapper); the first line names the
-// content's hash, which keys the code cache.
+// The entry's #! line is dropped (the bundle runs inside a function wrapper). The first line names the
+// content's hash, which keys the code cache; the second the modules of dist/lib it was built from, so
+// that the executable can tell a bundle older than one of them (tsc run alone) and run them instead.
 // The packages left outside and imported on demand (vega, the Parquet writer) load through the loader's
 // import(); any other import() of a package would fail under the cache, so it stops the build.
 const code = result.outputFiles[0]!.text.replace(/^#!.*\n/, '').replace(/\bimport\(("[^"]*")\)/g, (_, spec: string) => {
   if (!external.includes(JSON.parse(spec) as string)) throw new Error(`import(${spec}) in the bundle is not of a package left outside it`);
   return `__loradynImport(${spec})`;
 });
+const inputs = Object.keys(result.metafile.inputs)
+  .map((f) => relative(libDir, join(root, f)))
+  .filter((f) => !f.startsWith('..'))
+  .sort();
+if (!inputs.includes('cli.js') || inputs.some((f) => /\s/.test(f))) throw new Error(`unexpected bundle inputs: ${inputs.join(', ')}`);
 const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-writeFileSync(out, `// loradyn-bundle ${hash} (built from dist/lib/cli.js by scripts/bundle_cli.ts; do not edit)\n${code}`);
+writeFileSync(out, `// loradyn-bundle ${hash} (built from dist/lib/cli.js by scripts/bundle_cli.ts; do not edit)\n// inputs: ${inputs.join(' ')}\n${code}`);
 // Caches of earlier bundles can never be used again.
 for (const f of readdirSync(libDir)) if (f.startsWith('cli.bundle.cjs.') && f.endsWith('.cache') && !f.includes(hash)) unlinkSync(join(libDir, f));
-console.log(`dist/lib/cli.bundle.cjs: ${(code.length / 1024).toFixed(0)} KiB, ${hash}`);
+console.log(`dist/lib/cli.bundle.cjs: ${(code.length / 1024).toFixed(0)} KiB from ${inputs.length} modules of dist/lib, ${hash}`);

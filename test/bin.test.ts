@@ -2,10 +2,11 @@
 // Checked on a copy of dist/lib, so the repository's own cache is not touched: the cache is written on
 // the first call and used unchanged by the next, a corrupt, unreadable or unwritable cache costs
 // nothing but the compile, LORADYN_CODE_CACHE=off writes none, a rebuilt bundle gets a cache of its
-// own, and without a bundle the ES modules run. Every variant must print the same bytes.
+// own, and without a bundle, or with one older than a module it was built from, the ES modules run.
+// Every variant must print the same bytes.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,8 @@ const root = mkdtempSync(join(tmpdir(), 'loradyn-bin-'));
 const lib = join(root, 'dist', 'lib');
 mkdirSync(join(root, 'dist'));
 // A copy of the built library without the repository's caches, beside the real packages and addon.
-cpSync(join(repo, 'dist', 'lib'), lib, { recursive: true, filter: (src) => !src.endsWith('.cache') });
+// Times kept: a module newer than the bundle would make the executable run the ES modules.
+cpSync(join(repo, 'dist', 'lib'), lib, { recursive: true, preserveTimestamps: true, filter: (src) => !src.endsWith('.cache') });
 cpSync(join(repo, 'package.json'), join(root, 'package.json'));
 symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
 symlinkSync(join(repo, 'build'), join(root, 'build'));
@@ -147,4 +149,23 @@ t.test('the bundle runs under node directly, and the ES modules run without it',
   const esm = run();
   t.equal(esm.code, 0, esm.stderr);
   t.equal(esm.stdout, reference.stdout);
+});
+
+t.test('a module rewritten after the bundle was built: the ES modules run, not the old bundle', async (t) => {
+  clearCaches();
+  const source = readFileSync(bundle, 'utf8');
+  const inputs = /\n\/\/ inputs: (.*)\n/.exec(source)![1]!.split(' ');
+  t.ok(inputs.length > 50 && inputs.includes('cli.js') && inputs.includes('cli/simulate.js'), `${inputs.length} modules listed`);
+  const module = join(lib, 'cli', 'simulate.js');
+  const was = statSync(module);
+  const later = new Date(statSync(bundle).mtimeMs + 60_000);
+  utimesSync(module, later, later);
+  t.teardown(() => utimesSync(module, was.atime, was.mtime));
+  const r = run();
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, reference.stdout);
+  t.same(caches(), [], 'no cache: the bundle did not run');
+  utimesSync(module, was.atime, was.mtime);
+  t.equal(run().code, 0);
+  t.equal(caches().length, 1, 'with the module as old as before, the bundle runs again');
 });
