@@ -96,6 +96,31 @@ t.test('every curve is clipped to the axes the data set, in the compiled (browse
   t.same(vg.scales.find((s) => s.name === 'y')?.domain, [0.5, 50], 'the y domain is the one the data set, not stretched by the theory (1e4 at mu = 0.99)');
 });
 
+t.test('a wide series shows around a later one with the same values', async (t) => {
+  const same = mus.map((x) => ({ x, y: 2 / (1 - x), lo: 1, hi: 3 / (1 - x) }));
+  const spec = panelsSpec([
+    {
+      ...panel,
+      series: [
+        { name: 'SGD', kind: 'points', wide: true, data: same },
+        { name: 'SGD', kind: 'line', wide: true, data: same },
+        { name: 'standard init', kind: 'points', data: same },
+        { name: 'standard init', kind: 'line', data: same },
+      ],
+    },
+  ]) as unknown as { layer: { mark: { type: string; size?: number; strokeWidth?: number } }[] };
+  const marks = spec.layer.map((l) => l.mark).filter((m) => m.type !== 'rule');
+  t.same(
+    marks.map((m) => m.size ?? m.strokeWidth),
+    [110, 4, 36, 1.6],
+    'the wide series first, larger and wider; the one on top plain',
+  );
+  // Drawn: the wide series' colour still shows in the picture.
+  const { vegaLiteToSvg } = await import('../lib/plots/render.js');
+  const svg = await vegaLiteToSvg(spec as never);
+  t.ok(svg.includes('stroke-width="4"'), 'the wide line is drawn 4 px wide');
+});
+
 t.test('loss axes label their ticks readably: 0.005, 3, 300 and 1e-7, 1e5, never 3e+0', async (t) => {
   const { vegaLiteToSvg } = await import('../lib/plots/render.js');
   const labels = async (lo: number, hi: number) => {

@@ -29,6 +29,12 @@ export interface Series {
   key?: string;
   /** points: drawn as rings instead of filled dots (a second measure beside the first). */
   hollow?: boolean;
+  /**
+   * Drawn wider (a line) or larger (points) than the others, so that a later series with the same
+   * values, drawn on top of it, leaves it showing as a border (the practice preset's standard init
+   * gives the paper's SGD medians to the step).
+   */
+  wide?: boolean;
 }
 
 /** An axis: title, log or linear, optional fixed domain and tick format. */
@@ -121,14 +127,14 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
       });
       layers.push({
         data: { values: rows(s, (d) => okY(d.y)) },
-        mark: { type: 'line', strokeWidth: 1.6, clip: true },
+        mark: { type: 'line', strokeWidth: stroke(s), clip: true },
         encoding: { x, y, color, opacity: opacity(1, 0.15), ...dash(s) },
       });
     } else if (s.kind === 'line') {
       // clip: a curve (a theory line, say) never stretches or leaves the range the data set.
       layers.push({
         data: { values: rows(s, (d) => okY(d.y)) },
-        mark: { type: 'line', strokeWidth: 1.6, clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) },
+        mark: { type: 'line', strokeWidth: stroke(s), clip: true, ...(s.dashed ? { strokeDash: DASHED } : {}) },
         encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, false), ...dash(s) },
       });
     } else {
@@ -139,7 +145,7 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
       });
       layers.push({
         data: { values: rows(s, (d) => okY(d.y)) },
-        mark: { type: 'point', filled: !s.hollow, size: s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36, ...(s.shape ? { shape: s.shape } : {}) },
+        mark: { type: 'point', filled: !s.hollow, size: pointSize(s), ...(s.shape ? { shape: s.shape } : {}) },
         encoding: { x, y, color, opacity: opacity(1, 0.15), tooltip: tooltip(p, true), ...shape(s) },
       });
     }
@@ -153,6 +159,9 @@ function layerFor(p: Panel, color: Record<string, unknown>, k: number, style: St
 }
 
 const DASHED = [5, 3];
+const stroke = (s: Series) => (s.wide ? 4 : 1.6);
+// Areas in px^2: a wide dot shows a ring of about 2.5 px around a plain one.
+const pointSize = (s: Series) => (s.wide ? 110 : s.hollow ? 64 : s.shape && s.shape !== 'circle' ? 70 : 36);
 
 /** The strokeDash and shape encodings of the style legends (absent when no series has a key). */
 interface StyleScales {

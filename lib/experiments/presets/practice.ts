@@ -175,6 +175,10 @@ function drawable(panels: Panel[]): Panel[] {
     .filter((p) => p.series.length > 0);
 }
 
+// The standard init gives the paper's SGD medians to the step (u0 = 0 against 1/d^2): SGD, drawn
+// first, is drawn wide so that it shows around the standard init's marks instead of under them.
+const look = (v: Variant): Partial<Series> => (v.key === 'sgd' ? { wide: true } : {});
+
 const summary = (p: ReturnType<typeof passages>, seed: number) => summarizeEscapes(p, { seed, resamples: 1000 });
 
 export const practice: Preset = {
@@ -270,9 +274,9 @@ export const practice: Preset = {
           const cs = cells.filter((c) => c.link === link && c.variant === v);
           if (!cs.length) continue;
           const s = (c: Cell) => (what === 'loss' ? c.loss : c.m!);
-          series.push({ name: v.label, kind: 'points', data: cs.map((c): XY => ({ x: c.mu, y: s(c).median, lo: s(c).medianCI.lo, hi: s(c).medianCI.hi })) });
-          if (v.ode) series.push({ name: v.label, kind: 'line', data: cs.map((c) => ({ x: c.mu, y: what === 'loss' ? c.odeLoss : c.odeM })) });
-          if (what === 'm' && v.theory) series.push({ name: v.label, kind: 'line', dashed: true, data: cs.map((c) => ({ x: c.mu, y: c.theoryM })) });
+          series.push({ ...look(v), name: v.label, kind: 'points', data: cs.map((c): XY => ({ x: c.mu, y: s(c).median, lo: s(c).medianCI.lo, hi: s(c).medianCI.hi })) });
+          if (v.ode) series.push({ ...look(v), name: v.label, kind: 'line', data: cs.map((c) => ({ x: c.mu, y: what === 'loss' ? c.odeLoss : c.odeM })) });
+          if (what === 'm' && v.theory) series.push({ ...look(v), name: v.label, kind: 'line', dashed: true, data: cs.map((c) => ({ x: c.mu, y: c.theoryM })) });
         }
         return {
           title: link,
@@ -305,7 +309,7 @@ export const practice: Preset = {
         const cs = cells.filter((c) => c.link === link && c.variant === v);
         const b = cs.find((c) => c.loss.median !== null)?.loss.median ?? null;
         return cs.length && b
-          ? [{ name: v.label, kind: 'line' as const, data: cs.map((c) => ({ x: c.mu, y: c.loss.median === null ? null : c.loss.median / b })) }]
+          ? [{ ...look(v), name: v.label, kind: 'line' as const, data: cs.map((c) => ({ x: c.mu, y: c.loss.median === null ? null : c.loss.median / b })) }]
           : [];
       }),
     }));
@@ -363,6 +367,7 @@ export const practice: Preset = {
           .map((c) => {
             const { step, curves } = alignedTraces(c.runs, 'loss');
             return {
+              ...look(c.variant),
               name: c.variant.label,
               kind: 'band' as const,
               data: bandOverSeeds(
