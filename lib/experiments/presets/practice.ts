@@ -274,9 +274,15 @@ export const practice: Preset = {
           const cs = cells.filter((c) => c.link === link && c.variant === v);
           if (!cs.length) continue;
           const s = (c: Cell) => (what === 'loss' ? c.loss : c.m!);
-          series.push({ ...look(v), name: v.label, kind: 'points', data: cs.map((c): XY => ({ x: c.mu, y: s(c).median, lo: s(c).medianCI.lo, hi: s(c).medianCI.hi })) });
+          series.push({
+            ...look(v),
+            name: v.label,
+            kind: 'points',
+            data: cs.map((c): XY => ({ x: c.mu, y: s(c).median, lo: s(c).medianCI.lo, hi: s(c).medianCI.hi })),
+          });
           if (v.ode) series.push({ ...look(v), name: v.label, kind: 'line', data: cs.map((c) => ({ x: c.mu, y: what === 'loss' ? c.odeLoss : c.odeM })) });
-          if (what === 'm' && v.theory) series.push({ ...look(v), name: v.label, kind: 'line', dashed: true, data: cs.map((c) => ({ x: c.mu, y: c.theoryM })) });
+          if (what === 'm' && v.theory)
+            series.push({ ...look(v), name: v.label, kind: 'line', dashed: true, data: cs.map((c) => ({ x: c.mu, y: c.theoryM })) });
         }
         return {
           title: link,
