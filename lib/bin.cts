@@ -4,9 +4,10 @@
 // simulate), so the CLI is also built as one CommonJS file (dist/lib/cli.bundle.cjs, by
 // scripts/bundle_cli.ts) and run here through V8's code cache: the compiled code of one call is kept
 // beside the bundle and the next call starts from it (what Node 22's module.enableCompileCache does;
-// Node 20 has no such switch). The ES modules (dist/lib/cli.js) run
-// instead where no bundle was built. LORADYN_CODE_CACHE=off runs the bundle without the cache.
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// Node 20 has no such switch). The ES modules (dist/lib/cli.js) run instead where no bundle was
+// built or where tsc has rewritten a module since it was (currentBundle). LORADYN_CODE_CACHE=off runs
+// the bundle without the cache.
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -66,10 +67,12 @@ function writeCache(path: string, data: Buffer): void {
 function runBundle(file: string, source: string): void {
   const cache = cacheFile(file, source);
   let cachedData: Buffer | undefined;
-  if (cache !== undefined && existsSync(cache)) {
+  if (cache !== undefined) {
     try {
       cachedData = readFileSync(cache);
-    } catch {}
+    } catch {
+      // None yet, or unreadable: compile, and write one at exit.
+    }
   }
   // The CommonJS wrapper on the bundle's first line keeps its line numbers in stack traces.
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __loradynLoaderImport) {${source}\n})`, {
