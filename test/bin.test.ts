@@ -5,12 +5,11 @@
 // own, and without a bundle, or with one older than a module it was built from, the ES modules run.
 // Every variant must print the same bytes.
 import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeCommand } from './support/node_command.js';
+import { runCli } from './support/cli.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const root = mkdtempSync(join(tmpdir(), 'loradyn-bin-'));
@@ -29,11 +28,7 @@ const bundle = join(lib, 'cli.bundle.cjs');
 // A deterministic command that goes through commander, valibot's config checks and the addon.
 const ARGS = ['theory', 'tau', '--activation', 'erf', '--mu', '0.3,0.7'];
 
-function run(env: Record<string, string> = {}, file = bin, args = ARGS) {
-  const [cmd, argv] = nodeCommand([file, ...args]);
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (env: Record<string, string> = {}, cli = bin, args = ARGS) => runCli(args, { env, cli, timeoutMs: 60_000 });
 /** Draws the tiny headline figures through `file` (vega is imported on demand, outside the bundle). */
 function checkDraws(t: Test, file: string, name: string): void {
   const out = join(root, name);

@@ -9,8 +9,9 @@ export const cliPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..',
 /** The CLI's ES-module entry (what the bundle is built from, and what runs where no bundle was built). */
 export const cliModulePath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli.js');
 
-export function runCli(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
-  const [cmd, argv] = nodeCommand([cliPath, ...args]);
+/** Runs the CLI with `args`; `cli` names another executable or module to run them with (default: cliPath). */
+export function runCli(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string>; cli?: string } = {}) {
+  const [cmd, argv] = nodeCommand([opts.cli ?? cliPath, ...args]);
   const r = spawnSync(cmd, argv, {
     encoding: 'utf8',
     input: opts.input,
